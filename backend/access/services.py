@@ -1,0 +1,193 @@
+"""Writes on access inside one company (runs in the company's schema)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import Membership, User
+from backend.accounts.roles import STAFF_ROLES, Role
+from backend.accounts.services import membership_grant, token_hash, user_create
+from backend.accounts.validation import email_normalize
+from backend.audit.services import audit_record
+from backend.errors import ApplicationError
+from backend.notifications.services import notification_send
+from tenants.models import Tenant
+
+from .models import ApiToken, Invitation
+
+API_TOKEN_TTL = dt.timedelta(days=30)
+
+
+def _current_tenant() -> Tenant:
+    tenant = connection.tenant
+    if not isinstance(tenant, Tenant) or not tenant.is_company:
+        raise RuntimeError("access services run inside a company schema")
+    return tenant
+
+
+def roles_clean(roles: Iterable[str]) -> list[str]:
+    cleaned = sorted({r for r in roles if r in Role.values})
+    if not cleaned:
+        raise ApplicationError.for_fields({"roles": [_("Choose at least one role.")]})
+    return cleaned
+
+
+def invitation_create(*, email: str, name: str, roles: Iterable[str], invited_by: User,
+                      portal_base_url: str) -> tuple[Invitation, str]:
+    """Invite someone to this company. Returns the invitation and its link (also e-mailed)."""
+    tenant = _current_tenant()
+    try:
+        email = email_normalize(email)
+    except Exception as exc:  # noqa: BLE001 - any validation failure is a field error
+        raise ApplicationError.for_fields({"email": [_("Enter a valid e-mail address.")]}) from exc
+    role_list = roles_clean(roles)
+    existing = Membership.objects.filter(tenant=tenant, user__email=email, is_active=True).first()
+    if existing and set(role_list) <= set(existing.roles):
+        raise ApplicationError.for_fields({"email": [_("This person is already a member with these roles.")]})
+    raw = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        invitation = Invitation.objects.create(
+            token_hash=token_hash(raw), email=email, name=name.strip()[:60], roles=role_list,
+            invited_by=invited_by, expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_TTL_DAYS),
+        )
+        audit_record(action="invitation.create", target=invitation, changes={"roles": role_list})
+    link = f"{portal_base_url.rstrip('/')}/invite/{raw}/"
+    subject = _("%(company)s invites you to its portal") % {"company": tenant.name}
+    body = _(
+        "%(inviter)s has invited you to join %(company)s.\n\nOpen this link to accept (valid for %(days)s days):\n%(link)s\n"
+    ) % {"inviter": invited_by.name, "company": tenant.name, "days": settings.INVITATION_TTL_DAYS, "link": link}
+    transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=True))
+    return invitation, link
+
+
+def invitation_find(*, raw_token: str) -> Invitation:
+    """The pending invitation for this link, or ApplicationError saying why it cannot be used."""
+    invitation = Invitation.objects.filter(token_hash=token_hash(raw_token)).select_related("invited_by").first()
+    if invitation is None:
+        raise ApplicationError(_("This invitation link is not valid."), code="invitation_invalid", status=404)
+    state = invitation.state
+    if state == "accepted":
+        raise ApplicationError(_("This invitation has already been used."), code="invitation_used", status=410)
+    if state == "revoked":
+        raise ApplicationError(_("This invitation was withdrawn."), code="invitation_revoked", status=410)
+    if state == "expired":
+        raise ApplicationError(_("This invitation has expired. Ask for a new one."), code="invitation_expired",
+                               status=410)
+    return invitation
+
+
+def invitation_accept(
+    *, raw_token: str, user: User | None = None, name: str = "", phone: str = "", password: str = ""
+) -> tuple[User, Membership]:
+    """Accept an invitation, either as a signed-in existing user or by creating the account. Single use:
+    the row is locked, so two clicks on the same link give one membership."""
+    tenant = _current_tenant()
+    with transaction.atomic():
+        invitation = invitation_find(raw_token=raw_token)
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.state != "pending":
+            raise ApplicationError(_("This invitation has already been used."), code="invitation_used", status=410)
+        if user is None:
+            existing = User.objects.filter(email=invitation.email).first()
+            if existing is not None:
+                raise ApplicationError(
+                    _("An account with this e-mail already exists. Sign in to accept."), code="sign_in_required",
+                    fields={"email": [_("An account with this e-mail already exists. Sign in to accept.")]},
+                )
+            user = user_create(name=name or invitation.name, email=invitation.email, phone=phone, password=password)
+        elif user.email != invitation.email:
+            raise ApplicationError(
+                _("This invitation was sent to %(email)s. Sign in with that account.") % {"email": invitation.email},
+                code="wrong_account", status=403,
+            )
+        membership = membership_grant(user=user, tenant=tenant, roles=invitation.roles)
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit_record(action="invitation.accept", target=invitation,
+                     changes={"user": user.pk, "roles": invitation.roles})
+        notification_send(
+            recipient=invitation.invited_by, kind="invitation.accepted",
+            title=_("%(name)s joined %(company)s") % {"name": user.name, "company": tenant.name},
+            url="/staff/members/",
+        )
+    return user, membership
+
+
+def invitation_revoke(*, invitation: Invitation) -> Invitation:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.state != "pending":
+            raise ApplicationError(_("Only a pending invitation can be withdrawn."))
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        audit_record(action="invitation.revoke", target=invitation)
+    return invitation
+
+
+def resident_sign_up(*, name: str, phone: str, email: str, password: str) -> tuple[User, Membership]:
+    """A resident registers on the company's portal (binding to a unit comes after)."""
+    from tenants.company.selectors import company_settings_get
+
+    tenant = _current_tenant()
+    if not company_settings_get().resident_self_signup:
+        raise ApplicationError(_("This company does not take online sign-ups. Ask the service desk."), status=403)
+    with transaction.atomic():
+        user = user_create(name=name, email=email, phone=phone, password=password, email_required=False)
+        membership = membership_grant(user=user, tenant=tenant, roles=[Role.RESIDENT])
+        audit_record(action="resident.sign_up", target=user, object_repr=user.name)
+    return user, membership
+
+
+def membership_roles_set(*, membership: Membership, roles: Iterable[str], by: User) -> Membership:
+    tenant = _current_tenant()
+    if membership.tenant_id != tenant.pk:
+        raise ApplicationError(_("Not found."), status=404)
+    role_list = roles_clean(roles)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if Role.COMPANY_ADMIN in membership.roles and Role.COMPANY_ADMIN not in role_list:
+            admins = Membership.objects.filter(tenant=tenant, is_active=True, roles__contains=[Role.COMPANY_ADMIN])
+            if admins.count() <= 1:
+                raise ApplicationError.for_fields({"roles": [_("A company needs at least one company admin.")]})
+        before = membership.roles
+        membership.roles = role_list
+        membership.save(update_fields=["roles"])
+        audit_record(action="membership.roles_set", target=membership, object_repr=str(membership.user),
+                     changes={"roles": [before, role_list]})
+    return membership
+
+
+def membership_deactivate(*, membership: Membership, by: User) -> Membership:
+    tenant = _current_tenant()
+    if membership.tenant_id != tenant.pk:
+        raise ApplicationError(_("Not found."), status=404)
+    if membership.user_id == by.pk:
+        raise ApplicationError(_("You cannot remove yourself."))
+    with transaction.atomic():
+        membership.is_active = False
+        membership.save(update_fields=["is_active"])
+        ApiToken.objects.filter(user_id=membership.user_id).delete()
+        audit_record(action="membership.deactivate", target=membership, object_repr=str(membership.user))
+    return membership
+
+
+def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
+    raw = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        key_hash=token_hash(raw), user=user, name=name[:60], expires_at=timezone.now() + API_TOKEN_TTL
+    )
+    audit_record(action="api_token.issue", target=token, object_repr=f"token for {user}")
+    return token, raw
+
+
+def staff_roles() -> list[str]:
+    return sorted(STAFF_ROLES)

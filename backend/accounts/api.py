@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.access.services import api_token_issue, resident_sign_up
+from backend.api.permissions import ANY_MEMBER, request_membership
+from backend.audit.context import Actor, acting_as, client_ip
+from backend.errors import ApplicationError
+
+from .services import membership_get_active, user_sign_in
+
+
+class TokenIn(serializers.Serializer):
+    username = serializers.CharField(help_text="e-mail or mobile number")
+    password = serializers.CharField(trim_whitespace=False)
+
+
+class TokenOut(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
+class TokenApi(APIView):
+    """Company domain: exchange credentials for a bearer token valid on this company's API only."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=TokenIn, responses={200: TokenOut})
+    def post(self, request: Request) -> Response:
+        data = TokenIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        ip = client_ip(request.META)
+        user = user_sign_in(request=request._request, username=data.validated_data["username"],
+                            password=data.validated_data["password"], ip=ip)
+        if membership_get_active(user=user, tenant=request._request.tenant) is None:  # type: ignore[attr-defined]
+            raise ApplicationError("You are not a member of this company.", code="not_a_member", status=403)
+        with acting_as(Actor(user_id=user.pk, user_name=str(user), ip=ip)):
+            token, raw = api_token_issue(user=user, name="api")
+        return Response(TokenOut({"token": raw, "expires_at": token.expires_at}).data)
+
+
+class MembershipOut(serializers.Serializer):
+    roles = serializers.ListField(child=serializers.CharField())
+    scope_all = serializers.BooleanField()
+    scope_office_ids = serializers.ListField(child=serializers.IntegerField())
+    scope_estate_ids = serializers.ListField(child=serializers.IntegerField())
+
+
+class MeOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    email = serializers.EmailField(allow_null=True)
+    phone = serializers.CharField(allow_null=True)
+    tenant = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+    membership = MembershipOut()
+
+
+class MeApi(APIView):
+    """The caller and their roles in this company."""
+
+    required_roles = ANY_MEMBER
+
+    @extend_schema(responses={200: MeOut})
+    def get(self, request: Request) -> Response:
+        membership = request_membership(request)
+        assert membership is not None
+        user = request.user
+        body = {
+            "id": user.pk, "name": user.name, "email": user.email, "phone": user.phone,  # type: ignore[union-attr]
+            "tenant": request._request.tenant.slug,  # type: ignore[attr-defined]
+            "roles": membership.roles, "membership": membership,
+        }
+        return Response(MeOut(body).data)
+
+
+class ResidentSignupIn(serializers.Serializer):
+    name = serializers.CharField(max_length=60, allow_blank=True)
+    phone = serializers.CharField(max_length=30, allow_blank=True)
+    email = serializers.CharField(max_length=254, allow_blank=True, required=False, default="")
+    password = serializers.CharField(max_length=128, trim_whitespace=False, allow_blank=True)
+
+
+class ResidentSignupApi(APIView):
+    """Company domain: a resident registers (then asks to be bound to a unit)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    @extend_schema(request=ResidentSignupIn, responses={201: MeOut})
+    def post(self, request: Request) -> Response:
+        data = ResidentSignupIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        user, membership = resident_sign_up(**data.validated_data)
+        body = {"id": user.pk, "name": user.name, "email": user.email, "phone": user.phone,
+                "tenant": request._request.tenant.slug, "roles": membership.roles,  # type: ignore[attr-defined]
+                "membership": membership}
+        return Response(MeOut(body).data, status=201)

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+from tenants.models import Tenant
+
+from .services import membership_get_active
+
+
+class MembershipMiddleware:
+    """On a company domain, `request.membership` is the signed-in person's active membership there.
+    A session whose membership was revoked (or belongs to no member) is ended: signed in on company A
+    gives nothing on company B."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.membership = None  # type: ignore[attr-defined]
+        tenant = getattr(request, "tenant", None)
+        user = getattr(request, "user", None)
+        if tenant is not None and tenant.status != Tenant.Status.PLATFORM and user is not None and user.is_authenticated:
+            membership = membership_get_active(user=user, tenant=tenant)  # type: ignore[arg-type]
+            if membership is None:
+                logout(request)
+            else:
+                request.membership = membership  # type: ignore[attr-defined]
+        return self.get_response(request)

@@ -1,0 +1,51 @@
+"""Deny by default. A view opens up by declaring `required_roles` (role codes, any of which will do; or a
+dict from HTTP method, or "*", to role codes) or `permission_classes = [AllowAny]` explicitly. Every role
+check also needs an active membership in the company whose domain was called."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from backend.accounts.models import Membership
+from backend.accounts.services import membership_get_active
+
+ANY_MEMBER = "any_member"
+
+
+def request_membership(request: Request) -> Membership | None:
+    """The caller's active membership in this company, however they authenticated (session or token)."""
+    django_request = request._request
+    cached = getattr(django_request, "membership", None)
+    user = request.user
+    if cached is not None and cached.user_id == getattr(user, "pk", None):
+        return cached
+    tenant = getattr(django_request, "tenant", None)
+    if tenant is None or not user or not user.is_authenticated:
+        return None
+    membership = membership_get_active(user=user, tenant=tenant)
+    django_request.membership = membership  # type: ignore[attr-defined]
+    return membership
+
+
+class RolePermission(BasePermission):
+    message = "You do not have the role this operation needs in this company."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        required = getattr(view, "required_roles", None)
+        if required is None:
+            return False  # a view that names no roles is closed
+        if isinstance(required, dict):
+            required = required.get(request.method, required.get("*"))
+            if required is None:
+                return False
+        if not request.user or not request.user.is_authenticated:
+            return False
+        membership = request_membership(request)
+        if membership is None:
+            return False
+        if required == ANY_MEMBER:
+            return True
+        return membership.has_any_role(required)

@@ -1,0 +1,27 @@
+"""The one error type business code raises. The API maps it to the shared error shape; portal views show it."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """A business rule said no. `fields` maps a field name to its messages, for forms and API clients."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        fields: dict[str, list[str]] | None = None,
+        status: int = 400,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.fields = fields or {}
+        self.status = status
+
+    @classmethod
+    def for_fields(cls, fields: dict[str, list[str]], message: str = "") -> ApplicationError:
+        from django.utils.translation import gettext as _
+
+        return cls(message or _("Please correct the marked fields."), code="validation_error", fields=fields)

@@ -1,0 +1,19 @@
+"""pytest: real PostgreSQL and Redis, their own database and key prefixes."""
+
+from .base import *  # noqa: F403
+from .base import STATIC_ROOT
+from .base import CACHES, CHANNEL_LAYERS, env
+
+DEBUG = False
+# Argon2 is the production hasher (test_settings checks it); tests hash hundreds of passwords.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="wuye-test")
+CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNEL_LAYER_PREFIX", default="asgi-test")
+PLATFORM_URL_PORT = env("PLATFORM_URL_PORT", default="")
+ALLOWED_HOSTS = [".localhost", "localhost", "127.0.0.1", "testserver"]
+# The test database gets its own name so a developer's demo database is never touched.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_wuye")}  # noqa: F405
+# Serve static files straight from the apps (no collectstatic needed to run or test).
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)

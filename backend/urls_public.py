@@ -1,0 +1,15 @@
+"""URLconf of the platform domain: company sign-up, the operators' admin, API sign-up, health."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from backend.api.health import healthz
+from backend.api.urls import public_urlpatterns
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("operator/", admin.site.urls),
+    *public_urlpatterns,
+    path("", include("portal.urls_public")),
+]

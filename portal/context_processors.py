@@ -1,0 +1,69 @@
+"""What every page needs: the company, the signed-in person's roles and the navigation they allow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.roles import STAFF_ROLES, Role
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: Any
+    url_name: str
+    icon: str
+    roles: frozenset[str]
+
+
+STAFF_NAV = [
+    NavItem(_("Dashboard"), "portal:staff-home", "▦", frozenset(STAFF_ROLES)),
+    NavItem(_("Members"), "portal:staff-members", "👥", frozenset({Role.COMPANY_ADMIN})),
+    NavItem(_("Audit log"), "portal:staff-audit", "🗎", frozenset({Role.COMPANY_ADMIN})),
+]
+RESIDENT_NAV = [
+    NavItem(_("Home"), "portal:resident-home", "⌂", frozenset({Role.RESIDENT})),
+]
+COMMON_NAV = [
+    NavItem(_("Notifications"), "portal:notifications", "🔔", frozenset(Role.values)),
+]
+
+
+def _nav_for(membership: Any) -> list[dict[str, Any]]:
+    if membership is None:
+        return []
+    sections = []
+    for title, items in ((_("Staff"), STAFF_NAV), (_("Resident"), RESIDENT_NAV), (_("Me"), COMMON_NAV)):
+        allowed = [
+            {"label": i.label, "url": reverse(i.url_name), "icon": i.icon}
+            for i in items
+            if membership.has_any_role(i.roles)
+        ]
+        if allowed:
+            sections.append({"title": title, "items": allowed})
+    return sections
+
+
+def portal(request: HttpRequest) -> dict[str, Any]:
+    tenant = getattr(request, "tenant", None)
+    membership = getattr(request, "membership", None)
+    is_company = bool(tenant is not None and tenant.is_company)
+    unread = 0
+    if membership is not None:
+        from backend.notifications.selectors import notification_unread_count
+
+        unread = notification_unread_count(user_id=membership.user_id)
+    return {
+        "platform_name": settings.PLATFORM_NAME,
+        "platform_domain": settings.PLATFORM_DOMAIN,
+        "tenant": tenant if is_company else None,
+        "membership": membership,
+        "nav_sections": _nav_for(membership),
+        "unread_count": unread,
+        "is_company_site": is_company,
+    }

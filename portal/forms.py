@@ -1,0 +1,100 @@
+"""Portal forms. They collect input; services decide. Service field errors are put back on the form."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils.translation import gettext_lazy as _
+
+from backend.accounts.roles import Role
+from backend.errors import ApplicationError
+
+
+def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
+    placed = False
+    for field, messages in error.fields.items():
+        for message in messages:
+            if field in form.fields:
+                form.add_error(field, message)
+                placed = True
+    if not placed or not error.fields:
+        form.add_error(None, error.message)
+
+
+class ServiceValidatedForm(forms.Form):
+    """The service checks every field and reports all errors at once, so nothing is required here."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = False
+
+
+class CompanySignupForm(ServiceValidatedForm):
+    company_name = forms.CharField(label=_("Company name"), max_length=100)
+    subdomain = forms.CharField(
+        label=_("Subdomain"), max_length=40,
+        help_text=_("Your portal address. Lowercase letters, digits and hyphens."),
+    )
+    admin_name = forms.CharField(label=_("Your name"), max_length=60)
+    admin_email = forms.CharField(label=_("E-mail"), max_length=254, widget=forms.EmailInput)
+    admin_phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=forms.TextInput(attrs={"type": "tel"}))
+    admin_password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("At least 8 characters, not only digits, not a common password."),
+    )
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("E-mail or mobile phone"), max_length=254,
+                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class ResidentSignupForm(ServiceValidatedForm):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=forms.TextInput(attrs={"type": "tel"}))
+    email = forms.CharField(label=_("E-mail (optional)"), max_length=254, required=False,
+                            widget=forms.EmailInput)
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class InvitationForm(forms.Form):
+    email = forms.CharField(label=_("E-mail"), max_length=254, widget=forms.EmailInput)
+    name = forms.CharField(label=_("Name"), max_length=60, required=False)
+    roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+
+
+class InvitationAcceptForm(ServiceValidatedForm):
+    name = forms.CharField(label=_("Name"), max_length=60)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel"}))
+    password = forms.CharField(label=_("Password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+
+class PasswordConfirmForm(forms.Form):
+    password = forms.CharField(label=_("Your password"), strip=False,
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class AuditFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False)
+    action = forms.CharField(label=_("Action"), required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class MemberPasswordResetForm(PasswordResetForm):
+    """Password reset on a company domain reaches only that company's members."""
+
+    def get_users(self, email: str):  # type: ignore[no-untyped-def]
+        from django.db import connection
+
+        from backend.accounts.models import Membership
+
+        tenant = connection.tenant
+        member_ids = Membership.objects.filter(tenant=tenant, is_active=True).values("user_id")
+        return (u for u in super().get_users(email) if u.pk in {m["user_id"] for m in member_ids})

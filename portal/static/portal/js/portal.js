@@ -1,0 +1,69 @@
+// Portal behaviour: phone navigation toggle, and the notification socket feeding the bell and toasts.
+// One socket per tab; on reconnect it asks for what it missed since the last id it saw.
+(function () {
+  "use strict";
+  var toggle = document.querySelector("[data-nav-toggle]");
+  if (toggle) {
+    toggle.addEventListener("click", function () {
+      var nav = document.getElementById("sidenav");
+      var open = nav.classList.toggle("open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
+
+  var marker = document.querySelector("[data-realtime-url]");
+  if (!marker || !("WebSocket" in window)) return;
+  var badge = document.querySelector("[data-unread]");
+  var toasts = document.querySelector("[data-toasts]");
+  var lastId = 0, retry = 0, socket = null;
+
+  function setUnread(n) {
+    if (!badge) return;
+    badge.textContent = String(n);
+    badge.hidden = n <= 0;
+  }
+  function toast(message) {
+    var el = document.createElement("div");
+    el.className = "toast";
+    el.setAttribute("role", "status");
+    el.setAttribute("data-toast", message.kind || "");
+    var title = document.createElement(message.url ? "a" : "strong");
+    if (message.url) title.href = message.url;
+    title.textContent = message.title || "";
+    el.appendChild(title);
+    if (message.body) {
+      var body = document.createElement("div");
+      body.textContent = message.body;
+      el.appendChild(body);
+    }
+    toasts.appendChild(el);
+    setTimeout(function () { el.remove(); }, 8000);
+  }
+  function connect() {
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + location.host + marker.getAttribute("data-realtime-url"));
+    socket.onopen = function () {
+      retry = 0;
+      document.documentElement.setAttribute("data-realtime", "open");
+      if (lastId) socket.send(JSON.stringify({ type: "resume", last_id: lastId }));
+    };
+    socket.onmessage = function (event) {
+      var message;
+      try { message = JSON.parse(event.data); } catch (e) { return; }
+      if (message.type === "hello") { setUnread(message.unread); return; }
+      if (message.type === "notification") {
+        if (message.id && message.id <= lastId) return;  // already shown
+        lastId = Math.max(lastId, message.id || 0);
+        setUnread((parseInt(badge && badge.textContent, 10) || 0) + 1);
+        toast(message);
+      }
+    };
+    socket.onclose = function (event) {
+      document.documentElement.setAttribute("data-realtime", "closed");
+      if (event.code === 4401 || event.code === 4404) return;  // signed out or no company: don't hammer
+      retry = Math.min(retry + 1, 6);
+      setTimeout(connect, 500 * Math.pow(2, retry));
+    };
+  }
+  connect();
+})();

@@ -1,0 +1,52 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path, reverse_lazy
+
+from .forms import MemberPasswordResetForm
+from .views import auth, notifications, resident, staff
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", auth.root, name="root"),
+    path("login/", auth.sign_in, name="login"),
+    path("logout/", auth.sign_out, name="logout"),
+    path("signup/", auth.resident_signup, name="resident-signup"),
+    path("handoff/<str:token>/", auth.handoff, name="handoff"),
+    path("invite/<str:token>/", auth.invitation, name="invitation"),
+    path(
+        "password-reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="portal/auth/password_reset.html",
+            form_class=MemberPasswordResetForm,
+            email_template_name="portal/auth/password_reset_email.txt",
+            subject_template_name="portal/auth/password_reset_subject.txt",
+            success_url=reverse_lazy("portal:password-reset-done"),
+        ),
+        name="password-reset",
+    ),
+    path(
+        "password-reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="portal/auth/password_reset_done.html"),
+        name="password-reset-done",
+    ),
+    path(
+        "password-reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="portal/auth/password_reset_confirm.html",
+            success_url=reverse_lazy("portal:password-reset-complete"),
+        ),
+        name="password-reset-confirm",
+    ),
+    path(
+        "password-reset/complete/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="portal/auth/password_reset_complete.html"),
+        name="password-reset-complete",
+    ),
+    path("staff/", staff.dashboard, name="staff-home"),
+    path("staff/members/", staff.members, name="staff-members"),
+    path("staff/invitations/<int:pk>/withdraw/", staff.invitation_withdraw, name="staff-invitation-withdraw"),
+    path("staff/audit/", staff.audit_log, name="staff-audit"),
+    path("resident/", resident.home, name="resident-home"),
+    path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
+]

@@ -1,0 +1,32 @@
+"""The platform site: what it is, and a property company signing itself up."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from backend.accounts.services import login_handoff_create
+from backend.errors import ApplicationError
+from tenants.services import company_onboard, company_url
+
+from ..forms import CompanySignupForm, add_service_errors
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/public/landing.html")
+
+
+@require_http_methods(["GET", "POST"])
+def company_signup(request: HttpRequest) -> HttpResponse:
+    form = CompanySignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = company_onboard(**form.cleaned_data)
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            ticket = login_handoff_create(user=result.admin, tenant=result.tenant)
+            return redirect(company_url(result.domain.domain, f"/handoff/{ticket}/?next=/staff/%3Fwelcome%3D1"))
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portal/public/signup.html", {"form": form}, status=status)

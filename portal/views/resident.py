@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from tenants.company.selectors import company_settings_get
+
+from ..access import resident_required
+
+
+@resident_required
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/resident/home.html", {"company": company_settings_get()})

@@ -1,0 +1,75 @@
+"""Staff portal pages of the foundation: dashboard, members and invitations, audit log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from backend.access.models import Invitation
+from backend.access.selectors import invitation_list, member_list, role_names
+from backend.access.services import invitation_create, invitation_revoke
+from backend.audit.selectors import audit_entry_list
+from backend.errors import ApplicationError
+
+from ..access import admin_required, staff_required
+from ..forms import AuditFilterForm, InvitationForm, add_service_errors
+
+
+@staff_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = {"welcome": request.GET.get("welcome") == "1", "role_names": role_names()}
+    return render(request, "portal/staff/dashboard.html", context)
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    link = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _inv, link = invitation_create(
+                invited_by=request.user, portal_base_url=f"{request.scheme}://{request.get_host()}",  # type: ignore[arg-type]
+                **form.cleaned_data,
+            )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+            form = InvitationForm()
+    context = {
+        "form": form,
+        "new_link": link,
+        "members": member_list(tenant=request.tenant),  # type: ignore[attr-defined]
+        "invitations": invitation_list(),
+        "role_names": role_names(),
+    }
+    status = 400 if request.method == "POST" and link is None else 200
+    return render(request, "portal/staff/members.html", context, status=status)
+
+
+@admin_required
+@require_POST
+def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        invitation_revoke(invitation=get_object_or_404(Invitation, pk=pk))
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Invitation withdrawn."))
+    return redirect("portal:staff-members")
+
+
+@admin_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    entries = audit_entry_list(**{k: v for k, v in filters.items() if v})
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "portal/staff/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})

@@ -1,0 +1,62 @@
+"""A property company (物业公司) is a tenant: one PostgreSQL schema, reached through its domains."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_tenants.models import DomainMixin, TenantMixin
+
+PUBLIC_SCHEMA = "public"
+
+
+class Tenant(TenantMixin):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        # The schema new companies are cloned from; never served, never scheduled.
+        TEMPLATE = "template", _("Template")
+        PLATFORM = "platform", _("Platform")
+
+    name = models.CharField(_("company name"), max_length=100)
+    slug = models.SlugField(_("subdomain"), max_length=40, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    suspended_reason = models.CharField(max_length=300, blank=True)
+    currency = models.CharField(max_length=3, default="CNY")
+    time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
+    default_language = models.CharField(max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Schemas are made by tenants.services (cloned from the template), never as a side effect of save().
+    auto_create_schema = False
+    auto_drop_schema = True
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=["active", "suspended", "template", "platform"]),
+                name="tenant_status_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.slug})"
+
+    @property
+    def is_company(self) -> bool:
+        return self.status in (self.Status.ACTIVE, self.Status.SUSPENDED)
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == self.Status.SUSPENDED
+
+
+class Domain(DomainMixin):
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant"], condition=models.Q(is_primary=True), name="domain_one_primary_per_tenant"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.domain

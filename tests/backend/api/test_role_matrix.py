@@ -1,0 +1,79 @@
+"""Deny by default: every endpoint × every kind of caller. A new endpoint goes into ENDPOINTS."""
+
+from __future__ import annotations
+
+import pytest
+
+from backend.api.urls import tenant_urlpatterns
+
+ENDPOINTS = {
+    # name: (method, path, body, roles allowed)
+    "me": ("get", "/api/v1/me/", None, {"company_admin", "finance", "customer_service", "engineer", "security",
+                                          "resident"}),
+    "members": ("get", "/api/v1/members/", None, {"company_admin"}),
+    "invitations-list": ("get", "/api/v1/invitations/", None, {"company_admin"}),
+    "invitations-create": ("post", "/api/v1/invitations/", {"email": "m@example.test", "roles": ["finance"]},
+                           {"company_admin"}),
+    "audit-log": ("get", "/api/v1/audit-log/", None, {"company_admin"}),
+    "notifications": ("get", "/api/v1/notifications/", None, {"company_admin", "finance", "customer_service",
+                                                               "engineer", "security", "resident"}),
+    "notifications-read-all": ("post", "/api/v1/notifications/read-all/", {}, {
+        "company_admin", "finance", "customer_service", "engineer", "security", "resident"}),
+}
+ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
+CALLERS = ["anonymous", "member_of_other_company", *ROLES]
+
+
+def test_every_protected_tenant_endpoint_is_in_the_matrix():
+    open_endpoints = {"api-token", "api-resident-signup", "api-schema", "api-docs"}
+    matrix_paths = {path for _m, path, _b, _r in ENDPOINTS.values()}
+    for pattern in tenant_urlpatterns:
+        if pattern.name in open_endpoints or "<" in str(pattern.pattern):
+            continue
+        assert f"/{pattern.pattern}" in matrix_paths, f"{pattern.pattern} needs a row in the role matrix"
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
+@pytest.mark.parametrize("caller", CALLERS)
+def test_role_matrix(tenant_a, tenant_b, member, client_for, endpoint, caller):
+    method, path, body, allowed = ENDPOINTS[endpoint]
+    if caller == "anonymous":
+        client = client_for(tenant_a)
+    elif caller == "member_of_other_company":
+        client = client_for(tenant_a)
+        # signed in on B with every role; presents B's session cookie to A
+        other = member(tenant_b, ROLES)
+        cookie_client = client_for(tenant_b, other)
+        client.cookies["sessionid"] = cookie_client.cookies["sessionid"].value
+    else:
+        client = client_for(tenant_a, member(tenant_a, [caller]))
+    kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
+    response = getattr(client, method)(path, **kwargs)
+    if caller in allowed:
+        assert response.status_code in (200, 201), (caller, endpoint, response.content[:300])
+    else:
+        expected = {401} if caller in ("anonymous", "member_of_other_company") else {403}
+        assert response.status_code in expected, (caller, endpoint, response.status_code)
+        assert set(response.json()["error"]) == {"code", "message", "fields"}
+
+
+def test_a_view_that_names_no_roles_is_closed(rf, tenant_a, member):
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    class Forgotten(APIView):
+        def get(self, request):
+            return Response({"secret": 1})
+
+    request = rf.get("/x/", HTTP_HOST="alpha.localhost")
+    request.tenant = tenant_a
+    user = member(tenant_a, ROLES)
+    request.user = user
+    from backend.accounts.services import membership_get_active
+
+    request.membership = membership_get_active(user=user, tenant=tenant_a)
+    request._dont_enforce_csrf_checks = True
+    from rest_framework.test import force_authenticate
+
+    force_authenticate(request, user=user)
+    assert Forgotten.as_view()(request).status_code == 403

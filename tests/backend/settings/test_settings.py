@@ -1,0 +1,80 @@
+"""Settings that hold the project together: app lists, production's refusal without secrets, hashing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[3]
+LOCAL_PACKAGES = ("backend", "portal", "marketplace", "tenants")
+# Apps whose tables must exist in every company's schema, and those only in the public schema.
+TENANT_ONLY = {"tenants.company", "backend.access", "backend.audit", "backend.notifications"}
+SHARED_ONLY = {"tenants", "backend.accounts", "portal", "marketplace"}
+
+
+def local_apps() -> set[str]:
+    return {cfg.name for cfg in apps.get_app_configs() if cfg.name.split(".")[0] in LOCAL_PACKAGES}
+
+
+def test_every_local_app_is_in_exactly_the_list_it_belongs_to():
+    found = local_apps()
+    assert found == TENANT_ONLY | SHARED_ONLY, "a new local app must be placed in SHARED_APPS or TENANT_APPS"
+    for app in TENANT_ONLY:
+        assert app in settings.TENANT_APPS and app not in settings.SHARED_APPS, app
+    for app in SHARED_ONLY:
+        assert app in settings.SHARED_APPS and app not in settings.TENANT_APPS, app
+
+
+def test_every_app_with_models_on_disk_is_installed():
+    # A models.py nobody installed would silently have no tables.
+    installed = {cfg.path for cfg in apps.get_app_configs()}
+    for models_py in ROOT.glob("*/**/models.py"):
+        if ".venv" in models_py.parts:
+            continue
+        assert str(models_py.parent) in installed, f"{models_py.parent} has models but is not in INSTALLED_APPS"
+
+
+def test_tenant_middleware_comes_first():
+    assert settings.MIDDLEWARE[0] == "tenants.middleware.TenantMiddleware"
+
+
+def test_base_settings_hash_with_argon2():
+    from backend.settings import base
+
+    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    encoded = Argon2PasswordHasher().encode("Secret-2026", Argon2PasswordHasher().salt())
+    assert encoded.startswith("argon2$") and Argon2PasswordHasher().verify("Secret-2026", encoded)
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"])
+def test_production_refuses_to_start_without_required_secrets(missing, tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
+    env.update(SECRET_KEY="s3cret-for-test", DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
+               ALLOWED_HOSTS="example.com", DJANGO_SETTINGS_MODULE="backend.settings.production")
+    env.pop(missing)
+    # Run from an empty directory copy-free: .env must not supply the value either.
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode != 0
+    assert f"Set the {missing} environment variable" in result.stderr
+
+
+def test_production_starts_with_required_secrets():
+    env = dict(os.environ, SECRET_KEY="s3cret-for-test", DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
+               ALLOWED_HOSTS="example.com", DJANGO_SETTINGS_MODULE="backend.settings.production")
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,189 @@
+"""Test set-up against real PostgreSQL (schemas made by django-tenants) and real Redis.
+
+Two companies, alpha and beta, are onboarded once per test database and kept (--reuse-db): every test
+runs in a transaction that is rolled back, so what a test creates inside them disappears. Tests that need
+committed data (a real worker, a real server, a browser) create their own and remove it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from tests.factories import MemberFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+COMPANY_PASSWORD = "Test-pass-2026!"
+
+
+def _ensure_company(slug: str, name: str, admin_email: str, admin_phone: str) -> Any:
+    from tenants.models import Tenant
+    from tenants.services import company_onboard
+
+    tenant = Tenant.objects.filter(slug=slug).first()
+    if tenant is None:
+        tenant = company_onboard(
+            company_name=name, subdomain=slug, admin_name=f"{name}管理员", admin_email=admin_email,
+            admin_phone=admin_phone, admin_password=COMPANY_PASSWORD,
+        ).tenant
+    return tenant
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    from tenants.services import platform_setup
+
+    with django_db_blocker.unblock():
+        platform_setup(verbosity=0)
+        _ensure_company("alpha", "阿尔法物业", "admin@alpha.test", "13900000001")
+        _ensure_company("beta", "贝塔物业", "admin@beta.test", "13900000002")
+        connection.set_schema_to_public()
+
+
+@pytest.fixture
+def tenant_a(db: None) -> Any:
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(slug="alpha")
+
+
+@pytest.fixture
+def tenant_b(db: None) -> Any:
+    from tenants.models import Tenant
+
+    return Tenant.objects.get(slug="beta")
+
+
+@pytest.fixture(autouse=True)
+def _public_schema_after_test() -> Iterator[None]:
+    yield
+    try:
+        connection.set_schema_to_public()
+    except Exception:  # noqa: BLE001
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _english_outside_requests() -> Iterator[None]:
+    """Service-level assertions read English messages; requests still pick their language per company."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def _clear_rate_limits() -> Iterator[None]:
+    yield
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture
+def in_tenant_a(tenant_a: Any) -> Iterator[Any]:
+    connection.set_tenant(tenant_a)
+    yield tenant_a
+    connection.set_schema_to_public()
+
+
+def host_of(tenant: Any) -> str:
+    return f"{tenant.slug}.localhost"
+
+
+@pytest.fixture
+def member(db: None) -> Callable[..., Any]:
+    """member(tenant, roles=[...]) -> a user with an active membership in that company."""
+
+    def make(tenant: Any, roles: list[str] | None = None, **user_fields: Any) -> Any:
+        return MemberFactory(
+            tenant=tenant, roles=roles or ["company_admin"], **{f"user__{k}": v for k, v in user_fields.items()}
+        ).user
+
+    return make
+
+
+@pytest.fixture
+def client_for() -> Callable[..., Client]:
+    """client_for(tenant, user=None) -> a test client on that company's domain, signed in there as user."""
+
+    def make(tenant: Any, user: Any = None) -> Client:
+        client = Client(HTTP_HOST=host_of(tenant))
+        if user is not None:
+            connection.set_tenant(tenant)
+            client.force_login(user, backend="backend.accounts.backends.EmailOrPhoneBackend")
+            connection.set_schema_to_public()
+        return client
+
+    return make
+
+
+@pytest.fixture
+def platform_client() -> Client:
+    return Client(HTTP_HOST="localhost")
+
+
+# --- real processes ------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url_for_subprocess() -> str:
+    s = connection.settings_dict
+    host = s.get("HOST") or "127.0.0.1"
+    port = s.get("PORT") or 5432
+    user = s.get("USER") or "postgres"
+    password = f":{s['PASSWORD']}" if s.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{s['NAME']}"
+
+
+def subprocess_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(DJANGO_SETTINGS_MODULE="backend.settings.test", DATABASE_URL=database_url_for_subprocess(), PYTHONUNBUFFERED="1")
+    env.update(extra)
+    return env
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on {port} within {seconds}s")
+
+
+@pytest.fixture(scope="session")
+def live_asgi(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[str]:
+    """A real uvicorn serving backend.asgi (HTTP + websockets) on the test database. Yields ':<port>'."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("asgi") / "uvicorn.log"
+    with django_db_blocker.unblock():
+        env = subprocess_env(PLATFORM_URL_PORT=f":{port}")
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port",
+             str(port), "--log-level", "warning"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )
+        try:
+            wait_for_port(port, proc)
+            yield f":{port}"
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
