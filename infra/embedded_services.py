@@ -85,8 +85,9 @@ def ensure_package(name: str) -> None:
     if importlib.util.find_spec(name) is not None:
         return
     log(f"installing {PINS[name]} into {sys.prefix}")
-    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", PINS[name]], check=True,
-                   stdout=sys.stderr)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--quiet", PINS[name]], check=True, stdout=sys.stderr
+    )
 
 
 def pg_url() -> str:
@@ -98,6 +99,7 @@ def redis_url() -> str:
 
 
 # --- PostgreSQL ----------------------------------------------------------------------------------
+
 
 def pg_bin() -> Path:
     ensure_package("pgserver")
@@ -123,8 +125,10 @@ def pg_run_as() -> dict:
         pwd.getpwnam(PG_OS_USER)
     except KeyError:
         log(f"creating system user {PG_OS_USER!r} to run PostgreSQL (it refuses to run as root)")
-        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_OS_USER],
-                       check=True)
+        subprocess.run(
+            ["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", PG_OS_USER],
+            check=True,
+        )
     return {"user": PG_OS_USER, "group": pwd.getpwnam(PG_OS_USER).pw_gid, "extra_groups": []}
 
 
@@ -177,8 +181,10 @@ def pg_start() -> None:
     if running and running[1] == PG_PORT and port_open(PG_PORT):
         log(f"postgres already running (pid {running[0]}) on {HOST}:{PG_PORT}")
         return
+    if running and running[1] != PG_PORT:
+        die(f"the embedded postgres (pid {running[0]}) is on port {running[1]}, not {PG_PORT}: `stop` it")
     if running:
-        die(f"an embedded postgres (pid {running[0]}) runs on port {running[1]}, not {PG_PORT}; run `stop` first")
+        die(f"the embedded postgres (pid {running[0]}) runs but {HOST}:{PG_PORT} is silent: see its log")
     if port_open(PG_PORT):
         die(f"port {HOST}:{PG_PORT} is taken by another program; set EMBEDDED_PG_PORT to a free port")
 
@@ -191,18 +197,44 @@ def pg_start() -> None:
     if not (PGDATA / "PG_VERSION").exists():
         log(f"initdb {PGDATA}")
         subprocess.run(
-            [str(bindir / "initdb"), "-D", str(PGDATA), "-U", PG_SUPERUSER, "--auth=trust",
-             "--encoding=UTF8", "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C"],
-            check=True, cwd=PGDATA, stdout=subprocess.DEVNULL, **run_as,
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(PGDATA),
+                "-U",
+                PG_SUPERUSER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8" if _has_c_utf8() else "--locale=C",
+            ],
+            check=True,
+            cwd=PGDATA,
+            stdout=subprocess.DEVNULL,
+            **run_as,
         )
 
     log(f"starting postgres on {HOST}:{PG_PORT} (log: {PGDATA / 'log'})")
     opts = f"-h {HOST} -p {PG_PORT} {pg_socket_option()}"
     try:
         subprocess.run(
-            [str(bindir / "pg_ctl"), "-D", str(PGDATA), "-l", str(PGDATA / "log"), "-w", "-t", "60",
-             "-o", opts, "start"],
-            check=True, cwd=PGDATA, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL, **run_as,
+            [
+                str(bindir / "pg_ctl"),
+                "-D",
+                str(PGDATA),
+                "-l",
+                str(PGDATA / "log"),
+                "-w",
+                "-t",
+                "60",
+                "-o",
+                opts,
+                "start",
+            ],
+            check=True,
+            cwd=PGDATA,
+            stdout=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL,
+            **run_as,
         )
     except subprocess.CalledProcessError:
         tail = (PGDATA / "log").read_text(errors="replace")[-2000:] if (PGDATA / "log").exists() else ""
@@ -231,14 +263,19 @@ def pg_ensure_db() -> None:
     except ImportError:  # fall back to the bundled psql
         psql = str(pg_bin() / "psql")
         base = [psql, "-h", HOST, "-p", str(PG_PORT), "-U", PG_SUPERUSER, "-d", "postgres", "-tAq", "-c"]
-        exists = subprocess.run(base + [f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'"],
-                                check=True, capture_output=True, text=True).stdout.strip()
+        exists = subprocess.run(
+            base + [f"SELECT 1 FROM pg_database WHERE datname = '{PG_DB}'"],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
         if exists != "1":
             subprocess.run(base + [f'CREATE DATABASE "{PG_DB}"'], check=True)
             log(f"created database {PG_DB}")
         return
-    with psycopg.connect(host=HOST, port=PG_PORT, user=PG_SUPERUSER, dbname="postgres",
-                         connect_timeout=10, autocommit=True) as conn:
+    with psycopg.connect(
+        host=HOST, port=PG_PORT, user=PG_SUPERUSER, dbname="postgres", connect_timeout=10, autocommit=True
+    ) as conn:
         if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (PG_DB,)).fetchone() is None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PG_DB)))
             log(f"created database {PG_DB}")
@@ -251,11 +288,17 @@ def pg_stop() -> None:
         return
     bindir = pg_bin()
     log(f"stopping postgres (pid {running[0]})")
-    subprocess.run([str(bindir / "pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "-t", "60", "stop"],
-                   check=True, cwd=PGDATA, stdout=subprocess.DEVNULL, **pg_run_as())
+    subprocess.run(
+        [str(bindir / "pg_ctl"), "-D", str(PGDATA), "-m", "fast", "-w", "-t", "60", "stop"],
+        check=True,
+        cwd=PGDATA,
+        stdout=subprocess.DEVNULL,
+        **pg_run_as(),
+    )
 
 
 # --- Redis ---------------------------------------------------------------------------------------
+
 
 def redis_pid() -> int | None:
     try:
@@ -297,16 +340,41 @@ def redis_start() -> None:
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
     log(f"starting redis ({exe}) on {HOST}:{REDIS_PORT} (log: {REDIS_DIR / 'redis.log'})")
     subprocess.run(
-        [exe, "--daemonize", "yes", "--bind", HOST, "--port", str(REDIS_PORT), "--protected-mode", "yes",
-         "--dir", str(REDIS_DIR), "--dbfilename", "dump.rdb", "--appendonly", "no",
-         "--pidfile", str(REDIS_DIR / "redis.pid"), "--logfile", str(REDIS_DIR / "redis.log")],
-        check=True, cwd=REDIS_DIR, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        [
+            exe,
+            "--daemonize",
+            "yes",
+            "--bind",
+            HOST,
+            "--port",
+            str(REDIS_PORT),
+            "--protected-mode",
+            "yes",
+            "--dir",
+            str(REDIS_DIR),
+            "--dbfilename",
+            "dump.rdb",
+            "--appendonly",
+            "no",
+            "--pidfile",
+            str(REDIS_DIR / "redis.pid"),
+            "--logfile",
+            str(REDIS_DIR / "redis.log"),
+        ],
+        check=True,
+        cwd=REDIS_DIR,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
     )
     for _ in range(100):
         if redis_ping():
             return
         time.sleep(0.1)
-    tail = (REDIS_DIR / "redis.log").read_text(errors="replace")[-2000:] if (REDIS_DIR / "redis.log").exists() else ""
+    tail = (
+        (REDIS_DIR / "redis.log").read_text(errors="replace")[-2000:]
+        if (REDIS_DIR / "redis.log").exists()
+        else ""
+    )
     die(f"redis did not answer PING on {HOST}:{REDIS_PORT}; end of its log:\n{tail}")
 
 
@@ -331,6 +399,7 @@ def redis_stop() -> None:
 
 
 # --- CLI -----------------------------------------------------------------------------------------
+
 
 def running_urls() -> dict[str, str]:
     urls = {}

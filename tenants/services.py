@@ -37,6 +37,10 @@ def company_url(slug_or_domain: str, path: str = "/") -> str:
     return f"{settings.PLATFORM_URL_SCHEME}://{domain}{settings.PLATFORM_URL_PORT}{path}"
 
 
+def platform_url(path: str = "/") -> str:
+    return f"{settings.PLATFORM_URL_SCHEME}://{settings.PLATFORM_DOMAIN}{settings.PLATFORM_URL_PORT}{path}"
+
+
 def schema_name_for(slug: str) -> str:
     return slug.replace("-", "_")
 

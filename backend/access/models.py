@@ -1,4 +1,8 @@
-"""Access records that belong to one company and so live in its schema."""
+"""Access records that belong to one company and so live in its schema.
+
+Foreign keys to accounts.User cross from a company schema to the public schema. Django's delete collector
+cannot see other schemas, so they are DO_NOTHING in Python while the database keeps the constraint: a
+person who left records in any company is deactivated (is_active=False), never deleted."""
 
 from __future__ import annotations
 
@@ -29,12 +33,12 @@ class Invitation(models.Model):
     email = models.EmailField()
     name = models.CharField(max_length=60, blank=True)
     roles = ArrayField(models.CharField(max_length=32, choices=Role.choices))
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     accepted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -62,7 +66,7 @@ class ApiToken(models.Model):
     """A bearer token valid on this company's API only (it lives in this company's schema)."""
 
     key_hash = models.CharField(max_length=64, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     name = models.CharField(max_length=60, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)

@@ -10,6 +10,9 @@ class UserAdmin(admin.ModelAdmin):
     exclude = ["password", "user_permissions", "groups"]
     list_filter = ["is_staff", "is_active"]
 
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+        return False  # company schemas reference people: deactivate instead
+
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):

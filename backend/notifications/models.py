@@ -7,7 +7,7 @@ from django.db import models
 class Notification(models.Model):
     """One event for one person, kept in their inbox and pushed to their open sockets after commit."""
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     kind = models.CharField(max_length=48, db_index=True)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
