@@ -85,9 +85,7 @@ def ensure_package(name: str) -> None:
     if importlib.util.find_spec(name) is not None:
         return
     log(f"installing {PINS[name]} into {sys.prefix}")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", PINS[name]], check=True, stdout=sys.stderr
-    )
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", PINS[name]], check=True, stdout=sys.stderr)
 
 
 def pg_url() -> str:
@@ -370,11 +368,7 @@ def redis_start() -> None:
         if redis_ping():
             return
         time.sleep(0.1)
-    tail = (
-        (REDIS_DIR / "redis.log").read_text(errors="replace")[-2000:]
-        if (REDIS_DIR / "redis.log").exists()
-        else ""
-    )
+    tail = (REDIS_DIR / "redis.log").read_text(errors="replace")[-2000:] if (REDIS_DIR / "redis.log").exists() else ""
     die(f"redis did not answer PING on {HOST}:{REDIS_PORT}; end of its log:\n{tail}")
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.roles import Role
 from backend.errors import ApplicationError
+from tenants.db import connection
 
 
 def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
@@ -33,32 +34,41 @@ class ServiceValidatedForm(forms.Form):
 class CompanySignupForm(ServiceValidatedForm):
     company_name = forms.CharField(label=_("Company name"), max_length=100)
     subdomain = forms.CharField(
-        label=_("Subdomain"), max_length=40,
+        label=_("Subdomain"),
+        max_length=40,
         help_text=_("Your portal address. Lowercase letters, digits and hyphens."),
     )
     admin_name = forms.CharField(label=_("Your name"), max_length=60)
     admin_email = forms.CharField(label=_("E-mail"), max_length=254, widget=forms.EmailInput)
     admin_phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=forms.TextInput(attrs={"type": "tel"}))
     admin_password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters, not only digits, not a common password."),
     )
 
 
 class LoginForm(forms.Form):
-    username = forms.CharField(label=_("E-mail or mobile phone"), max_length=254,
-                               widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    username = forms.CharField(
+        label=_("E-mail or mobile phone"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class ResidentSignupForm(ServiceValidatedForm):
     name = forms.CharField(label=_("Name"), max_length=60)
     phone = forms.CharField(label=_("Mobile phone"), max_length=30, widget=forms.TextInput(attrs={"type": "tel"}))
-    email = forms.CharField(label=_("E-mail (optional)"), max_length=254, required=False,
-                            widget=forms.EmailInput)
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    email = forms.CharField(label=_("E-mail (optional)"), max_length=254, required=False, widget=forms.EmailInput)
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 class InvitationForm(forms.Form):
@@ -69,15 +79,20 @@ class InvitationForm(forms.Form):
 
 class InvitationAcceptForm(ServiceValidatedForm):
     name = forms.CharField(label=_("Name"), max_length=60)
-    phone = forms.CharField(label=_("Mobile phone"), max_length=30, required=False,
-                            widget=forms.TextInput(attrs={"type": "tel"}))
-    password = forms.CharField(label=_("Password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    phone = forms.CharField(
+        label=_("Mobile phone"), max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
 
 
 class PasswordConfirmForm(forms.Form):
-    password = forms.CharField(label=_("Your password"), strip=False,
-                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(
+        label=_("Your password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
 
 class AuditFilterForm(forms.Form):
@@ -91,7 +106,6 @@ class MemberPasswordResetForm(PasswordResetForm):
     """Password reset on a company domain reaches only that company's members."""
 
     def get_users(self, email: str):  # type: ignore[no-untyped-def]
-        from django.db import connection
 
         from backend.accounts.models import Membership
 

@@ -39,15 +39,20 @@ def demo_seed() -> Tenant:
     tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
     if tenant is None:
         tenant = company_onboard(
-            company_name="示范物业", subdomain=DEMO_SLUG, admin_name=admin.name, admin_email=admin.email,
-            admin_phone=admin.phone, admin_password=DEMO_PASSWORD,
+            company_name="示范物业",
+            subdomain=DEMO_SLUG,
+            admin_name=admin.name,
+            admin_email=admin.email,
+            admin_phone=admin.phone,
+            admin_password=DEMO_PASSWORD,
         ).tenant
     with transaction.atomic():
         for person in DEMO_PEOPLE[1:]:
             user = User.objects.filter(email=person.email).first()
             if user is None:
-                user = User.objects.create_user(email=person.email, password=DEMO_PASSWORD, name=person.name,
-                                                phone=person.phone)
+                user = User.objects.create_user(
+                    email=person.email, password=DEMO_PASSWORD, name=person.name, phone=person.phone
+                )
             Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"roles": [person.role]})
     return tenant
 

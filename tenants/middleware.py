@@ -26,7 +26,13 @@ class TenantMiddleware(TenantMainMiddleware):
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:  # type: ignore[override]
         if wants_json(request):
             return JsonResponse(
-                {"error": {"code": "unknown_company", "message": _("No company at this address."), "fields": {}}},
+                {
+                    "error": {
+                        "code": "unknown_company",
+                        "message": _("No company at this address."),
+                        "fields": {},
+                    }
+                },
                 status=404,
             )
         response = render(request, "portal/unknown_company.html", {"hostname": hostname}, status=404)
@@ -42,7 +48,7 @@ class TenantMiddleware(TenantMainMiddleware):
         if response is not None:
             return response
         tenant: Tenant = request.tenant  # type: ignore[attr-defined]
-        if tenant.status == Tenant.Status.TEMPLATE:
+        if tenant.status in (Tenant.Status.TEMPLATE, Tenant.Status.SPARE):
             return self.no_tenant_found(request, request.get_host())
         if tenant.is_suspended:
             reason = tenant.suspended_reason or _("This company's account is suspended.")

@@ -15,6 +15,8 @@ class Tenant(TenantMixin):
         SUSPENDED = "suspended", _("Suspended")
         # The schema new companies are cloned from; never served, never scheduled.
         TEMPLATE = "template", _("Template")
+        # A ready clone of the template, waiting to become the next company (see tenants/spares.py).
+        SPARE = "spare", _("Spare")
         PLATFORM = "platform", _("Platform")
 
     name = models.CharField(_("company name"), max_length=100)
@@ -33,7 +35,7 @@ class Tenant(TenantMixin):
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status__in=["active", "suspended", "template", "platform"]),
+                condition=models.Q(status__in=["active", "suspended", "template", "spare", "platform"]),
                 name="tenant_status_valid",
             )
         ]

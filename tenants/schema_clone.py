@@ -8,9 +8,10 @@ skipped here. Because PostgreSQL DDL is transactional, a failed onboarding rolls
 
 from __future__ import annotations
 
-from django.db import connection
 from django_tenants.clone import CloneSchema
 from django_tenants.utils import schema_exists
+
+from tenants.db import connection
 
 
 def _clone_function_installed() -> bool:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, ProgrammingError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
@@ -19,9 +19,11 @@ from backend.accounts.services import user_fields_validate
 from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
+from tenants.db import connection
 
 from .models import PUBLIC_SCHEMA, Domain, Tenant
 from .schema_clone import schema_clone
+from .spares import schema_rename, spare_claim, spare_schemas_fill
 
 logger = logging.getLogger(__name__)
 
@@ -51,10 +53,16 @@ def subdomain_errors(raw: str) -> tuple[str, list[str]]:
         return slug, [_("Choose a subdomain.")]
     if not SUBDOMAIN_RE.match(slug) or "--" in slug:
         return slug, [
-            _("Use 3–40 lowercase letters, digits and single hyphens, starting with a letter "
-              "and not ending with a hyphen.")
+            _(
+                "Use 3–40 lowercase letters, digits and single hyphens, starting with a letter "
+                "and not ending with a hyphen."
+            )
         ]
-    if slug in settings.RESERVED_SUBDOMAINS or slug.startswith("pg-") or schema_name_for(slug) == settings.TENANT_BASE_SCHEMA:
+    if (
+        slug in settings.RESERVED_SUBDOMAINS
+        or slug.startswith("pg-")
+        or schema_name_for(slug) == settings.TENANT_BASE_SCHEMA
+    ):
         return slug, [_("This subdomain is reserved. Choose another.")]
     if (
         Tenant.objects.filter(slug=slug).exists()
@@ -110,22 +118,25 @@ def company_onboard(
 
     try:
         with transaction.atomic():
-            tenant = Tenant.objects.create(name=company_name, slug=slug, schema_name=schema_name_for(slug))
-            schema_clone(source=settings.TENANT_BASE_SCHEMA, target=tenant.schema_name)
+            tenant = _company_schema_provide(name=company_name, slug=slug)
             domain = Domain.objects.create(domain=company_domain(slug), tenant=tenant, is_primary=True)
-            admin = User.objects.create_user(
-                email=email, password=admin_password, name=admin_name.strip(), phone=phone
-            )
+            admin = User.objects.create_user(email=email, password=admin_password, name=admin_name.strip(), phone=phone)
             Membership.objects.create(user=admin, tenant=tenant, roles=[Role.COMPANY_ADMIN])
             with schema_context(tenant.schema_name):
                 from tenants.company.models import CompanySettings
 
                 CompanySettings.objects.update_or_create(singleton=True, defaults={"display_name": company_name})
                 with acting_as(Actor(user_id=admin.pk, user_name=admin.name, ip=None)):
-                    audit_record(action="company.onboard", target=tenant,
-                                 changes={"admin": admin.email, "domain": domain.domain})
-    except IntegrityError as exc:
-        # A concurrent sign-up took the same subdomain or address between our checks and our insert.
+                    audit_record(
+                        action="company.onboard",
+                        target=tenant,
+                        changes={"admin": admin.email, "domain": domain.domain},
+                    )
+    except (IntegrityError, ProgrammingError) as exc:
+        # A concurrent sign-up took the same subdomain, schema or address between our checks and our
+        # writes (PostgreSQL reports a schema name taken meanwhile as 42P06 duplicate_schema).
+        if isinstance(exc, ProgrammingError) and getattr(exc.__cause__, "sqlstate", None) != "42P06":
+            raise
         logger.info("onboarding lost a race: %s", exc)
         raise ApplicationError.for_fields(
             {"subdomain": [_("This subdomain or account was just taken. Try again.")]}
@@ -134,7 +145,38 @@ def company_onboard(
         connection.set_schema_to_public()
     elapsed = time.perf_counter() - started
     logger.info("onboarded %s in %.3fs", tenant.schema_name, elapsed)
+    _spare_refill_later()
     return Onboarded(tenant=tenant, domain=domain, admin=admin, seconds=elapsed)
+
+
+def _company_schema_provide(*, name: str, slug: str) -> Tenant:
+    """The new company's Tenant row and schema: a spare renamed (fast path) or a fresh clone."""
+    schema_name = schema_name_for(slug)
+    spare = spare_claim()
+    if spare is not None:
+        schema_rename(old=spare.schema_name, new=schema_name)
+        spare.schema_name, spare.slug, spare.name = schema_name, slug, name
+        spare.status = Tenant.Status.ACTIVE
+        spare.save(update_fields=["schema_name", "slug", "name", "status"])
+        return spare
+    tenant = Tenant.objects.create(name=name, slug=slug, schema_name=schema_name)
+    schema_clone(source=settings.TENANT_BASE_SCHEMA, target=tenant.schema_name)
+    return tenant
+
+
+def _spare_refill_later() -> None:
+    if not settings.TENANT_SPARE_SCHEMAS:
+        return
+
+    def enqueue() -> None:
+        try:
+            from .tasks import spare_schemas_refill
+
+            spare_schemas_refill.delay()
+        except Exception:  # noqa: BLE001 - no broker: the next platform_setup or onboarding refills
+            logger.warning("could not enqueue the spare schema refill", exc_info=True)
+
+    transaction.on_commit(enqueue)
 
 
 def company_suspend(*, tenant: Tenant, reason: str) -> Tenant:
@@ -148,8 +190,11 @@ def company_suspend(*, tenant: Tenant, reason: str) -> Tenant:
         tenant.suspended_reason = reason.strip()[:300]
         tenant.save(update_fields=["status", "suspended_reason"])
         with schema_context(tenant.schema_name):
-            audit_record(action="company.suspend", target=tenant,
-                         changes={"status": [before, tenant.status], "reason": tenant.suspended_reason})
+            audit_record(
+                action="company.suspend",
+                target=tenant,
+                changes={"status": [before, tenant.status], "reason": tenant.suspended_reason},
+            )
     return tenant
 
 
@@ -183,3 +228,4 @@ def platform_setup(*, verbosity: int = 1) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f'CREATE SCHEMA IF NOT EXISTS "{template.schema_name}"')
     call_command("migrate_schemas", tenant=True, interactive=False, verbosity=verbosity)
+    spare_schemas_fill()

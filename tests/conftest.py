@@ -6,6 +6,7 @@ committed data (a real worker, a real server, a browser) create their own and re
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -32,8 +33,12 @@ def _ensure_company(slug: str, name: str, admin_email: str, admin_phone: str) ->
     tenant = Tenant.objects.filter(slug=slug).first()
     if tenant is None:
         tenant = company_onboard(
-            company_name=name, subdomain=slug, admin_name=f"{name}管理员", admin_email=admin_email,
-            admin_phone=admin_phone, admin_password=COMPANY_PASSWORD,
+            company_name=name,
+            subdomain=slug,
+            admin_name=f"{name}管理员",
+            admin_email=admin_email,
+            admin_phone=admin_phone,
+            admin_password=COMPANY_PASSWORD,
         ).tenant
     return tenant
 
@@ -66,10 +71,8 @@ def tenant_b(db: None) -> Any:
 @pytest.fixture(autouse=True)
 def _public_schema_after_test() -> Iterator[None]:
     yield
-    try:
+    with contextlib.suppress(Exception):
         connection.set_schema_to_public()
-    except Exception:  # noqa: BLE001
-        pass
 
 
 @pytest.fixture(autouse=True)
@@ -106,7 +109,9 @@ def member(db: None) -> Callable[..., Any]:
 
     def make(tenant: Any, roles: list[str] | None = None, **user_fields: Any) -> Any:
         return MemberFactory(
-            tenant=tenant, roles=roles or ["company_admin"], **{f"user__{k}": v for k, v in user_fields.items()}
+            tenant=tenant,
+            roles=roles or ["company_admin"],
+            **{f"user__{k}": v for k, v in user_fields.items()},
         ).user
 
     return make
@@ -134,6 +139,7 @@ def platform_client() -> Client:
 
 # --- real processes ------------------------------------------------------------------------------
 
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -151,7 +157,11 @@ def database_url_for_subprocess() -> str:
 
 def subprocess_env(**extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(DJANGO_SETTINGS_MODULE="backend.settings.test", DATABASE_URL=database_url_for_subprocess(), PYTHONUNBUFFERED="1")
+    env.update(
+        DJANGO_SETTINGS_MODULE="backend.settings.test",
+        DATABASE_URL=database_url_for_subprocess(),
+        PYTHONUNBUFFERED="1",
+    )
     env.update(extra)
     return env
 
@@ -177,9 +187,22 @@ def live_asgi(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: A
         env = subprocess_env(PLATFORM_URL_PORT=f":{port}")
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port",
-             str(port), "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "backend.asgi:application",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_for_port(port, proc)

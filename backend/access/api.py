@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from backend.accounts.models import Membership
 from backend.accounts.roles import Role
 from backend.api.pagination import PageNumberPagination
+from backend.api.permissions import api_tenant, api_user
 
 from .models import Invitation
 from .selectors import invitation_list, member_list
@@ -28,7 +29,17 @@ class InvitationOut(serializers.ModelSerializer):
 
     class Meta:
         model = Invitation
-        fields = ["id", "email", "name", "roles", "state", "invited_by", "created_at", "expires_at", "accepted_at"]
+        fields = [
+            "id",
+            "email",
+            "name",
+            "roles",
+            "state",
+            "invited_by",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+        ]
 
 
 class InvitationIn(serializers.Serializer):
@@ -57,8 +68,9 @@ class InvitationListApi(APIView):
     def post(self, request: Request) -> Response:
         data = InvitationIn(data=request.data)
         data.is_valid(raise_exception=True)
-        invitation, link = invitation_create(invited_by=request.user, portal_base_url=portal_base_url(request),
-                                             **data.validated_data)
+        invitation, link = invitation_create(
+            invited_by=api_user(request), portal_base_url=portal_base_url(request), **data.validated_data
+        )
         invitation.link = link  # type: ignore[attr-defined]
         return Response(InvitationCreatedOut(invitation).data, status=status.HTTP_201_CREATED)
 
@@ -92,7 +104,7 @@ class MemberListApi(APIView):
     @extend_schema(responses={200: MemberOut(many=True)})
     def get(self, request: Request) -> Response:
         paginator = PageNumberPagination()
-        qs = member_list(tenant=request._request.tenant, role=request.query_params.get("role", ""))  # type: ignore[attr-defined]
+        qs = member_list(tenant=api_tenant(request), role=request.query_params.get("role", ""))
         page = paginator.paginate_queryset(qs, request)
         return paginator.get_paginated_response(MemberOut(page, many=True).data)
 
@@ -103,8 +115,10 @@ class MemberDetailApi(APIView):
     @extend_schema(request=MemberRolesIn, responses={200: MemberOut})
     def patch(self, request: Request, pk: int) -> Response:
         # Filtered by this company: an id from another company is simply not found.
-        membership = get_object_or_404(Membership, pk=pk, tenant=request._request.tenant)  # type: ignore[attr-defined]
+        membership = get_object_or_404(Membership, pk=pk, tenant=api_tenant(request))
         data = MemberRolesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = membership_roles_set(membership=membership, roles=data.validated_data["roles"], by=request.user)
+        membership = membership_roles_set(
+            membership=membership, roles=data.validated_data["roles"], by=api_user(request)
+        )
         return Response(MemberOut(membership).data)

@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import get_language
 
-from backend.accounts.roles import Role
-
 from backend.accounts.models import Membership
+from backend.accounts.roles import Role
 from tenants.models import Tenant
 
 from .models import Invitation, RoleDefinition

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +19,7 @@ from backend.accounts.validation import email_normalize
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.notifications.services import notification_send
+from tenants.db import connection
 from tenants.models import Tenant
 
 from .models import ApiToken, Invitation
@@ -40,8 +41,9 @@ def roles_clean(roles: Iterable[str]) -> list[str]:
     return cleaned
 
 
-def invitation_create(*, email: str, name: str, roles: Iterable[str], invited_by: User,
-                      portal_base_url: str) -> tuple[Invitation, str]:
+def invitation_create(
+    *, email: str, name: str, roles: Iterable[str], invited_by: User, portal_base_url: str
+) -> tuple[Invitation, str]:
     """Invite someone to this company. Returns the invitation and its link (also e-mailed)."""
     tenant = _current_tenant()
     try:
@@ -55,15 +57,25 @@ def invitation_create(*, email: str, name: str, roles: Iterable[str], invited_by
     raw = secrets.token_urlsafe(32)
     with transaction.atomic():
         invitation = Invitation.objects.create(
-            token_hash=token_hash(raw), email=email, name=name.strip()[:60], roles=role_list,
-            invited_by=invited_by, expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_TTL_DAYS),
+            token_hash=token_hash(raw),
+            email=email,
+            name=name.strip()[:60],
+            roles=role_list,
+            invited_by=invited_by,
+            expires_at=timezone.now() + dt.timedelta(days=settings.INVITATION_TTL_DAYS),
         )
         audit_record(action="invitation.create", target=invitation, changes={"roles": role_list})
     link = f"{portal_base_url.rstrip('/')}/invite/{raw}/"
     subject = _("%(company)s invites you to its portal") % {"company": tenant.name}
     body = _(
-        "%(inviter)s has invited you to join %(company)s.\n\nOpen this link to accept (valid for %(days)s days):\n%(link)s\n"
-    ) % {"inviter": invited_by.name, "company": tenant.name, "days": settings.INVITATION_TTL_DAYS, "link": link}
+        "%(inviter)s has invited you to join %(company)s.\n\n"
+        "Open this link to accept (valid for %(days)s days):\n%(link)s\n"
+    ) % {
+        "inviter": invited_by.name,
+        "company": tenant.name,
+        "days": settings.INVITATION_TTL_DAYS,
+        "link": link,
+    }
     transaction.on_commit(lambda: send_mail(subject, body, None, [email], fail_silently=True))
     return invitation, link
 
@@ -79,8 +91,9 @@ def invitation_find(*, raw_token: str) -> Invitation:
     if state == "revoked":
         raise ApplicationError(_("This invitation was withdrawn."), code="invitation_revoked", status=410)
     if state == "expired":
-        raise ApplicationError(_("This invitation has expired. Ask for a new one."), code="invitation_expired",
-                               status=410)
+        raise ApplicationError(
+            _("This invitation has expired. Ask for a new one."), code="invitation_expired", status=410
+        )
     return invitation
 
 
@@ -99,23 +112,29 @@ def invitation_accept(
             existing = User.objects.filter(email=invitation.email).first()
             if existing is not None:
                 raise ApplicationError(
-                    _("An account with this e-mail already exists. Sign in to accept."), code="sign_in_required",
+                    _("An account with this e-mail already exists. Sign in to accept."),
+                    code="sign_in_required",
                     fields={"email": [_("An account with this e-mail already exists. Sign in to accept.")]},
                 )
             user = user_create(name=name or invitation.name, email=invitation.email, phone=phone, password=password)
         elif user.email != invitation.email:
             raise ApplicationError(
                 _("This invitation was sent to %(email)s. Sign in with that account.") % {"email": invitation.email},
-                code="wrong_account", status=403,
+                code="wrong_account",
+                status=403,
             )
         membership = membership_grant(user=user, tenant=tenant, roles=invitation.roles)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])
-        audit_record(action="invitation.accept", target=invitation,
-                     changes={"user": user.pk, "roles": invitation.roles})
+        audit_record(
+            action="invitation.accept",
+            target=invitation,
+            changes={"user": user.pk, "roles": invitation.roles},
+        )
         notification_send(
-            recipient=invitation.invited_by, kind="invitation.accepted",
+            recipient=invitation.invited_by,
+            kind="invitation.accepted",
             title=_("%(name)s joined %(company)s") % {"name": user.name, "company": tenant.name},
             url="/staff/members/",
         )
@@ -161,8 +180,12 @@ def membership_roles_set(*, membership: Membership, roles: Iterable[str], by: Us
         before = membership.roles
         membership.roles = role_list
         membership.save(update_fields=["roles"])
-        audit_record(action="membership.roles_set", target=membership, object_repr=str(membership.user),
-                     changes={"roles": [before, role_list]})
+        audit_record(
+            action="membership.roles_set",
+            target=membership,
+            object_repr=str(membership.user),
+            changes={"roles": [before, role_list]},
+        )
     return membership
 
 

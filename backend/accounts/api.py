@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.access.services import api_token_issue, resident_sign_up
-from backend.api.permissions import ANY_MEMBER, request_membership
+from backend.api.permissions import ANY_MEMBER, api_tenant, api_user, request_membership
 from backend.audit.context import Actor, acting_as, client_ip
 from backend.errors import ApplicationError
 
@@ -36,9 +36,13 @@ class TokenApi(APIView):
         data = TokenIn(data=request.data)
         data.is_valid(raise_exception=True)
         ip = client_ip(request.META)
-        user = user_sign_in(request=request._request, username=data.validated_data["username"],
-                            password=data.validated_data["password"], ip=ip)
-        if membership_get_active(user=user, tenant=request._request.tenant) is None:  # type: ignore[attr-defined]
+        user = user_sign_in(
+            request=request._request,
+            username=data.validated_data["username"],
+            password=data.validated_data["password"],
+            ip=ip,
+        )
+        if membership_get_active(user=user, tenant=api_tenant(request)) is None:
             raise ApplicationError("You are not a member of this company.", code="not_a_member", status=403)
         with acting_as(Actor(user_id=user.pk, user_name=str(user), ip=ip)):
             token, raw = api_token_issue(user=user, name="api")
@@ -71,11 +75,15 @@ class MeApi(APIView):
     def get(self, request: Request) -> Response:
         membership = request_membership(request)
         assert membership is not None
-        user = request.user
+        user = api_user(request)
         body = {
-            "id": user.pk, "name": user.name, "email": user.email, "phone": user.phone,  # type: ignore[union-attr]
-            "tenant": request._request.tenant.slug,  # type: ignore[attr-defined]
-            "roles": membership.roles, "membership": membership,
+            "id": user.pk,
+            "name": user.name,
+            "email": user.email,
+            "phone": user.phone,
+            "tenant": api_tenant(request).slug,
+            "roles": membership.roles,
+            "membership": membership,
         }
         return Response(MeOut(body).data)
 
@@ -98,7 +106,13 @@ class ResidentSignupApi(APIView):
         data = ResidentSignupIn(data=request.data)
         data.is_valid(raise_exception=True)
         user, membership = resident_sign_up(**data.validated_data)
-        body = {"id": user.pk, "name": user.name, "email": user.email, "phone": user.phone,
-                "tenant": request._request.tenant.slug, "roles": membership.roles,  # type: ignore[attr-defined]
-                "membership": membership}
+        body = {
+            "id": user.pk,
+            "name": user.name,
+            "email": user.email,
+            "phone": user.phone,
+            "tenant": api_tenant(request).slug,
+            "roles": membership.roles,  # type: ignore[attr-defined]
+            "membership": membership,
+        }
         return Response(MeOut(body).data, status=201)

@@ -27,7 +27,11 @@ class EmailOrPhoneBackend(ModelBackend):
     """Sign in with e-mail or mobile number and password."""
 
     def authenticate(  # type: ignore[override]
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         if username is None:
             username = kwargs.get("email") or kwargs.get("phone")

@@ -22,7 +22,12 @@ class MembershipMiddleware:
         request.membership = None  # type: ignore[attr-defined]
         tenant = getattr(request, "tenant", None)
         user = getattr(request, "user", None)
-        if tenant is not None and tenant.status != Tenant.Status.PLATFORM and user is not None and user.is_authenticated:
+        if (
+            tenant is not None
+            and tenant.status != Tenant.Status.PLATFORM
+            and user is not None
+            and user.is_authenticated
+        ):
             membership = membership_get_active(user=user, tenant=tenant)  # type: ignore[arg-type]
             if membership is None:
                 logout(request)

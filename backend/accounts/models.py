@@ -10,6 +10,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,8 +55,7 @@ class User(AbstractBaseUser, PermissionsMixin):
                 condition=models.Q(email__isnull=False) | models.Q(phone__isnull=False),
                 name="user_has_email_or_phone",
             ),
-            models.CheckConstraint(condition=models.Q(email=models.functions.Lower("email")),
-                                   name="user_email_lowercase"),
+            models.CheckConstraint(condition=models.Q(email=Lower("email")), name="user_email_lowercase"),
         ]
 
     def __str__(self) -> str:

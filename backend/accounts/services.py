@@ -73,9 +73,7 @@ def user_create(*, name: str, email: str, phone: str, password: str, email_requi
         raise ApplicationError.for_fields(errors)
     try:
         with transaction.atomic():
-            return User.objects.create_user(
-                email=norm_email, password=password, name=name.strip(), phone=norm_phone
-            )
+            return User.objects.create_user(email=norm_email, password=password, name=name.strip(), phone=norm_phone)
     except IntegrityError as exc:
         # Two sign-ups with the same address at the same moment: the database decides, the loser hears why.
         raise ApplicationError.for_fields({"email": [_("This account already exists. Sign in instead.")]}) from exc
@@ -93,7 +91,8 @@ def user_sign_in(*, request: HttpRequest | None, username: str, password: str, i
     if user is None:
         login_failure_record(username=username, ip=ip)
         raise ApplicationError(
-            _("Wrong account or password."), code="invalid_credentials",
+            _("Wrong account or password."),
+            code="invalid_credentials",
             fields={"password": [_("Wrong account or password.")]},
         )
     login_failures_clear(username=username)

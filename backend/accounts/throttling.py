@@ -21,9 +21,7 @@ def login_is_locked(*, username: str, ip: str | None) -> bool:
     limit = settings.LOGIN_MAX_FAILURES
     counts = cache.get_many(_keys(username, ip))
     # The per-IP allowance is wider: many people may share one office or campus address.
-    return any(
-        int(count) >= (limit * 4 if ":ip:" in key else limit) for key, count in counts.items()
-    )
+    return any(int(count) >= (limit * 4 if ":ip:" in key else limit) for key, count in counts.items())
 
 
 def login_failure_record(*, username: str, ip: str | None) -> None:

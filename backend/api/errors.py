@@ -1,6 +1,6 @@
 """One error shape for the whole API:
 
-    {"error": {"code": "validation_error", "message": "…", "fields": {"subdomain": ["…"]}}}
+{"error": {"code": "validation_error", "message": "…", "fields": {"subdomain": ["…"]}}}
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        fields = _flatten(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": [str(d) for d in exc.detail]}
+        fields = (
+            _flatten(exc.detail) if isinstance(exc.detail, dict) else {"non_field_errors": [str(d) for d in exc.detail]}
+        )
         response.data = error_body("validation_error", _("Please correct the marked fields."), fields)
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from backend.accounts.models import Membership
+from backend.accounts.models import Membership, User
 from backend.accounts.services import membership_get_active
+from tenants.models import Tenant
 
 ANY_MEMBER = "any_member"
 
@@ -28,6 +30,18 @@ def request_membership(request: Request) -> Membership | None:
     membership = membership_get_active(user=user, tenant=tenant)
     django_request.membership = membership  # type: ignore[attr-defined]
     return membership
+
+
+def api_user(request: Request) -> User:
+    """The authenticated caller (views behind RolePermission are never reached anonymously)."""
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
+
+
+def api_tenant(request: Request) -> Tenant:
+    return request._request.tenant  # type: ignore[attr-defined,no-any-return]
 
 
 class RolePermission(BasePermission):

@@ -25,8 +25,18 @@ class AuditFilter(serializers.Serializer):
 class AuditEntryOut(serializers.ModelSerializer):
     class Meta:
         model = AuditEntry
-        fields = ["id", "created_at", "user_id", "user_name", "ip", "action", "object_type", "object_id",
-                  "object_repr", "changes"]
+        fields = [
+            "id",
+            "created_at",
+            "user_id",
+            "user_name",
+            "ip",
+            "action",
+            "object_type",
+            "object_id",
+            "object_repr",
+            "changes",
+        ]
 
 
 class AuditLogApi(APIView):

@@ -7,11 +7,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.pagination import PageNumberPagination
-from backend.api.permissions import ANY_MEMBER
+from backend.api.permissions import ANY_MEMBER, api_user
 
 from .models import Notification
-from .services import notification_mark_all_read
 from .selectors import notification_list, notification_unread_count
+from .services import notification_mark_all_read
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -27,11 +27,11 @@ class NotificationListApi(APIView):
 
     @extend_schema(responses={200: NotificationOut(many=True)})
     def get(self, request: Request) -> Response:
-        qs = notification_list(user_id=request.user.pk, unread_only=request.query_params.get("unread") == "1")
+        qs = notification_list(user_id=api_user(request).pk, unread_only=request.query_params.get("unread") == "1")
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(qs, request)
         response = paginator.get_paginated_response(NotificationOut(page, many=True).data)
-        response.data["unread"] = notification_unread_count(user_id=request.user.pk)
+        response.data["unread"] = notification_unread_count(user_id=api_user(request).pk)
         return response
 
 
@@ -40,5 +40,5 @@ class NotificationReadAllApi(APIView):
 
     @extend_schema(request=None, responses={200: None})
     def post(self, request: Request) -> Response:
-        updated = notification_mark_all_read(user_id=request.user.pk)
+        updated = notification_mark_all_read(user_id=api_user(request).pk)
         return Response({"marked_read": updated})

@@ -3,10 +3,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import User
+from tenants.db import connection
 
 from .models import Notification
 from .realtime import push_to_user
@@ -27,7 +28,13 @@ def notification_message(notification: Notification) -> dict[str, Any]:
 
 
 def notification_send(
-    *, recipient: User, kind: str, title: str, body: str = "", url: str = "", payload: dict[str, Any] | None = None
+    *,
+    recipient: User,
+    kind: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    payload: dict[str, Any] | None = None,
 ) -> Notification:
     """Keep a notification in the recipient's inbox (this company's schema) and push it to their open
     sockets once the transaction commits; a rolled-back transaction pushes nothing."""

@@ -4,6 +4,7 @@ local.py, test.py and production.py refine this module; production.py refuses to
 """
 
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -28,9 +29,35 @@ PLATFORM_NAME = env("PLATFORM_NAME", default="物业云")
 RESERVED_SUBDOMAINS = env.list(
     "RESERVED_SUBDOMAINS",
     default=[
-        "www", "api", "admin", "static", "media", "public", "template", "mail", "smtp", "ftp",
-        "app", "apps", "platform", "ws", "wss", "assets", "cdn", "help", "support", "status",
-        "docs", "blog", "dev", "test", "demo-template", "root", "system", "login", "signup",
+        "www",
+        "api",
+        "admin",
+        "static",
+        "media",
+        "public",
+        "template",
+        "mail",
+        "smtp",
+        "ftp",
+        "app",
+        "apps",
+        "platform",
+        "ws",
+        "wss",
+        "assets",
+        "cdn",
+        "help",
+        "support",
+        "status",
+        "docs",
+        "blog",
+        "dev",
+        "test",
+        "demo-template",
+        "root",
+        "system",
+        "login",
+        "signup",
     ],
 )
 
@@ -68,6 +95,8 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New companies are cloned from this schema (kept migrated by migrate_schemas like any tenant).
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Spare schemas cloned ahead of time, so onboarding is a rename (tenants/spares.py). 0 disables the pool.
+TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)
 PUBLIC_SCHEMA_URLCONF = "backend.urls_public"
 ROOT_URLCONF = "backend.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
@@ -120,6 +149,7 @@ ASGI_APPLICATION = "backend.asgi.application"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["backend.accounts.backends.EmailOrPhoneBackend"]
 PASSWORD_HASHERS = [
+    "backend.accounts.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
@@ -185,13 +215,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Realtime and tasks --------------------------------------------------------------------------
-CHANNEL_LAYERS = {
+CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi")},
     }
 }
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,

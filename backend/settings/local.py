@@ -1,8 +1,7 @@
 """Development: what `make demo` runs."""
 
 from .base import *  # noqa: F403
-from .base import STATIC_ROOT
-from .base import env
+from .base import STATIC_ROOT, env
 
 DEBUG = env.bool("DEBUG", default=True)
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

@@ -1,8 +1,7 @@
 """pytest: real PostgreSQL and Redis, their own database and key prefixes."""
 
 from .base import *  # noqa: F403
-from .base import STATIC_ROOT
-from .base import CACHES, CHANNEL_LAYERS, env
+from .base import CACHES, CHANNEL_LAYERS, STATIC_ROOT, env
 
 DEBUG = False
 # Argon2 is the production hasher (test_settings checks it); tests hash hundreds of passwords.
@@ -13,7 +12,7 @@ CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNEL_LAYER_PREFIX", defa
 PLATFORM_URL_PORT = env("PLATFORM_URL_PORT", default="")
 ALLOWED_HOSTS = [".localhost", "localhost", "127.0.0.1", "testserver"]
 # The test database gets its own name so a developer's demo database is never touched.
-DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_wuye")}  # noqa: F405
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_wuye")}  # type: ignore[index]  # noqa: F405
 # Serve static files straight from the apps (no collectstatic needed to run or test).
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)

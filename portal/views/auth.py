@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,20 +18,27 @@ from backend.accounts.services import login_handoff_consume, membership_get_acti
 from backend.audit.context import Actor, acting_as, client_ip
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
+from tenants.http import CompanyRequest
 
-from ..forms import InvitationAcceptForm, LoginForm, PasswordConfirmForm, ResidentSignupForm, add_service_errors
+from ..forms import (
+    InvitationAcceptForm,
+    LoginForm,
+    PasswordConfirmForm,
+    ResidentSignupForm,
+    add_service_errors,
+)
 
 BACKEND = "backend.accounts.backends.EmailOrPhoneBackend"
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
+def _safe_next(request: CompanyRequest, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return target
     return fallback
 
 
-def home_for(request: HttpRequest) -> str:
+def home_for(request: CompanyRequest) -> str:
     membership = getattr(request, "membership", None)
     if membership is None:
         return reverse("portal:login")
@@ -40,48 +47,57 @@ def home_for(request: HttpRequest) -> str:
     return reverse("portal:resident-home")
 
 
-def _sign_in(request: HttpRequest, user: object) -> None:
+def _sign_in(request: CompanyRequest, user: object) -> None:
     login(request, user, backend=BACKEND)  # type: ignore[arg-type]
     request.membership = membership_get_active(user=user, tenant=request.tenant)  # type: ignore[attr-defined,arg-type]
     with acting_as(Actor(user_id=user.pk, user_name=str(user), ip=client_ip(request.META))):  # type: ignore[attr-defined]
         audit_record(action="session.sign_in", target=user)  # type: ignore[arg-type]
 
 
-def root(request: HttpRequest) -> HttpResponse:
+def root(request: CompanyRequest) -> HttpResponse:
     return redirect(home_for(request))
 
 
 @require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: CompanyRequest) -> HttpResponse:
     if getattr(request, "membership", None) is not None:
         return redirect(_safe_next(request, home_for(request)))
     form = LoginForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
-            user = user_sign_in(request=request, username=form.cleaned_data["username"],
-                                password=form.cleaned_data["password"], ip=client_ip(request.META))
+            user = user_sign_in(
+                request=request,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password"],
+                ip=client_ip(request.META),
+            )
             if membership_get_active(user=user, tenant=request.tenant) is None:  # type: ignore[attr-defined]
-                raise ApplicationError(_("This account is not a member of %(company)s.")
-                                       % {"company": request.tenant.name})  # type: ignore[attr-defined]
+                raise ApplicationError(
+                    _("This account is not a member of %(company)s.") % {"company": request.tenant.name}
+                )  # type: ignore[attr-defined]
         except ApplicationError as error:
             add_service_errors(form, error)
             status = error.status if error.status != 400 else 400
         else:
             _sign_in(request, user)
             return redirect(_safe_next(request, home_for(request)))
-    return render(request, "portal/auth/login.html", {"form": form, "next": request.GET.get("next", "")},
-                  status=status if request.method == "POST" else 200)
+    return render(
+        request,
+        "portal/auth/login.html",
+        {"form": form, "next": request.GET.get("next", "")},
+        status=status if request.method == "POST" else 200,
+    )
 
 
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: CompanyRequest) -> HttpResponse:
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("portal:login")
 
 
-def handoff(request: HttpRequest, token: str) -> HttpResponse:
+def handoff(request: CompanyRequest, token: str) -> HttpResponse:
     """Arrive signed in from the platform site's sign-up (a one-time ticket, valid two minutes)."""
     user = login_handoff_consume(raw_token=token, tenant=request.tenant)  # type: ignore[attr-defined]
     if user is None:
@@ -92,7 +108,7 @@ def handoff(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def resident_signup(request: HttpRequest) -> HttpResponse:
+def resident_signup(request: CompanyRequest) -> HttpResponse:
     form = ResidentSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,12 +119,16 @@ def resident_signup(request: HttpRequest) -> HttpResponse:
             _sign_in(request, user)
             messages.success(request, _("Welcome! Your account is ready."))
             return redirect("portal:resident-home")
-    return render(request, "portal/auth/resident_signup.html", {"form": form},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "portal/auth/resident_signup.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @require_http_methods(["GET", "POST"])
-def invitation(request: HttpRequest, token: str) -> HttpResponse:
+def invitation(request: CompanyRequest, token: str) -> HttpResponse:
     """Accept an invitation: a newcomer creates the account; someone who already has one (e.g. staff of
     another company) confirms with their password; both land signed in here."""
     try:
@@ -122,8 +142,12 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if has_account:
-                user = user_sign_in(request=request, username=invite.email,
-                                    password=form.cleaned_data["password"], ip=client_ip(request.META))
+                user = user_sign_in(
+                    request=request,
+                    username=invite.email,
+                    password=form.cleaned_data["password"],
+                    ip=client_ip(request.META),
+                )
                 user, _m = invitation_accept(raw_token=token, user=user)
             else:
                 user, _m = invitation_accept(raw_token=token, **form.cleaned_data)
@@ -135,6 +159,9 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             _sign_in(request, user)
             messages.success(request, _("You have joined %(company)s.") % {"company": request.tenant.name})  # type: ignore[attr-defined]
             return redirect(home_for(request))
-    return render(request, "portal/auth/invitation.html",
-                  {"invite": invite, "form": form, "has_account": has_account},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "portal/auth/invitation.html",
+        {"invite": invite, "form": form, "has_account": has_account},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,26 +14,28 @@ from backend.access.selectors import invitation_list, member_list, role_names
 from backend.access.services import invitation_create, invitation_revoke
 from backend.audit.selectors import audit_entry_list
 from backend.errors import ApplicationError
+from tenants.http import CompanyRequest
 
 from ..access import admin_required, staff_required
 from ..forms import AuditFilterForm, InvitationForm, add_service_errors
 
 
 @staff_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: CompanyRequest) -> HttpResponse:
     context = {"welcome": request.GET.get("welcome") == "1", "role_names": role_names()}
     return render(request, "portal/staff/dashboard.html", context)
 
 
 @admin_required
 @require_http_methods(["GET", "POST"])
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: CompanyRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     link = None
     if request.method == "POST" and form.is_valid():
         try:
             _inv, link = invitation_create(
-                invited_by=request.user, portal_base_url=f"{request.scheme}://{request.get_host()}",  # type: ignore[arg-type]
+                invited_by=request.user,
+                portal_base_url=f"{request.scheme}://{request.get_host()}",  # type: ignore[arg-type]
                 **form.cleaned_data,
             )
         except ApplicationError as error:
@@ -54,7 +56,7 @@ def members(request: HttpRequest) -> HttpResponse:
 
 @admin_required
 @require_POST
-def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def invitation_withdraw(request: CompanyRequest, pk: int) -> HttpResponse:
     try:
         invitation_revoke(invitation=get_object_or_404(Invitation, pk=pk))
     except ApplicationError as error:
@@ -65,7 +67,7 @@ def invitation_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @admin_required
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: CompanyRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     entries = audit_entry_list(**{k: v for k, v in filters.items() if v})

@@ -23,7 +23,8 @@ class CompanySettings(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(singleton=True), name="company_settings_single_row"),
             models.CheckConstraint(
-                condition=models.Q(billing_day__gte=1, billing_day__lte=28), name="company_settings_billing_day"
+                condition=models.Q(billing_day__gte=1, billing_day__lte=28),
+                name="company_settings_billing_day",
             ),
         ]
 

@@ -26,9 +26,27 @@ def worker(django_db_setup, django_db_blocker, tmp_path):
         env = subprocess_env()
     log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "backend.celery:app", "worker", "-P", "solo", "-Q", queue,
-         "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "warning"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "backend.celery:app",
+            "worker",
+            "-P",
+            "solo",
+            "-Q",
+            queue,
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+            "-l",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     yield queue
     proc.terminate()
@@ -75,3 +93,4 @@ def test_beat_schedules_active_companies_only(db, tenant_a, tenant_b):
     schemas = set(CompanyScheduler.get_queryset().values_list("schema_name", flat=True))
     assert "alpha" in schemas
     assert {"beta", "tenant_template", "public"}.isdisjoint(schemas)
+    assert not any(s.startswith("spare_") for s in schemas)

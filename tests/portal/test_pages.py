@@ -17,7 +17,11 @@ def nav_links(html: str) -> set[str]:
 @pytest.mark.parametrize(
     ("roles", "expected", "absent"),
     [
-        (["company_admin"], {"/staff/", "/staff/members/", "/staff/audit/", "/notifications/"}, {"/resident/"}),
+        (
+            ["company_admin"],
+            {"/staff/", "/staff/members/", "/staff/audit/", "/notifications/"},
+            {"/resident/"},
+        ),
         (["finance"], {"/staff/", "/notifications/"}, {"/staff/members/", "/staff/audit/", "/resident/"}),
         (["resident"], {"/resident/", "/notifications/"}, {"/staff/", "/staff/members/", "/staff/audit/"}),
         (["engineer", "resident"], {"/staff/", "/resident/"}, {"/staff/audit/"}),
@@ -53,7 +57,11 @@ def test_the_bell_is_fed_by_the_websocket(tenant_a, member, client_for):
 
 def test_static_assets_are_served(tenant_a, client_for):
     client = client_for(tenant_a)
-    for path in ("/static/portal/vendor/htmx.min.js", "/static/portal/js/portal.js", "/static/portal/css/portal.css"):
+    for path in (
+        "/static/portal/vendor/htmx.min.js",
+        "/static/portal/js/portal.js",
+        "/static/portal/css/portal.css",
+    ):
         assert client.get(path).status_code == 200, path
 
 
@@ -89,20 +97,34 @@ def test_anonymous_visitor_is_sent_to_sign_in(tenant_a, client_for):
 def test_platform_signup_page_creates_the_company_and_hands_off_to_its_portal(db, platform_client):
     page = platform_client.get("/signup/")
     assert page.status_code == 200
-    response = platform_client.post("/signup/", {
-        "company_name": "钱塘物业", "subdomain": "qiantang", "admin_name": "吴", "admin_email": "wu@qiantang.test",
-        "admin_phone": "13311112222", "admin_password": "River-tide-2026",
-    })
+    response = platform_client.post(
+        "/signup/",
+        {
+            "company_name": "钱塘物业",
+            "subdomain": "qiantang",
+            "admin_name": "吴",
+            "admin_email": "wu@qiantang.test",
+            "admin_phone": "13311112222",
+            "admin_password": "River-tide-2026",
+        },
+    )
     assert response.status_code == 302
     assert response["Location"].startswith("http://qiantang.localhost/handoff/")
     assert Tenant.objects.filter(slug="qiantang").exists()
 
 
 def test_platform_signup_page_shows_every_field_error_at_once(db, platform_client):
-    response = platform_client.post("/signup/", {
-        "company_name": "", "subdomain": "www", "admin_name": "", "admin_email": "bad",
-        "admin_phone": "1", "admin_password": "1",
-    })
+    response = platform_client.post(
+        "/signup/",
+        {
+            "company_name": "",
+            "subdomain": "www",
+            "admin_name": "",
+            "admin_email": "bad",
+            "admin_phone": "1",
+            "admin_password": "1",
+        },
+    )
     assert response.status_code == 400
     html = response.content.decode()
     for field in ("company_name", "subdomain", "admin_name", "admin_email", "admin_phone", "admin_password"):

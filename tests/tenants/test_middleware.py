@@ -24,14 +24,13 @@ def test_unknown_company_api_gets_json_404(db, client):
 def test_template_schema_is_never_served_even_with_a_domain(db, client):
     from tenants.models import Domain, Tenant
 
-    Domain.objects.create(domain="tpl.localhost", tenant=Tenant.objects.get(schema_name="tenant_template"),
-                          is_primary=True)
+    Domain.objects.create(
+        domain="tpl.localhost", tenant=Tenant.objects.get(schema_name="tenant_template"), is_primary=True
+    )
     assert client.get("/login/", HTTP_HOST="tpl.localhost").status_code == 404
 
 
-def test_suspended_company_shows_a_clear_page_and_its_api_answers_403_with_the_reason(
-    tenant_a, member, client_for
-):
+def test_suspended_company_shows_a_clear_page_and_its_api_answers_403_with_the_reason(tenant_a, member, client_for):
     admin = member(tenant_a, ["company_admin"])
     client = client_for(tenant_a, admin)
     company_suspend(tenant=tenant_a, reason="合同到期 contract expired")
@@ -39,11 +38,15 @@ def test_suspended_company_shows_a_clear_page_and_its_api_answers_403_with_the_r
     page = client.get("/staff/")
     assert page.status_code == 403
     assert "合同到期 contract expired" in page.content.decode()
-    assert 'data-suspended' in page.content.decode()
+    assert "data-suspended" in page.content.decode()
 
     api = client.get("/api/v1/me/")
     assert api.status_code == 403
-    assert api.json()["error"] == {"code": "company_suspended", "message": "合同到期 contract expired", "fields": {}}
+    assert api.json()["error"] == {
+        "code": "company_suspended",
+        "message": "合同到期 contract expired",
+        "fields": {},
+    }
 
     company_resume(tenant=tenant_a)
     assert client.get("/api/v1/me/").status_code == 200
@@ -97,8 +100,6 @@ def test_times_are_shown_in_the_company_time_zone(tenant_a, member, client_for):
 
     connection.set_tenant(tenant_a)
     entry = AuditEntry.objects.create(action="probe.tz", object_repr="tz")
-    AuditEntry.objects.filter(pk=entry.pk).update(
-        created_at=dt.datetime(2026, 1, 1, 0, 30, tzinfo=dt.UTC)
-    )
+    AuditEntry.objects.filter(pk=entry.pk).update(created_at=dt.datetime(2026, 1, 1, 0, 30, tzinfo=dt.UTC))
     page = client.get("/staff/audit/?action=probe.tz").content.decode()
     assert "2026-01-01 08:30:00" in page  # UTC 00:30 is 08:30 in Asia/Shanghai

@@ -43,7 +43,12 @@ def test_onboarding_creates_company_schema_domain_admin_and_defaults(db):
         from tenants.company.models import CompanySettings
 
         assert set(RoleDefinition.objects.values_list("code", flat=True)) == {
-            "company_admin", "finance", "customer_service", "engineer", "security", "resident"
+            "company_admin",
+            "finance",
+            "customer_service",
+            "engineer",
+            "security",
+            "resident",
         }
         assert CompanySettings.objects.get().display_name == "绿城物业"
         assert AuditEntry.objects.filter(action="company.onboard", user_id=admin.pk).count() == 1
@@ -125,9 +130,22 @@ def test_tenant_create_command_onboards_like_the_signup_page(db):
     from django.core.management import call_command
 
     out = StringIO()
-    call_command("tenant_create", "--name", "滨江物业", "--subdomain", "binjiang", "--admin-name", "李",
-                 "--admin-email", "li@binjiang.test", "--admin-phone", "13711112222",
-                 "--admin-password", "Qiantang-river-88", stdout=out)
+    call_command(
+        "tenant_create",
+        "--name",
+        "滨江物业",
+        "--subdomain",
+        "binjiang",
+        "--admin-name",
+        "李",
+        "--admin-email",
+        "li@binjiang.test",
+        "--admin-phone",
+        "13711112222",
+        "--admin-password",
+        "Qiantang-river-88",
+        stdout=out,
+    )
     assert "binjiang" in out.getvalue()
     tenant = Tenant.objects.get(slug="binjiang")
     assert Membership.objects.get(tenant=tenant, user__email="li@binjiang.test").roles == ["company_admin"]
@@ -137,5 +155,65 @@ def test_tenant_create_command_reports_field_errors(db):
     from django.core.management import CommandError, call_command
 
     with pytest.raises(CommandError, match="subdomain"):
-        call_command("tenant_create", "--name", "X", "--subdomain", "www", "--admin-name", "李",
-                     "--admin-email", "li@x.test", "--admin-phone", "13711112223", "--admin-password", "Xx-2026-pass")
+        call_command(
+            "tenant_create",
+            "--name",
+            "X",
+            "--subdomain",
+            "www",
+            "--admin-name",
+            "李",
+            "--admin-email",
+            "li@x.test",
+            "--admin-phone",
+            "13711112223",
+            "--admin-password",
+            "Xx-2026-pass",
+        )
+
+
+def spare_count() -> int:
+    return Tenant.objects.filter(status=Tenant.Status.SPARE).count()
+
+
+def test_onboarding_takes_a_ready_spare_schema_and_renames_it(db):
+    from tenants.spares import spare_schemas_fill
+
+    spare_schemas_fill(target=1)
+    spare = Tenant.objects.filter(status=Tenant.Status.SPARE).order_by("id").first()
+    before = spare_count()
+    result = onboard()
+    assert result.tenant.pk == spare.pk  # the spare row became the company
+    assert spare_count() == before - 1
+    assert schema_exists("lvcheng") and not schema_exists(spare.schema_name)
+
+
+def test_onboarding_clones_on_the_spot_when_no_spare_is_left(db):
+    Tenant.objects.filter(status=Tenant.Status.SPARE).delete()  # rolled back with the test
+    result = onboard()
+    assert schema_exists("lvcheng")
+    with schema_context(result.tenant.schema_name):
+        from backend.access.models import RoleDefinition
+
+        assert RoleDefinition.objects.count() == 6
+
+
+def test_refill_task_clones_spares_up_to_the_pool_size(db, settings):
+    from tenants.tasks import spare_schemas_refill
+
+    settings.TENANT_SPARE_SCHEMAS = 3
+    Tenant.objects.filter(status=Tenant.Status.SPARE).delete()
+    assert spare_schemas_refill.apply().get() == 3
+    spares = Tenant.objects.filter(status=Tenant.Status.SPARE)
+    assert spares.count() == 3 and all(schema_exists(t.schema_name) for t in spares)
+    assert spare_schemas_refill.apply().get() == 0
+
+
+def test_spare_schemas_are_never_served(db, client):
+    from tenants.models import Domain
+    from tenants.spares import spare_schemas_fill
+
+    spare_schemas_fill(target=1)
+    spare = Tenant.objects.filter(status=Tenant.Status.SPARE).first()
+    Domain.objects.create(domain="spare.localhost", tenant=spare, is_primary=True)
+    assert client.get("/login/", HTTP_HOST="spare.localhost").status_code == 404

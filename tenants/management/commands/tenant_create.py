@@ -18,13 +18,19 @@ class Command(BaseCommand):
     def handle(self, *args, **o):
         try:
             result = company_onboard(
-                company_name=o["name"], subdomain=o["subdomain"], admin_name=o["admin_name"],
-                admin_email=o["admin_email"], admin_phone=o["admin_phone"], admin_password=o["admin_password"],
+                company_name=o["name"],
+                subdomain=o["subdomain"],
+                admin_name=o["admin_name"],
+                admin_email=o["admin_email"],
+                admin_phone=o["admin_phone"],
+                admin_password=o["admin_password"],
             )
         except ApplicationError as error:
             details = "; ".join(f"{k}: {' '.join(v)}" for k, v in error.fields.items())
             raise CommandError(f"{error.message} {details}".strip()) from error
-        self.stdout.write(self.style.SUCCESS(
-            f"created {result.tenant.slug} (schema {result.tenant.schema_name}) in {result.seconds:.3f}s: "
-            f"{result.portal_url}"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"created {result.tenant.slug} (schema {result.tenant.schema_name}) in {result.seconds:.3f}s: "
+                f"{result.portal_url}"
+            )
+        )

@@ -19,7 +19,7 @@ PASSWORD = "Test-pass-2026!"
 def invite(client, email="new.colleague@example.test", roles=("finance",), name="钱会计"):
     response = client.post("/staff/members/", {"email": email, "name": name, "roles": list(roles)})
     assert response.status_code == 200, response.content.decode()[:500]
-    return re.search(r'data-invite-link>([^<]+)<', response.content.decode()).group(1)
+    return re.search(r"data-invite-link>([^<]+)<", response.content.decode()).group(1)
 
 
 def path_of(link: str) -> str:
@@ -101,11 +101,14 @@ def test_admin_can_invite_a_resident_too(tenant_a, member, client_for):
     assert response["Location"] == "/resident/"
 
 
-@pytest.mark.parametrize("data, field", [
-    ({"email": "nope", "roles": ["finance"]}, "email"),
-    ({"email": "x@example.test", "roles": []}, "roles"),
-    ({"email": "x@example.test", "roles": ["overlord"]}, "roles"),
-])
+@pytest.mark.parametrize(
+    "data, field",
+    [
+        ({"email": "nope", "roles": ["finance"]}, "email"),
+        ({"email": "x@example.test", "roles": []}, "roles"),
+        ({"email": "x@example.test", "roles": ["overlord"]}, "roles"),
+    ],
+)
 def test_invitation_form_errors_name_the_field(tenant_a, member, client_for, data, field):
     admin = member(tenant_a, ["company_admin"])
     response = client_for(tenant_a, admin).post("/staff/members/", data)
@@ -117,7 +120,9 @@ def test_invitation_form_errors_name_the_field(tenant_a, member, client_for, dat
 
 def test_residents_sign_up_on_the_company_portal(tenant_a, client_for):
     client = client_for(tenant_a)
-    response = client.post("/signup/", {"name": "周住户", "phone": "13787654321", "email": "", "password": "Zhou-2026-home"})
+    response = client.post(
+        "/signup/", {"name": "周住户", "phone": "13787654321", "email": "", "password": "Zhou-2026-home"}
+    )
     assert response.status_code == 302 and response["Location"] == "/resident/"
     user = User.objects.get(phone="13787654321")
     assert Membership.objects.get(user=user, tenant=tenant_a).roles == ["resident"]

@@ -9,8 +9,12 @@ from backend.accounts.models import User
 from tenants.models import Tenant
 
 SIGNUP = {
-    "company_name": "西湖物业", "subdomain": "xihu", "admin_name": "陈主任", "admin_email": "chen@xihu.test",
-    "admin_phone": "13600001111", "admin_password": "Xihu-lake-2026",
+    "company_name": "西湖物业",
+    "subdomain": "xihu",
+    "admin_name": "陈主任",
+    "admin_email": "chen@xihu.test",
+    "admin_phone": "13600001111",
+    "admin_password": "Xihu-lake-2026",
 }
 PASSWORD = "Test-pass-2026!"
 
@@ -18,7 +22,11 @@ PASSWORD = "Test-pass-2026!"
 def test_signup_api_creates_the_company(db, platform_client):
     response = platform_client.post("/api/v1/signup/", SIGNUP, content_type="application/json")
     assert response.status_code == 201
-    assert response.json() == {"tenant": "xihu", "domain": "xihu.localhost", "portal_url": "http://xihu.localhost/staff/"}
+    assert response.json() == {
+        "tenant": "xihu",
+        "domain": "xihu.localhost",
+        "portal_url": "http://xihu.localhost/staff/",
+    }
     assert Tenant.objects.filter(slug="xihu", status="active").exists()
 
 
@@ -45,8 +53,11 @@ def test_signup_is_only_on_the_platform_domain(tenant_a, client_for):
 def test_token_then_me(tenant_a, member, client_for):
     member(tenant_a, ["finance", "customer_service"], email="api@example.test", name="接口用户")
     client = client_for(tenant_a)
-    token = client.post("/api/v1/auth/token/", {"username": "api@example.test", "password": PASSWORD},
-                        content_type="application/json")
+    token = client.post(
+        "/api/v1/auth/token/",
+        {"username": "api@example.test", "password": PASSWORD},
+        content_type="application/json",
+    )
     assert token.status_code == 200
     me = client.get("/api/v1/me/", HTTP_AUTHORIZATION=f"Bearer {token.json()['token']}")
     assert me.status_code == 200
@@ -58,8 +69,11 @@ def test_token_then_me(tenant_a, member, client_for):
 
 def test_token_with_wrong_password_is_a_field_error(tenant_a, member, client_for):
     member(tenant_a, ["finance"], email="api@example.test")
-    response = client_for(tenant_a).post("/api/v1/auth/token/", {"username": "api@example.test", "password": "x"},
-                                         content_type="application/json")
+    response = client_for(tenant_a).post(
+        "/api/v1/auth/token/",
+        {"username": "api@example.test", "password": "x"},
+        content_type="application/json",
+    )
     assert response.status_code == 400
     assert "password" in response.json()["error"]["fields"]
 

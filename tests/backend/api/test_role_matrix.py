@@ -8,17 +8,33 @@ from backend.api.urls import tenant_urlpatterns
 
 ENDPOINTS = {
     # name: (method, path, body, roles allowed)
-    "me": ("get", "/api/v1/me/", None, {"company_admin", "finance", "customer_service", "engineer", "security",
-                                          "resident"}),
+    "me": (
+        "get",
+        "/api/v1/me/",
+        None,
+        {"company_admin", "finance", "customer_service", "engineer", "security", "resident"},
+    ),
     "members": ("get", "/api/v1/members/", None, {"company_admin"}),
     "invitations-list": ("get", "/api/v1/invitations/", None, {"company_admin"}),
-    "invitations-create": ("post", "/api/v1/invitations/", {"email": "m@example.test", "roles": ["finance"]},
-                           {"company_admin"}),
+    "invitations-create": (
+        "post",
+        "/api/v1/invitations/",
+        {"email": "m@example.test", "roles": ["finance"]},
+        {"company_admin"},
+    ),
     "audit-log": ("get", "/api/v1/audit-log/", None, {"company_admin"}),
-    "notifications": ("get", "/api/v1/notifications/", None, {"company_admin", "finance", "customer_service",
-                                                               "engineer", "security", "resident"}),
-    "notifications-read-all": ("post", "/api/v1/notifications/read-all/", {}, {
-        "company_admin", "finance", "customer_service", "engineer", "security", "resident"}),
+    "notifications": (
+        "get",
+        "/api/v1/notifications/",
+        None,
+        {"company_admin", "finance", "customer_service", "engineer", "security", "resident"},
+    ),
+    "notifications-read-all": (
+        "post",
+        "/api/v1/notifications/read-all/",
+        {},
+        {"company_admin", "finance", "customer_service", "engineer", "security", "resident"},
+    ),
 }
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]

@@ -16,8 +16,7 @@ def entries(tenant, **filters):
 def test_a_service_write_from_a_request_records_user_ip_action_and_object(tenant_a, member, client_for):
     admin = member(tenant_a, ["company_admin"], name="审计员")
     client = client_for(tenant_a, admin)
-    client.post("/staff/members/", {"email": "audited@example.test", "roles": ["finance"]},
-                REMOTE_ADDR="203.0.113.9")
+    client.post("/staff/members/", {"email": "audited@example.test", "roles": ["finance"]}, REMOTE_ADDR="203.0.113.9")
     [entry] = entries(tenant_a, action="invitation.create")
     assert entry.user_id == admin.pk and entry.user_name == "审计员"
     assert entry.ip == "203.0.113.9"
@@ -28,8 +27,11 @@ def test_a_service_write_from_a_request_records_user_ip_action_and_object(tenant
 
 def test_the_client_ip_comes_from_the_proxy_header(tenant_a, member, client_for):
     admin = member(tenant_a, ["company_admin"])
-    client_for(tenant_a, admin).post("/staff/members/", {"email": "x@example.test", "roles": ["finance"]},
-                                     HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1")
+    client_for(tenant_a, admin).post(
+        "/staff/members/",
+        {"email": "x@example.test", "roles": ["finance"]},
+        HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1",
+    )
     assert entries(tenant_a, action="invitation.create")[0].ip == "198.51.100.7"
 
 
@@ -52,8 +54,9 @@ def test_role_changes_record_before_and_after(tenant_a, member, client_for):
     admin = member(tenant_a, ["company_admin"])
     staff = member(tenant_a, ["engineer"])
     membership = Membership.objects.get(user=staff, tenant=tenant_a)
-    response = client_for(tenant_a, admin).patch(f"/api/v1/members/{membership.pk}/", {"roles": ["security"]},
-                                                 content_type="application/json")
+    response = client_for(tenant_a, admin).patch(
+        f"/api/v1/members/{membership.pk}/", {"roles": ["security"]}, content_type="application/json"
+    )
     assert response.status_code == 200
     [entry] = entries(tenant_a, action="membership.roles_set")
     assert entry.changes == {"roles": [["engineer"], ["security"]]}
@@ -65,8 +68,9 @@ def test_the_last_company_admin_cannot_drop_the_role(tenant_a, member, client_fo
     solo = member(tenant_a, ["company_admin"])
     Membership.objects.filter(tenant=tenant_a).exclude(user=solo).update(is_active=False)
     membership = Membership.objects.get(user=solo, tenant=tenant_a)
-    response = client_for(tenant_a, solo).patch(f"/api/v1/members/{membership.pk}/", {"roles": ["finance"]},
-                                                content_type="application/json")
+    response = client_for(tenant_a, solo).patch(
+        f"/api/v1/members/{membership.pk}/", {"roles": ["finance"]}, content_type="application/json"
+    )
     assert response.status_code == 400
     assert "roles" in response.json()["error"]["fields"]
 
@@ -87,4 +91,8 @@ def test_admin_browses_and_filters_the_audit_log(tenant_a, member, client_for):
 def test_only_company_admins_open_the_audit_log(tenant_a, member, client_for, role):
     response = client_for(tenant_a, member(tenant_a, [role])).get("/staff/audit/")
     assert response.status_code == 403
-    assert "403" in response.content.decode() or "cannot" in response.content.decode() or "无法" in response.content.decode()
+    assert (
+        "403" in response.content.decode()
+        or "cannot" in response.content.decode()
+        or "无法" in response.content.decode()
+    )

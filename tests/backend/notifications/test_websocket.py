@@ -43,7 +43,8 @@ def test_an_event_for_a_user_on_company_a_never_reaches_their_socket_on_company_
         from channels.layers import get_channel_layer
 
         await get_channel_layer().group_send(
-            f"alpha.user.{user.pk}", {"type": "push", "message": {"type": "notification", "id": 1, "title": "A"}}
+            f"alpha.user.{user.pk}",
+            {"type": "push", "message": {"type": "notification", "id": 1, "title": "A"}},
         )
         got = await ws_a.receive_json_from(timeout=3)
         assert got["title"] == "A"
@@ -135,7 +136,13 @@ def test_notifications_are_pushed_after_commit_and_never_from_a_rolled_back_tran
         assert await ws.receive_nothing(timeout=0.5)
         sent = await sync_to_async(send_and_commit)()
         message = await ws.receive_json_from(timeout=3)
-        assert message == {**message, "type": "notification", "id": sent.pk, "title": "账单已出", "kind": "test"}
+        assert message == {
+            **message,
+            "type": "notification",
+            "id": sent.pk,
+            "title": "账单已出",
+            "kind": "test",
+        }
         await ws.disconnect()
 
     async_to_sync(scenario)()

@@ -47,34 +47,57 @@ def test_tenant_middleware_comes_first():
 def test_base_settings_hash_with_argon2():
     from backend.settings import base
 
-    assert base.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
-    from django.contrib.auth.hashers import Argon2PasswordHasher
+    assert base.PASSWORD_HASHERS[0] == "backend.accounts.hashers.Argon2idHasher"
+    from backend.accounts.hashers import Argon2idHasher
 
-    encoded = Argon2PasswordHasher().encode("Secret-2026", Argon2PasswordHasher().salt())
-    assert encoded.startswith("argon2$") and Argon2PasswordHasher().verify("Secret-2026", encoded)
+    hasher = Argon2idHasher()
+    encoded = hasher.encode("Secret-2026", hasher.salt())
+    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert hasher.verify("Secret-2026", encoded) and not hasher.verify("secret-2026", encoded)
 
 
 @pytest.mark.parametrize("missing", ["SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"])
 def test_production_refuses_to_start_without_required_secrets(missing, tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"}}
-    env.update(SECRET_KEY="s3cret-for-test", DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
-               ALLOWED_HOSTS="example.com", DJANGO_SETTINGS_MODULE="backend.settings.production")
+    env.update(
+        SECRET_KEY="s3cret-for-test",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
+        ALLOWED_HOSTS="example.com",
+        DJANGO_SETTINGS_MODULE="backend.settings.production",
+    )
     env.pop(missing)
     # Run from an empty directory copy-free: .env must not supply the value either.
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode != 0
     assert f"Set the {missing} environment variable" in result.stderr
 
 
 def test_production_starts_with_required_secrets():
-    env = dict(os.environ, SECRET_KEY="s3cret-for-test", DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
-               ALLOWED_HOSTS="example.com", DJANGO_SETTINGS_MODULE="backend.settings.production")
+    env = dict(
+        os.environ,
+        SECRET_KEY="s3cret-for-test",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
+        ALLOWED_HOSTS="example.com",
+        DJANGO_SETTINGS_MODULE="backend.settings.production",
+    )
     result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"

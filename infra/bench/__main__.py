@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+
+# name -> (module, function); both onboarding lines come from one measurement.
+BENCHMARKS: dict[str, tuple[str, str]] = {
+    "onboarding": ("infra.bench.onboarding", "run"),
+    "onboarding-clone": ("infra.bench.onboarding", "run_clone"),
+}
+
+
+def _setup_django() -> None:
+    import environ
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    base = environ.Env().db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/wuye")
+    name = os.environ.get("BENCH_DATABASE_NAME", "wuye_bench")
+    _ensure_database(base, name)
+    user = base.get("USER") or "postgres"
+    password = f":{base['PASSWORD']}" if base.get("PASSWORD") else ""
+    os.environ["DATABASE_URL"] = (
+        f"postgres://{user}{password}@{base.get('HOST') or '127.0.0.1'}:{base.get('PORT') or 5432}/{name}"
+    )
+    import django
+
+    django.setup()
+    from tenants.services import platform_setup
+
+    platform_setup(verbosity=0)
+
+
+def _ensure_database(settings: dict, name: str) -> None:
+    import psycopg
+
+    conn = psycopg.connect(
+        host=settings.get("HOST") or "127.0.0.1",
+        port=settings.get("PORT") or 5432,
+        user=settings.get("USER") or "postgres",
+        password=settings.get("PASSWORD") or None,
+        dbname="postgres",
+        autocommit=True,
+    )
+    with conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def main(argv: list[str]) -> int:
+    wanted = argv[1:] or list(BENCHMARKS)
+    unknown = [w for w in wanted if w not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    _setup_django()
+    import importlib
+
+    for name in wanted:
+        module, function = BENCHMARKS[name]
+        run: Callable[[], str] = getattr(importlib.import_module(module), function)
+        started = time.perf_counter()
+        line = run()
+        print(line, flush=True)
+        print(f"  ({name} took {time.perf_counter() - started:.1f}s in all)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))
