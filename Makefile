@@ -46,7 +46,7 @@ bench: venv
 
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=infra
-	$(PY) manage.py compilemessages -l zh_Hans
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean-db:
 	@$(SERVICES) && psql "$${DATABASE_URL%/*}/postgres" -c "DROP DATABASE IF EXISTS test_wuye" >/dev/null && echo "test database dropped"

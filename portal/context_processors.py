@@ -22,15 +22,15 @@ class NavItem:
 
 
 STAFF_NAV = [
-    NavItem(_("Dashboard"), "portal:staff-home", "▦", frozenset(STAFF_ROLES)),
-    NavItem(_("Members"), "portal:staff-members", "👥", frozenset({Role.COMPANY_ADMIN})),
-    NavItem(_("Audit log"), "portal:staff-audit", "🗎", frozenset({Role.COMPANY_ADMIN})),
+    NavItem(_("Dashboard"), "portal:staff-home", "grid", frozenset(STAFF_ROLES)),
+    NavItem(_("Members"), "portal:staff-members", "users", frozenset({Role.COMPANY_ADMIN})),
+    NavItem(_("Audit log"), "portal:staff-audit", "log", frozenset({Role.COMPANY_ADMIN})),
 ]
 RESIDENT_NAV = [
-    NavItem(_("Home"), "portal:resident-home", "⌂", frozenset({Role.RESIDENT})),
+    NavItem(_("Home"), "portal:resident-home", "home", frozenset({Role.RESIDENT})),
 ]
 COMMON_NAV = [
-    NavItem(_("Notifications"), "portal:notifications", "🔔", frozenset(Role.values)),
+    NavItem(_("Notifications"), "portal:notifications", "bell", frozenset(Role.values)),
 ]
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.roles import Role
@@ -112,3 +112,17 @@ class MemberPasswordResetForm(PasswordResetForm):
         tenant = connection.tenant
         member_ids = Membership.objects.filter(tenant=tenant, is_active=True).values("user_id")
         return (u for u in super().get_users(email) if u.pk in {m["user_id"] for m in member_ids})
+
+
+class AuditedSetPasswordForm(SetPasswordForm):
+    """The last step of a password reset: saves the password, lifts any sign-in lock, writes the audit log."""
+
+    def save(self, commit: bool = True):  # type: ignore[no-untyped-def]
+        from backend.accounts.throttling import login_failures_clear
+        from backend.audit.services import audit_record
+
+        user = super().save(commit=commit)
+        if user.email:
+            login_failures_clear(username=user.email)
+        audit_record(action="password.reset", target=user, object_repr=str(user))
+        return user

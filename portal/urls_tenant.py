@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from .forms import MemberPasswordResetForm
+from .forms import AuditedSetPasswordForm, MemberPasswordResetForm
 from .views import auth, notifications, resident, staff
 
 app_name = "portal"
@@ -33,6 +33,7 @@ urlpatterns = [
         "password-reset/<uidb64>/<token>/",
         auth_views.PasswordResetConfirmView.as_view(
             template_name="portal/auth/password_reset_confirm.html",
+            form_class=AuditedSetPasswordForm,
             success_url=reverse_lazy("portal:password-reset-complete"),
         ),
         name="password-reset-confirm",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext as _
@@ -31,3 +32,12 @@ def email_normalize(raw: str) -> str:
 
 def looks_like_email(username: str) -> bool:
     return "@" in username
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django 5.2 changed this message and its zh_Hans catalog has no translation for the new one yet."""
+
+    def get_error_message(self) -> str:
+        return _("This password is too short. It must contain at least %(min_length)d characters.") % {
+            "min_length": self.min_length
+        }

@@ -149,7 +149,7 @@ def test_handoff_next_cannot_redirect_off_site(tenant_a, member, client_for):
 def test_password_reset_by_email_for_members_only(tenant_a, tenant_b, member, client_for, mailoutbox):
     import re
 
-    member(tenant_a, ["finance"], email="forgot@example.test")
+    forgetful = member(tenant_a, ["finance"], email="forgot@example.test")
     member(tenant_b, ["finance"], email="other@example.test")
     client = client_for(tenant_a)
     assert client.post("/password-reset/", {"email": "other@example.test"}).status_code == 302
@@ -164,3 +164,9 @@ def test_password_reset_by_email_for_members_only(tenant_a, tenant_b, member, cl
     done = client.post(set_url, {"new_password1": "Brand-new-2026", "new_password2": "Brand-new-2026"})
     assert done.status_code == 302
     assert client.post("/login/", {"username": "forgot@example.test", "password": "Brand-new-2026"}).status_code == 302
+    from django.db import connection
+
+    from backend.audit.models import AuditEntry
+
+    connection.set_tenant(tenant_a)
+    assert AuditEntry.objects.filter(action="password.reset", object_id=str(forgetful.pk)).count() == 1
