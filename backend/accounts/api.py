@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -11,7 +13,9 @@ from backend.access.services import api_token_issue, resident_sign_up
 from backend.api.permissions import ANY_MEMBER, api_tenant, api_user, request_membership
 from backend.audit.context import Actor, acting_as, client_ip
 from backend.errors import ApplicationError
+from tenants.models import Tenant
 
+from .models import Membership, User
 from .services import membership_get_active, user_sign_in
 
 
@@ -66,6 +70,18 @@ class MeOut(serializers.Serializer):
     membership = MembershipOut()
 
 
+def me_body(*, user: User, membership: Membership, tenant: Tenant) -> dict[str, Any]:
+    return {
+        "id": user.pk,
+        "name": user.name,
+        "email": user.email,
+        "phone": user.phone,
+        "tenant": tenant.slug,
+        "roles": membership.roles,
+        "membership": membership,
+    }
+
+
 class MeApi(APIView):
     """The caller and their roles in this company."""
 
@@ -75,16 +91,7 @@ class MeApi(APIView):
     def get(self, request: Request) -> Response:
         membership = request_membership(request)
         assert membership is not None
-        user = api_user(request)
-        body = {
-            "id": user.pk,
-            "name": user.name,
-            "email": user.email,
-            "phone": user.phone,
-            "tenant": api_tenant(request).slug,
-            "roles": membership.roles,
-            "membership": membership,
-        }
+        body = me_body(user=api_user(request), membership=membership, tenant=api_tenant(request))
         return Response(MeOut(body).data)
 
 
@@ -106,13 +113,5 @@ class ResidentSignupApi(APIView):
         data = ResidentSignupIn(data=request.data)
         data.is_valid(raise_exception=True)
         user, membership = resident_sign_up(**data.validated_data)
-        body = {
-            "id": user.pk,
-            "name": user.name,
-            "email": user.email,
-            "phone": user.phone,
-            "tenant": api_tenant(request).slug,
-            "roles": membership.roles,  # type: ignore[attr-defined]
-            "membership": membership,
-        }
+        body = me_body(user=user, membership=membership, tenant=api_tenant(request))
         return Response(MeOut(body).data, status=201)
