@@ -9,6 +9,7 @@ from collections.abc import Callable
 BENCHMARKS: dict[str, tuple[str, str]] = {
     "onboarding": ("infra.bench.onboarding", "run"),
     "onboarding-clone": ("infra.bench.onboarding", "run_clone"),
+    "onboarding-schema-step": ("infra.bench.onboarding", "run_schema_step"),
 }
 
 

@@ -170,3 +170,23 @@ def test_password_reset_by_email_for_members_only(tenant_a, tenant_b, member, cl
 
     connection.set_tenant(tenant_a)
     assert AuditEntry.objects.filter(action="password.reset", object_id=str(forgetful.pk)).count() == 1
+
+
+def test_platform_operators_admin_lives_on_the_platform_domain_only(tenant_a, client_for, platform_client):
+    assert platform_client.get("/operator/").status_code == 302  # to the operators' sign-in
+    assert client_for(tenant_a).get("/operator/").status_code == 404
+
+
+def test_a_platform_operator_is_nobody_in_a_company_without_a_membership(tenant_a, client_for):
+    from backend.accounts.models import User
+
+    User.objects.create_superuser("ops@platform.test", "Ops-pass-2026!", name="运营")
+    response = client_for(tenant_a).post("/login/", {"username": "ops@platform.test", "password": "Ops-pass-2026!"})
+    assert response.status_code == 400
+    assert client_for(tenant_a).get("/api/v1/me/").status_code == 401
+
+
+def test_company_staff_cannot_use_the_operators_admin(tenant_a, member, platform_client):
+    member(tenant_a, ["company_admin"], email="boss@example.test")
+    platform_client.post("/operator/login/", {"username": "boss@example.test", "password": PASSWORD})
+    assert platform_client.get("/operator/tenants/tenant/").status_code == 302  # still sent to sign-in
