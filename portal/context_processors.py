@@ -22,12 +22,18 @@ class NavItem:
 
 
 STAFF_NAV = [
-    NavItem(_("Dashboard"), "portal:staff-home", "grid", frozenset(STAFF_ROLES)),
+    NavItem(_("Dashboard"), "portal:staff-home", "home", frozenset(STAFF_ROLES)),
+    NavItem(_("Property registry"), "portal:registry", "building", frozenset(STAFF_ROLES)),
+    NavItem(_("Units"), "portal:units", "grid", frozenset(STAFF_ROLES)),
+    NavItem(_("People"), "portal:people", "users", frozenset(STAFF_ROLES)),
+    NavItem(_("Binding requests"), "portal:bindings", "link", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
+    NavItem(_("Import / export"), "portal:imports", "upload", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
     NavItem(_("Members"), "portal:staff-members", "users", frozenset({Role.COMPANY_ADMIN})),
     NavItem(_("Audit log"), "portal:staff-audit", "log", frozenset({Role.COMPANY_ADMIN})),
 ]
 RESIDENT_NAV = [
-    NavItem(_("Home"), "portal:resident-home", "home", frozenset({Role.RESIDENT})),
+    NavItem(_("My homes"), "portal:resident-home", "home", frozenset({Role.RESIDENT})),
+    NavItem(_("Link my home"), "portal:resident-bind", "link", frozenset({Role.RESIDENT})),
 ]
 COMMON_NAV = [
     NavItem(_("Notifications"), "portal:notifications", "bell", frozenset(Role.values)),

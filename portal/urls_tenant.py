@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from .forms import AuditedSetPasswordForm, MemberPasswordResetForm
-from .views import auth, notifications, resident, staff
+from .views import auth, notifications, properties, resident, staff
 
 app_name = "portal"
 
@@ -48,6 +48,20 @@ urlpatterns = [
     path("staff/invitations/<int:pk>/withdraw/", staff.invitation_withdraw, name="staff-invitation-withdraw"),
     path("staff/audit/", staff.audit_log, name="staff-audit"),
     path("resident/", resident.home, name="resident-home"),
+    path("resident/bind/", resident.bind, name="resident-bind"),
+    path("staff/registry/", properties.registry_tree, name="registry"),
+    path("staff/buildings/<int:pk>/generate/", properties.building_generate, name="registry-generate"),
+    path("staff/units/", properties.unit_list, name="units"),
+    path("staff/units/export.xlsx", properties.unit_export, name="units-export"),
+    path("staff/units/residents.xlsx", properties.residents_export, name="residents-export"),
+    path("staff/units/<int:pk>/", properties.unit_detail, name="unit"),
+    path("staff/people/", properties.people, name="people"),
+    path("staff/people/<int:pk>/", properties.person_detail, name="person"),
+    path("staff/bindings/", properties.bindings, name="bindings"),
+    path("staff/imports/", properties.import_page, name="imports"),
+    path("staff/imports/<int:pk>/status/", properties.import_status, name="import-status"),
+    path("staff/imports/template/<str:kind>.xlsx", properties.import_template, name="import-template"),
+    path("staff/search/", properties.search, name="search"),
     path("notifications/", notifications.inbox, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
 ]

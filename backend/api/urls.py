@@ -9,6 +9,7 @@ from backend.access.api import InvitationListApi, InvitationRevokeApi, MemberDet
 from backend.accounts.api import MeApi, ResidentSignupApi, TokenApi
 from backend.audit.api import AuditLogApi
 from backend.notifications.api import NotificationListApi, NotificationReadAllApi
+from backend.properties import api as registry
 from tenants.api import SignupApi
 
 
@@ -36,5 +37,26 @@ tenant_urlpatterns = [
     path("api/v1/audit-log/", AuditLogApi.as_view(), name="api-audit-log"),
     path("api/v1/notifications/", NotificationListApi.as_view(), name="api-notifications"),
     path("api/v1/notifications/read-all/", NotificationReadAllApi.as_view(), name="api-notifications-read-all"),
+    path("api/v1/offices/", registry.OfficeListApi.as_view(), name="api-offices"),
+    path("api/v1/estates/", registry.EstateListApi.as_view(), name="api-estates"),
+    path("api/v1/buildings/", registry.BuildingListApi.as_view(), name="api-buildings"),
+    path(
+        "api/v1/buildings/<int:pk>/generate-units/",
+        registry.BuildingGenerateApi.as_view(),
+        name="api-building-generate",
+    ),
+    path("api/v1/units/", registry.UnitListApi.as_view(), name="api-units"),
+    path("api/v1/units/bulk-update/", registry.UnitBulkUpdateApi.as_view(), name="api-units-bulk-update"),
+    path("api/v1/units/<int:pk>/", registry.UnitDetailApi.as_view(), name="api-unit"),
+    path("api/v1/people/", registry.PersonListApi.as_view(), name="api-people"),
+    path("api/v1/people/<int:pk>/", registry.PersonDetailApi.as_view(), name="api-person"),
+    path("api/v1/people/<int:pk>/reveal/", registry.PersonRevealApi.as_view(), name="api-person-reveal"),
+    path("api/v1/occupancies/", registry.OccupancyListApi.as_view(), name="api-occupancies"),
+    path("api/v1/occupancies/<int:pk>/move-out/", registry.OccupancyMoveOutApi.as_view(), name="api-move-out"),
+    path("api/v1/binding-requests/", registry.BindingListApi.as_view(), name="api-binding-requests"),
+    path("api/v1/binding-requests/<int:pk>/approve/", registry.BindingApproveApi.as_view(), name="api-binding-approve"),
+    path("api/v1/binding-requests/<int:pk>/reject/", registry.BindingRejectApi.as_view(), name="api-binding-reject"),
+    path("api/v1/parking-spaces/", registry.ParkingListApi.as_view(), name="api-parking-spaces"),
+    path("api/v1/search/", registry.SearchApi.as_view(), name="api-search"),
     *docs_urlpatterns("backend.urls_tenant"),
 ]

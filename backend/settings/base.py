@@ -87,6 +87,7 @@ TENANT_APPS = [
     "backend.access",
     "backend.audit",
     "backend.notifications",
+    "backend.properties",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -138,6 +139,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context_processors.portal",
             ],
+            "builtins": ["portal.templatetags.portal_extras"],
         },
     }
 ]

@@ -10,3 +10,17 @@ register = template.Library()
 @register.filter
 def get_item(mapping: dict[str, Any] | None, key: str) -> Any:
     return (mapping or {}).get(key)
+
+
+@register.filter
+def mask_phone(value: str | None) -> str:
+    from backend.properties.masking import mask_phone as mask
+
+    return mask(value or "")
+
+
+@register.filter
+def mask_id(value: str | None) -> str:
+    from backend.properties.masking import mask_id_number
+
+    return mask_id_number(value or "")

@@ -6,6 +6,8 @@ import pytest
 
 from backend.api.urls import tenant_urlpatterns
 
+STAFF = {"company_admin", "finance", "customer_service", "engineer", "security"}
+WRITERS = {"company_admin", "customer_service"}
 ENDPOINTS = {
     # name: (method, path, body, roles allowed)
     "me": (
@@ -35,14 +37,39 @@ ENDPOINTS = {
         {},
         {"company_admin", "finance", "customer_service", "engineer", "security", "resident"},
     ),
+    "offices": ("get", "/api/v1/offices/", None, STAFF),
+    "offices-create": ("post", "/api/v1/offices/", {"name": "矩阵管理处"}, {"company_admin"}),
+    "estates": ("get", "/api/v1/estates/", None, STAFF),
+    "estates-create": ("post", "/api/v1/estates/", {"office": 0, "name": "x"}, WRITERS),
+    "buildings": ("get", "/api/v1/buildings/", None, STAFF),
+    "buildings-create": ("post", "/api/v1/buildings/", {"estate": 0, "name": "x"}, WRITERS),
+    "units": ("get", "/api/v1/units/", None, STAFF | {"resident"}),
+    "units-bulk-update": ("post", "/api/v1/units/bulk-update/", {"unit_ids": [0], "status": "vacant"}, WRITERS),
+    "people": ("get", "/api/v1/people/", None, STAFF),
+    "people-create": ("post", "/api/v1/people/", {"name": "矩阵"}, WRITERS),
+    "occupancies": ("get", "/api/v1/occupancies/", None, STAFF),
+    "occupancies-create": (
+        "post",
+        "/api/v1/occupancies/",
+        {"unit": 0, "person": 0, "role": "owner", "start_date": "2026-01-01"},
+        WRITERS,
+    ),
+    "binding-requests": ("get", "/api/v1/binding-requests/", None, STAFF | {"resident"}),
+    "binding-requests-create": ("post", "/api/v1/binding-requests/", {"unit": 0, "relation": "owner"}, {"resident"}),
+    "parking-spaces": ("get", "/api/v1/parking-spaces/", None, STAFF),
+    "parking-spaces-create": ("post", "/api/v1/parking-spaces/", {"estate": 0, "number": "x"}, WRITERS),
+    "search": ("get", "/api/v1/search/?q=12", None, STAFF),
 }
+# Allowed callers get past the permission check; some rows then fail on purpose at validation or lookup
+# (ids that do not exist), which still proves the role was let in.
+ALLOWED_STATUSES = {200, 201, 400, 404}
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
 
 
 def test_every_protected_tenant_endpoint_is_in_the_matrix():
     open_endpoints = {"api-token", "api-resident-signup", "api-schema", "api-docs"}
-    matrix_paths = {path for _m, path, _b, _r in ENDPOINTS.values()}
+    matrix_paths = {path.split("?")[0] for _m, path, _b, _r in ENDPOINTS.values()}
     for pattern in tenant_urlpatterns:
         if pattern.name in open_endpoints or "<" in str(pattern.pattern):
             continue
@@ -66,7 +93,9 @@ def test_role_matrix(tenant_a, tenant_b, member, client_for, endpoint, caller):
     kwargs = {"content_type": "application/json", "data": body} if body is not None else {}
     response = getattr(client, method)(path, **kwargs)
     if caller in allowed:
-        assert response.status_code in (200, 201), (caller, endpoint, response.content[:300])
+        assert response.status_code in ALLOWED_STATUSES, (caller, endpoint, response.content[:300])
+        if body is None:
+            assert response.status_code == 200, (caller, endpoint, response.content[:300])
     else:
         expected = {401} if caller in ("anonymous", "member_of_other_company") else {403}
         assert response.status_code in expected, (caller, endpoint, response.status_code)

@@ -50,6 +50,7 @@
     socket.onmessage = function (event) {
       var message;
       try { message = JSON.parse(event.data); } catch (e) { return; }
+      document.dispatchEvent(new CustomEvent("realtime:message", { detail: message }));
       if (message.type === "hello") { setUnread(message.unread); return; }
       if (message.type === "notification") {
         if (message.id && message.id <= lastId) return;  // already shown

@@ -1,0 +1,434 @@
+"""Staff pages of the property registry: tree, generation, unit list and bulk edit, unit 360° page, people,
+binding approvals, .xlsx import/export, search. Every page reads through the caller's Scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from backend.accounts.roles import Role
+from backend.errors import ApplicationError
+from backend.properties import imports, selectors, services
+from backend.properties.masking import may_see_full
+from backend.properties.models import BindingRequest, ImportJob, OccupancyRole, Person, UnitStatus, UnitType
+from backend.properties.scope import Scope
+from backend.properties.sections import unit_sections_for
+from tenants.http import CompanyRequest
+
+from ..access import role_required, staff_required
+from ..forms import (
+    BuildingForm,
+    EstateForm,
+    GenerateUnitsForm,
+    ImportForm,
+    MoveInForm,
+    OfficeForm,
+    UnitBulkForm,
+    UnitFilterForm,
+    add_service_errors,
+)
+
+registry_writer = role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+full_viewer = role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE, Role.FINANCE})
+
+
+def scope_of(request: CompanyRequest) -> Scope:
+    return Scope.of(request.membership)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def registry_tree(request: CompanyRequest) -> HttpResponse:
+    """The tree browser, with forms to add an office, an estate and a building."""
+    scope = scope_of(request)
+    forms: dict[str, Any] = {
+        "office": OfficeForm(prefix="office"),
+        "estate": EstateForm(prefix="estate", scope=scope),
+        "building": BuildingForm(prefix="building", scope=scope),
+    }
+    status = 200
+    if request.method == "POST":
+        if not request.membership or not request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}):
+            raise Http404
+        kind = request.POST.get("add", "")
+        if kind not in forms:
+            raise Http404
+        form: Any = (
+            OfficeForm(request.POST, prefix=kind)
+            if kind == "office"
+            else forms[kind].__class__(request.POST, prefix=kind, scope=scope)  # type: ignore[call-arg]
+        )
+        forms[kind] = form
+        if form.is_valid():
+            try:
+                if kind == "office":
+                    services.office_create(scope=scope, **form.cleaned_data)
+                elif kind == "estate":
+                    services.estate_create(
+                        scope=scope,
+                        office_id=int(form.cleaned_data["office"]),
+                        name=form.cleaned_data["name"],
+                        address=form.cleaned_data["address"],
+                    )
+                else:
+                    building = services.building_create(
+                        scope=scope, estate_id=int(form.cleaned_data["estate"]), name=form.cleaned_data["name"]
+                    )
+                    messages.success(request, _("Building %(b)s added. Now generate its units.") % {"b": building})
+                    return redirect("portal:registry-generate", pk=building.pk)
+            except ApplicationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("portal:registry")
+        status = 400
+    context = {
+        "tree": selectors.tree(scope=scope),
+        "forms": forms,
+        "can_write": request.membership is not None
+        and request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
+    }
+    return render(request, "portal/properties/tree.html", context, status=status)
+
+
+@registry_writer
+@require_http_methods(["GET", "POST"])
+def building_generate(request: CompanyRequest, pk: int) -> HttpResponse:
+    scope = scope_of(request)
+    building = selectors.building_list(scope=scope).filter(pk=pk).first()
+    if building is None:
+        raise Http404
+    form = GenerateUnitsForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            result = services.units_generate(
+                building_id=building.pk,
+                scope=scope,
+                first_floor=data["first_floor"],
+                last_floor=data["last_floor"],
+                units_per_floor=data["units_per_floor"],
+                pattern=data["pattern"],
+                skip_floors=data["skip_floors"],
+                area=data["area"],
+                unit_type=data["unit_type"],
+            )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("%(created)s units created, %(skipped)s already existed.") % result)
+            return redirect(f"{reverse('portal:units')}?building={building.pk}")
+    return render(
+        request,
+        "portal/properties/generate.html",
+        {"building": building, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _unit_filters(form: UnitFilterForm) -> selectors.UnitFilters:
+    data = form.cleaned_data if form.is_valid() else {}
+    return selectors.UnitFilters(
+        estate_id=int(data["estate"]) if data.get("estate") else None,
+        building_id=int(data["building"]) if data.get("building") else None,
+        unit_type=data.get("unit_type") or "",
+        status=data.get("status") or "",
+        floor=data.get("floor"),
+        q=data.get("q") or "",
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def unit_list(request: CompanyRequest) -> HttpResponse:
+    scope = scope_of(request)
+    if request.method == "POST":
+        bulk = UnitBulkForm(request.POST)
+        can_write = request.membership is not None and request.membership.has_any_role(
+            {Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}
+        )
+        if not can_write:
+            raise Http404
+        if bulk.is_valid():
+            try:
+                n = services.units_bulk_update(
+                    scope=scope,
+                    unit_ids=[int(i) for i in request.POST.getlist("unit_ids") if i.isdigit()],
+                    unit_type=bulk.cleaned_data["unit_type"] or None,
+                    status=bulk.cleaned_data["status"] or None,
+                    area=bulk.cleaned_data["area"] or None,
+                )
+            except ApplicationError as error:
+                messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+            else:
+                messages.success(request, _("%(n)s units updated.") % {"n": n})
+        return redirect(f"{reverse('portal:units')}?{request.GET.urlencode()}")
+    form = UnitFilterForm(request.GET or None, scope=scope)
+    units = selectors.unit_list(scope=scope, filters=_unit_filters(form)).select_related("building", "estate")
+    page = Paginator(units, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/properties/units.html",
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "bulk": UnitBulkForm(),
+            "can_write": request.membership is not None
+            and request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
+        },
+    )
+
+
+@staff_required
+def unit_export(request: CompanyRequest) -> HttpResponse:
+    scope = scope_of(request)
+    form = UnitFilterForm(request.GET or None, scope=scope)
+    units = selectors.unit_list(scope=scope, filters=_unit_filters(form)).select_related("building", "estate")
+    return _xlsx(imports.units_export_xlsx(units.iterator(chunk_size=2000)), "units")
+
+
+@staff_required
+def residents_export(request: CompanyRequest) -> HttpResponse:
+    scope = scope_of(request)
+    form = UnitFilterForm(request.GET or None, scope=scope)
+    units = selectors.unit_list(scope=scope, filters=_unit_filters(form))
+    from backend.properties.models import Occupancy
+
+    occupancies = (
+        Occupancy.objects.filter(unit__in=units, end_date__isnull=True)
+        .select_related("person", "unit__estate", "unit__building")
+        .order_by("unit_id", "id")
+    )
+    data = imports.residents_export_xlsx(
+        occupancies.iterator(chunk_size=2000), full_personal_data=may_see_full(request.membership)
+    )
+    return _xlsx(data, "residents")
+
+
+def _xlsx(data: bytes, name: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.xlsx"'
+    return response
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def unit_detail(request: CompanyRequest, pk: int) -> HttpResponse:
+    """联查: the unit and its sections (people, history, parking, binding requests; later bills and more)."""
+    scope = scope_of(request)
+    unit = selectors.unit_get(scope=scope, unit_id=pk)
+    if unit is None or request.membership is None:
+        raise Http404
+    move_in = MoveInForm(request.POST or None, initial={"start_date": timezone.localdate()})
+    if request.method == "POST":
+        if not request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}):
+            raise Http404
+        try:
+            if "move_out" in request.POST:
+                services.occupancy_move_out(
+                    occupancy_id=int(request.POST["move_out"]),
+                    end_date=dt.date.fromisoformat(request.POST.get("end_date") or timezone.localdate().isoformat()),
+                    scope=scope,
+                )
+                messages.success(request, _("Moved out."))
+                return redirect("portal:unit", pk=unit.pk)
+            if move_in.is_valid():
+                data = move_in.cleaned_data
+                known = data["id_number"] and Person.objects.filter(id_number=data["id_number"].strip().upper()).first()
+                person = known or services.person_create(
+                    name=data["name"], phone=data["phone"], id_number=data["id_number"], birthday=data["birthday"]
+                )
+                services.occupancy_move_in(
+                    unit_id=unit.pk, person=person, role=data["role"], start_date=data["start_date"], scope=scope
+                )
+                messages.success(request, _("%(name)s moved in.") % {"name": person.name})
+                return redirect("portal:unit", pk=unit.pk)
+        except (ApplicationError, ValueError) as error:
+            if isinstance(error, ApplicationError):
+                add_service_errors(move_in, error)
+            else:
+                messages.error(request, _("Write dates as 2024-05-01."))
+    return render(
+        request,
+        "portal/properties/unit.html",
+        {
+            "unit": unit,
+            "sections": unit_sections_for(unit, request.membership),
+            "move_in": move_in,
+            "can_write": request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@staff_required
+def people(request: CompanyRequest) -> HttpResponse:
+    qs = selectors.person_list(scope=scope_of(request), q=request.GET.get("q", "")).order_by("name", "id")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "portal/properties/people.html",
+        {"page": page, "query": query.urlencode(), "q": request.GET.get("q", "")},
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def person_detail(request: CompanyRequest, pk: int) -> HttpResponse:
+    person = selectors.person_get(scope=scope_of(request), person_id=pk)
+    if person is None:
+        raise Http404
+    full_view = may_see_full(request.membership)
+    revealed = None
+    if request.method == "POST":
+        if not full_view:
+            raise Http404
+        revealed = services.person_reveal(person=person, field="id_number")
+    from backend.properties.models import Occupancy
+
+    return render(
+        request,
+        "portal/properties/person.html",
+        {
+            "person": person,
+            "full_view": full_view,
+            "revealed_id": revealed,
+            "occupancies": Occupancy.objects.filter(person=person).select_related("unit"),
+        },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def bindings(request: CompanyRequest) -> HttpResponse:
+    scope = scope_of(request)
+    if request.method == "POST":
+        if request.membership is None or not request.membership.has_any_role(
+            {Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}
+        ):
+            raise Http404
+        try:
+            pk = int(request.POST.get("request", "0"))
+            if request.POST.get("decision") == "approve":
+                services.binding_request_approve(
+                    request_id=pk, by=request.user, scope=scope, note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Approved. The resident has been told."))
+            else:
+                services.binding_request_reject(
+                    request_id=pk, by=request.user, scope=scope, note=request.POST.get("note", "")
+                )
+                messages.success(request, _("Rejected. The resident has been told why."))
+        except ApplicationError as error:
+            messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+        return redirect("portal:bindings")
+    status_filter = request.GET.get("status", BindingRequest.Status.PENDING)
+    qs = selectors.binding_request_list(scope=scope, status=status_filter)
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    from backend.accounts.models import User
+
+    users = {u.pk: u for u in User.objects.filter(pk__in=[b.user_id for b in page])}
+    for b in page:
+        b.requester = users.get(b.user_id)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "portal/properties/bindings.html",
+        {"page": page, "status": status_filter, "query": f"status={status_filter}"},
+    )
+
+
+@registry_writer
+@require_http_methods(["GET", "POST"])
+def import_page(request: CompanyRequest) -> HttpResponse:
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and request.membership is not None:
+        try:
+            job = imports.import_job_create(
+                kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], user_id=request.user.pk
+            )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            if job.total_rows > imports.BACKGROUND_ROWS:
+                from django.db import transaction
+
+                from backend.properties.tasks import import_job_execute
+
+                membership_id = request.membership.pk
+                transaction.on_commit(lambda: import_job_execute.delay(job.pk, membership_id))
+                messages.info(request, _("Importing %(n)s rows in the background…") % {"n": job.total_rows})
+            else:
+                job = imports.import_job_run(job_id=job.pk, scope=scope_of(request))
+                if job.status == ImportJob.Status.DONE:
+                    messages.success(
+                        request,
+                        _("Imported: %(c)s new, %(u)s changed, %(s)s unchanged.")
+                        % {"c": job.created_count, "u": job.updated_count, "s": job.unchanged_count},
+                    )
+                else:
+                    messages.error(
+                        request, _("Nothing was imported: the file has %(n)s problem(s).") % {"n": len(job.errors)}
+                    )
+            return redirect(f"{reverse('portal:imports')}?job={job.pk}")
+    jobs = ImportJob.objects.filter(created_by_id=request.user.pk)[:10]
+    current = None
+    if request.GET.get("job"):
+        current = ImportJob.objects.filter(pk=request.GET["job"], created_by_id=request.user.pk).first()
+    return render(
+        request,
+        "portal/properties/imports.html",
+        {"form": form, "jobs": jobs, "current": current},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@registry_writer
+def import_status(request: CompanyRequest, pk: int) -> JsonResponse:
+    job = ImportJob.objects.filter(pk=pk, created_by_id=request.user.pk).first()
+    if job is None:
+        raise Http404
+    return JsonResponse(
+        {
+            "job": job.pk,
+            "status": job.status,
+            "processed": job.processed_rows,
+            "total": job.total_rows,
+            "errors": len(job.errors),
+        }
+    )
+
+
+@registry_writer
+def import_template(request: CompanyRequest, kind: str) -> HttpResponse:
+    if kind not in imports.COLUMNS:
+        raise Http404
+    return _xlsx(imports.template_xlsx(kind), f"template-{kind}")
+
+
+@staff_required
+def search(request: CompanyRequest) -> HttpResponse:
+    q = request.GET.get("q", "")
+    hits = selectors.registry_search(scope=scope_of(request), q=q)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "portal/properties/_search_results.html", {"hits": hits, "q": q})
+    return render(request, "portal/properties/search.html", {"hits": hits, "q": q})
+
+
+UNIT_TYPE_CHOICES = UnitType.choices
+UNIT_STATUS_CHOICES = UnitStatus.choices
+ROLE_CHOICES = OccupancyRole.choices
