@@ -11,4 +11,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
 
 app = CeleryApp("backend")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["backend.access", "backend.audit", "backend.notifications", "tenants"])
+app.autodiscover_tasks()  # tasks.py of every installed app

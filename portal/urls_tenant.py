@@ -58,6 +58,7 @@ urlpatterns = [
     path("staff/people/", properties.people, name="people"),
     path("staff/people/<int:pk>/", properties.person_detail, name="person"),
     path("staff/bindings/", properties.bindings, name="bindings"),
+    path("staff/bindings/<int:pk>/document/", properties.binding_document, name="binding-document"),
     path("staff/imports/", properties.import_page, name="imports"),
     path("staff/imports/<int:pk>/status/", properties.import_status, name="import-status"),
     path("staff/imports/template/<str:kind>.xlsx", properties.import_template, name="import-template"),

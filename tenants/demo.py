@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django_tenants.utils import schema_context
 
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
@@ -54,6 +55,10 @@ def demo_seed() -> Tenant:
                     email=person.email, password=DEMO_PASSWORD, name=person.name, phone=person.phone
                 )
             Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"roles": [person.role]})
+    with schema_context(tenant.schema_name):
+        from .demo_registry import demo_registry_seed
+
+        demo_registry_seed(resident_email=DEMO_PEOPLE[-1].email)
     return tenant
 
 

@@ -632,3 +632,12 @@ def import_job_run(*, job_id: int, scope: Scope) -> ImportJob:
     job.save()
     _push_progress(job)
     return job
+
+
+def import_job_fail(*, job_id: int, message: str) -> None:
+    job = ImportJob.objects.get(pk=job_id)
+    job.status = ImportJob.Status.FAILED
+    job.errors = [RowError(0, "file", message).as_dict()]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "errors", "finished_at"])
+    _push_progress(job)

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from tenants.storage import binding_document_path, import_file_path
+
 
 class ManagementOffice(models.Model):
     """管理处."""
@@ -215,7 +217,7 @@ class BindingRequest(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="binding_requests")
     relation = models.CharField(_("relation"), max_length=16, choices=OccupancyRole.choices)
-    document = models.FileField(_("document photo"), upload_to="binding/%Y/%m/", blank=True)
+    document = models.FileField(_("document photo"), upload_to=binding_document_path, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(_("note"), max_length=300, blank=True)
     decided_by = models.ForeignKey(
@@ -250,7 +252,7 @@ class ImportJob(models.Model):
         FAILED = "failed", _("Failed")
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    file = models.FileField(upload_to="imports/%Y/%m/")
+    file = models.FileField(upload_to=import_file_path)
     file_sha256 = models.CharField(max_length=64)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     total_rows = models.PositiveIntegerField(default=0)

@@ -155,7 +155,8 @@ def registry_search(*, scope: Scope, q: str, limit: int = SEARCH_LIMIT) -> list[
     """One box: unit number, estate/building, a person's name, phone or part of an ID number.
 
     Three characters or more use a substring match (served by the pg_trgm GIN indexes where the extension is
-    installed); shorter queries match the start of a unit number or a name, which b-tree indexes serve."""
+    installed). Shorter queries match the start of a unit number (b-tree) or anywhere in a name: a Chinese
+    given name is often two characters, and names are short enough to scan."""
     from .masking import mask_phone
 
     term = (q or "").strip().lower()
@@ -166,7 +167,7 @@ def registry_search(*, scope: Scope, q: str, limit: int = SEARCH_LIMIT) -> list[
         person_match = Q(search_text__contains=term)
     else:
         unit_match = Q(number__startswith=term)
-        person_match = Q(name__startswith=term)
+        person_match = Q(name__contains=term)
     units = scope.filter_units(Unit.objects.filter(unit_match)).order_by("number", "id")[:limit]
     people = person_list(scope=scope).filter(person_match).order_by("name", "id")[:limit]
     hits = [SearchHit("unit", u.pk, u.label, u.get_status_display(), f"/staff/units/{u.pk}/") for u in units]

@@ -101,6 +101,9 @@ TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)
 PUBLIC_SCHEMA_URLCONF = "backend.urls_public"
 ROOT_URLCONF = "backend.urls_tenant"
 SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
+# SET search_path once per schema change instead of before every query (django-tenants resets the flag
+# whenever the tenant changes): one round trip less per query.
+TENANT_LIMIT_SET_CALLS = True
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/wuye")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"

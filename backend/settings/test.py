@@ -16,3 +16,5 @@ DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_
 # Serve static files straight from the apps (no collectstatic needed to run or test).
 WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploads made by tests (and by the worker processes they start) stay out of the developer's media folder.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "test-media")  # noqa: F405

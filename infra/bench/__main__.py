@@ -10,6 +10,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "onboarding": ("infra.bench.onboarding", "run"),
     "onboarding-clone": ("infra.bench.onboarding", "run_clone"),
     "onboarding-schema-step": ("infra.bench.onboarding", "run_schema_step"),
+    "unit-generation-10k": ("infra.bench.registry", "run_generation"),
+    "unit-search-p95": ("infra.bench.registry", "run_search"),
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -349,6 +350,19 @@ def bindings(request: CompanyRequest) -> HttpResponse:
         request,
         "portal/properties/bindings.html",
         {"page": page, "status": status_filter, "query": f"status={status_filter}"},
+    )
+
+
+@role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+def binding_document(request: CompanyRequest, pk: int) -> HttpResponseBase:
+    """A binding request's document, for staff whose scope covers the unit (the file is never public)."""
+    binding = selectors.binding_request_list(scope=scope_of(request)).filter(pk=pk).first()
+    if binding is None or not binding.document:
+        raise Http404
+    from django.http import FileResponse
+
+    return FileResponse(
+        binding.document.open("rb"), as_attachment=False, filename=str(binding.document.name).rsplit("/", 1)[-1]
     )
 
 

@@ -4,8 +4,6 @@ worker process (committed data, a private queue so no other worker takes it)."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import uuid
 
 import pytest
@@ -16,42 +14,6 @@ from django_tenants.utils import schema_context
 from backend.access.models import ApiToken
 from backend.access.tasks import access_housekeeping
 from backend.accounts.models import User
-from tests.conftest import ROOT, subprocess_env
-
-
-@pytest.fixture
-def worker(django_db_setup, django_db_blocker, tmp_path):
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    with django_db_blocker.unblock():
-        env = subprocess_env()
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "backend.celery:app",
-            "worker",
-            "-P",
-            "solo",
-            "-Q",
-            queue,
-            "--without-heartbeat",
-            "--without-gossip",
-            "--without-mingle",
-            "-l",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield queue
-    proc.terminate()
-    proc.wait(timeout=20)
-    log.close()
 
 
 @pytest.mark.worker
