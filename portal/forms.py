@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.roles import Role
 from backend.errors import ApplicationError
-from backend.properties.models import ImportJob, OccupancyRole, UnitStatus, UnitType
+from backend.properties.models import ImportJob, OccupancyRole, ParkingSpace, UnitStatus, UnitType
 from tenants.db import connection
 
 
@@ -101,8 +101,12 @@ class PasswordConfirmForm(forms.Form):
 class AuditFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     action = forms.CharField(label=_("Action"), required=False)
-    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
 
 class MemberPasswordResetForm(PasswordResetForm):
@@ -179,6 +183,16 @@ class BuildingForm(forms.Form):
         set_choices(self, "estate", _scoped_choices(scope, "estate"))
 
 
+class ParkingForm(forms.Form):
+    estate = forms.ChoiceField(label=_("Estate"))
+    number = forms.CharField(label=_("Space number"), max_length=20, help_text=_("e.g. B1-023"))
+    kind = forms.ChoiceField(label=_("Kind"), choices=ParkingSpace.Kind.choices)
+
+    def __init__(self, *args, scope, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        set_choices(self, "estate", _scoped_choices(scope, "estate"))
+
+
 class IntListField(forms.CharField):
     def to_python(self, value):  # type: ignore[no-untyped-def]
         text = super().to_python(value) or ""
@@ -231,9 +245,11 @@ class MoveInForm(ServiceValidatedForm):
     id_number = forms.CharField(
         label=_("ID number"), max_length=30, help_text=_("An existing person with this ID number is reused.")
     )
-    birthday = forms.DateField(label=_("Birthday"), widget=forms.DateInput(attrs={"type": "date"}))
+    birthday = forms.DateField(label=_("Birthday"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     role = forms.ChoiceField(label=_("Role"), choices=OccupancyRole.choices)
-    start_date = forms.DateField(label=_("Moved in on"), widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label=_("Moved in on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
@@ -256,3 +272,19 @@ class BindRequestForm(forms.Form):
         required=False,
         help_text=_("Property certificate or lease; JPEG, PNG or PDF up to 5 MB."),
     )
+
+
+class MemberEditForm(forms.Form):
+    roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    scope_all = forms.BooleanField(label=_("Sees the whole company"), required=False)
+    scope_office_ids = forms.MultipleChoiceField(
+        label=_("…or only these management offices"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    scope_estate_ids = forms.MultipleChoiceField(
+        label=_("…and these estates"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args, scope, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        set_choices(self, "scope_office_ids", _scoped_choices(scope, "office"))
+        set_choices(self, "scope_estate_ids", _scoped_choices(scope, "estate"))

@@ -45,6 +45,7 @@ urlpatterns = [
     ),
     path("staff/", staff.dashboard, name="staff-home"),
     path("staff/members/", staff.members, name="staff-members"),
+    path("staff/members/<int:pk>/", staff.member_edit, name="staff-member"),
     path("staff/invitations/<int:pk>/withdraw/", staff.invitation_withdraw, name="staff-invitation-withdraw"),
     path("staff/audit/", staff.audit_log, name="staff-audit"),
     path("resident/", resident.home, name="resident-home"),

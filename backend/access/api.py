@@ -14,7 +14,7 @@ from backend.api.permissions import api_tenant, api_user
 
 from .models import Invitation
 from .selectors import invitation_list, member_list
-from .services import invitation_create, invitation_revoke, membership_roles_set
+from .services import invitation_create, invitation_revoke, membership_roles_set, membership_scope_set
 
 ADMIN_ONLY = frozenset({Role.COMPANY_ADMIN})
 
@@ -91,11 +91,28 @@ class MemberOut(serializers.ModelSerializer):
 
     class Meta:
         model = Membership
-        fields = ["id", "user_id", "name", "email", "roles", "scope_all", "created_at"]
+        fields = [
+            "id",
+            "user_id",
+            "name",
+            "email",
+            "roles",
+            "scope_all",
+            "scope_office_ids",
+            "scope_estate_ids",
+            "created_at",
+        ]
 
 
 class MemberRolesIn(serializers.Serializer):
-    roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), allow_empty=False)
+    """Roles and/or data scope; send what changes."""
+
+    roles = serializers.ListField(
+        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, required=False
+    )
+    scope_all = serializers.BooleanField(required=False)
+    scope_office_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    scope_estate_ids = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
 
 
 class MemberListApi(APIView):
@@ -118,7 +135,15 @@ class MemberDetailApi(APIView):
         membership = get_object_or_404(Membership, pk=pk, tenant=api_tenant(request))
         data = MemberRolesIn(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = membership_roles_set(
-            membership=membership, roles=data.validated_data["roles"], by=api_user(request)
-        )
+        v = data.validated_data
+        if "roles" in v:
+            membership = membership_roles_set(membership=membership, roles=v["roles"], by=api_user(request))
+        if "scope_all" in v:
+            membership = membership_scope_set(
+                membership=membership,
+                scope_all=v["scope_all"],
+                office_ids=v["scope_office_ids"],
+                estate_ids=v["scope_estate_ids"],
+                by=api_user(request),
+            )
         return Response(MemberOut(membership).data)

@@ -189,6 +189,50 @@ def membership_roles_set(*, membership: Membership, roles: Iterable[str], by: Us
     return membership
 
 
+def membership_scope_set(
+    *,
+    membership: Membership,
+    scope_all: bool,
+    office_ids: Iterable[int] = (),
+    estate_ids: Iterable[int] = (),
+    by: User,
+) -> Membership:
+    """数据权限: the whole company, or only the listed management offices and/or estates."""
+    from backend.properties.models import Estate, ManagementOffice
+
+    tenant = _current_tenant()
+    if membership.tenant_id != tenant.pk:
+        raise ApplicationError(_("Not found."), status=404)
+    offices = sorted({int(i) for i in office_ids})
+    estates = sorted({int(i) for i in estate_ids})
+    if not scope_all:
+        errors: dict[str, list[str]] = {}
+        if not offices and not estates:
+            errors["scope_office_ids"] = [_("Choose at least one office or estate, or the whole company.")]
+        if ManagementOffice.objects.filter(pk__in=offices).count() != len(offices):
+            errors["scope_office_ids"] = [_("Unknown management office.")]
+        if Estate.objects.filter(pk__in=estates).count() != len(estates):
+            errors["scope_estate_ids"] = [_("Unknown estate.")]
+        if errors:
+            raise ApplicationError.for_fields(errors)
+    else:
+        offices, estates = [], []
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        before = [membership.scope_all, membership.scope_office_ids, membership.scope_estate_ids]
+        membership.scope_all = scope_all
+        membership.scope_office_ids = offices
+        membership.scope_estate_ids = estates
+        membership.save(update_fields=["scope_all", "scope_office_ids", "scope_estate_ids"])
+        audit_record(
+            action="membership.scope_set",
+            target=membership,
+            object_repr=str(membership.user),
+            changes={"scope": [before, [scope_all, offices, estates]]},
+        )
+    return membership
+
+
 def membership_deactivate(*, membership: Membership, by: User) -> Membership:
     tenant = _current_tenant()
     if membership.tenant_id != tenant.pk:

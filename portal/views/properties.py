@@ -33,6 +33,7 @@ from ..forms import (
     ImportForm,
     MoveInForm,
     OfficeForm,
+    ParkingForm,
     UnitBulkForm,
     UnitFilterForm,
     add_service_errors,
@@ -55,6 +56,7 @@ def registry_tree(request: CompanyRequest) -> HttpResponse:
         "office": OfficeForm(prefix="office"),
         "estate": EstateForm(prefix="estate", scope=scope),
         "building": BuildingForm(prefix="building", scope=scope),
+        "parking": ParkingForm(prefix="parking", scope=scope),
     }
     status = 200
     if request.method == "POST":
@@ -79,6 +81,13 @@ def registry_tree(request: CompanyRequest) -> HttpResponse:
                         office_id=int(form.cleaned_data["office"]),
                         name=form.cleaned_data["name"],
                         address=form.cleaned_data["address"],
+                    )
+                elif kind == "parking":
+                    services.parking_space_create(
+                        scope=scope,
+                        estate_id=int(form.cleaned_data["estate"]),
+                        number=form.cleaned_data["number"],
+                        kind=form.cleaned_data["kind"],
                     )
                 else:
                     building = services.building_create(
@@ -212,9 +221,18 @@ def residents_export(request: CompanyRequest) -> HttpResponse:
         .select_related("person", "unit__estate", "unit__building")
         .order_by("unit_id", "id")
     )
-    data = imports.residents_export_xlsx(
-        occupancies.iterator(chunk_size=2000), full_personal_data=may_see_full(request.membership)
-    )
+    full = may_see_full(request.membership)
+    data = imports.residents_export_xlsx(occupancies.iterator(chunk_size=2000), full_personal_data=full)
+    if full:
+        # A file with phones and ID numbers in full is a full view of each of them: on the record.
+        from backend.audit.services import audit_record
+
+        audit_record(
+            action="person.export_full",
+            object_type="properties.person",
+            object_repr=_("residents export (%(n)s rows)") % {"n": occupancies.count()},
+            changes={"filters": request.GET.urlencode()},
+        )
     return _xlsx(data, "residents")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -11,13 +12,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.access.models import Invitation
 from backend.access.selectors import invitation_list, member_list, role_names
-from backend.access.services import invitation_create, invitation_revoke
+from backend.access.services import (
+    invitation_create,
+    invitation_revoke,
+    membership_roles_set,
+    membership_scope_set,
+)
+from backend.accounts.models import Membership
 from backend.audit.selectors import audit_entry_list
 from backend.errors import ApplicationError
+from backend.properties.scope import Scope
 from tenants.http import CompanyRequest
 
 from ..access import admin_required, staff_required
-from ..forms import AuditFilterForm, InvitationForm, add_service_errors
+from ..forms import AuditFilterForm, InvitationForm, MemberEditForm, add_service_errors
 
 
 @staff_required
@@ -75,3 +83,40 @@ def audit_log(request: CompanyRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "portal/staff/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def member_edit(request: CompanyRequest, pk: int) -> HttpResponse:
+    """Roles (功能权限) and data scope (数据权限) of one member."""
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=pk, tenant=request.tenant)
+    initial = {
+        "roles": membership.roles,
+        "scope_all": membership.scope_all,
+        "scope_office_ids": [str(i) for i in membership.scope_office_ids],
+        "scope_estate_ids": [str(i) for i in membership.scope_estate_ids],
+    }
+    form = MemberEditForm(request.POST or None, initial=initial, scope=Scope.everything())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                membership_roles_set(membership=membership, roles=data["roles"], by=request.user)
+                membership_scope_set(
+                    membership=membership,
+                    scope_all=data["scope_all"],
+                    office_ids=[int(i) for i in data["scope_office_ids"]],
+                    estate_ids=[int(i) for i in data["scope_estate_ids"]],
+                    by=request.user,
+                )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("portal:staff-members")
+    return render(
+        request,
+        "portal/staff/member_edit.html",
+        {"member": membership, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

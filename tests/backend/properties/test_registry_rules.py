@@ -189,3 +189,49 @@ def test_two_people_cannot_share_an_id_number(in_tenant_a):
     with pytest.raises(ApplicationError) as caught:
         services.person_create(name="乙", id_number=ID_A)
     assert "id_number" in caught.value.fields
+
+
+def test_unit_page_shows_its_sections_with_people_history_and_parking(
+    tenant_a, member, client_for, registry, person_factory
+):
+    from backend.properties.models import ParkingSpace
+
+    unit = Unit.objects.filter(building=registry.building).order_by("number").first()
+    owner = person_factory(name="王芳", id_number=ID_A)
+    gone = person_factory(name="旧租户", phone="13700000000")
+    services.occupancy_move_in(
+        unit_id=unit.pk, person=owner, role="owner", start_date=dt.date(2024, 5, 1), scope=EVERYTHING
+    )
+    old = services.occupancy_move_in(
+        unit_id=unit.pk, person=gone, role="tenant", start_date=dt.date(2023, 1, 1), scope=EVERYTHING
+    )
+    services.occupancy_move_out(occupancy_id=old.pk, end_date=dt.date(2023, 12, 31), scope=EVERYTHING)
+    ParkingSpace.objects.create(estate=registry.estate, office=registry.office, number="B1-009", unit=unit)
+    html = client_for(tenant_a, member(tenant_a, ["customer_service"])).get(f"/staff/units/{unit.pk}/").content
+    html = html.decode()
+    people = html.split('data-section="people"')[1].split("</section>")[0]
+    history = html.split('data-section="history"')[1].split("</section>")[0]
+    parking = html.split('data-section="parking"')[1].split("</section>")[0]
+    assert "王芳" in people and "旧租户" not in people
+    assert "旧租户" in history and "2023-12-31" in history and "王芳" in history
+    assert "B1-009" in parking
+
+
+def test_a_new_section_registered_by_another_module_appears_on_the_unit_page(
+    tenant_a, member, client_for, registry, monkeypatch
+):
+    from backend.properties import sections
+
+    monkeypatch.setattr(sections, "UNIT_SECTIONS", dict(sections.UNIT_SECTIONS))
+    sections.unit_section(
+        key="bills",
+        title="账单",
+        template="portal/properties/sections/parking.html",
+        roles=frozenset({"finance"}),
+        order=5,
+    )(lambda unit, membership: {"spaces": []})
+    unit = Unit.objects.filter(building=registry.building).first()
+    finance = client_for(tenant_a, member(tenant_a, ["finance"])).get(f"/staff/units/{unit.pk}/").content.decode()
+    engineer = client_for(tenant_a, member(tenant_a, ["engineer"])).get(f"/staff/units/{unit.pk}/").content.decode()
+    assert 'data-section="bills"' in finance and 'data-section="bills"' not in engineer
+    assert finance.index('data-section="bills"') < finance.index('data-section="people"')

@@ -137,3 +137,70 @@ def test_trigram_indexes_exist_where_pg_trgm_is_installed(in_tenant_a):
             pytest.fail("this server has pg_trgm available; accounts migration 0002 should have installed it")
         cursor.execute("SELECT indexname FROM pg_indexes WHERE schemaname = 'alpha' AND indexname LIKE '%%_trgm'")
         assert {r[0] for r in cursor.fetchall()} == {"unit_search_trgm", "person_search_trgm"}
+
+
+def test_company_admin_sets_a_members_scope_and_it_takes_effect(tenant_a, member, client_for, registry, people):
+    from backend.accounts.models import Membership
+    from backend.audit.models import AuditEntry
+
+    admin_client = client_for(tenant_a, member(tenant_a, ["company_admin"]))
+    staff = member(tenant_a, ["finance"])
+    membership = Membership.objects.get(user=staff, tenant=tenant_a)
+    response = admin_client.post(
+        f"/staff/members/{membership.pk}/",
+        {
+            "roles": ["finance"],
+            "scope_office_ids": [str(registry.other_office.pk)],
+        },
+    )
+    assert response.status_code == 302
+    membership.refresh_from_db()
+    assert (membership.scope_all, membership.scope_office_ids) == (False, [registry.other_office.pk])
+    units = client_for(tenant_a, staff).get("/api/v1/units/?page_size=200").json()["results"]
+    assert {u["office"] for u in units} == {registry.other_office.pk}
+    connection.set_tenant(tenant_a)
+    assert AuditEntry.objects.filter(action="membership.scope_set", object_id=str(membership.pk)).exists()
+
+    empty = admin_client.post(f"/staff/members/{membership.pk}/", {"roles": ["finance"]})
+    assert empty.status_code == 400 and 'data-error-for="scope_office_ids"' in empty.content.decode()
+    api = admin_client.patch(f"/api/v1/members/{membership.pk}/", {"scope_all": True}, content_type="application/json")
+    assert api.status_code == 200 and api.json()["scope_all"] is True
+
+
+def test_exporting_residents_in_full_is_audited(tenant_a, member, client_for, registry, people):
+    from backend.audit.models import AuditEntry
+
+    full = client_for(tenant_a, member(tenant_a, ["finance"]))
+    masked = client_for(tenant_a, member(tenant_a, ["engineer"]))
+    rows = list(
+        load_workbook(io.BytesIO(full.get("/staff/units/residents.xlsx").content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
+    )
+    assert ID_A in {r[5] for r in rows}
+    rows = list(
+        load_workbook(io.BytesIO(masked.get("/staff/units/residents.xlsx").content)).active.iter_rows(
+            min_row=2, values_only=True
+        )
+    )
+    assert ID_A not in {r[5] for r in rows} and "1101**********4258" in {r[5] for r in rows}
+    connection.set_tenant(tenant_a)
+    assert AuditEntry.objects.filter(action="person.export_full").count() == 1
+
+
+def test_parking_spaces_are_added_from_the_tree_page(tenant_a, member, client_for, registry):
+    from backend.properties.models import ParkingSpace
+
+    client = client_for(tenant_a, member(tenant_a, ["customer_service"]))
+    response = client.post(
+        "/staff/registry/",
+        {"add": "parking", "parking-estate": registry.estate.pk, "parking-number": "B1-001", "parking-kind": "owned"},
+    )
+    assert response.status_code == 302
+    again = client.post(
+        "/staff/registry/",
+        {"add": "parking", "parking-estate": registry.estate.pk, "parking-number": "B1-001", "parking-kind": "owned"},
+    )
+    assert again.status_code == 400
+    connection.set_tenant(tenant_a)
+    assert ParkingSpace.objects.get(number="B1-001").office_id == registry.office.pk
