@@ -28,7 +28,15 @@ STAFF_NAV = [
     NavItem(_("People"), "portal:people", "users", frozenset(STAFF_ROLES)),
     NavItem(_("Binding requests"), "portal:bindings", "link", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
     NavItem(_("Import / export"), "portal:imports", "upload", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
+    NavItem(
+        _("Publish announcements"),
+        "portal:staff-announcements",
+        "megaphone",
+        frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
+    ),
+    NavItem(_("Holidays"), "portal:holidays", "calendar", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
     NavItem(_("Members"), "portal:staff-members", "users", frozenset({Role.COMPANY_ADMIN})),
+    NavItem(_("Undelivered messages"), "portal:deliveries", "alert", frozenset({Role.COMPANY_ADMIN})),
     NavItem(_("Audit log"), "portal:staff-audit", "log", frozenset({Role.COMPANY_ADMIN})),
 ]
 RESIDENT_NAV = [
@@ -37,6 +45,8 @@ RESIDENT_NAV = [
 ]
 COMMON_NAV = [
     NavItem(_("Notifications"), "portal:notifications", "bell", frozenset(Role.values)),
+    NavItem(_("Announcements"), "portal:announcements", "megaphone", frozenset(Role.values)),
+    NavItem(_("Notification settings"), "portal:notification-preferences", "settings", frozenset(Role.values)),
 ]
 
 

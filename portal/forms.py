@@ -288,3 +288,56 @@ class MemberEditForm(forms.Form):
         super().__init__(*args, **kwargs)
         set_choices(self, "scope_office_ids", _scoped_choices(scope, "office"))
         set_choices(self, "scope_estate_ids", _scoped_choices(scope, "estate"))
+
+
+class PreferencesForm(forms.Form):
+    quiet_start = forms.TimeField(
+        label=_("No SMS from"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    quiet_end = forms.TimeField(
+        label=_("until"), required=False, widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+
+    def __init__(self, *args, kinds, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        for k in kinds:
+            self.fields[f"{k['kind']}__email"] = forms.BooleanField(
+                required=False, initial=k["email"], label=_("E-mail")
+            )
+            self.fields[f"{k['kind']}__sms"] = forms.BooleanField(required=False, initial=k["sms"], label=_("SMS"))
+
+    def clean(self):  # type: ignore[no-untyped-def]
+        data = super().clean() or {}
+        if bool(data.get("quiet_start")) != bool(data.get("quiet_end")):
+            self.add_error("quiet_end", _("Give both ends of the quiet hours, or neither."))
+        return data
+
+
+class AnnouncementForm(ServiceValidatedForm):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Simple formatting is kept: bold, italics, lists, links."),
+    )
+    target_all = forms.BooleanField(label=_("Whole company"))
+    estate_ids = forms.MultipleChoiceField(label=_("Estates"), widget=forms.CheckboxSelectMultiple)
+    building_ids = forms.MultipleChoiceField(label=_("Buildings"), widget=forms.CheckboxSelectMultiple)
+    roles = forms.MultipleChoiceField(label=_("Roles"), choices=Role.choices, widget=forms.CheckboxSelectMultiple)
+    publish_at = forms.DateTimeField(
+        label=_("Publish at (empty: now)"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    pinned = forms.BooleanField(label=_("Pin to the top"))
+    image = forms.FileField(label=_("Image"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+
+    def __init__(self, *args, scope, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        set_choices(self, "estate_ids", _scoped_choices(scope, "estate"))
+        set_choices(self, "building_ids", _scoped_choices(scope, "building"))
+
+
+class HolidayForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    name = forms.CharField(label=_("Holiday"), max_length=40)
+    greeting = forms.CharField(label=_("Greeting"), max_length=300)

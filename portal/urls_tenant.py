@@ -65,5 +65,13 @@ urlpatterns = [
     path("staff/imports/template/<str:kind>.xlsx", properties.import_template, name="import-template"),
     path("staff/search/", properties.search, name="search"),
     path("notifications/", notifications.inbox, name="notifications"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification-open"),
+    path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
+    path("announcements/", notifications.announcements, name="announcements"),
+    path("announcements/<int:pk>/", notifications.announcement_detail, name="announcement"),
+    path("staff/announcements/", notifications.staff_announcements, name="staff-announcements"),
+    path("staff/announcements/<int:pk>/", notifications.staff_announcement, name="staff-announcement"),
+    path("staff/deliveries/", notifications.deliveries, name="deliveries"),
+    path("staff/holidays/", notifications.holidays, name="holidays"),
     path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
 ]

@@ -21,5 +21,9 @@ def binding_document_path(instance: Any, filename: str) -> str:
     return company_file_path("binding", filename)
 
 
+def announcement_image_path(instance: Any, filename: str) -> str:
+    return company_file_path("announcements", filename)
+
+
 def import_file_path(instance: Any, filename: str) -> str:
     return company_file_path("imports", filename)

@@ -8,7 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from backend.access.api import InvitationListApi, InvitationRevokeApi, MemberDetailApi, MemberListApi
 from backend.accounts.api import MeApi, ResidentSignupApi, TokenApi
 from backend.audit.api import AuditLogApi
-from backend.notifications.api import NotificationListApi, NotificationReadAllApi
+from backend.notifications import api as inbox
 from backend.properties import api as registry
 from tenants.api import SignupApi
 
@@ -35,8 +35,13 @@ tenant_urlpatterns = [
     path("api/v1/members/", MemberListApi.as_view(), name="api-members"),
     path("api/v1/members/<int:pk>/", MemberDetailApi.as_view(), name="api-member"),
     path("api/v1/audit-log/", AuditLogApi.as_view(), name="api-audit-log"),
-    path("api/v1/notifications/", NotificationListApi.as_view(), name="api-notifications"),
-    path("api/v1/notifications/read-all/", NotificationReadAllApi.as_view(), name="api-notifications-read-all"),
+    path("api/v1/notifications/", inbox.NotificationListApi.as_view(), name="api-notifications"),
+    path("api/v1/notifications/unread-count/", inbox.UnreadCountApi.as_view(), name="api-notifications-unread"),
+    path("api/v1/notifications/read-all/", inbox.NotificationReadAllApi.as_view(), name="api-notifications-read-all"),
+    path("api/v1/notifications/preferences/", inbox.PreferencesApi.as_view(), name="api-notification-preferences"),
+    path("api/v1/notifications/<int:pk>/read/", inbox.NotificationReadApi.as_view(), name="api-notification-read"),
+    path("api/v1/announcements/", inbox.AnnouncementListApi.as_view(), name="api-announcements"),
+    path("api/v1/announcements/<int:pk>/read/", inbox.AnnouncementReadApi.as_view(), name="api-announcement-read"),
     path("api/v1/offices/", registry.OfficeListApi.as_view(), name="api-offices"),
     path("api/v1/estates/", registry.EstateListApi.as_view(), name="api-estates"),
     path("api/v1/buildings/", registry.BuildingListApi.as_view(), name="api-buildings"),

@@ -5,8 +5,12 @@ from django.db.models import QuerySet
 from .models import Notification
 
 
-def notification_list(*, user_id: int, unread_only: bool = False, after_id: int = 0) -> QuerySet[Notification]:
+def notification_list(
+    *, user_id: int, unread_only: bool = False, after_id: int = 0, kind: str = ""
+) -> QuerySet[Notification]:
     qs = Notification.objects.filter(recipient_id=user_id)
+    if kind:
+        qs = qs.filter(kind=kind)
     if unread_only:
         qs = qs.filter(read_at__isnull=True)
     if after_id:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -242,6 +243,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "backend.celery_beat.CompanyScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "announcements-publish-due": {
+        "task": "backend.notifications.tasks.announcements_publish_due",
+        "schedule": 60,
+    },
+    "greetings": {
+        "task": "backend.notifications.tasks.greetings_send",
+        "schedule": crontab(hour=8, minute=30),
+    },
     # Every company, every night: drop expired invitations and API tokens past their lifetime.
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
@@ -272,3 +281,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- SMS (短信平台) -----------------------------------------------------------------------------
+SMS_BACKEND = env("SMS_BACKEND", default="backend.notifications.sms.LoggingSmsBackend")
+ALIYUN_SMS_ENDPOINT = env("ALIYUN_SMS_ENDPOINT", default="https://dysmsapi.aliyuncs.com")
+ALIYUN_SMS_ACCESS_KEY_ID = env("ALIYUN_SMS_ACCESS_KEY_ID", default="")
+ALIYUN_SMS_ACCESS_KEY_SECRET = env("ALIYUN_SMS_ACCESS_KEY_SECRET", default="")
+ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
+ALIYUN_SMS_TEMPLATE_CODE = env("ALIYUN_SMS_TEMPLATE_CODE", default="")
+# How many times an e-mail or SMS is tried before it is marked failed and company admins are told.
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)

@@ -1,22 +1,60 @@
+"""Inbox, preferences and announcements for everyone; publishing, delivery failures and the holiday
+calendar for staff."""
+
 from __future__ import annotations
 
+from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
-from backend.accounts.roles import ALL_ROLES
+from backend.accounts.roles import ALL_ROLES, STAFF_ROLES, Role
+from backend.errors import ApplicationError
+from backend.notifications import announcements as ann
+from backend.notifications.api import preferences_of
+from backend.notifications.kinds import KINDS
+from backend.notifications.models import Announcement, Delivery, Holiday
 from backend.notifications.selectors import notification_list
-from backend.notifications.services import notification_mark_all_read
+from backend.notifications.services import notification_mark_all_read, notification_mark_read, preferences_set
+from backend.properties.scope import Scope
 from tenants.http import CompanyRequest
 
 from ..access import role_required
+from ..forms import AnnouncementForm, HolidayForm, PreferencesForm, add_service_errors
+
+publishers = role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+admins = role_required({Role.COMPANY_ADMIN})
 
 
 @role_required(ALL_ROLES)
 def inbox(request: CompanyRequest) -> HttpResponse:
-    page = Paginator(notification_list(user_id=request.user.pk), 30).get_page(request.GET.get("page"))
-    return render(request, "portal/notifications.html", {"page": page})
+    kind = request.GET.get("kind", "")
+    unread = request.GET.get("unread") == "1"
+    qs = notification_list(user_id=request.user.pk, unread_only=unread, kind=kind if kind in KINDS else "")
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    kinds = [(k.code, k.label) for k in KINDS.values()]
+    return render(
+        request,
+        "portal/notifications.html",
+        {"page": page, "kinds": kinds, "kind": kind, "unread": unread, "query": query.urlencode()},
+    )
+
+
+@role_required(ALL_ROLES)
+def notification_open(request: CompanyRequest, pk: int) -> HttpResponse:
+    """Clicking a notification marks it read and opens the thing it is about."""
+    notification = notification_mark_read(user_id=request.user.pk, notification_id=pk)
+    if notification is None:
+        raise Http404
+    target = notification.url or "/notifications/"
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        target = "/notifications/"
+    return redirect(target)
 
 
 @role_required(ALL_ROLES)
@@ -24,3 +62,143 @@ def inbox(request: CompanyRequest) -> HttpResponse:
 def read_all(request: CompanyRequest) -> HttpResponse:
     notification_mark_all_read(user_id=request.user.pk)
     return redirect("portal:notifications")
+
+
+@role_required(ALL_ROLES)
+@require_http_methods(["GET", "POST"])
+def preferences(request: CompanyRequest) -> HttpResponse:
+    is_staff = bool(request.membership and request.membership.has_any_role(STAFF_ROLES))
+    current = preferences_of(request.user.pk, is_staff)
+    form = PreferencesForm(
+        request.POST or None,
+        kinds=current["kinds"],
+        initial={"quiet_start": current["quiet_start"], "quiet_end": current["quiet_end"]},
+    )
+    if request.method == "POST" and form.is_valid():
+        kinds = {
+            k["kind"]: {
+                "email": form.cleaned_data[f"{k['kind']}__email"],
+                "sms": form.cleaned_data[f"{k['kind']}__sms"],
+            }
+            for k in current["kinds"]
+        }
+        preferences_set(
+            user=request.user,
+            kinds=kinds,
+            quiet_start=form.cleaned_data["quiet_start"],
+            quiet_end=form.cleaned_data["quiet_end"],
+        )
+        messages.success(request, _("Saved."))
+        return redirect("portal:notification-preferences")
+    return render(
+        request,
+        "portal/notification_preferences.html",
+        {"form": form, "kinds": current["kinds"]},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@role_required(ALL_ROLES)
+def announcements(request: CompanyRequest) -> HttpResponse:
+    page = Paginator(ann.announcements_for(user_id=request.user.pk), 20).get_page(request.GET.get("page"))
+    return render(request, "portal/announcements/list.html", {"page": page, "query": ""})
+
+
+@role_required(ALL_ROLES)
+def announcement_detail(request: CompanyRequest, pk: int) -> HttpResponse:
+    announcement = ann.announcements_for(user_id=request.user.pk).filter(pk=pk).first()
+    if announcement is None:
+        raise Http404
+    ann.announcement_mark_read(announcement=announcement, user_id=request.user.pk)
+    return render(request, "portal/announcements/detail.html", {"a": announcement})
+
+
+@publishers
+@require_http_methods(["GET", "POST"])
+def staff_announcements(request: CompanyRequest) -> HttpResponse:
+    form = AnnouncementForm(request.POST or None, request.FILES or None, scope=Scope.of(request.membership))
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            a = ann.announcement_create(
+                title=d["title"],
+                body=d["body"],
+                by=request.user,
+                target_all=d["target_all"],
+                estate_ids=[int(i) for i in d["estate_ids"]],
+                building_ids=[int(i) for i in d["building_ids"]],
+                roles=d["roles"],
+                publish_at=d["publish_at"],
+                pinned=d["pinned"],
+                image=d.get("image"),
+            )
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            if a.status == Announcement.Status.PUBLISHED:
+                messages.success(request, _("Published to %(n)s people.") % {"n": a.recipients_count})
+            else:
+                messages.success(request, _("Scheduled."))
+            return redirect("portal:staff-announcement", pk=a.pk)
+    page = Paginator(ann.announcement_list_for_staff(), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "portal/announcements/staff.html",
+        {"form": form, "page": page, "query": ""},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@publishers
+@require_http_methods(["GET", "POST"])
+def staff_announcement(request: CompanyRequest, pk: int) -> HttpResponse:
+    a = get_object_or_404(Announcement, pk=pk)
+    if request.method == "POST" and request.POST.get("withdraw"):
+        ann.announcement_withdraw(announcement=a)
+        messages.success(request, _("Withdrawn."))
+        return redirect("portal:staff-announcement", pk=a.pk)
+    from backend.accounts.models import User
+
+    recipients = list(a.recipients.order_by("read_at")[:500])
+    names = dict(User.objects.filter(pk__in=[r.user_id for r in recipients]).values_list("pk", "name"))
+    return render(
+        request,
+        "portal/announcements/staff_detail.html",
+        {
+            "a": a,
+            "rate": ann.read_rate(a),
+            "recipients": [(names.get(r.user_id, "—"), r.read_at) for r in recipients],
+            "read": a.recipients.filter(read_at__isnull=False).count(),
+        },
+    )
+
+
+@admins
+def deliveries(request: CompanyRequest) -> HttpResponse:
+    status = request.GET.get("status", Delivery.Status.FAILED)
+    qs = Delivery.objects.filter(status=status).select_related("notification")
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    return render(request, "portal/deliveries.html", {"page": page, "status": status, "query": f"status={status}"})
+
+
+@publishers
+@require_http_methods(["GET", "POST"])
+def holidays(request: CompanyRequest) -> HttpResponse:
+    form = HolidayForm(request.POST or None)
+    if request.method == "POST":
+        if request.POST.get("delete"):
+            Holiday.objects.filter(pk=request.POST["delete"]).delete()
+            return redirect("portal:holidays")
+        if form.is_valid():
+            Holiday.objects.update_or_create(
+                date=form.cleaned_data["date"],
+                defaults={"name": form.cleaned_data["name"], "greeting": form.cleaned_data["greeting"]},
+            )
+            messages.success(request, _("Saved."))
+            return redirect("portal:holidays")
+    return render(
+        request,
+        "portal/holidays.html",
+        {"form": form, "holidays": Holiday.objects.all()},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -59,6 +59,10 @@ ENDPOINTS = {
     "parking-spaces": ("get", "/api/v1/parking-spaces/", None, STAFF),
     "parking-spaces-create": ("post", "/api/v1/parking-spaces/", {"estate": 0, "number": "x"}, WRITERS),
     "search": ("get", "/api/v1/search/?q=12", None, STAFF),
+    "unread-count": ("get", "/api/v1/notifications/unread-count/", None, STAFF | {"resident"}),
+    "preferences": ("get", "/api/v1/notifications/preferences/", None, STAFF | {"resident"}),
+    "announcements": ("get", "/api/v1/announcements/", None, STAFF | {"resident"}),
+    "announcements-create": ("post", "/api/v1/announcements/", {}, WRITERS),
 }
 # Allowed callers get past the permission check; some rows then fail on purpose at validation or lookup
 # (ids that do not exist), which still proves the role was let in.

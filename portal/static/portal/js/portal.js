@@ -27,8 +27,9 @@
     el.className = "toast";
     el.setAttribute("role", "status");
     el.setAttribute("data-toast", message.kind || "");
-    var title = document.createElement(message.url ? "a" : "strong");
-    if (message.url) title.href = message.url;
+    var title = document.createElement("a");
+    // Opening it marks it read, then goes where it points.
+    title.href = message.id ? "/notifications/" + message.id + "/open/" : (message.url || "/notifications/");
     title.textContent = message.title || "";
     el.appendChild(title);
     if (message.body) {
