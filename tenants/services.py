@@ -8,6 +8,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, ProgrammingError, transaction
 from django.utils.translation import gettext as _
@@ -132,9 +133,10 @@ def company_onboard(
                         target=tenant,
                         changes={"admin": admin.email, "domain": domain.domain},
                     )
-    except (IntegrityError, ProgrammingError) as exc:
+    except (IntegrityError, ProgrammingError, DjangoValidationError) as exc:
         # A concurrent sign-up took the same subdomain, schema or address between our checks and our
-        # writes (PostgreSQL reports a schema name taken meanwhile as 42P06 duplicate_schema).
+        # writes (PostgreSQL reports a schema name taken meanwhile as 42P06 duplicate_schema; django-tenants'
+        # own uniqueness check and clone_schema() raise ValidationError).
         if isinstance(exc, ProgrammingError) and getattr(exc.__cause__, "sqlstate", None) != "42P06":
             raise
         logger.info("onboarding lost a race: %s", exc)

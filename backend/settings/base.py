@@ -224,7 +224,14 @@ SPECTACULAR_SETTINGS = {
 CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi")},
+        "CONFIG": {
+            # redis-py's async pool refuses (rather than waits) past max_connections, which defaults to 100:
+            # a burst of sockets joining their groups needs more.
+            "hosts": [
+                {"address": REDIS_URL, "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=2000)}
+            ],
+            "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi"),
+        },
     }
 }
 CACHES: dict[str, dict[str, Any]] = {

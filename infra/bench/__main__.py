@@ -12,6 +12,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "onboarding-schema-step": ("infra.bench.onboarding", "run_schema_step"),
     "unit-generation-10k": ("infra.bench.registry", "run_generation"),
     "unit-search-p95": ("infra.bench.registry", "run_search"),
+    "ws-delivery-p95": ("infra.bench.ws", "run_p95"),
+    "ws-delivered": ("infra.bench.ws", "run_delivered"),
 }
 
 

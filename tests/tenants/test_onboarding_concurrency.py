@@ -84,3 +84,20 @@ def test_concurrent_signups_each_get_their_own_schema(django_db_setup, django_db
             from tenants.spares import spare_schemas_fill
 
             spare_schemas_fill()
+
+
+def test_two_signups_for_the_same_subdomain_with_no_spare_left_also_end_cleanly(django_db_setup, django_db_blocker):
+    from tenants.models import Tenant
+    from tenants.spares import spare_schemas_fill
+
+    prefix = f"race-{uuid.uuid4().hex[:5]}"
+    with django_db_blocker.unblock():
+        spares = list(Tenant.objects.filter(status=Tenant.Status.SPARE))
+        for spare in spares:
+            spare.delete(force_drop=True)
+        try:
+            results = run_pair([prefix, prefix])
+            assert sorted(r[0] for r in results) == ["error", "ok"], results
+        finally:
+            cleanup(prefix)
+            spare_schemas_fill()
