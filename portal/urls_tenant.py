@@ -69,6 +69,7 @@ urlpatterns = [
     path("notifications/preferences/", notifications.preferences, name="notification-preferences"),
     path("announcements/", notifications.announcements, name="announcements"),
     path("announcements/<int:pk>/", notifications.announcement_detail, name="announcement"),
+    path("announcements/<int:pk>/image/", notifications.announcement_image, name="announcement-image"),
     path("staff/announcements/", notifications.staff_announcements, name="staff-announcements"),
     path("staff/announcements/<int:pk>/", notifications.staff_announcement, name="staff-announcement"),
     path("staff/deliveries/", notifications.deliveries, name="deliveries"),

@@ -227,8 +227,15 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
         "CONFIG": {
             # redis-py's async pool refuses (rather than waits) past max_connections, which defaults to 100:
             # a burst of sockets joining their groups needs more.
+            # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s that channels-redis blocks in
+            # BZPOPMIN: under load the empty reply lands just after the timeout and the socket's consumer
+            # dies. Reads get 15 s.
             "hosts": [
-                {"address": REDIS_URL, "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=2000)}
+                {
+                    "address": REDIS_URL,
+                    "max_connections": env.int("CHANNEL_LAYER_MAX_CONNECTIONS", default=2000),
+                    "socket_timeout": 15,
+                }
             ],
             "prefix": env("CHANNEL_LAYER_PREFIX", default="asgi"),
         },

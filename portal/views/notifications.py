@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -111,6 +112,19 @@ def announcement_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         raise Http404
     ann.announcement_mark_read(announcement=announcement, user_id=request.user.pk)
     return render(request, "portal/announcements/detail.html", {"a": announcement})
+
+
+@role_required(ALL_ROLES)
+def announcement_image(request: CompanyRequest, pk: int) -> HttpResponseBase:
+    """An announcement's image, for the people it was sent to and for publishers (never public)."""
+    is_publisher = bool(
+        request.membership and request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+    )
+    qs = Announcement.objects.all() if is_publisher else ann.announcements_for(user_id=request.user.pk)
+    announcement = qs.filter(pk=pk).first()
+    if announcement is None or not announcement.image:
+        raise Http404
+    return FileResponse(announcement.image.open("rb"), filename=str(announcement.image.name).rsplit("/", 1)[-1])
 
 
 @publishers
