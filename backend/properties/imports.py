@@ -131,6 +131,10 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors
 
+    def add_error(self, row: int, column: str, message: str) -> None:
+        if len(self.errors) < MAX_REPORTED_ERRORS:
+            self.errors.append(RowError(row, column, message))
+
 
 Progress = Callable[[int, int], None]
 
@@ -249,6 +253,13 @@ def read_rows(kind: str, data: bytes) -> Iterator[tuple[int, dict[str, str]]]:
     wb.close()
 
 
+def _rows_within_limit(kind: str, data: bytes) -> list[tuple[int, dict[str, str]]]:
+    rows = list(read_rows(kind, data))
+    if len(rows) > MAX_ROWS:
+        raise ApplicationError.for_fields({"file": [_("At most %(n)s rows per file.") % {"n": MAX_ROWS}]})
+    return rows
+
+
 def count_rows(kind: str, data: bytes) -> int:
     return sum(1 for _ in read_rows(kind, data))
 
@@ -263,10 +274,8 @@ def _estates_by_name(scope: Scope) -> dict[str, Estate]:
 def import_units(*, data: bytes, scope: Scope, progress: Progress = _noop_progress) -> ImportResult:
     result = ImportResult()
     header = dict(UNIT_COLUMNS)
-    rows = list(read_rows(ImportJob.Kind.UNITS, data))
+    rows = _rows_within_limit(ImportJob.Kind.UNITS, data)
     total = len(rows)
-    if total > MAX_ROWS:
-        raise ApplicationError.for_fields({"file": [_("At most %(n)s rows per file.") % {"n": MAX_ROWS}]})
     estates = _estates_by_name(scope)
     buildings = {(b.estate_id, b.name): b for b in Building.objects.filter(estate__in=estates.values())}
     existing = {
@@ -279,8 +288,7 @@ def import_units(*, data: bytes, scope: Scope, progress: Progress = _noop_progre
     seen: set[tuple[str, str, str]] = set()
 
     def err(row: int, key: str, message: str) -> None:
-        if len(result.errors) < MAX_REPORTED_ERRORS:
-            result.errors.append(RowError(row, header[key], message))
+        result.add_error(row, header[key], message)
 
     for i, (row, v) in enumerate(rows, start=1):
         estate = estates.get(v["estate"])
@@ -380,10 +388,8 @@ def _date(text: str) -> dt.date:
 def import_residents(*, data: bytes, scope: Scope, progress: Progress = _noop_progress) -> ImportResult:
     result = ImportResult()
     header = dict(RESIDENT_COLUMNS)
-    rows = list(read_rows(ImportJob.Kind.RESIDENTS, data))
+    rows = _rows_within_limit(ImportJob.Kind.RESIDENTS, data)
     total = len(rows)
-    if total > MAX_ROWS:
-        raise ApplicationError.for_fields({"file": [_("At most %(n)s rows per file.") % {"n": MAX_ROWS}]})
     estates = _estates_by_name(scope)
     units = {
         (u.estate.name, u.building.name, u.number): u
@@ -393,8 +399,7 @@ def import_residents(*, data: bytes, scope: Scope, progress: Progress = _noop_pr
     }
 
     def err(row: int, key: str, message: str) -> None:
-        if len(result.errors) < MAX_REPORTED_ERRORS:
-            result.errors.append(RowError(row, header[key], message))
+        result.add_error(row, header[key], message)
 
     planned: list[dict[str, Any]] = []
     seen_ids: dict[str, int] = {}
