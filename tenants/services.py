@@ -119,6 +119,13 @@ def company_onboard(
 
     try:
         with transaction.atomic():
+            # Two sign-ups for one subdomain queue here; the second then finds it taken (a clean field
+            # error) instead of racing the first through clone_schema().
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"onboard:{slug}"])
+            _slug, taken = subdomain_errors(slug)
+            if taken:
+                raise ApplicationError.for_fields({"subdomain": taken})
             tenant = _company_schema_provide(name=company_name, slug=slug)
             domain = Domain.objects.create(domain=company_domain(slug), tenant=tenant, is_primary=True)
             admin = User.objects.create_user(email=email, password=admin_password, name=admin_name.strip(), phone=phone)

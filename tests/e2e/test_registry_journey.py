@@ -92,12 +92,13 @@ def test_registry_journey(browser, live_asgi, alpha_admin, tmp_path):
 
     staff.goto(f"{base}/staff/registry/")
     staff.fill("#id_office-name", office)
-    staff.click("[data-add=office] button[type=submit]")
-    staff.wait_for_url(f"{base}/staff/registry/")
+    # The form posts to the page it is on: wait for the new page, not just the (unchanged) URL.
+    with staff.expect_navigation():
+        staff.click("[data-add=office] button[type=submit]")
     staff.select_option("#id_estate-office", label=office)
     staff.fill("#id_estate-name", estate)
-    staff.click("[data-add=estate] button[type=submit]")
-    staff.wait_for_url(f"{base}/staff/registry/")
+    with staff.expect_navigation():
+        staff.click("[data-add=estate] button[type=submit]")
     staff.select_option("#id_building-estate", label=estate)
     staff.fill("#id_building-name", "1栋")
     staff.click("[data-add=building] button[type=submit]")
@@ -144,8 +145,8 @@ def test_registry_journey(browser, live_asgi, alpha_admin, tmp_path):
     staff.goto(f"{base}/staff/bindings/")
     card = staff.locator("[data-binding]").filter(has_text=f"{estate} 1栋 1201")
     card.locator("input[name=note]").fill("已核对")
-    card.locator("[data-approve]").click()
-    staff.wait_for_url(f"{base}/staff/bindings/")
+    with staff.expect_navigation():
+        card.locator("[data-approve]").click()
 
     toast = resident.locator("[data-toast='binding.approved']")
     toast.wait_for(timeout=10_000)
