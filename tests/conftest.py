@@ -45,6 +45,32 @@ def _ensure_company(slug: str, name: str, admin_email: str, admin_phone: str) ->
 
 
 @pytest.fixture(scope="session")
+def django_db_modify_db_settings() -> None:
+    """Before the test database is (re)created: end sessions that a crashed earlier run left on it (e.g. a
+    server process killed with its parent), which would otherwise block DROP DATABASE."""
+    import psycopg
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    name = db.get("TEST", {}).get("NAME") or f"test_{db['NAME']}"
+    try:
+        with psycopg.connect(
+            host=db.get("HOST") or "127.0.0.1",
+            port=db.get("PORT") or 5432,
+            user=db.get("USER") or "postgres",
+            password=db.get("PASSWORD") or None,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                [name],
+            )
+    except psycopg.Error:
+        pass  # no server or no rights: pytest-django reports the real problem next
+
+
+@pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
     from tenants.services import platform_setup
 
@@ -209,8 +235,18 @@ def live_asgi(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: A
             wait_for_port(port, proc)
             yield f":{port}"
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            stop_process(proc)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server or worker this session started, for certain: a graceful shutdown may wait on open
+    sockets' channel-layer reads, and a process left behind would hold the test database open."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
 
 
 @pytest.fixture
@@ -244,6 +280,5 @@ def worker(django_db_setup: None, django_db_blocker: Any, tmp_path: Any) -> Iter
         stderr=subprocess.STDOUT,
     )
     yield queue
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop_process(proc)
     log.close()

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
@@ -48,7 +49,7 @@ def invitation_create(
     tenant = _current_tenant()
     try:
         email = email_normalize(email)
-    except Exception as exc:  # noqa: BLE001 - any validation failure is a field error
+    except ValidationError as exc:
         raise ApplicationError.for_fields({"email": [_("Enter a valid e-mail address.")]}) from exc
     role_list = roles_clean(roles)
     existing = Membership.objects.filter(tenant=tenant, user__email=email, is_active=True).first()
