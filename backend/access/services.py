@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, User
-from backend.accounts.roles import STAFF_ROLES, Role
+from backend.accounts.roles import Role
 from backend.accounts.services import membership_grant, token_hash, user_create
 from backend.accounts.validation import email_normalize
 from backend.audit.services import audit_record
@@ -255,7 +255,3 @@ def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     )
     audit_record(action="api_token.issue", target=token, object_repr=f"token for {user}")
     return token, raw
-
-
-def staff_roles() -> list[str]:
-    return sorted(STAFF_ROLES)

@@ -17,5 +17,3 @@ class Role(models.TextChoices):
 
 STAFF_ROLES = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE, Role.ENGINEER, Role.SECURITY})
 ALL_ROLES = frozenset(Role.values)
-# Any staff role; used by pages every staff member may open.
-ANY_STAFF = STAFF_ROLES

@@ -20,7 +20,7 @@ from backend.accounts.roles import Role
 from backend.errors import ApplicationError
 from backend.properties import imports, selectors, services
 from backend.properties.masking import may_see_full
-from backend.properties.models import BindingRequest, ImportJob, OccupancyRole, Person, UnitStatus, UnitType
+from backend.properties.models import BindingRequest, ImportJob, Person
 from backend.properties.scope import Scope
 from backend.properties.sections import unit_sections_for
 from tenants.http import CompanyRequest
@@ -40,7 +40,6 @@ from ..forms import (
 )
 
 registry_writer = role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
-full_viewer = role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE, Role.FINANCE})
 
 
 def scope_of(request: CompanyRequest) -> Scope:
@@ -459,8 +458,3 @@ def search(request: CompanyRequest) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "portal/properties/_search_results.html", {"hits": hits, "q": q})
     return render(request, "portal/properties/search.html", {"hits": hits, "q": q})
-
-
-UNIT_TYPE_CHOICES = UnitType.choices
-UNIT_STATUS_CHOICES = UnitStatus.choices
-ROLE_CHOICES = OccupancyRole.choices
