@@ -2,7 +2,18 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from .forms import AuditedSetPasswordForm, MemberPasswordResetForm
-from .views import auth, notifications, properties, resident, staff
+from .views import (
+    auth,
+    billing_dunning,
+    billing_meters,
+    billing_reports,
+    billing_resident,
+    billing_staff,
+    notifications,
+    properties,
+    resident,
+    staff,
+)
 
 app_name = "portal"
 
@@ -75,4 +86,12 @@ urlpatterns = [
     path("staff/deliveries/", notifications.deliveries, name="deliveries"),
     path("staff/holidays/", notifications.holidays, name="holidays"),
     path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
+]
+# Billing pages, one module per area.
+urlpatterns += [
+    *billing_staff.urlpatterns,
+    *billing_meters.urlpatterns,
+    *billing_dunning.urlpatterns,
+    *billing_reports.urlpatterns,
+    *billing_resident.urlpatterns,
 ]

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from backend.access.api import InvitationListApi, InvitationRevokeApi, MemberDetailApi, MemberListApi
 from backend.accounts.api import MeApi, ResidentSignupApi, TokenApi
 from backend.audit.api import AuditLogApi
+from backend.billing.urls import urlpatterns as billing_urlpatterns
 from backend.notifications import api as inbox
 from backend.properties import api as registry
 from tenants.api import SignupApi
@@ -64,4 +65,5 @@ tenant_urlpatterns = [
     path("api/v1/parking-spaces/", registry.ParkingListApi.as_view(), name="api-parking-spaces"),
     path("api/v1/search/", registry.SearchApi.as_view(), name="api-search"),
     *docs_urlpatterns("backend.urls_tenant"),
+    *billing_urlpatterns,
 ]

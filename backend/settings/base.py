@@ -89,6 +89,7 @@ TENANT_APPS = [
     "backend.audit",
     "backend.notifications",
     "backend.properties",
+    "backend.billing",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -266,6 +267,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": crontab(hour=8, minute=30),
     },
     # Every company, every night: drop expired invitations and API tokens past their lifetime.
+    # Billing: the month's bill run on each company's billing day (checked daily), late fees once a day,
+    # the reminder ladder hourly (it only sends inside the company's allowed hours).
+    "billing-scheduled-run": {
+        "task": "backend.billing.tasks.bill_run_scheduled",
+        "schedule": crontab(hour=2, minute=0),
+    },
+    "billing-late-fees": {
+        "task": "backend.billing.tasks_dunning.late_fees_accrue_daily",
+        "schedule": crontab(hour=1, minute=30),
+    },
+    "billing-reminders": {
+        "task": "backend.billing.tasks_dunning.reminders_send",
+        "schedule": crontab(minute=5),
+    },
+    "billing-promise-reminders": {
+        "task": "backend.billing.tasks_dunning.promise_reminders_send",
+        "schedule": crontab(hour=9, minute=0),
+    },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
         "schedule": 60 * 60 * 6,

@@ -24,3 +24,11 @@ def mask_id(value: str | None) -> str:
     from backend.properties.masking import mask_id_number
 
     return mask_id_number(value or "")
+
+
+@register.filter
+def yuan(fen: int | None) -> str:
+    """Integer fen → '¥1,234.56'."""
+    from backend.billing.money import yuan as fmt
+
+    return fmt(fen)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 
 from backend.api.urls import tenant_urlpatterns
@@ -64,6 +66,8 @@ ENDPOINTS = {
     "announcements": ("get", "/api/v1/announcements/", None, STAFF | {"resident"}),
     "announcements-create": ("post", "/api/v1/announcements/", {}, WRITERS),
 }
+for _module in ("setup", "meters", "dunning", "reports", "resident"):
+    ENDPOINTS.update(importlib.import_module(f"tests.backend.billing.matrix_{_module}").ROWS)
 # Allowed callers get past the permission check; some rows then fail on purpose at validation or lookup
 # (ids that do not exist), which still proves the role was let in.
 ALLOWED_STATUSES = {200, 201, 400, 404}

@@ -14,7 +14,14 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parents[3]
 LOCAL_PACKAGES = ("backend", "portal", "marketplace", "tenants")
 # Apps whose tables must exist in every company's schema, and those only in the public schema.
-TENANT_ONLY = {"tenants.company", "backend.access", "backend.audit", "backend.notifications", "backend.properties"}
+TENANT_ONLY = {
+    "tenants.company",
+    "backend.access",
+    "backend.audit",
+    "backend.notifications",
+    "backend.properties",
+    "backend.billing",
+}
 SHARED_ONLY = {"tenants", "backend.accounts", "portal", "marketplace"}
 
 

@@ -1,0 +1,7 @@
+"""Billing API: meters. (Routes are collected by backend/billing/urls.py.)"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

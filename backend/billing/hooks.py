@@ -1,0 +1,25 @@
+"""Extension points for other modules: the payments issue registers autopay here, so billing never imports it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+BILLS_ISSUED: list[Callable[[Any], None]] = []
+
+
+def on_bills_issued(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Register fn(run) to be called after a bill run has posted (outside its transactions)."""
+    BILLS_ISSUED.append(fn)
+    return fn
+
+
+def bills_issued(run: Any) -> None:
+    for fn in BILLS_ISSUED:
+        try:
+            fn(run)
+        except Exception:  # one listener failing must not undo or block a posted run
+            log.exception("bills_issued listener %s failed for run %s", fn, getattr(run, "pk", run))

@@ -1,0 +1,187 @@
+"""Reads of the ledger. Every balance here is derived from LedgerEntry rows; nothing is stored and edited."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from backend.properties.models import Unit
+from backend.properties.scope import Scope
+
+from .models import BillingSettings, BillLine, Deposit, LedgerEntry, Payment, SettlementOrder
+
+ZERO = Value(0)
+
+
+def _sum(kinds: Iterable[str], prefix: str = "entries__") -> Coalesce:
+    return Coalesce(
+        Sum(f"{prefix}amount", filter=Q(**{f"{prefix}kind__in": list(kinds)}), output_field=IntegerField()), ZERO
+    )
+
+
+def lines_with_balances(qs: QuerySet[BillLine] | None = None) -> QuerySet[BillLine]:
+    """Bill lines annotated with charged, waived, settled (net of reversals) and owed, all in fen."""
+    qs = BillLine.objects.all() if qs is None else qs
+    return qs.annotate(
+        charged=_sum(["charge"]),
+        waived=_sum(["waiver"]),
+        settled_gross=_sum(["settle"]),
+        unsettled=_sum(["unsettle"]),
+    ).annotate(
+        settled=F("settled_gross") - F("unsettled"),
+        owed=F("charged") - F("waived") - F("settled_gross") + F("unsettled"),
+    )
+
+
+def settlement_ordering(order: str | None = None) -> list[Any]:
+    order = order or BillingSettings.load().settlement_order
+    if order == SettlementOrder.PRIORITY:
+        return ["fee_item__priority", "period_start", "due_date", "id"]
+    return ["period_start", "due_date", "fee_item__priority", "id"]
+
+
+def owed_lines(unit_id: int, *, line_ids: Iterable[int] | None = None, order: str | None = None) -> list[BillLine]:
+    """The unit's lines with something still owed, in the company's settlement order."""
+    qs = BillLine.objects.filter(unit_id=unit_id)
+    if line_ids is not None:
+        qs = qs.filter(pk__in=list(line_ids))
+    return list(
+        lines_with_balances(qs).filter(Q(owed__gt=0)).select_related("fee_item").order_by(*settlement_ordering(order))
+    )
+
+
+@dataclass(frozen=True)
+class Account:
+    """A unit's account, derived. balance = owed − prepaid (positive: the unit owes)."""
+
+    charged: int
+    waived: int
+    paid: int
+    refunded: int
+    owed: int
+    prepaid: int
+    deposits_held: int
+
+    @property
+    def balance(self) -> int:
+        return self.owed - self.prepaid
+
+
+def _kind_totals(qs: QuerySet[LedgerEntry]) -> dict[str, int]:
+    return {row["kind"]: int(row["total"]) for row in qs.values("kind").annotate(total=Sum("amount")).order_by()}
+
+
+def unit_account(unit_id: int) -> Account:
+    t = _kind_totals(LedgerEntry.objects.filter(unit_id=unit_id))
+    g = t.get
+    return Account(
+        charged=g("charge", 0),
+        waived=g("waiver", 0),
+        paid=g("payment", 0) + g("prepayment", 0),
+        refunded=g("refund", 0),
+        owed=g("charge", 0) - g("waiver", 0) - g("settle", 0) + g("unsettle", 0),
+        prepaid=g("payment", 0) + g("prepayment", 0) - g("settle", 0) + g("unsettle", 0) - g("refund", 0),
+        deposits_held=g("deposit_held", 0) - g("deposit_refunded", 0) - g("deposit_forfeited", 0),
+    )
+
+
+def ledger_balance(unit_id: int) -> int:
+    """Σ of the signed entries: charges and refunds add, waivers and money received subtract."""
+    t = _kind_totals(LedgerEntry.objects.filter(unit_id=unit_id))
+    return t.get("charge", 0) + t.get("refund", 0) - t.get("waiver", 0) - t.get("payment", 0) - t.get("prepayment", 0)
+
+
+def payment_unallocated(payment_id: int) -> int:
+    """What of a payment is neither settled against a line nor refunded: its part of the prepaid balance."""
+    t = _kind_totals(LedgerEntry.objects.filter(payment_id=payment_id))
+    received = t.get("payment", 0) + t.get("prepayment", 0)
+    return received - t.get("settle", 0) + t.get("unsettle", 0) - t.get("refund", 0)
+
+
+def payment_refunded(payment_id: int) -> int:
+    return int(
+        LedgerEntry.objects.filter(payment_id=payment_id, kind="refund").aggregate(t=Coalesce(Sum("amount"), 0))["t"]
+    )
+
+
+def payments_with_credit(unit_id: int) -> list[tuple[Payment, int]]:
+    """The unit's payments with an unallocated remainder, oldest first (the prepaid balance, by source)."""
+    payments = (
+        Payment.objects.filter(unit_id=unit_id)
+        .annotate(
+            received=_sum(["payment", "prepayment"]),
+            settled=_sum(["settle"]),
+            unsettled=_sum(["unsettle"]),
+            refunded=_sum(["refund"]),
+        )
+        .annotate(credit=F("received") - F("settled") + F("unsettled") - F("refunded"))
+        .filter(credit__gt=0)
+        .order_by("received_at", "id")
+    )
+    return [(p, int(p.credit)) for p in payments]
+
+
+def deposit_held(deposit_id: int) -> int:
+    t = _kind_totals(LedgerEntry.objects.filter(deposit_id=deposit_id))
+    return t.get("deposit_held", 0) - t.get("deposit_refunded", 0) - t.get("deposit_forfeited", 0)
+
+
+def unit_deposits(unit_id: int) -> list[dict[str, Any]]:
+    out = []
+    for d in Deposit.objects.filter(unit_id=unit_id).order_by("-received_at"):
+        t = _kind_totals(d.entries.all())
+        out.append(
+            {
+                "deposit": d,
+                "held": t.get("deposit_held", 0) - t.get("deposit_refunded", 0) - t.get("deposit_forfeited", 0),
+                "refunded": t.get("deposit_refunded", 0),
+                "forfeited": t.get("deposit_forfeited", 0),
+            }
+        )
+    return out
+
+
+def unit_bills(unit_id: int, *, unpaid_first: bool = True) -> list[BillLine]:
+    """Every line of a unit with its balance; unpaid first, then newest period first."""
+    qs = lines_with_balances(BillLine.objects.filter(unit_id=unit_id).select_related("fee_item"))
+    if unpaid_first:
+        qs = qs.annotate(
+            unpaid=Case(When(owed__gt=0, then=Value(0)), default=Value(1), output_field=IntegerField())
+        ).order_by("unpaid", "-period_start", "fee_item__priority", "id")
+    return list(qs)
+
+
+# The effect of each kind on the unit balance (owed − prepaid), for the running balance of a statement.
+BALANCE_SIGN = {"charge": 1, "refund": 1, "waiver": -1, "payment": -1, "prepayment": -1}
+
+
+def unit_statement(unit_id: int, *, start: dt.date | None = None, end: dt.date | None = None) -> dict[str, Any]:
+    """对账单: the entries that move the balance between two dates, with the opening and a running balance.
+    Settlements (moving credit onto a line) leave the balance alone and are listed with the line they paid."""
+    entries = LedgerEntry.objects.filter(unit_id=unit_id, kind__in=list(BALANCE_SIGN)).select_related(
+        "bill_line__fee_item", "payment"
+    )
+    opening = 0
+    if start:
+        before = _kind_totals(entries.filter(occurred_on__lt=start))
+        opening = sum(BALANCE_SIGN[k] * v for k, v in before.items())
+        entries = entries.filter(occurred_on__gte=start)
+    if end:
+        entries = entries.filter(occurred_on__lte=end)
+    rows = []
+    running = opening
+    for e in entries.order_by("occurred_on", "created_at", "id"):
+        running += BALANCE_SIGN[e.kind] * e.amount
+        rows.append({"entry": e, "signed": BALANCE_SIGN[e.kind] * e.amount, "balance": running})
+    return {"opening": opening, "rows": rows, "closing": running, "account": unit_account(unit_id)}
+
+
+def bill_lines_for(scope: Scope, qs: QuerySet[BillLine] | None = None) -> QuerySet[BillLine]:
+    """Bill lines the caller may see (staff: their offices/estates; residents: their current homes)."""
+    qs = BillLine.objects.all() if qs is None else qs
+    return qs.filter(unit__in=scope.filter_units(Unit.objects.all()))

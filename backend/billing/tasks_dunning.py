@@ -1,0 +1,3 @@
+"""Daily and hourly billing tasks for late fees and the reminder ladder (filled in by the dunning work)."""
+
+from __future__ import annotations

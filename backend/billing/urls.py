@@ -1,0 +1,7 @@
+"""All billing API routes, under /api/v1/ (each area keeps its own module)."""
+
+from __future__ import annotations
+
+from . import api_dunning, api_meters, api_reports, api_setup
+
+urlpatterns = [*api_setup.urlpatterns, *api_meters.urlpatterns, *api_dunning.urlpatterns, *api_reports.urlpatterns]
