@@ -6,6 +6,7 @@ from .views import (
     auth,
     billing_dunning,
     billing_meters,
+    billing_money,
     billing_reports,
     billing_resident,
     billing_staff,
@@ -91,6 +92,7 @@ urlpatterns = [
 urlpatterns += [
     *billing_staff.urlpatterns,
     *billing_meters.urlpatterns,
+    *billing_money.urlpatterns,
     *billing_dunning.urlpatterns,
     *billing_reports.urlpatterns,
     *billing_resident.urlpatterns,
