@@ -39,8 +39,21 @@ STAFF_NAV = [
     NavItem(_("Undelivered messages"), "portal:deliveries", "alert", frozenset({Role.COMPANY_ADMIN})),
     NavItem(_("Audit log"), "portal:staff-audit", "log", frozenset({Role.COMPANY_ADMIN})),
 ]
+MONEY = frozenset({Role.COMPANY_ADMIN, Role.FINANCE})
+BILLING_READERS = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE})
+BILLING_NAV = [
+    NavItem(_("Fee items and standards"), "portal:billing-fees", "yuan", BILLING_READERS),
+    NavItem(_("Bill runs"), "portal:billing-runs", "play", MONEY),
+    NavItem(_("Meters"), "portal:billing-meters", "gauge", frozenset(STAFF_ROLES)),
+    NavItem(_("Meter readings"), "portal:billing-readings", "gauge", frozenset(STAFF_ROLES)),
+    NavItem(_("Arrears and dunning"), "portal:billing-arrears", "alert", BILLING_READERS),
+    NavItem(_("Waivers to approve"), "portal:billing-waivers", "check", MONEY),
+    NavItem(_("Collection reports"), "portal:billing-reports", "chart", BILLING_READERS),
+    NavItem(_("Billing settings"), "portal:billing-settings", "settings", MONEY),
+]
 RESIDENT_NAV = [
     NavItem(_("My homes"), "portal:resident-home", "home", frozenset({Role.RESIDENT})),
+    NavItem(_("My bills"), "portal:resident-bills", "yuan", frozenset({Role.RESIDENT})),
     NavItem(_("Link my home"), "portal:resident-bind", "link", frozenset({Role.RESIDENT})),
 ]
 COMMON_NAV = [
@@ -54,7 +67,12 @@ def _nav_for(membership: Any) -> list[dict[str, Any]]:
     if membership is None:
         return []
     sections = []
-    for title, items in ((_("Staff"), STAFF_NAV), (_("Resident"), RESIDENT_NAV), (_("Me"), COMMON_NAV)):
+    for title, items in (
+        (_("Staff"), STAFF_NAV),
+        (_("Billing"), BILLING_NAV),
+        (_("Resident"), RESIDENT_NAV),
+        (_("Me"), COMMON_NAV),
+    ):
         allowed = [
             {"label": i.label, "url": reverse(i.url_name), "icon": i.icon}
             for i in items

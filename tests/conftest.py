@@ -268,6 +268,8 @@ def worker(django_db_setup: None, django_db_blocker: Any, tmp_path: Any) -> Iter
             "solo",
             "-Q",
             queue,
+            "-n",
+            f"{queue}@%h",
             "--without-heartbeat",
             "--without-gossip",
             "--without-mingle",
@@ -279,6 +281,15 @@ def worker(django_db_setup: None, django_db_blocker: Any, tmp_path: Any) -> Iter
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    # Hand the worker out only once it answers: on a busy machine it can take many seconds to boot.
+    from backend.celery import app
+
+    deadline = time.monotonic() + 120
+    while not app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=1):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_process(proc)
+            log.close()
+            raise RuntimeError(f"the Celery worker did not start: {(tmp_path / 'worker.log').read_text()[-2000:]}")
     yield queue
     stop_process(proc)
     log.close()

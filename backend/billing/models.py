@@ -129,7 +129,7 @@ class FeeStandard(models.Model):
         help_text=_("per unit, per m² of building area, or per unit of usage, per month"),
     )
     custody_percent = models.DecimalField(
-        _("% charged for units in custody"), max_digits=5, decimal_places=2, default=100
+        _("Percent charged for units in custody"), max_digits=5, decimal_places=2, default=100
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_by = models.ForeignKey(

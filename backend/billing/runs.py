@@ -179,9 +179,13 @@ def _items_for(run: BillRun) -> tuple[list[FeeItem], dict[str, list[Any]]]:
 
 def _validate_scope(*, scope: Scope, office_ids: list[int], estate_ids: list[int], building_ids: list[int]) -> None:
     errors: dict[str, list[str]] = {}
-    if office_ids and ManagementOffice.objects.filter(scope.office_q(), pk__in=office_ids).distinct().count() != len(
-        set(office_ids)
-    ):
+    # A whole office only for someone whose scope names that office (not just one of its estates).
+    allowed_offices = (
+        set(ManagementOffice.objects.filter(pk__in=office_ids).values_list("pk", flat=True))
+        if scope.all_offices
+        else set(scope.office_ids)
+    )
+    if office_ids and not set(office_ids) <= allowed_offices:
         errors["office_ids"] = [_("Choose offices you manage.")]
     if estate_ids and Estate.objects.filter(scope.estate_q(), pk__in=estate_ids).count() != len(set(estate_ids)):
         errors["estate_ids"] = [_("Choose estates you manage.")]

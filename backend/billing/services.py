@@ -83,7 +83,8 @@ def _item_errors(data: dict[str, Any]) -> dict[str, list[str]]:
 
 
 def fee_item_create(*, office: ManagementOffice, scope: Scope, **data: Any) -> FeeItem:
-    if not ManagementOffice.objects.filter(scope.office_q(), pk=office.pk).exists():
+    # Fee items belong to a whole office: only someone whose scope names the office sets them up.
+    if not (scope.all_offices or office.pk in scope.office_ids):
         raise ApplicationError.for_fields({"office": [_("Choose an office you manage.")]})
     errors = _item_errors(data)
     if not str(data.get("code", "")).strip():

@@ -219,6 +219,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models share field names with different choices; name their enums instead of hashing them.
+    "ENUM_NAME_OVERRIDES": {
+        "FeeCategoryEnum": "backend.billing.models.FeeCategory",
+        "ChargeMethodEnum": "backend.billing.models.ChargeMethod",
+        "MeterKindEnum": "backend.billing.models.MeterKind",
+        "PaymentMethodEnum": "backend.billing.models.Payment.Method",
+        "PaymentChannelEnum": "backend.billing.models.Payment.Channel",
+        "BillLineKindEnum": "backend.billing.models.BillLine.Kind",
+        "LedgerEntryKindEnum": "backend.billing.models.LedgerEntry.Kind",
+        "WaiverKindEnum": "backend.billing.models.LedgerEntry.WaiverKind",
+        "BillRunStatusEnum": "backend.billing.models.BillRun.Status",
+        "WaiverStatusEnum": "backend.billing.models.WaiverRequest.Status",
+        "MeterReadingStatusEnum": "backend.billing.models.MeterReading.Status",
+        "DunningChannelEnum": "backend.billing.models.DunningContact.Channel",
+        "DunningCategoryEnum": "backend.billing.models.DunningContact.Category",
+        "RoleEnum": "backend.accounts.roles.Role",
+        "UnitStatusEnum": "backend.properties.models.UnitStatus",
+        "ParkingKindEnum": "backend.properties.models.ParkingSpace.Kind",
+    },
 }
 
 # --- Realtime and tasks --------------------------------------------------------------------------

@@ -1,7 +1,64 @@
-"""Portal pages: billing (resident). Routes are added to portal/urls_tenant.py through `urlpatterns`."""
+"""Portal pages: billing for residents. My bills (unpaid first, per home) and a home's statement. A resident
+sees only the units they live in now (their current occupancies); any other unit is a 404."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.utils import timezone
+
+from backend.billing.selectors import unit_account, unit_bills
+from backend.properties.models import Unit
+from backend.properties.selectors import resident_units
+from tenants.http import CompanyRequest
+
+from ..access import resident_required
+from .billing_staff import line_state, owed_of, statement_context
+
+PAID_SHOWN = 24
+
+
+def _home(unit: Unit) -> dict[str, Any]:
+    today = timezone.localdate()
+    bills = unit_bills(unit.pk)
+    for line in bills:
+        line.state = line_state(line, today)  # type: ignore[attr-defined]
+    unpaid = [b for b in bills if b.state != "paid"]  # type: ignore[attr-defined]
+    paid = [b for b in bills if b.state == "paid"]  # type: ignore[attr-defined]
+    overdue = [b for b in unpaid if b.state == "overdue"]  # type: ignore[attr-defined]
+    return {
+        "unit": unit,
+        "account": unit_account(unit.pk),
+        "unpaid": unpaid,
+        "paid": paid[:PAID_SHOWN],
+        "paid_more": max(0, len(paid) - PAID_SHOWN),
+        "due_total": sum(owed_of(b) for b in unpaid),
+        "overdue_total": sum(owed_of(b) for b in overdue),
+        "overdue_count": len(overdue),
+    }
+
+
+@resident_required
+def bills(request: CompanyRequest) -> HttpResponse:
+    homes = [_home(unit) for unit in resident_units(user_id=request.user.pk)]
+    return render(request, "portal/billing/resident/bills.html", {"homes": homes})
+
+
+@resident_required
+def statement(request: CompanyRequest, pk: int) -> HttpResponse:
+    # Only a home the resident lives in now, whatever other roles they hold.
+    unit = resident_units(user_id=request.user.pk).filter(pk=pk).first()
+    if unit is None:
+        raise Http404
+    context = statement_context(request, unit)
+    status = 400 if context["filters"].is_bound and context["filters"].errors else 200
+    return render(request, "portal/billing/resident/statement.html", context, status=status)
+
+
+urlpatterns: list[URLPattern] = [
+    path("resident/bills/", bills, name="resident-bills"),
+    path("resident/bills/<int:pk>/statement/", statement, name="resident-statement"),
+]

@@ -172,7 +172,7 @@ class Migration(migrations.Migration):
                 ('unit_type', models.CharField(blank=True, choices=[('residential', 'Residential'), ('shop', 'Shop'), ('office', 'Office')], help_text='blank: every type', max_length=16, verbose_name='unit type')),
                 ('effective_from', models.DateField(verbose_name='effective from')),
                 ('rate', models.DecimalField(decimal_places=4, help_text='per unit, per m² of building area, or per unit of usage, per month', max_digits=12, verbose_name='rate (yuan)')),
-                ('custody_percent', models.DecimalField(decimal_places=2, default=100, max_digits=5, verbose_name='% charged for units in custody')),
+                ('custody_percent', models.DecimalField(decimal_places=2, default=100, max_digits=5, verbose_name='Percent charged for units in custody')),
                 ('note', models.CharField(blank=True, max_length=200, verbose_name='note')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),

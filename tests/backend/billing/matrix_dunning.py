@@ -5,4 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-ROWS: dict[str, tuple[str, str, Any, set[str]]] = {}
+DUNNING = {"finance", "customer_service", "company_admin"}
+
+ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
+    "arrears": ("get", "/api/v1/arrears/", None, DUNNING),
+    "dunning-contacts": ("get", "/api/v1/dunning-contacts/", None, DUNNING),
+    # unit 0 does not exist: allowed roles get past the permission check and then a 404
+    "dunning-contacts-create": (
+        "post",
+        "/api/v1/dunning-contacts/",
+        {"unit": 0, "channel": "phone", "summary": "矩阵", "category": "other"},
+        DUNNING,
+    ),
+}

@@ -5,4 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-ROWS: dict[str, tuple[str, str, Any, set[str]]] = {}
+REPORT_READERS = {"finance", "company_admin", "customer_service"}
+
+ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
+    "reports-collection": ("get", "/api/v1/reports/collection/", None, REPORT_READERS),
+    "reports-collection-estates": (
+        "get",
+        "/api/v1/reports/collection/?group=estate&period=2026-06",
+        None,
+        REPORT_READERS,
+    ),
+    "reports-trend": ("get", "/api/v1/reports/trend/", None, REPORT_READERS),
+    "reports-payments": ("get", "/api/v1/reports/payments/", None, REPORT_READERS),
+}
