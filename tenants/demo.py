@@ -56,9 +56,13 @@ def demo_seed() -> Tenant:
                 )
             Membership.objects.get_or_create(user=user, tenant=tenant, defaults={"roles": [person.role]})
     with schema_context(tenant.schema_name):
+        from .demo_billing import demo_billing_seed
         from .demo_registry import demo_registry_seed
 
         demo_registry_seed(resident_email=DEMO_PEOPLE[-1].email)
+        demo_billing_seed(
+            resident_email=DEMO_PEOPLE[-1].email, finance_email=DEMO_PEOPLE[1].email, service_email=DEMO_PEOPLE[2].email
+        )
     return tenant
 
 

@@ -54,14 +54,14 @@ base AS (
     SELECT u.id AS unit_id, u.area, u.status, u.unit_type, fi.id AS fee_item_id, fi.method, fi.meter_kind,
            it.pstart, it.pend, it.due, mo.m::date AS m
     FROM properties_unit u
-    JOIN billing_feeassignment a ON a.unit_id = u.id
+    JOIN billing_feeassignment a ON a.unit_id = u.id AND a.unit_id BETWEEN %(lo)s AND %(hi)s
     JOIN items it ON it.fee_item_id = a.fee_item_id
     JOIN billing_feeitem fi ON fi.id = a.fee_item_id AND fi.office_id = u.office_id
     CROSS JOIN LATERAL generate_series(it.pstart, it.pend, interval '1 month') AS mo(m)
     WHERE u.id BETWEEN %(lo)s AND %(hi)s {scope}
       AND a.start_date <= mo.m::date AND (a.end_date IS NULL OR a.end_date >= mo.m::date)
 ),
-priced AS (
+priced AS MATERIALIZED (
     SELECT b.unit_id, b.fee_item_id, b.pstart, b.pend, b.due, b.m, st.rate,
            CASE WHEN b.status = 'custody' THEN st.custody_percent ELSE 100 END AS pct,
            CASE b.method
@@ -243,7 +243,8 @@ def bill_run_preview(run: BillRun) -> dict[str, Any]:
     by_item: dict[int, dict[str, Any]] = {}
     names = {i.pk: i.name for i in items}
     if items:
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
             cursor.execute(
                 _PREVIEW.format(scope=scope_sql),
                 {**arrays, **scope_params, "lo": 0, "hi": 2**62},
@@ -360,6 +361,9 @@ def bill_run_execute(run_id: int, *, on_chunk: Callable[[int], None] | None = No
         with transaction.atomic():
             if items:
                 with connection.cursor() as cursor:
+                    # The planner's cost estimate of this statement trips PostgreSQL's JIT, which then spends
+                    # longer compiling than the insert takes (2.6 s of 3.2 s per chunk, measured).
+                    cursor.execute("SET LOCAL jit = off")
                     cursor.execute(
                         sql, {**arrays, **scope_params, "lo": chunk[0], "hi": chunk[-1], "run": run.pk, "today": today}
                     )

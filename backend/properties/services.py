@@ -120,6 +120,14 @@ def building_create(*, estate_id: int, name: str, floors: int = 0, scope: Scope)
     return building
 
 
+def _ids_label(ids: list[int], limit: int) -> str:
+    """'1,2,3' — or as many ids as fit in `limit` characters, then '…'."""
+    text = ",".join(map(str, ids))
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(",", 1)[0] + "…"
+
+
 def units_generate(
     *,
     building_id: int,
@@ -263,9 +271,10 @@ def units_bulk_update(
         audit_record(
             action="unit.bulk_update",
             object_type="properties.unit",
-            object_id=",".join(map(str, found[:20])) + ("…" if len(found) > 20 else ""),
+            # object_id holds 64 characters: the first ids; the full list is in `changes`.
+            object_id=_ids_label(found, 64),
             object_repr=_("%(n)s units") % {"n": updated},
-            changes={k: str(v) for k, v in changes.items()},
+            changes={**{k: str(v) for k, v in changes.items()}, "unit_ids": found},
         )
     return updated
 

@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "unit-search-p95": ("infra.bench.registry", "run_search"),
     "ws-delivery-p95": ("infra.bench.ws", "run_p95"),
     "ws-delivered": ("infra.bench.ws", "run_delivered"),
+    "bill-run-100k": ("infra.bench.billing", "run"),
 }
 
 

@@ -235,3 +235,21 @@ def test_a_new_section_registered_by_another_module_appears_on_the_unit_page(
     engineer = client_for(tenant_a, member(tenant_a, ["engineer"])).get(f"/staff/units/{unit.pk}/").content.decode()
     assert 'data-section="bills"' in finance and 'data-section="bills"' not in engineer
     assert finance.index('data-section="bills"') < finance.index('data-section="people"')
+
+
+def test_bulk_update_of_many_units_is_audited_without_overflowing_the_object_id(registry) -> None:  # type: ignore[no-untyped-def]
+    for n in range(3, 12):
+        services.units_generate(
+            building_id=registry.building.pk,
+            first_floor=n,
+            last_floor=n,
+            units_per_floor=4,
+            area="50",
+            scope=EVERYTHING,
+        )
+    ids = list(Unit.objects.filter(building=registry.building).values_list("pk", flat=True))
+    assert len(ids) > 20
+    assert services.units_bulk_update(unit_ids=ids, status="occupied", scope=EVERYTHING) == len(ids)
+    entry = AuditEntry.objects.filter(action="unit.bulk_update").latest("pk")
+    assert len(entry.object_id) <= 64 and entry.object_id.endswith("…")
+    assert entry.changes["unit_ids"] == sorted(ids)
