@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 
 from backend.api.errors import error_body
 from backend.api.pagination import PageNumberPagination
+from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
 from backend.errors import ApplicationError
 from backend.properties.scope import Scope
@@ -37,16 +38,6 @@ class ScopedApi(APIView):
         paginator = PageNumberPagination()
         page: Any = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(serializer(page, many=True).data)
-
-
-def _int(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise serializers.ValidationError({name: ["Must be a whole number."]}) from exc
 
 
 def _bool(request: Request, name: str) -> bool | None:
@@ -153,9 +144,9 @@ class MeterListApi(ScopedApi):
             raise serializers.ValidationError({"kind": [f"One of {', '.join(MeterKind.values)}."]})
         qs = meters.meter_list(
             scope=self.scope(request),
-            estate_id=_int(request, "estate"),
-            building_id=_int(request, "building"),
-            unit_id=_int(request, "unit"),
+            estate_id=query_int(request, "estate"),
+            building_id=query_int(request, "building"),
+            unit_id=query_int(request, "unit"),
             kind=kind,
             shared=_bool(request, "shared"),
             active=_bool(request, "active"),
@@ -299,11 +290,11 @@ class ReadingListApi(ScopedApi):
             raise serializers.ValidationError({"status": [f"One of {', '.join(MeterReading.Status.values)}."]})
         qs = meters.reading_list(
             scope=self.scope(request),
-            meter_id=_int(request, "meter"),
+            meter_id=query_int(request, "meter"),
             period=period,
             status=reading_status,
-            estate_id=_int(request, "estate"),
-            building_id=_int(request, "building"),
+            estate_id=query_int(request, "estate"),
+            building_id=query_int(request, "building"),
         )
         return self.page(request, qs, ReadingOut)
 

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.roles import STAFF_ROLES, Role
 from backend.api.pagination import PageNumberPagination
+from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
 from backend.properties.scope import Scope
@@ -66,16 +67,6 @@ ERRORS = {
 
 def _field_error(name: str, message: str) -> serializers.ValidationError:
     return serializers.ValidationError({name: [message]})
-
-
-def _query_int(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise _field_error(name, _("Must be a whole number.")) from None
 
 
 def _period(value: str | None, name: str = "period") -> dt.date | None:
@@ -150,7 +141,7 @@ class BillingApi(APIView):
         return unit
 
     def required_unit(self, request: Request) -> Unit:
-        unit_id = _query_int(request, "unit")
+        unit_id = query_int(request, "unit")
         if unit_id is None:
             raise _field_error("unit", _("Choose a unit (?unit=<id>)."))
         return self.unit(request, unit_id)
@@ -189,7 +180,7 @@ class FeeItemListApi(BillingApi):
     )
     def get(self, request: Request) -> Response:
         qs = self.fee_items(request)
-        if (office := _query_int(request, "office")) is not None:
+        if (office := query_int(request, "office")) is not None:
             qs = qs.filter(office_id=office)
         active = request.query_params.get("active")
         if active in ("1", "true"):
@@ -274,7 +265,7 @@ class FeeStandardListApi(BillingApi):
     @extend_schema(parameters=[OpenApiParameter("fee_item", int)], responses={200: s.FeeStandardSerializer(many=True)})
     def get(self, request: Request) -> Response:
         qs = FeeStandard.objects.filter(fee_item__in=self.fee_items(request).values("pk")).select_related("fee_item")
-        if (item := _query_int(request, "fee_item")) is not None:
+        if (item := query_int(request, "fee_item")) is not None:
             qs = qs.filter(fee_item_id=item)
         return self.page(request, qs.order_by("fee_item_id", "unit_type", "-effective_from"), s.FeeStandardSerializer)
 
@@ -396,7 +387,7 @@ class BillListApi(BillingApi):
     @extend_schema(parameters=BILL_FILTERS, responses={200: s.BillLineSerializer(many=True), 404: ERRORS[404]})
     def get(self, request: Request) -> Response:
         qs = self.bill_lines(request)
-        if (unit_id := _query_int(request, "unit")) is not None:
+        if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(unit=self.unit(request, unit_id))
         if (period := _period(request.query_params.get("period"))) is not None:
             qs = qs.filter(period_start__lte=period, period_end__gte=period)
@@ -406,7 +397,7 @@ class BillListApi(BillingApi):
             if kind not in BillLine.Kind.values:
                 raise _field_error("kind", _("One of %(values)s.") % {"values": ", ".join(BillLine.Kind.values)})
             qs = qs.filter(kind=kind)
-        if (item := _query_int(request, "fee_item")) is not None:
+        if (item := query_int(request, "fee_item")) is not None:
             qs = qs.filter(fee_item_id=item)
         qs = qs.order_by("-period_start", "unit_id", "fee_item__priority", "id")
         return self.page(request, qs, s.BillLineSerializer)
@@ -555,7 +546,7 @@ class PaymentListApi(BillingApi):
     )
     def get(self, request: Request) -> Response:
         qs = Payment.objects.filter(unit__in=self.units(request).values("pk")).select_related("unit")
-        if (unit_id := _query_int(request, "unit")) is not None:
+        if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(unit=self.unit(request, unit_id))
         if method := request.query_params.get("method"):
             if method not in Payment.Method.values:
@@ -641,7 +632,7 @@ class WaiverListApi(WaiverApi):
     )
     def get(self, request: Request) -> Response:
         qs = self.waivers(request)
-        if (unit_id := _query_int(request, "unit")) is not None:
+        if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(bill_line__unit=self.unit(request, unit_id))
         if waiver_status := request.query_params.get("status"):
             if waiver_status not in WaiverRequest.Status.values:
@@ -716,7 +707,7 @@ class DepositListApi(DepositApi):
     @extend_schema(parameters=[UNIT_PARAM], responses={200: s.DepositSerializer(many=True), 404: ERRORS[404]})
     def get(self, request: Request) -> Response:
         qs = self.deposits(request)
-        if (unit_id := _query_int(request, "unit")) is not None:
+        if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(unit=self.unit(request, unit_id))
         return self.page(request, qs.order_by("-received_at", "-id"), s.DepositSerializer)
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.roles import STAFF_ROLES, Role
 from backend.api.pagination import PageNumberPagination
+from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
 
 from . import selectors, services
@@ -45,16 +46,6 @@ class ScopedApi(APIView):
         paginator = PageNumberPagination()
         page: Any = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(serializer(page, many=True, **kw).data)
-
-
-def _int(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise serializers.ValidationError({name: ["Must be a whole number."]}) from exc
 
 
 # --- offices, estates, buildings -------------------------------------------------------------------
@@ -104,7 +95,7 @@ class EstateListApi(ScopedApi):
 
     @extend_schema(parameters=[OpenApiParameter("office", int)], responses={200: EstateOut(many=True)})
     def get(self, request: Request) -> Response:
-        qs = selectors.estate_list(scope=self.scope(request), office_id=_int(request, "office")).order_by("name")
+        qs = selectors.estate_list(scope=self.scope(request), office_id=query_int(request, "office")).order_by("name")
         return self.page(request, qs, EstateOut)
 
     @extend_schema(request=EstateIn, responses={201: EstateOut})
@@ -135,7 +126,7 @@ class BuildingListApi(ScopedApi):
 
     @extend_schema(parameters=[OpenApiParameter("estate", int)], responses={200: BuildingOut(many=True)})
     def get(self, request: Request) -> Response:
-        qs = selectors.building_list(scope=self.scope(request), estate_id=_int(request, "estate"))
+        qs = selectors.building_list(scope=self.scope(request), estate_id=query_int(request, "estate"))
         return self.page(request, qs.order_by("estate_id", "name"), BuildingOut)
 
     @extend_schema(request=BuildingIn, responses={201: BuildingOut})
@@ -196,12 +187,12 @@ def _unit_filters(request: Request) -> selectors.UnitFilters:
     if unit_status and unit_status not in UnitStatus.values:
         raise serializers.ValidationError({"status": [f"One of {', '.join(UnitStatus.values)}."]})
     return selectors.UnitFilters(
-        office_id=_int(request, "office"),
-        estate_id=_int(request, "estate"),
-        building_id=_int(request, "building"),
+        office_id=query_int(request, "office"),
+        estate_id=query_int(request, "estate"),
+        building_id=query_int(request, "building"),
         unit_type=unit_type,
         status=unit_status,
-        floor=_int(request, "floor"),
+        floor=query_int(request, "floor"),
         q=request.query_params.get("q", ""),
     )
 
@@ -388,9 +379,9 @@ class OccupancyListApi(ScopedApi):
         qs = Occupancy.objects.filter(unit__in=self.scope(request).filter_units(Unit.objects.all())).select_related(
             "person"
         )
-        if unit := _int(request, "unit"):
+        if unit := query_int(request, "unit"):
             qs = qs.filter(unit_id=unit)
-        if person := _int(request, "person"):
+        if person := query_int(request, "person"):
             qs = qs.filter(person_id=person)
         if request.query_params.get("current") in ("1", "true"):
             qs = qs.filter(end_date__isnull=True)
@@ -523,7 +514,9 @@ class ParkingListApi(ScopedApi):
     @extend_schema(parameters=[OpenApiParameter("estate", int)], responses={200: ParkingOut(many=True)})
     def get(self, request: Request) -> Response:
         return self.page(
-            request, selectors.parking_list(scope=self.scope(request), estate_id=_int(request, "estate")), ParkingOut
+            request,
+            selectors.parking_list(scope=self.scope(request), estate_id=query_int(request, "estate")),
+            ParkingOut,
         )
 
     @extend_schema(request=ParkingIn, responses={201: ParkingOut})
