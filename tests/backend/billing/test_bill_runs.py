@@ -201,3 +201,21 @@ def test_standards_start_on_the_first_and_cannot_rewrite_posted_months(world: Wo
     with pytest.raises(ApplicationError) as err:
         services.fee_standard_create(item=world.management, effective_from=JUL, rate="3")
     assert "effective_from" in err.value.fields
+
+
+def test_the_schedule_posts_the_month_once_on_the_company_billing_day(world: World) -> None:
+    from backend.billing.models import BillingSettings
+    from backend.billing.runs import scheduled_bill_run
+    from tenants.company.models import CompanySettings
+
+    CompanySettings.objects.update_or_create(singleton=True, defaults={"billing_day": 5})
+    assert scheduled_bill_run(dt.date(2026, 7, 4)) is None  # not the billing day
+    run = scheduled_bill_run(dt.date(2026, 7, 5))
+    assert run is not None and run.status == BillRun.Status.POSTED and run.period == JUL and run.scheduled
+    assert run.lines_created == 16
+    assert scheduled_bill_run(dt.date(2026, 7, 5)) is None  # once a month, however often beat asks
+    settings_row = BillingSettings.load()
+    settings_row.auto_bill_run = False
+    settings_row.save()
+    assert scheduled_bill_run(dt.date(2026, 8, 5)) is None
+    assert not BillLine.objects.filter(period_start=dt.date(2026, 8, 1)).exists()
