@@ -35,7 +35,8 @@ DEMO_PEOPLE = [
 ]
 
 
-def demo_seed() -> Tenant:
+def demo_seed(*, billing: bool = True) -> Tenant:
+    """示范物业 with a login per role, its registry and (unless billing=False) a year of billing."""
     admin = DEMO_PEOPLE[0]
     tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
     if tenant is None:
@@ -60,9 +61,12 @@ def demo_seed() -> Tenant:
         from .demo_registry import demo_registry_seed
 
         demo_registry_seed(resident_email=DEMO_PEOPLE[-1].email)
-        demo_billing_seed(
-            resident_email=DEMO_PEOPLE[-1].email, finance_email=DEMO_PEOPLE[1].email, service_email=DEMO_PEOPLE[2].email
-        )
+        if billing:
+            demo_billing_seed(
+                resident_email=DEMO_PEOPLE[-1].email,
+                finance_email=DEMO_PEOPLE[1].email,
+                service_email=DEMO_PEOPLE[2].email,
+            )
     return tenant
 
 

@@ -9,7 +9,8 @@ from tenants.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_seed
 
 
 def test_demo_company_has_a_login_per_role_and_a_realistic_registry(db):
-    tenant = demo_seed()
+    # The year of billing is seeded and checked by test_demo_billing.py (it is the slow part; once is enough).
+    tenant = demo_seed(billing=False)
     assert tenant.name == "示范物业" and tenant.domains.get().domain == "demo.localhost"
     for person in DEMO_PEOPLE:
         membership = Membership.objects.get(tenant=tenant, user__email=person.email)
@@ -27,7 +28,7 @@ def test_demo_company_has_a_login_per_role_and_a_realistic_registry(db):
         resident = Membership.objects.get(tenant=tenant, roles__contains=["resident"]).user
         assert [u.label for u in resident_units(user_id=resident.pk)] == ["阳光花园 1栋 1201"]
         assert all(len(p.id_number) == 18 for p in Person.objects.exclude(id_number="")[:50])
-    demo_seed()  # running it again adds nothing
+    demo_seed(billing=False)  # running it again adds nothing
     with schema_context(tenant.schema_name):
         from backend.properties.models import Unit
 
