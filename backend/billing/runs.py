@@ -54,7 +54,7 @@ base AS (
     SELECT u.id AS unit_id, u.area, u.status, u.unit_type, fi.id AS fee_item_id, fi.method, fi.meter_kind,
            it.pstart, it.pend, it.due, mo.m::date AS m
     FROM properties_unit u
-    JOIN billing_feeassignment a ON a.unit_id = u.id AND a.unit_id BETWEEN %(lo)s AND %(hi)s
+    JOIN billing_feeassignment a ON a.unit_id = u.id
     JOIN items it ON it.fee_item_id = a.fee_item_id
     JOIN billing_feeitem fi ON fi.id = a.fee_item_id AND fi.office_id = u.office_id
     CROSS JOIN LATERAL generate_series(it.pstart, it.pend, interval '1 month') AS mo(m)
@@ -159,6 +159,16 @@ def _units_in_run(run: BillRun) -> Any:
     return qs.filter(q) if q else qs
 
 
+def _fresh_statistics() -> None:
+    """ANALYZE the tables a run reads. Right after units, assignments or readings are created in bulk the
+    planner has no statistics, takes every table for one row, and nests loops per unit: measured at 250 s
+    instead of 0.2 s for a 7,500-unit preview. Sampling costs well under a second even at 100,000 units."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "ANALYZE properties_unit, billing_feeassignment, billing_feestandard, billing_meter, billing_meterreading"
+        )
+
+
 def _items_for(run: BillRun) -> tuple[list[FeeItem], dict[str, list[Any]]]:
     """Active, periodic, per-unit-priced items that bill in the run's month, with their period and due date."""
     due_day = CompanySettings.objects.values_list("payment_due_day", flat=True).first() or 10
@@ -243,6 +253,7 @@ def bill_run_preview(run: BillRun) -> dict[str, Any]:
     by_item: dict[int, dict[str, Any]] = {}
     names = {i.pk: i.name for i in items}
     if items:
+        _fresh_statistics()
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute(
@@ -353,6 +364,7 @@ def bill_run_execute(run_id: int, *, on_chunk: Callable[[int], None] | None = No
     run.save(update_fields=["status", "started_at", "total_units", "done_units"])
     _push(run)
     today = timezone.localdate()
+    _fresh_statistics()
     sql = _INSERT.format(scope=scope_sql)
     created = existing = 0
     amount = 0
