@@ -26,7 +26,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -43,6 +43,7 @@ from backend.properties.scope import Scope
 
 from .models import BillingSettings, BillLine, ChargeMethod, FeeItem, Meter, MeterKind, MeterReading
 from .periods import month_start
+from .services import decimal_value
 
 # Who may do what (pages and API use these).
 METER_READERS = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE, Role.ENGINEER, Role.SECURITY})
@@ -244,20 +245,10 @@ def _decimal(
 ) -> Decimal | None:
     if isinstance(value, float):
         value = repr(value)
+    # Meter readings are typed with thousands separators ("12,345.6"); rates never are (services.py).
     text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
-    if not text:
-        errors[field] = [_("Enter a number.")]
-        return None
-    try:
-        d = Decimal(text)
-    except (InvalidOperation, ValueError):
-        errors[field] = [_("Enter a number.")]
-        return None
-    if not d.is_finite() or d < 0:
-        errors[field] = [_("Enter a number of zero or more.")]
-        return None
-    if d != d.quantize(Decimal(1).scaleb(-places)):
-        errors[field] = [_("At most %(n)d decimals.") % {"n": places}]
+    d = decimal_value(text, field, errors, places=places)
+    if d is None:
         return None
     if d > maximum:
         errors[field] = [_("At most %(max)s.") % {"max": maximum}]

@@ -36,7 +36,8 @@ ITEM_FIELDS = (
 )
 
 
-def _decimal(value: Any, field: str, errors: dict[str, list[str]], *, places: int = 4) -> Decimal | None:
+def decimal_value(value: Any, field: str, errors: dict[str, list[str]], *, places: int = 4) -> Decimal | None:
+    """A non-negative Decimal with at most `places` decimals, or None with a message under errors[field]."""
     try:
         d = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -73,7 +74,7 @@ def _item_errors(data: dict[str, Any]) -> dict[str, list[str]]:
     if mode == LateFeeMode.FIXED and int(data.get("late_fee_fixed") or 0) <= 0:
         errors["late_fee_fixed"] = [_("Enter the fixed late fee.")]
     if mode == LateFeeMode.DAILY_PERCENT:
-        pct = _decimal(data.get("late_fee_daily_percent", 0), "late_fee_daily_percent", errors)
+        pct = decimal_value(data.get("late_fee_daily_percent", 0), "late_fee_daily_percent", errors)
         if pct is not None and not Decimal(0) < pct <= Decimal(1):
             errors["late_fee_daily_percent"] = [_("Between 0 and 1 percent per day (e.g. 0.03).")]
     cap = data.get("late_fee_cap")
@@ -145,8 +146,8 @@ def fee_standard_create(
     errors: dict[str, list[str]] = {}
     if not isinstance(effective_from, dt.date) or effective_from.day != 1:
         errors["effective_from"] = [_("A price takes effect on the first of a month.")]
-    value = _decimal(rate, "rate", errors)
-    pct = _decimal(custody_percent, "custody_percent", errors, places=2)
+    value = decimal_value(rate, "rate", errors)
+    pct = decimal_value(custody_percent, "custody_percent", errors, places=2)
     if pct is not None and pct > 100:
         errors["custody_percent"] = [_("At most 100%.")]
     if unit_type and unit_type not in UnitType.values:
