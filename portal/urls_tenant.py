@@ -11,6 +11,9 @@ from .views import (
     billing_resident,
     billing_staff,
     notifications,
+    payments_counter,
+    payments_finance,
+    payments_resident,
     properties,
     resident,
     staff,
@@ -96,4 +99,10 @@ urlpatterns += [
     *billing_dunning.urlpatterns,
     *billing_reports.urlpatterns,
     *billing_resident.urlpatterns,
+]
+# Payments pages: the counter, receipts and day close; residents' online payment and autopay; finance.
+urlpatterns += [
+    *payments_counter.urlpatterns,
+    *payments_resident.urlpatterns,
+    *payments_finance.urlpatterns,
 ]

@@ -9,7 +9,9 @@ from backend.access.api import InvitationListApi, InvitationRevokeApi, MemberDet
 from backend.accounts.api import MeApi, ResidentSignupApi, TokenApi
 from backend.audit.api import AuditLogApi
 from backend.billing.urls import urlpatterns as billing_urlpatterns
+from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
+from backend.payments.urls import urlpatterns as payments_urlpatterns
 from backend.properties import api as registry
 from tenants.api import SignupApi
 
@@ -24,6 +26,7 @@ def docs_urlpatterns(urlconf: str) -> list:
 
 public_urlpatterns = [
     path("api/v1/signup/", SignupApi.as_view(), name="api-signup"),
+    path("api/v1/payments/stripe/webhook/", stripe_webhook, name="api-stripe-webhook"),
     *docs_urlpatterns("backend.urls_public"),
 ]
 
@@ -66,4 +69,5 @@ tenant_urlpatterns = [
     path("api/v1/search/", registry.SearchApi.as_view(), name="api-search"),
     *docs_urlpatterns("backend.urls_tenant"),
     *billing_urlpatterns,
+    *payments_urlpatterns,
 ]

@@ -23,3 +23,19 @@ def bills_issued(run: Any) -> None:
             fn(run)
         except Exception:  # one listener failing must not undo or block a posted run
             log.exception("bills_issued listener %s failed for run %s", fn, getattr(run, "pk", run))
+
+
+PAYMENT_RECORDED: list[Callable[[Any], None]] = []
+
+
+def on_payment_recorded(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    """Register fn(payment), called inside the transaction that records a new payment (not on an idempotent
+    replay). It may raise ApplicationError to refuse the payment (a closed day): the whole payment rolls back.
+    Payments uses it to number the receipt, so every payment has exactly one."""
+    PAYMENT_RECORDED.append(fn)
+    return fn
+
+
+def payment_recorded(payment: Any) -> None:
+    for fn in PAYMENT_RECORDED:
+        fn(payment)

@@ -18,6 +18,7 @@ from backend.errors import ApplicationError
 from backend.properties.models import Unit
 from tenants.db import connection
 
+from . import hooks
 from .models import BillLine, Deposit, FeeItem, LedgerEntry, Payment, WaiverRequest
 from .selectors import (
     deposit_held,
@@ -159,6 +160,7 @@ def payment_record(
             created_by=recorded_by,
         )
         settled = _settle(payment=payment, lines=lines, available=amount, by=recorded_by)
+        hooks.payment_recorded(payment)
         audit_record(
             action="billing.payment_record",
             target=payment,

@@ -78,6 +78,7 @@ SHARED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "django_htmx",
+    "backend.gateway",
     "portal",
     "marketplace",
 ]
@@ -90,6 +91,7 @@ TENANT_APPS = [
     "backend.notifications",
     "backend.properties",
     "backend.billing",
+    "backend.payments",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -304,11 +306,27 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.billing.tasks_dunning.promise_reminders_send",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Payments: online payments whose webhook never came are re-checked against Stripe.
+    "payments-recheck": {
+        "task": "backend.payments.tasks.online_payments_recheck",
+        "schedule": 60 * 10,
+    },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
         "schedule": 60 * 60 * 6,
     },
 }
+
+# --- Payments: Stripe (the platform's account; a company may set its own in its payment settings) -----
+# No keys: online payment is off, unless `make demo` started localstripe (a local test gateway) and set
+# these to point at it. STRIPE_API_BASE blank means https://api.stripe.com; STRIPE_JS_URL blank means
+# Stripe.js from js.stripe.com, or localstripe's fake Stripe.js when the API base is not Stripe's.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_JS_URL = env("STRIPE_JS_URL", default="")
+STRIPE_TIMEOUT = env.int("STRIPE_TIMEOUT", default=20)
 
 # --- E-mail --------------------------------------------------------------------------------------
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")

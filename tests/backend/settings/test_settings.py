@@ -21,8 +21,9 @@ TENANT_ONLY = {
     "backend.notifications",
     "backend.properties",
     "backend.billing",
+    "backend.payments",
 }
-SHARED_ONLY = {"tenants", "backend.accounts", "portal", "marketplace"}
+SHARED_ONLY = {"tenants", "backend.accounts", "backend.gateway", "portal", "marketplace"}
 
 
 def local_apps() -> set[str]:

@@ -1,0 +1,74 @@
+"""Which Stripe account a company uses: the platform's (env vars) unless it has its own keys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from django.conf import settings
+
+STRIPE_API = "https://api.stripe.com"
+STRIPE_JS = "https://js.stripe.com/v3/"
+
+
+@dataclass(frozen=True)
+class StripeConfig:
+    secret_key: str
+    publishable_key: str
+    webhook_secret: str
+    api_base: str
+    js_url: str
+    own_account: bool = False
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.secret_key and self.publishable_key)
+
+    @property
+    def is_local(self) -> bool:
+        """A local test gateway (localstripe), not Stripe: the payment page says so."""
+        return urlparse(self.api_base).hostname not in ("api.stripe.com", None)
+
+
+def platform_config() -> StripeConfig:
+    api_base = (settings.STRIPE_API_BASE or STRIPE_API).rstrip("/")
+    js_url = settings.STRIPE_JS_URL or (STRIPE_JS if api_base == STRIPE_API else f"{api_base}/js.stripe.com/v3/")
+    return StripeConfig(
+        secret_key=settings.STRIPE_SECRET_KEY,
+        publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+        webhook_secret=settings.STRIPE_WEBHOOK_SECRET,
+        api_base=api_base,
+        js_url=js_url,
+    )
+
+
+def stripe_config(tenant_id: int | None) -> StripeConfig:
+    """The company's Stripe settings: its own account's fields where set, the platform's otherwise."""
+    base = platform_config()
+    if tenant_id is None:
+        return base
+    from .models import StripeAccount
+
+    own = StripeAccount.objects.filter(tenant_id=tenant_id).first()
+    if own is None or not own.secret_key:
+        return base
+    api_base = (own.api_base or base.api_base).rstrip("/")
+    return StripeConfig(
+        secret_key=own.secret_key,
+        publishable_key=own.publishable_key or base.publishable_key,
+        webhook_secret=own.webhook_secret or base.webhook_secret,
+        api_base=api_base,
+        js_url=STRIPE_JS if api_base == STRIPE_API else f"{api_base}/js.stripe.com/v3/",
+        own_account=True,
+    )
+
+
+def webhook_secrets() -> list[str]:
+    """Every secret a webhook may be signed with: the platform's, then companies' own accounts'."""
+    from .models import StripeAccount
+
+    secrets = [settings.STRIPE_WEBHOOK_SECRET] if settings.STRIPE_WEBHOOK_SECRET else []
+    secrets += [
+        s for s in StripeAccount.objects.exclude(webhook_secret="").values_list("webhook_secret", flat=True).distinct()
+    ]
+    return list(dict.fromkeys(secrets))

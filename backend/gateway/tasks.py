@@ -1,0 +1,12 @@
+"""The webhook task: platform level (enqueued from the public schema), it switches into the company itself."""
+
+from __future__ import annotations
+
+from backend.celery import app
+
+
+@app.task(acks_late=True, autoretry_for=(), max_retries=0)
+def webhook_event_process(event_pk: int) -> str:
+    from .webhooks import webhook_event_process_now
+
+    return webhook_event_process_now(event_pk).status

@@ -1,0 +1,128 @@
+"""The platform's Stripe webhook: POST /api/v1/payments/stripe/webhook/.
+
+Verify the signature (the platform's secret or a company's own), store the event once under its UNIQUE id,
+answer 200, and process it after commit in a task that switches into the company's schema (named in the
+PaymentIntent's metadata). Unsigned or wrongly signed posts get 400 and store nothing; an event for an
+unknown company or payment is stored and flagged, never crashed on."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import stripe
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from .config import webhook_secrets
+from .models import WebhookEvent
+
+log = logging.getLogger(__name__)
+
+
+def _verify(payload: bytes, header: str) -> dict[str, Any] | None:
+    for secret in webhook_secrets():
+        try:
+            stripe.WebhookSignature.verify_header(payload.decode("utf-8"), header, secret, tolerance=300)
+        except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError):
+            continue
+        try:
+            event = json.loads(payload)
+        except ValueError:
+            return None
+        return event if isinstance(event, dict) else None
+    return None
+
+
+def _tenant_of(obj: dict[str, Any]) -> str:
+    return str((obj.get("metadata") or {}).get("tenant") or "")[:63]
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    header = request.headers.get("Stripe-Signature", "")
+    if not header:
+        return JsonResponse({"detail": "Missing Stripe-Signature header.", "code": "unsigned"}, status=400)
+    event = _verify(request.body, header)
+    if event is None or not event.get("id") or not event.get("type"):
+        return JsonResponse({"detail": "Invalid signature or payload.", "code": "bad_signature"}, status=400)
+    obj = (event.get("data") or {}).get("object") or {}
+    try:
+        with transaction.atomic():
+            stored = WebhookEvent.objects.create(
+                event_id=str(event["id"])[:100],
+                type=str(event["type"])[:80],
+                livemode=bool(event.get("livemode")),
+                tenant_schema=_tenant_of(obj),
+                object_id=str(obj.get("id") or "")[:100],
+                payload=event,
+            )
+            transaction.on_commit(lambda: _enqueue(stored.pk))
+    except IntegrityError:
+        return JsonResponse({"received": True, "duplicate": True})
+    return JsonResponse({"received": True})
+
+
+def _enqueue(event_pk: int) -> None:
+    from .tasks import webhook_event_process
+
+    webhook_event_process.delay(event_pk)
+
+
+def webhook_event_process_now(event_pk: int) -> WebhookEvent:
+    """Process one stored event (the task's body; tests call it directly)."""
+    from django_tenants.utils import schema_context
+
+    from tenants.models import Tenant
+
+    with transaction.atomic():
+        event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
+            return event
+        event.attempts += 1
+        event.save(update_fields=["attempts"])
+    tenant = Tenant.objects.filter(schema_name=event.tenant_schema).first() if event.tenant_schema else None
+    if tenant is None or not tenant.is_company:
+        event.status = WebhookEvent.Status.FLAGGED
+        event.note = f"unknown company {event.tenant_schema!r}"[:300]
+    else:
+        from backend.payments.events import Unknown, handle
+
+        obj = (event.payload.get("data") or {}).get("object") or {}
+        try:
+            # Its own transaction inside the company's schema: what it does on commit (notifications) runs there.
+            with schema_context(tenant.schema_name), transaction.atomic():
+                note = handle(event.type, obj)
+        except Unknown as unknown:
+            event.status = WebhookEvent.Status.FLAGGED
+            event.note = str(unknown)[:300]
+        except Exception as exc:  # kept for a retry; finance hears of it
+            log.exception("webhook event %s failed", event.event_id)
+            event.status = WebhookEvent.Status.FAILED
+            event.note = f"{type(exc).__name__}: {exc}"[:300]
+            _notify_failure(tenant.schema_name, event)
+        else:
+            event.status = WebhookEvent.Status.IGNORED if note == "ignored" else WebhookEvent.Status.PROCESSED
+            event.note = note[:300]
+    event.processed_at = timezone.now()
+    WebhookEvent.objects.filter(pk=event.pk).exclude(status=WebhookEvent.Status.PROCESSED).update(
+        status=event.status, note=event.note, processed_at=event.processed_at
+    )
+    return event
+
+
+def _notify_failure(schema: str, event: WebhookEvent) -> None:
+    from django_tenants.utils import schema_context
+
+    from backend.payments.notify import notify_webhook_failed
+
+    try:
+        with schema_context(schema):
+            notify_webhook_failed(event.type, event.event_id, event.note)
+    except Exception:
+        log.exception("could not tell finance about webhook event %s", event.event_id)

@@ -1,0 +1,136 @@
+"""日结: a cashier's day, totalled by method and locked against edits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import User
+from backend.audit.services import audit_record
+from backend.billing.models import LedgerEntry, Payment
+from backend.errors import ApplicationError
+from tenants.db import connection
+
+from .models import DayClose
+
+
+def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The company-local day as an aware [start, end) range."""
+    tz = timezone.get_current_timezone()
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
+    return start, start + dt.timedelta(days=1)
+
+
+def cashier_lock(cashier_id: int) -> None:
+    """Serialise a cashier's payments with the closing of their day, so no payment slips in between the
+    totals being taken and the day being locked."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':cashier'), %s)", [cashier_id])
+
+
+def day_is_closed(cashier_id: int | None, day: dt.date) -> bool:
+    return cashier_id is not None and DayClose.objects.filter(cashier_id=cashier_id, business_date=day).exists()
+
+
+def day_lock_check(payment: Payment) -> None:
+    """Refuse to add to or change a closed day: a payment recorded by a cashier on a day they closed."""
+    day = timezone.localdate(payment.received_at)
+    if payment.recorded_by_id is not None:
+        cashier_lock(payment.recorded_by_id)
+    if day_is_closed(payment.recorded_by_id, day):
+        raise ApplicationError(
+            _("%(day)s is closed for this cashier (日结); it can no longer be changed.") % {"day": day.isoformat()},
+            code="day_closed",
+            status=409,
+        )
+
+
+def refund_lock_check(by: User | None) -> None:
+    """A refund is dated today: refused once the person giving it has closed today."""
+    if by is not None and day_is_closed(by.pk, timezone.localdate()):
+        raise ApplicationError(
+            _("You have closed today (日结); record this refund tomorrow or ask another cashier."),
+            code="day_closed",
+            status=409,
+        )
+
+
+def day_summary(day: dt.date, *, cashier_id: int | None = None) -> dict[str, Any]:
+    """Payments received that day by method, by cashier and by channel, and refunds given, in fen."""
+    start, end = day_bounds(day)
+    payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
+    refunds = LedgerEntry.objects.filter(kind="refund", occurred_on=day)
+    if cashier_id is not None:
+        payments = payments.filter(recorded_by_id=cashier_id)
+        refunds = refunds.filter(created_by_id=cashier_id)
+    by_method = {
+        r["method"]: {"count": r["n"], "amount": r["t"]}
+        for r in payments.values("method").annotate(n=Count("id"), t=Sum("amount")).order_by("method")
+    }
+    by_channel = {
+        r["channel"]: {"count": r["n"], "amount": r["t"]}
+        for r in payments.values("channel").annotate(n=Count("id"), t=Sum("amount")).order_by("channel")
+    }
+    by_cashier = [
+        {
+            "cashier": r["recorded_by_id"],
+            "name": r["recorded_by__name"] or "",
+            "count": r["n"],
+            "amount": r["t"],
+            "cash": r["cash"] or 0,
+        }
+        for r in payments.values("recorded_by_id", "recorded_by__name")
+        .annotate(n=Count("id"), t=Sum("amount"), cash=Sum("amount", filter=Q(method="cash")))
+        .order_by("recorded_by__name")
+    ]
+    totals = payments.aggregate(n=Count("id"), t=Sum("amount"))
+    closed = {
+        c.cashier_id: c for c in DayClose.objects.filter(business_date=day).select_related("closed_by", "cashier")
+    }
+    return {
+        "day": day,
+        "count": totals["n"] or 0,
+        "total": totals["t"] or 0,
+        "refunds": refunds.aggregate(t=Sum("amount"))["t"] or 0,
+        "by_method": by_method,
+        "by_channel": by_channel,
+        "by_cashier": by_cashier,
+        "closed": closed,
+    }
+
+
+def day_close(*, cashier: User, day: dt.date, by: User, note: str = "") -> DayClose:
+    """Close a cashier's day: store the totals and lock the day. Only a day that has ended or today."""
+    if day > timezone.localdate():
+        raise ApplicationError.for_fields({"day": [_("A day in the future cannot be closed.")]})
+    try:
+        with transaction.atomic():
+            cashier_lock(cashier.pk)
+            summary = day_summary(day, cashier_id=cashier.pk)
+            close = DayClose.objects.create(
+                cashier=cashier,
+                business_date=day,
+                payment_count=summary["count"],
+                total=summary["total"],
+                refund_total=summary["refunds"],
+                totals={m: v["amount"] for m, v in summary["by_method"].items()},
+                closed_by=by,
+                note=note[:300],
+            )
+            audit_record(
+                action="payments.day_close",
+                target=close,
+                changes={"cashier": cashier.pk, "day": day.isoformat(), "total": summary["total"]},
+            )
+    except IntegrityError:
+        raise ApplicationError(
+            _("%(day)s is already closed for this cashier.") % {"day": day.isoformat()},
+            code="already_closed",
+            status=409,
+        ) from None
+    return close

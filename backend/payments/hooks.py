@@ -1,0 +1,36 @@
+"""Payments plugs into billing here: every new payment gets its receipt (and is refused on a closed day);
+every posted bill run charges the homes with autopay."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from django.db import transaction
+
+from backend.billing.hooks import on_bills_issued, on_payment_recorded
+
+
+@on_payment_recorded
+def _receipt_and_day_lock(payment: Any) -> None:
+    from .dayclose import day_lock_check
+    from .receipts import receipt_issue
+
+    day_lock_check(payment)
+    receipt_issue(payment)
+
+
+@on_bills_issued
+def _autopay(run: Any) -> None:
+    from .models import AutopayMandate
+    from .tasks import autopay_charge_task
+
+    unit_ids = run.lines.values("unit_id")
+    mandates = list(AutopayMandate.objects.filter(active=True, unit_id__in=unit_ids).values_list("pk", flat=True))
+    run_id = run.pk
+
+    def enqueue(mandate_id: int) -> None:
+        autopay_charge_task.delay(mandate_id, run_id)
+
+    for mandate_id in mandates:
+        transaction.on_commit(functools.partial(enqueue, mandate_id))

@@ -1,0 +1,99 @@
+"""Who hears about a payment: the resident who paid (or the home's residents), finance for webhook trouble."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from backend.billing.models import Payment
+from backend.notifications.recipients import Recipients
+from backend.notifications.services import notify
+from backend.properties.models import Occupancy
+
+RESULT_URL = "/resident/pay/{pk}/"
+
+
+def _unit_residents(unit_id: int) -> list[int]:
+    return sorted(
+        set(
+            Occupancy.objects.filter(unit_id=unit_id, end_date__isnull=True, person__user__isnull=False).values_list(
+                "person__user_id", flat=True
+            )
+        )
+    )
+
+
+def notify_payment(op: Any, event: str) -> None:
+    """event: succeeded | failed | autopay_failed (autopay successes say "autopay charged")."""
+    if op.user_id is None:
+        return
+    amount = op.amount / 100
+    autopay = op.channel == Payment.Channel.AUTOPAY
+    if event == "succeeded":
+        kind = "autopay.charged" if autopay else "payment.succeeded"
+        title = (
+            _("Autopay charged ¥%(amount).2f for %(unit)s")
+            if autopay
+            else _("Payment of ¥%(amount).2f received for %(unit)s")
+        ) % {"amount": amount, "unit": op.unit.label}
+        body = _("Thank you. Your receipt is ready.")
+    else:
+        kind = "autopay.failed" if (autopay or event == "autopay_failed") else "payment.failed"
+        title = (
+            _("Autopay of ¥%(amount).2f for %(unit)s did not go through")
+            if kind == "autopay.failed"
+            else _("Payment of ¥%(amount).2f for %(unit)s did not go through")
+        ) % {"amount": amount, "unit": op.unit.label}
+        body = op.failure_message or _("Nothing was charged. Your bills are still open and can be paid again.")
+    notify(
+        recipients=Recipients(user_ids=(op.user_id,)),
+        kind=kind,
+        title=title,
+        body=body,
+        url=RESULT_URL.format(pk=op.pk),
+        payload={"online_payment": op.pk, "status": op.status, "amount": op.amount},
+    )
+
+
+def notify_refund(payment: Payment, amount: int, reason: str) -> None:
+    online = getattr(payment, "online", None)
+    user_ids = [online.user_id] if online is not None and online.user_id else _unit_residents(payment.unit_id)
+    if not user_ids:
+        return
+    notify(
+        recipients=Recipients(user_ids=tuple(user_ids)),
+        kind="payment.refunded",
+        title=_("¥%(amount).2f refunded for %(unit)s") % {"amount": amount / 100, "unit": payment.unit.label},
+        body=reason,
+        url="/resident/bills/",
+        payload={"payment": payment.pk, "amount": amount},
+    )
+
+
+def notify_webhook_failed(event_type: str, event_id: str, problem: str) -> None:
+    notify(
+        recipients=Recipients(roles=("finance", "company_admin")),
+        kind="payment.webhook_failed",
+        title=_("A payment webhook could not be processed: %(type)s") % {"type": event_type},
+        body=f"{event_id}: {problem}",
+        url="/staff/payments/followup/",
+        payload={"event": event_id},
+    )
+
+
+def after_commit(fn: Any) -> None:
+    """transaction.on_commit, run in the company schema that is active now (the commit may happen after the
+    caller has left it, e.g. in the platform's webhook task)."""
+    from django.db import transaction
+    from django_tenants.utils import schema_context
+
+    from tenants.db import connection
+
+    schema = connection.schema_name
+
+    def run() -> None:
+        with schema_context(schema):
+            fn()
+
+    transaction.on_commit(run)

@@ -1,0 +1,101 @@
+"""Online payment against localstripe: the intent is priced from the chosen lines, a card saved with a
+SetupIntent confirms it server-side, declines leave the bills payable, and the ledger gets the money once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from backend.billing.models import LedgerEntry, Payment
+from backend.errors import ApplicationError
+from backend.payments.models import OnlinePayment, Receipt
+from backend.payments.online import card_setup_start, online_payment_confirm, online_payment_start
+from backend.payments.providers import GatewayUnavailable
+
+from .conftest import Home, owed
+
+pytestmark = pytest.mark.usefixtures("localstripe")
+
+VISA = "4242424242424242"
+DECLINED_ON_CHARGE = "4000000000000341"
+THREE_D_SECURE = "4000002760003184"
+
+
+def saved_card(base: str, user: Any, number: str = VISA) -> str:
+    """What Stripe.js confirmCardSetup does in the browser: confirm a SetupIntent with the card's details."""
+    seti, secret = card_setup_start(user=user)
+    r = requests.post(
+        f"{base}/v1/setup_intents/{seti}/confirm",
+        json={
+            "key": "pk_test_localstripe",
+            "client_secret": secret,
+            "payment_method_data": {
+                "type": "card",
+                "card": {"number": number, "exp_month": "12", "exp_year": "2030", "cvc": "123"},
+            },
+        },
+        timeout=10,
+    )
+    assert r.status_code == 200, r.text
+    return r.json()["payment_method"]
+
+
+def test_paying_two_lines_by_card_settles_them_and_numbers_a_receipt(home: Home, localstripe: str) -> None:
+    lines = home.jan[:2]
+    expected = sum(owed(line) for line in lines)
+    op, created = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk for line in lines])
+    assert created and op.amount == expected and op.intent_id.startswith("pi_")
+    op = online_payment_confirm(op, payment_method=saved_card(localstripe, home.user))
+    assert op.status == "succeeded"
+    assert [owed(line) for line in lines] == [0, 0]
+    payment = Payment.objects.get(pk=op.payment_id)
+    assert (payment.amount, payment.channel, payment.method, payment.reference) == (
+        expected,
+        "online",
+        "card",
+        op.intent_id,
+    )
+    assert Receipt.objects.get(payment=payment).number.startswith("SF")
+
+
+def test_a_declined_card_leaves_the_lines_unpaid_and_payable_again(home: Home, localstripe: str) -> None:
+    line = home.jan[0]
+    op, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk])
+    op = online_payment_confirm(op, payment_method=saved_card(localstripe, home.user, DECLINED_ON_CHARGE))
+    assert op.status == "failed" and "declined" in op.failure_message
+    assert owed(line) == line.amount
+    assert not LedgerEntry.objects.filter(unit=home.unit, kind__in=["payment", "prepayment"]).exists()
+    with pytest.raises(ApplicationError) as err:
+        online_payment_confirm(op, payment_method=saved_card(localstripe, home.user))
+    assert err.value.code == "attempt_failed"
+    retry, created = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk])
+    assert created and retry.intent_id != op.intent_id
+    retry = online_payment_confirm(retry, payment_method=saved_card(localstripe, home.user))
+    assert retry.status == "succeeded" and owed(line) == 0
+
+
+def test_three_d_secure_hands_back_the_client_secret(home: Home, localstripe: str) -> None:
+    op, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk])
+    op = online_payment_confirm(op, payment_method=saved_card(localstripe, home.user, THREE_D_SECURE))
+    assert op.status == "requires_action" and op.client_secret.startswith(op.intent_id)
+    assert op.payment_id is None
+
+
+def test_the_same_idempotency_key_gives_one_intent(home: Home) -> None:
+    ids = [home.jan[0].pk]
+    first, created = online_payment_start(user=home.user, unit=home.unit, line_ids=ids, idempotency_key="k-1")
+    again, created_again = online_payment_start(user=home.user, unit=home.unit, line_ids=ids, idempotency_key="k-1")
+    assert created and not created_again and again.pk == first.pk and again.intent_id == first.intent_id
+    with pytest.raises(ApplicationError) as err:
+        online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[1].pk], idempotency_key="k-1")
+    assert err.value.status == 409
+
+
+def test_gateway_down_is_a_clear_error_and_records_nothing(home: Home, settings: Any) -> None:
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+    with pytest.raises(GatewayUnavailable) as err:
+        online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk], idempotency_key="down")
+    assert err.value.status == 503 and "Nothing was charged" in err.value.message
+    assert not OnlinePayment.objects.exists()
