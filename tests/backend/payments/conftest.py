@@ -46,7 +46,7 @@ class Home:
         return lines_of(self.unit.pk, JAN)
 
 
-def move_in(world: World, unit: Any, user: Any, name: str = "王业主", phone: str = "13811112222") -> None:
+def move_in(unit: Any, user: Any, name: str = "王业主", phone: str = "13811112222") -> None:
     person = registry.person_create(name=name, phone=phone)
     Person.objects.filter(pk=person.pk).update(user=user)
     person.refresh_from_db()
@@ -61,7 +61,7 @@ def home(world: World, tenant_a: Any, member: Any, client_for: Any) -> Home:  # 
     post_month(JAN)
     user = member(tenant_a, ["resident"])
     connection.set_tenant(tenant_a)
-    move_in(world, world.units[0], user)
+    move_in(world.units[0], user)
     client = client_for(tenant_a, user)
     connection.set_tenant(tenant_a)
     return Home(world, user, client, world.units[0])
