@@ -48,12 +48,20 @@ BILLING_NAV = [
     NavItem(_("Meter readings"), "portal:billing-readings", "gauge", frozenset(STAFF_ROLES)),
     NavItem(_("Arrears and dunning"), "portal:billing-arrears", "alert", BILLING_READERS),
     NavItem(_("Waivers to approve"), "portal:billing-waivers", "check", MONEY),
+    NavItem(_("Counter (收费窗口)"), "portal:payments-counter", "cash", MONEY),
+    NavItem(_("Receipts (收费票据)"), "portal:payments-receipts", "receipt", MONEY),
+    NavItem(_("Day close (日结)"), "portal:payments-day-close", "calendar", MONEY),
+    NavItem(_("Payments"), "portal:payments-list", "yuan", MONEY),
+    NavItem(_("Online payments to follow up"), "portal:payments-followup", "alert", MONEY),
+    NavItem(_("Payment report"), "portal:payments-report", "chart", MONEY),
     NavItem(_("Collection reports"), "portal:billing-reports", "chart", BILLING_READERS),
     NavItem(_("Billing settings"), "portal:billing-settings", "settings", MONEY),
+    NavItem(_("Payment settings"), "portal:payments-settings", "settings", MONEY),
 ]
 RESIDENT_NAV = [
     NavItem(_("My homes"), "portal:resident-home", "home", frozenset({Role.RESIDENT})),
     NavItem(_("My bills"), "portal:resident-bills", "yuan", frozenset({Role.RESIDENT})),
+    NavItem(_("Autopay"), "portal:resident-autopay", "card", frozenset({Role.RESIDENT})),
     NavItem(_("Link my home"), "portal:resident-bind", "link", frozenset({Role.RESIDENT})),
 ]
 COMMON_NAV = [

@@ -24,7 +24,8 @@ from .models import WebhookEvent
 log = logging.getLogger(__name__)
 
 
-def _verify(payload: bytes, header: str) -> dict[str, Any] | None:
+def _verify(payload: bytes, header: str) -> tuple[dict[str, Any], str] | None:
+    """The event and the secret that signed it, or None."""
     for secret in webhook_secrets():
         try:
             stripe.WebhookSignature.verify_header(payload.decode("utf-8"), header, secret, tolerance=300)
@@ -34,8 +35,20 @@ def _verify(payload: bytes, header: str) -> dict[str, Any] | None:
             event = json.loads(payload)
         except ValueError:
             return None
-        return event if isinstance(event, dict) else None
+        return (event, secret) if isinstance(event, dict) else None
     return None
+
+
+def _signer_schemas(secret: str) -> list[str] | None:
+    """The companies whose own Stripe account signs with `secret`; None for the platform's secret (its
+    account serves every company)."""
+    from django.conf import settings
+
+    from .models import StripeAccount
+
+    if settings.STRIPE_WEBHOOK_SECRET and secret == settings.STRIPE_WEBHOOK_SECRET:
+        return None
+    return list(StripeAccount.objects.filter(webhook_secret=secret).values_list("tenant__schema_name", flat=True))
 
 
 def _tenant_of(obj: dict[str, Any]) -> str:
@@ -48,17 +61,32 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
     header = request.headers.get("Stripe-Signature", "")
     if not header:
         return JsonResponse({"detail": "Missing Stripe-Signature header.", "code": "unsigned"}, status=400)
-    event = _verify(request.body, header)
-    if event is None or not event.get("id") or not event.get("type"):
+    verified = _verify(request.body, header)
+    if verified is None or not verified[0].get("id") or not verified[0].get("type"):
         return JsonResponse({"detail": "Invalid signature or payload.", "code": "bad_signature"}, status=400)
+    event, secret = verified
     obj = (event.get("data") or {}).get("object") or {}
+    if not isinstance(obj, dict):
+        return JsonResponse({"detail": "Invalid signature or payload.", "code": "bad_signature"}, status=400)
+    tenant_schema = _tenant_of(obj)
+    signers = _signer_schemas(secret)
+    if signers is not None:
+        # A company's own Stripe account speaks only for that company: its metadata cannot route an event
+        # (and a payment) into another one. Without metadata (made in its dashboard) the event is its own.
+        if not tenant_schema and len(signers) == 1:
+            tenant_schema = signers[0]
+        elif tenant_schema not in signers:
+            log.warning("webhook event %s signed by %s names company %r", event.get("id"), signers, tenant_schema)
+            return JsonResponse(
+                {"detail": "This account's events cannot name that company.", "code": "wrong_account"}, status=400
+            )
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.create(
                 event_id=str(event["id"])[:100],
                 type=str(event["type"])[:80],
                 livemode=bool(event.get("livemode")),
-                tenant_schema=_tenant_of(obj),
+                tenant_schema=tenant_schema,
                 object_id=str(obj.get("id") or "")[:100],
                 payload=event,
             )
@@ -76,7 +104,7 @@ def _enqueue(event_pk: int) -> None:
 
 def webhook_event_process_now(event_pk: int) -> WebhookEvent:
     """Process one stored event (the task's body; tests call it directly)."""
-    from django_tenants.utils import schema_context
+    from django_tenants.utils import tenant_context
 
     from tenants.models import Tenant
 
@@ -95,8 +123,10 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
 
         obj = (event.payload.get("data") or {}).get("object") or {}
         try:
-            # Its own transaction inside the company's schema: what it does on commit (notifications) runs there.
-            with schema_context(tenant.schema_name), transaction.atomic():
+            # Its own transaction inside the company (tenant_context, not schema_context: the company's own
+            # Stripe account and its members are looked up by connection.tenant): what it does on commit
+            # (notifications) runs there.
+            with tenant_context(tenant), transaction.atomic():
                 note = handle(event.type, obj)
         except Unknown as unknown:
             event.status = WebhookEvent.Status.FLAGGED
@@ -105,7 +135,7 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
             log.exception("webhook event %s failed", event.event_id)
             event.status = WebhookEvent.Status.FAILED
             event.note = f"{type(exc).__name__}: {exc}"[:300]
-            _notify_failure(tenant.schema_name, event)
+            _notify_failure(tenant, event)
         else:
             event.status = WebhookEvent.Status.IGNORED if note == "ignored" else WebhookEvent.Status.PROCESSED
             event.note = note[:300]
@@ -116,13 +146,13 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
     return event
 
 
-def _notify_failure(schema: str, event: WebhookEvent) -> None:
-    from django_tenants.utils import schema_context
+def _notify_failure(tenant: Any, event: WebhookEvent) -> None:
+    from django_tenants.utils import tenant_context
 
     from backend.payments.notify import notify_webhook_failed
 
     try:
-        with schema_context(schema):
+        with tenant_context(tenant):
             notify_webhook_failed(event.type, event.event_id, event.note)
     except Exception:
         log.exception("could not tell finance about webhook event %s", event.event_id)

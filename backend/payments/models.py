@@ -98,7 +98,7 @@ class Receipt(models.Model):
 class StripeCustomer(models.Model):
     """The Stripe customer of a resident (saved cards hang off it)."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     customer_id = models.CharField(max_length=100, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -86,14 +86,17 @@ def after_commit(fn: Any) -> None:
     """transaction.on_commit, run in the company schema that is active now (the commit may happen after the
     caller has left it, e.g. in the platform's webhook task)."""
     from django.db import transaction
-    from django_tenants.utils import schema_context
+    from django_tenants.utils import tenant_context
 
     from tenants.db import connection
+    from tenants.models import Tenant
 
-    schema = connection.schema_name
+    tenant = connection.tenant
+    if not isinstance(tenant, Tenant):  # schema_context gives a stand-in without the company's row
+        tenant = Tenant.objects.get(schema_name=connection.schema_name)
 
     def run() -> None:
-        with schema_context(schema):
+        with tenant_context(tenant):
             fn()
 
     transaction.on_commit(run)

@@ -32,7 +32,7 @@ from tenants.db import connection
 
 from .models import AutopayMandate, OnlinePayment, PaymentSettings, StripeCustomer
 from .notify import after_commit, notify_payment
-from .providers import IntentState, PaymentDeclined, StripeProvider, decline_message, stripe_provider
+from .providers import CardInfo, IntentState, PaymentDeclined, StripeProvider, decline_message, stripe_provider
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,17 @@ def stripe_customer_for(user: User, gateway: StripeProvider) -> str:
     except IntegrityError:  # a parallel request made it first (the idempotency key gave it the same id)
         pass
     return StripeCustomer.objects.get(user=user).customer_id
+
+
+def own_card(gateway: StripeProvider, user: User, payment_method: str) -> CardInfo:
+    """The card, if it is this person's: saved to their Stripe customer (or to nobody yet). A payment method
+    id of someone else's card is refused, so nobody can pay with another resident's saved card."""
+    card = gateway.card(payment_method)
+    if card.customer:
+        own = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
+        if card.customer != own:
+            raise ApplicationError.for_fields({"payment_method": [_("This card is not yours.")]})
+    return card
 
 
 def card_setup_start(*, user: User) -> tuple[str, str]:
@@ -189,6 +200,8 @@ def online_payment_confirm(op: OnlinePayment, *, payment_method: str) -> OnlineP
     if not payment_method or not isinstance(payment_method, str):
         raise ApplicationError.for_fields({"payment_method": [_("Enter your card details.")]})
     gateway = stripe_provider()
+    if op.user is not None:
+        own_card(gateway, op.user, payment_method)
     OnlinePayment.objects.filter(pk=op.pk, confirmed_at__isnull=True).update(confirmed_at=timezone.now())
     try:
         intent = gateway.intent_confirm(str(op.intent_id), payment_method=payment_method)
@@ -314,7 +327,7 @@ def autopay_enable(*, user: User, unit: Unit, payment_method: str, monthly_max: 
     if errors:
         raise ApplicationError.for_fields(errors)
     gateway = stripe_provider()
-    card = gateway.card(payment_method)
+    card = own_card(gateway, user, payment_method)
     with transaction.atomic():
         AutopayMandate.objects.select_for_update().filter(unit=unit, active=True).update(
             active=False, disabled_at=timezone.now()

@@ -15,6 +15,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from backend.errors import ApplicationError
 from backend.gateway.config import StripeConfig, stripe_config
@@ -41,12 +42,16 @@ class PaymentDeclined(Exception):
 
 
 DECLINE_MESSAGES = {
-    "card_declined": "Your card was declined. Nothing was charged; try another card.",
-    "insufficient_funds": "Your card has insufficient funds. Nothing was charged.",
-    "expired_card": "Your card has expired. Nothing was charged; try another card.",
-    "incorrect_cvc": "The card's security code is wrong. Nothing was charged.",
-    "authentication_required": "Your bank asks you to confirm this payment yourself; please pay it on the bills page.",
-    "payment_intent_authentication_failure": "The card could not be verified. Nothing was charged; please try again.",
+    "card_declined": gettext_noop("Your card was declined. Nothing was charged; try another card."),
+    "insufficient_funds": gettext_noop("Your card has insufficient funds. Nothing was charged."),
+    "expired_card": gettext_noop("Your card has expired. Nothing was charged; try another card."),
+    "incorrect_cvc": gettext_noop("The card's security code is wrong. Nothing was charged."),
+    "authentication_required": gettext_noop(
+        "Your bank asks you to confirm this payment yourself; please pay it on the bills page."
+    ),
+    "payment_intent_authentication_failure": gettext_noop(
+        "The card could not be verified. Nothing was charged; please try again."
+    ),
 }
 
 
@@ -98,6 +103,25 @@ class IntentState:
             next_action=data.get("next_action"),
         )
 
+    @property
+    def redirect_url(self) -> str:
+        """Alipay: where to send the payer. Stripe names the action `alipay_handle_redirect`; other redirect
+        methods (and older API versions) use `redirect_to_url`. Empty when there is nowhere to go."""
+        action = self.next_action or {}
+        for key in ("alipay_handle_redirect", "redirect_to_url"):
+            url = (action.get(key) or {}).get("url")
+            if url:
+                return str(url)
+        return ""
+
+    @property
+    def qr_code(self) -> dict[str, str]:
+        """WeChat Pay: the QR code to show (`data` is what it encodes; Stripe also renders it as images and a
+        hosted page). Empty when the intent does not ask for one."""
+        qr = (self.next_action or {}).get("wechat_pay_display_qr_code") or {}
+        keys = ("data", "image_data_url", "image_url_png", "image_url_svg", "hosted_instructions_url")
+        return {k: str(qr[k]) for k in keys if qr.get(k)}
+
 
 @dataclass
 class RefundState:
@@ -124,6 +148,7 @@ class CardInfo:
     id: str
     brand: str
     last4: str
+    customer: str = ""
 
 
 class StripeProvider:
@@ -199,11 +224,12 @@ class StripeProvider:
     def card(self, payment_method: str) -> CardInfo:
         pm = self._call(self.client.v1.payment_methods.retrieve, payment_method).to_dict()
         card = pm.get("card") or {}
-        number = str(card.get("number") or "")
+        customer = pm.get("customer") or ""
         return CardInfo(
             id=pm["id"],
             brand=str(card.get("brand") or "card"),
-            last4=str(card.get("last4") or number[-4:]),
+            last4=str(card.get("last4") or ""),
+            customer=customer if isinstance(customer, str) else str(customer.get("id", "")),
         )
 
     # -- payment intents -----------------------------------------------------------------------------------
@@ -309,8 +335,12 @@ HTTP_CLIENT: Any = None
 def stripe_provider(tenant_id: int | None = None) -> StripeProvider:
     if tenant_id is None:
         from tenants.db import connection
+        from tenants.models import Tenant
 
-        tenant_id = getattr(getattr(connection, "tenant", None), "pk", None)
+        tenant = getattr(connection, "tenant", None)
+        tenant_id = getattr(tenant, "pk", None)
+        if tenant_id is None and connection.schema_name != "public":
+            tenant_id = Tenant.objects.filter(schema_name=connection.schema_name).values_list("pk", flat=True).first()
     return StripeProvider(stripe_config(tenant_id), http_client=HTTP_CLIENT)
 
 

@@ -70,7 +70,7 @@ def receipt_void(*, receipt: Receipt, reason: str, by: User) -> Receipt:
     """作废: the payment was recorded in error. Needs a reason; posts a reversing entry (what is left of the
     payment goes back: reopened lines, prepaid taken back). Online payments are refunded instead, and a
     closed day's receipts stay as they are."""
-    from .dayclose import day_lock_check
+    from .dayclose import day_lock_check, refund_lock_check
 
     if not reason.strip():
         raise ApplicationError.for_fields({"reason": [_("Give a reason for voiding the receipt.")]})
@@ -85,6 +85,8 @@ def receipt_void(*, receipt: Receipt, reason: str, by: User) -> Receipt:
         if locked.status == Receipt.Status.VOIDED:
             raise ApplicationError(_("This receipt is already void."), code="already_void", status=409)
         day_lock_check(payment)
+        # The reversal is a refund entry dated today in the voider's name: not once they have closed today.
+        refund_lock_check(by)
         remaining = payment.amount - payment_refunded(payment.pk)
         entry = None
         if remaining > 0:

@@ -1,7 +1,7 @@
-"""Payments API routes (under /api/v1/)."""
+"""Payments API routes (under /api/v1/); the views are in api.py."""
 
 from __future__ import annotations
 
-from typing import Any
+from .api import urlpatterns
 
-urlpatterns: list[Any] = []
+__all__ = ["urlpatterns"]

@@ -223,6 +223,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models share field names with different choices; name their enums instead of hashing them.
     "ENUM_NAME_OVERRIDES": {
+        "OnlinePaymentStatusEnum": "backend.payments.models.OnlinePayment.Status",
+        "OnlinePaymentMethodTypeEnum": "backend.payments.models.OnlinePayment.MethodType",
+        "ReceiptStatusEnum": "backend.payments.models.Receipt.Status",
+        "RefundStatusEnum": "backend.payments.models.Refund.Status",
+        "RefundKindEnum": "backend.payments.models.Refund.Kind",
         "FeeCategoryEnum": "backend.billing.models.FeeCategory",
         "ChargeMethodEnum": "backend.billing.models.ChargeMethod",
         "MeterKindEnum": "backend.billing.models.MeterKind",

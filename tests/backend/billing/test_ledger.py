@@ -13,6 +13,7 @@ from backend.billing.models import BillingSettings, BillLine, LedgerEntry, Payme
 from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.billing.selectors import lines_with_balances, unit_account, unit_statement
 from backend.errors import ApplicationError
+from tests.backend.payments.cleanup import forget_payments
 
 from .conftest import EVERYTHING, World
 
@@ -228,6 +229,7 @@ def test_two_concurrent_payments_of_the_same_line_settle_it_once(django_db_setup
         finally:
             connection.set_tenant(tenant)
             units = Unit.objects.filter(office=office)
+            forget_payments(units)
             LedgerEntry.objects.filter(unit__in=units).delete()
             Payment.objects.filter(unit__in=units).delete()
             BillLine.objects.filter(unit__in=units).delete()

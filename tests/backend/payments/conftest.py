@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from backend.billing.models import BillLine
@@ -16,6 +15,7 @@ from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.billing.selectors import lines_with_balances
 from backend.properties import services as registry
 from backend.properties.models import Person
+from tenants.db import connection
 from tests.backend.billing.conftest import EVERYTHING, World, world  # noqa: F401  (the fixture)
 
 JAN = dt.date(2026, 1, 1)

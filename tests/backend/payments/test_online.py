@@ -99,3 +99,20 @@ def test_gateway_down_is_a_clear_error_and_records_nothing(home: Home, settings:
         online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk], idempotency_key="down")
     assert err.value.status == 503 and "Nothing was charged" in err.value.message
     assert not OnlinePayment.objects.exists()
+
+
+def test_someone_elses_saved_card_is_refused(home: Home, localstripe: str, member: Any, tenant_a: Any) -> None:
+    from backend.payments.online import stripe_customer_for
+    from backend.payments.providers import stripe_provider
+
+    neighbour = member(tenant_a, ["resident"])
+    gateway = stripe_provider()
+    their_customer = stripe_customer_for(neighbour, gateway)
+    their_card = saved_card(localstripe, neighbour)
+    gateway.client.v1.payment_methods.attach(their_card, params={"customer": their_customer})
+    op, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk])
+    with pytest.raises(ApplicationError) as err:
+        online_payment_confirm(op, payment_method=their_card)
+    assert "payment_method" in err.value.fields
+    assert owed(home.jan[0]) == home.jan[0].amount
+    assert OnlinePayment.objects.get(pk=op.pk).status == "created"
