@@ -116,3 +116,32 @@ def test_someone_elses_saved_card_is_refused(home: Home, localstripe: str, membe
     assert "payment_method" in err.value.fields
     assert owed(home.jan[0]) == home.jan[0].amount
     assert OnlinePayment.objects.get(pk=op.pk).status == "created"
+
+
+def test_the_periodic_recheck_posts_a_payment_whose_webhook_never_came(home: Home, localstripe: str) -> None:
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from backend.payments.providers import stripe_provider
+    from backend.payments.tasks import online_payments_recheck_here
+
+    stale, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk])
+    fresh, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[1].pk])
+    gateway = stripe_provider()
+    for op in (stale, fresh):
+        # The browser confirmed at Stripe, then the tab closed and no webhook came: only Stripe knows it is paid.
+        gateway.intent_confirm(op.intent_id, payment_method=saved_card(localstripe, home.user))
+    long_ago = timezone.now() - dt.timedelta(minutes=45)
+    OnlinePayment.objects.filter(pk=stale.pk).update(confirmed_at=long_ago)
+    OnlinePayment.objects.filter(pk=fresh.pk).update(confirmed_at=timezone.now())
+    assert owed(home.jan[0]) == home.jan[0].amount
+
+    assert online_payments_recheck_here() == 1
+    stale.refresh_from_db()
+    fresh.refresh_from_db()
+    assert stale.status == "succeeded" and stale.checked_at is not None and owed(home.jan[0]) == 0
+    assert fresh.status == "created" and owed(home.jan[1]) == home.jan[1].amount  # not due for a re-check yet
+    assert online_payments_recheck_here() == 0  # nothing open is due any more
+    assert settings.CELERY_BEAT_SCHEDULE["payments-recheck"]["task"] == "backend.payments.tasks.online_payments_recheck"
