@@ -49,8 +49,8 @@ from . import online
 from . import serializers as s
 from .dayclose import day_bounds, day_close, day_summary
 from .models import AutopayMandate, DayClose, OnlinePayment, PaymentSettings, Receipt, Refund
-from .receipt_pdf import render_receipt
-from .receipts import receipt_printed, receipt_void
+from .receipt_pdf import receipt_pdf_response
+from .receipts import receipt_void
 from .refunds import refund_create
 
 RESIDENT = frozenset({Role.RESIDENT})
@@ -388,14 +388,7 @@ class ReceiptPdfApi(PaymentsApi):
     def get(self, request: Request, pk: int) -> HttpResponse:
         receipt = self.receipt(request, pk)
         membership = request_membership(request)
-        if membership is not None and membership.has_any_role(MONEY):
-            reprint = receipt_printed(receipt)
-        else:
-            reprint = receipt.print_count > 0
-        response = HttpResponse(render_receipt(receipt, reprint), content_type="application/pdf")
-        response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
-        response["Cache-Control"] = "no-store"
-        return response
+        return receipt_pdf_response(receipt, count_print=membership is not None and membership.has_any_role(MONEY))
 
 
 class ReceiptVoidApi(PaymentsApi):

@@ -273,7 +273,8 @@ def online_payment_failed(op: OnlinePayment, *, code: str, message: str) -> Onli
         locked.failure_code = code[:60]
         locked.failure_message = message[:300]
         locked.save()
-        audit_record(action="payments.online_failed", target=locked, changes={"code": code})
+        action = "payments.autopay_failed" if locked.channel == Payment.Channel.AUTOPAY else "payments.online_failed"
+        audit_record(action=action, target=locked, changes={"code": code})
         after_commit(lambda: notify_payment(locked, "failed"))
     return locked
 
@@ -428,31 +429,14 @@ def autopay_charge(mandate_id: int, run_id: int) -> OnlinePayment | None:
     except PaymentDeclined as declined:
         if declined.intent is not None:
             OnlinePayment.objects.filter(pk=op.pk).update(intent_id=declined.intent.id)
-        return _autopay_failed(op, declined.code, declined.message)
+        return online_payment_failed(op, code=declined.code, message=declined.message)
     except ApplicationError as exc:  # the gateway is down: fail this attempt; the bills stay owed
-        return _autopay_failed(op, exc.code, exc.message)
+        return online_payment_failed(op, code=exc.code, message=exc.message)
     OnlinePayment.objects.filter(pk=op.pk).update(intent_id=intent.id, confirmed_at=timezone.now())
     op.refresh_from_db()
     if intent.status == "succeeded":
         return online_payment_succeeded(op, intent)
     if intent.status in ("requires_action", "requires_payment_method"):
-        return _autopay_failed(
-            op,
-            intent.error_code or "authentication_required",
-            decline_message(intent.error_code or "authentication_required", intent.error_message),
-        )
+        code = intent.error_code or "authentication_required"
+        return online_payment_failed(op, code=code, message=decline_message(code, intent.error_message))
     return online_payment_apply(op, intent)
-
-
-def _autopay_failed(op: OnlinePayment, code: str, message: str) -> OnlinePayment:
-    with transaction.atomic():
-        locked = OnlinePayment.objects.select_for_update().get(pk=op.pk)
-        if locked.is_final:
-            return locked
-        locked.status = OnlinePayment.Status.FAILED
-        locked.failure_code = code[:60]
-        locked.failure_message = message[:300]
-        locked.save()
-        audit_record(action="payments.autopay_failed", target=locked, changes={"code": code})
-        after_commit(lambda: notify_payment(locked, "autopay_failed"))
-    return locked

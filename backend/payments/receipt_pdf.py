@@ -15,6 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.db.models import Sum
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
@@ -211,3 +212,16 @@ def render_receipt(receipt: Receipt, reprint: bool) -> bytes:
     page.append(_p(_("Keep this receipt for your records."), st["small"]))
     title = f"{_('Receipt (收费票据)')} {receipt.number}"
     return pdf.render([page], title=title)
+
+
+def receipt_pdf_response(receipt: Receipt, *, count_print: bool) -> HttpResponse:
+    """The receipt as an inline PDF download. `count_print`: this download is a print (the counter, the payer
+    of an online payment), so from the second one on it is marked 补打; otherwise it is an uncounted copy,
+    marked 补打 once the receipt has been printed."""
+    from .receipts import receipt_printed
+
+    reprint = receipt_printed(receipt) if count_print else receipt.print_count > 0
+    response = HttpResponse(render_receipt(receipt, reprint), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response

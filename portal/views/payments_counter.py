@@ -31,8 +31,8 @@ from backend.errors import ApplicationError
 from backend.payments.counter import counter_collect, counter_find
 from backend.payments.dayclose import day_close, day_summary
 from backend.payments.models import DayClose, Receipt, Refund
-from backend.payments.receipt_pdf import receipt_view, render_receipt
-from backend.payments.receipts import receipt_printed, receipt_void
+from backend.payments.receipt_pdf import receipt_pdf_response, receipt_view
+from backend.payments.receipts import receipt_void
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
 from portal.forms import add_service_errors
@@ -294,12 +294,7 @@ def receipt_detail(request: CompanyRequest, pk: int) -> HttpResponse:
 @require_GET
 def receipt_pdf(request: CompanyRequest, pk: int) -> HttpResponse:
     """Every download counts as a print; from the second one on the receipt is marked 补打."""
-    receipt = _receipt_or_404(request, pk)
-    reprint = receipt_printed(receipt)
-    response = HttpResponse(render_receipt(receipt, reprint), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return receipt_pdf_response(_receipt_or_404(request, pk), count_print=True)
 
 
 @money_staff

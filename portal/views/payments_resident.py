@@ -26,8 +26,7 @@ from backend.errors import ApplicationError
 from backend.gateway.config import StripeConfig, stripe_config
 from backend.payments import online
 from backend.payments.models import AutopayMandate, OnlinePayment, PaymentSettings, Receipt
-from backend.payments.receipt_pdf import render_receipt
-from backend.payments.receipts import receipt_printed
+from backend.payments.receipt_pdf import receipt_pdf_response
 from backend.properties.models import Unit
 from backend.properties.selectors import resident_units
 from tenants.http import CompanyRequest
@@ -244,11 +243,7 @@ def receipt_pdf(request: CompanyRequest, pk: int) -> HttpResponse:
     receipt = Receipt.objects.filter(pk=pk, payment__unit__in=_homes(request)).first()
     if receipt is None:
         raise Http404
-    reprint = receipt_printed(receipt)
-    response = HttpResponse(render_receipt(receipt, reprint), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return receipt_pdf_response(receipt, count_print=True)
 
 
 @resident_required
