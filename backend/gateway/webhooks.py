@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import zoneinfo
 from typing import Any
 
 import stripe
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
@@ -42,8 +44,6 @@ def _verify(payload: bytes, header: str) -> tuple[dict[str, Any], str] | None:
 def _signer_schemas(secret: str) -> list[str] | None:
     """The companies whose own Stripe account signs with `secret`; None for the platform's secret (its
     account serves every company)."""
-    from django.conf import settings
-
     from .models import StripeAccount
 
     if settings.STRIPE_WEBHOOK_SECRET and secret == settings.STRIPE_WEBHOOK_SECRET:
@@ -126,7 +126,9 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
             # Its own transaction inside the company (tenant_context, not schema_context: the company's own
             # Stripe account and its members are looked up by connection.tenant): what it does on commit
             # (notifications) runs there.
-            with tenant_context(tenant), transaction.atomic():
+            # The company's time zone too: receipt numbers and closed days go by its local date.
+            zone = zoneinfo.ZoneInfo(tenant.time_zone or settings.TIME_ZONE)
+            with tenant_context(tenant), timezone.override(zone), transaction.atomic():
                 note = handle(event.type, obj)
         except Unknown as unknown:
             event.status = WebhookEvent.Status.FLAGGED

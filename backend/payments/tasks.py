@@ -53,3 +53,39 @@ def online_payments_recheck_here(*, older_than_minutes: int | None = None, limit
 def online_payments_recheck() -> int:
     """Beat runs this in every active company: re-check online payments whose webhook never arrived."""
     return online_payments_recheck_here()
+
+
+MAX_WEBHOOK_ATTEMPTS = 6
+
+
+def webhook_events_retry_here() -> int:
+    """Process again this company's webhook events that failed (Stripe was unreachable, a bug since fixed).
+    We answered Stripe 200 when we stored them, so Stripe will not send them again: retrying is ours."""
+    from backend.gateway.models import WebhookEvent
+    from backend.gateway.webhooks import webhook_event_process_now
+    from tenants.db import connection
+
+    tenant = connection.tenant
+    failed = list(
+        WebhookEvent.objects.filter(
+            tenant_schema=connection.schema_name,
+            status=WebhookEvent.Status.FAILED,
+            attempts__lt=MAX_WEBHOOK_ATTEMPTS,
+        )
+        .order_by("received_at")
+        .values_list("pk", flat=True)[:100]
+    )
+    done = 0
+    try:
+        for pk in failed:
+            if webhook_event_process_now(pk).status == WebhookEvent.Status.PROCESSED:
+                done += 1
+    finally:
+        connection.set_tenant(tenant)
+    return done
+
+
+@app.task
+def webhook_events_retry() -> int:
+    """Beat runs this in every active company, every 10 minutes."""
+    return webhook_events_retry_here()

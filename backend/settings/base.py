@@ -316,6 +316,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.payments.tasks.online_payments_recheck",
         "schedule": 60 * 10,
     },
+    # ...and webhook events that failed to process are tried again (at most 6 times).
+    "payments-webhook-retry": {
+        "task": "backend.payments.tasks.webhook_events_retry",
+        "schedule": 60 * 10,
+    },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
         "schedule": 60 * 60 * 6,

@@ -298,6 +298,36 @@ def test_a_handler_error_marks_the_event_failed_and_tells_finance(
     assert WebhookEvent.objects.get(pk=event.pk).attempts == 2
 
 
+def test_the_periodic_retry_processes_this_companys_failed_events(
+    home: Home, localstripe: str, settings: Any, tenant_a: Any
+) -> None:
+    from backend.payments.tasks import MAX_WEBHOOK_ATTEMPTS, webhook_events_retry_here
+
+    connection.set_tenant(tenant_a)
+    op, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk])
+    op = online_payment_confirm(op, payment_method=saved_card(localstripe, home.user))
+    charge = {
+        "id": "ch_2",
+        "object": "charge",
+        "payment_intent": op.intent_id,
+        "metadata": dict(intent_dict(str(op.intent_id))["metadata"]),
+        "refunded": True,
+    }
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    failed = deliver(event_payload("charge.refunded", charge))
+    exhausted = deliver(event_payload("charge.refunded", charge))
+    WebhookEvent.objects.filter(pk=exhausted.pk).update(attempts=MAX_WEBHOOK_ATTEMPTS)
+    assert failed.status == exhausted.status == "failed"
+    connection.set_tenant(tenant_a)
+    assert webhook_events_retry_here() == 0  # Stripe still down: they stay failed, to be tried again
+    settings.STRIPE_API_BASE = localstripe
+    connection.set_tenant(tenant_a)
+    assert webhook_events_retry_here() == 1
+    assert WebhookEvent.objects.get(pk=failed.pk).status == "processed"
+    assert WebhookEvent.objects.get(pk=exhausted.pk).status == "failed"  # given up after the last attempt
+    assert connection.schema_name == "alpha"  # the task leaves the company as it found it
+
+
 # --- real deliveries ------------------------------------------------------------------------------------------
 
 
