@@ -517,7 +517,7 @@ class DaySummaryApi(PaymentsApi):
     )
     def get(self, request: Request) -> Response:
         day = _query_date(request, "day") or timezone.localdate()
-        summary = day_summary(day, cashier_id=query_int(request, "cashier"))
+        summary = day_summary(day, cashier_id=query_int(request, "cashier"), units=self.units(request))
         closed: dict[int, DayClose] = summary["closed"]
         body = {
             **summary,

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,6 +14,7 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing.models import LedgerEntry, Payment
 from backend.errors import ApplicationError
+from backend.properties.models import Unit
 from tenants.db import connection
 
 from .models import DayClose
@@ -63,11 +64,15 @@ def refund_lock_check(by: User | None) -> None:
         )
 
 
-def day_summary(day: dt.date, *, cashier_id: int | None = None) -> dict[str, Any]:
-    """Payments received that day by method, by cashier and by channel, and refunds given, in fen."""
+def day_summary(day: dt.date, *, cashier_id: int | None = None, units: QuerySet[Unit] | None = None) -> dict[str, Any]:
+    """Payments received that day by method, by cashier and by channel, and refunds given, in fen. `units`:
+    only these homes' money (a member who sees some offices sees their totals, not the company's)."""
     start, end = day_bounds(day)
     payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
     refunds = LedgerEntry.objects.filter(kind="refund", occurred_on=day)
+    if units is not None:
+        payments = payments.filter(unit__in=units.values("pk"))
+        refunds = refunds.filter(unit__in=units.values("pk"))
     if cashier_id is not None:
         payments = payments.filter(recorded_by_id=cashier_id)
         refunds = refunds.filter(created_by_id=cashier_id)

@@ -341,7 +341,7 @@ def _day_from(raw: str | None) -> dt.date | None:
 @require_http_methods(["GET", "POST"])
 def day_close_page(request: CompanyRequest) -> HttpResponse:
     day = _day_from(request.POST.get("day") if request.method == "POST" else request.GET.get("day")) or _today()
-    summary = day_summary(day)
+    summary = day_summary(day, units=_units(request))
     cashiers = _cashiers(request, {row["cashier"] for row in summary["by_cashier"] if row["cashier"]})
     form = DayCloseForm(
         request.POST or None,

@@ -22,6 +22,7 @@ from backend.payments.dayclose import day_close, day_summary
 from backend.payments.models import DayClose, Receipt, ReceiptCounter, Refund
 from backend.payments.receipts import receipt_void
 from backend.payments.refunds import refund_create
+from backend.properties.models import Unit
 
 from .conftest import Home
 
@@ -73,6 +74,11 @@ def test_the_day_is_totalled_by_method_cashier_and_channel(home: Home, cashiers:
     assert by_cashier == {a.pk: (2, 12550, 10000), b.pk: (1, 30000, 0), None: (1, 4000, 0)}
     mine = day_summary(DAY, cashier_id=a.pk)
     assert (mine["count"], mine["total"]) == (2, 12550)
+    # Someone who sees other homes only sees those homes' money.
+    elsewhere = day_summary(DAY, units=Unit.objects.exclude(pk=home.unit.pk))
+    assert (elsewhere["count"], elsewhere["total"], elsewhere["by_cashier"]) == (0, 0, [])
+    here = day_summary(DAY, units=Unit.objects.filter(pk=home.unit.pk))
+    assert (here["count"], here["total"]) == (4, 46550)
 
 
 def test_closing_stores_the_cashiers_totals(home: Home, cashiers: tuple[Any, Any]) -> None:
