@@ -178,6 +178,10 @@ def test_paying_the_oldest_lines_settles_them_and_shows_the_result(money: Money,
     assert "¥200.00" in result and "¥10.00" in result and "2026-05" in result
     assert re.search(r"data-result-prepaid>¥0.00<", result)
     assert re.search(r"data-result-owed>¥210.00<", result)
+    # Every payment has its receipt: numbered, linked, printable.
+    receipt = payment.receipt
+    assert f'data-result-receipt="{receipt.number}"' in result
+    assert f'href="/staff/payments/receipts/{receipt.pk}/pdf/"' in result
     # June's lines are still offered, May's are gone
     assert re.findall(r'name="line_ids" value="(\d+)"', page) == line_ids(money.unit, JUN)
 
