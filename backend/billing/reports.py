@@ -43,7 +43,7 @@ from backend.properties.scope import Scope
 
 from .models import FeeItem, LedgerEntry, Payment
 from .money import yuan_plain
-from .periods import add_months, month_end, month_start, parse_period
+from .periods import add_months, local_day_bounds, month_end, month_start, parse_period
 
 GROUPS = ("office", "estate", "building", "fee_item")
 GEO_GROUPS = ("office", "estate", "building")
@@ -475,10 +475,9 @@ class PaymentsReport:
 def payments_received(*, scope: Scope, query: ReportQuery) -> PaymentsReport:
     """Money received in the period (Payment rows by their received_at day, company time zone) by method,
     by channel and by day, and the refunds paid out in the period."""
-    tz = timezone.get_current_timezone()
     period = query.period
-    start = dt.datetime.combine(period.start, dt.time.min, tzinfo=tz)
-    end = dt.datetime.combine(period.last_day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+    start, end = local_day_bounds(period.start, period.last_day)
+    tz = timezone.get_current_timezone()  # days of received_at, as the bounds
     qs = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
     qs = (
         qs.filter(unit__in=scope.filter_units(Unit.objects.all()))

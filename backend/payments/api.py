@@ -40,6 +40,7 @@ from backend.billing.api_setup import (
     _validated,
 )
 from backend.billing.models import Payment
+from backend.billing.periods import local_day_bounds
 from backend.errors import ApplicationError
 from backend.gateway.config import StripeConfig, stripe_config
 from backend.properties.models import Unit
@@ -47,7 +48,7 @@ from backend.properties.selectors import resident_units
 
 from . import online
 from . import serializers as s
-from .dayclose import day_bounds, day_close, day_summary
+from .dayclose import day_close, day_summary
 from .models import AutopayMandate, DayClose, OnlinePayment, PaymentSettings, Receipt, Refund
 from .receipt_pdf import receipt_pdf_response
 from .receipts import receipt_void
@@ -360,7 +361,7 @@ class ReceiptListApi(PaymentsApi):
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(payment__unit=self.unit(request, unit_id))
         if (day := _query_date(request, "day")) is not None:
-            start, end = day_bounds(day)
+            start, end = local_day_bounds(day)
             qs = qs.filter(payment__received_at__gte=start, payment__received_at__lt=end)
         if method := _choice(request, "method", Payment.Method.values):
             qs = qs.filter(payment__method=method)

@@ -13,18 +13,12 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing.models import LedgerEntry, Payment
+from backend.billing.periods import local_day_bounds
 from backend.errors import ApplicationError
 from backend.properties.models import Unit
 from tenants.db import connection
 
 from .models import DayClose
-
-
-def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The company-local day as an aware [start, end) range."""
-    tz = timezone.get_current_timezone()
-    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min), tz)
-    return start, start + dt.timedelta(days=1)
 
 
 def cashier_lock(cashier_id: int) -> None:
@@ -67,7 +61,7 @@ def refund_lock_check(by: User | None) -> None:
 def day_summary(day: dt.date, *, cashier_id: int | None = None, units: QuerySet[Unit] | None = None) -> dict[str, Any]:
     """Payments received that day by method, by cashier and by channel, and refunds given, in fen. `units`:
     only these homes' money (a member who sees some offices sees their totals, not the company's)."""
-    start, end = day_bounds(day)
+    start, end = local_day_bounds(day)
     payments = Payment.objects.filter(received_at__gte=start, received_at__lt=end)
     refunds = LedgerEntry.objects.filter(kind="refund", occurred_on=day)
     if units is not None:

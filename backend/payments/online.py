@@ -12,7 +12,6 @@ The flow works on Stripe and on localstripe alike:
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Sequence
 
@@ -25,6 +24,7 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing import ledger
 from backend.billing.models import BillLine, BillRun, Payment
+from backend.billing.periods import local_day_bounds, month_end, month_start
 from backend.billing.selectors import owed_lines
 from backend.errors import ApplicationError
 from backend.properties.models import Unit
@@ -356,15 +356,9 @@ def autopay_disable(*, mandate: AutopayMandate, by: User) -> AutopayMandate:
     return mandate
 
 
-def _month_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    tz = timezone.get_current_timezone()
-    start = timezone.make_aware(dt.datetime(day.year, day.month, 1), tz)
-    nxt = dt.datetime(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return start, timezone.make_aware(nxt, tz)
-
-
 def autopay_used_this_month(mandate: AutopayMandate) -> int:
-    start, end = _month_bounds(timezone.localdate())
+    today = timezone.localdate()
+    start, end = local_day_bounds(month_start(today), month_end(today))
     return int(
         OnlinePayment.objects.filter(
             mandate__unit_id=mandate.unit_id,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.money import yuan_plain
-from backend.billing.periods import month_end, month_start
+from backend.billing.periods import local_day_bounds, month_end, month_start
 from backend.billing.reports import _n as svg_number
 from backend.errors import ApplicationError
 from backend.gateway.models import WebhookEvent
@@ -50,11 +50,7 @@ class DayRange:
 
     def bounds(self) -> tuple[dt.datetime, dt.datetime]:
         """The range as aware [start, end) datetimes in the company's time zone."""
-        tz = timezone.get_current_timezone()
-        return (
-            dt.datetime.combine(self.start, dt.time.min, tzinfo=tz),
-            dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min, tzinfo=tz),
-        )
+        return local_day_bounds(self.start, self.end)
 
     def params(self) -> dict[str, str]:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}

@@ -26,6 +26,7 @@ from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
 from backend.billing.models import BillLine, Payment
 from backend.billing.money import chinese_capital, yuan
+from backend.billing.periods import local_day_bounds
 from backend.billing.selectors import owed_lines, unit_account
 from backend.errors import ApplicationError
 from backend.payments.counter import counter_collect, counter_find
@@ -306,9 +307,8 @@ def receipts(request: CompanyRequest) -> HttpResponse:
     if form.is_bound and form.is_valid():
         data = form.cleaned_data
         if data["day"]:
-            tz = timezone.get_current_timezone()
-            start = timezone.make_aware(dt.datetime.combine(data["day"], dt.time.min), tz)
-            qs = qs.filter(payment__received_at__gte=start, payment__received_at__lt=start + dt.timedelta(days=1))
+            start, end = local_day_bounds(data["day"])
+            qs = qs.filter(payment__received_at__gte=start, payment__received_at__lt=end)
         if data["cashier"]:
             qs = qs.filter(payment__recorded_by_id=data["cashier"])
         if data["method"]:
