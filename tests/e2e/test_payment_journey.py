@@ -124,16 +124,16 @@ def remove_billed_home(tag: str) -> None:
     from backend.accounts.models import Membership, User
     from backend.billing.models import BillLine, BillRun, FeeAssignment, FeeItem, FeeStandard, LedgerEntry, Payment
     from backend.notifications.models import Notification, NotificationPreference
-    from backend.payments.models import OnlinePayment, Receipt, StripeCustomer
+    from backend.payments.models import StripeCustomer
     from backend.properties.models import Building, Estate, ManagementOffice, Occupancy, Person, Unit
     from tenants.db import connection
+    from tests.backend.payments.cleanup import forget_payments
 
     connection.set_tenant(_alpha())
     user_ids = list(User.objects.filter(email__endswith=f"-{tag}@example.test").values_list("pk", flat=True))
     offices = ManagementOffice.objects.filter(name__endswith=tag)
     units = Unit.objects.filter(office__in=offices)
-    Receipt.objects.filter(payment__unit__in=units).delete()
-    OnlinePayment.objects.filter(unit__in=units).delete()
+    forget_payments(units)  # receipts (their numbers given back), online payments
     LedgerEntry.objects.filter(unit__in=units).delete()
     Payment.objects.filter(unit__in=units).delete()
     runs = set(BillLine.objects.filter(unit__in=units).values_list("bill_run_id", flat=True))
@@ -151,8 +151,6 @@ def remove_billed_home(tag: str) -> None:
     Building.objects.filter(estate__office__in=offices).delete()
     Estate.objects.filter(office__in=offices).delete()
     offices.delete()
-    # Still on alpha's search path (which includes public): deleting the users also finds their rows in
-    # alpha's tables that cascade from them (StripeCustomer).
     Membership.objects.filter(user_id__in=user_ids).delete()
     User.objects.filter(pk__in=user_ids).delete()
     connection.set_schema_to_public()

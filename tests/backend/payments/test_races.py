@@ -21,13 +21,14 @@ from backend.billing.selectors import unit_account
 from backend.gateway.models import WebhookEvent
 from backend.gateway.webhooks import webhook_event_process_now
 from backend.notifications.models import Notification
-from backend.payments.models import OnlinePayment, Receipt, ReceiptCounter, Refund, StripeCustomer
+from backend.payments.models import OnlinePayment, Refund, StripeCustomer
 from backend.payments.online import online_payment_confirm, online_payment_refresh, online_payment_start
 from backend.properties import services as registry
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
 from tenants.db import connection
 from tests.backend.billing.conftest import EVERYTHING
 
+from .cleanup import forget_payments
 from .conftest import owed
 from .test_online import saved_card
 from .test_webhooks import pay_at_stripe
@@ -55,7 +56,6 @@ def committed_line(amount: int = 1000) -> Iterator[Committed]:
     connection.set_tenant(tenant)
     user = User.objects.get(email="admin@alpha.test")
     since = timezone.now()
-    counters = {c.year: c.last for c in ReceiptCounter.objects.all()}
     office = registry.office_create(name=f"并发{uuid.uuid4().hex[:6]}", scope=EVERYTHING)
     try:
         estate = registry.estate_create(office_id=office.pk, name="并发苑", scope=EVERYTHING)
@@ -81,9 +81,7 @@ def committed_line(amount: int = 1000) -> Iterator[Committed]:
         payments = Payment.objects.filter(unit__in=units)
         intents = list(OnlinePayment.objects.filter(unit__in=units).values_list("intent_id", flat=True))
         WebhookEvent.objects.filter(object_id__in=[i for i in intents if i]).delete()
-        Refund.objects.filter(payment__in=payments).delete()
-        OnlinePayment.objects.filter(unit__in=units).delete()
-        Receipt.objects.filter(payment__in=payments).delete()
+        forget_payments(units)
         LedgerEntry.objects.filter(unit__in=units).delete()
         payments.delete()
         BillLine.objects.filter(unit__in=units).delete()
@@ -94,9 +92,6 @@ def committed_line(amount: int = 1000) -> Iterator[Committed]:
         Building.objects.filter(estate__office=office).delete()
         Estate.objects.filter(office=office).delete()
         ManagementOffice.objects.filter(pk=office.pk).delete()
-        for year, last in counters.items():
-            ReceiptCounter.objects.filter(year=year).update(last=last)
-        ReceiptCounter.objects.exclude(year__in=list(counters)).delete()
         Notification.objects.filter(recipient=user, kind__startswith="payment.", created_at__gte=since).delete()
         StripeCustomer.objects.filter(user=user).delete()
         connection.set_schema_to_public()

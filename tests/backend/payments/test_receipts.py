@@ -24,6 +24,7 @@ from backend.payments.receipt_pdf import render_receipt
 from backend.payments.receipts import receipt_number, receipt_printed, receipt_void
 from backend.payments.refunds import refund_create
 
+from .cleanup import forget_payments
 from .conftest import Home, owed
 
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
@@ -177,10 +178,9 @@ def test_concurrent_payments_get_distinct_consecutive_numbers(django_db_setup: N
         finally:
             connection.set_tenant(tenant)
             units_qs = Unit.objects.filter(office=office)
-            Receipt.objects.filter(payment__unit__in=units_qs).delete()
+            forget_payments(units_qs)
             LedgerEntry.objects.filter(unit__in=units_qs).delete()
             Payment.objects.filter(unit__in=units_qs).delete()
-            ReceiptCounter.objects.filter(year=year).delete()
             units_qs.delete()
             Building.objects.filter(estate__office=office).delete()
             Estate.objects.filter(office=office).delete()
