@@ -52,7 +52,7 @@ def handle(event_type: str, obj: dict[str, Any]) -> str:
         if op.intent_id is None:
             OnlinePayment.objects.filter(pk=op.pk).update(intent_id=obj["id"])
             op.refresh_from_db()
-        after = online_payment_apply(op, IntentState.of(obj), from_webhook=True)
+        after = online_payment_apply(op, IntentState.of(obj))
         return f"online payment {after.pk}: {after.status}"
     if event_type in REFUND_EVENTS:
         op = _online_for(obj)

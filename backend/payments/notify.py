@@ -25,7 +25,7 @@ def _unit_residents(unit_id: int) -> list[int]:
 
 
 def notify_payment(op: Any, event: str) -> None:
-    """event: succeeded | failed | autopay_failed (autopay successes say "autopay charged")."""
+    """event: succeeded | failed. An autopay charge says "autopay charged" / "autopay failed"."""
     if op.user_id is None:
         return
     amount = op.amount / 100
@@ -39,10 +39,10 @@ def notify_payment(op: Any, event: str) -> None:
         ) % {"amount": amount, "unit": op.unit.label}
         body = _("Thank you. Your receipt is ready.")
     else:
-        kind = "autopay.failed" if (autopay or event == "autopay_failed") else "payment.failed"
+        kind = "autopay.failed" if autopay else "payment.failed"
         title = (
             _("Autopay of ¥%(amount).2f for %(unit)s did not go through")
-            if kind == "autopay.failed"
+            if autopay
             else _("Payment of ¥%(amount).2f for %(unit)s did not go through")
         ) % {"amount": amount, "unit": op.unit.label}
         body = op.failure_message or _("Nothing was charged. Your bills are still open and can be paid again.")

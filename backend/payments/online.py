@@ -235,7 +235,7 @@ def online_payment_refresh(op: OnlinePayment) -> OnlinePayment:
     return online_payment_apply(op, intent)
 
 
-def online_payment_apply(op: OnlinePayment, intent: IntentState, *, from_webhook: bool = False) -> OnlinePayment:
+def online_payment_apply(op: OnlinePayment, intent: IntentState) -> OnlinePayment:
     """Bring the online payment in line with the intent's status. Succeeded posts the ledger payment once;
     a final state is never left again (a late payment_failed after success changes nothing)."""
     if intent.status == "succeeded":
@@ -316,7 +316,8 @@ def online_payment_succeeded(op: OnlinePayment, intent: IntentState) -> OnlinePa
 
 def autopay_enable(*, user: User, unit: Unit, payment_method: str, monthly_max: int) -> AutopayMandate:
     """Opt in with a card saved through a SetupIntent. Replaces an earlier mandate for the home."""
-    if not PaymentSettings.load().autopay_enabled or "card" not in enabled_methods():
+    rule = PaymentSettings.load()
+    if not rule.autopay_enabled or "card" not in enabled_methods(rule):
         raise ApplicationError(_("Autopay is not offered by this company."), code="autopay_disabled", status=409)
     errors: dict[str, list[str]] = {}
     if not isinstance(monthly_max, int) or isinstance(monthly_max, bool) or monthly_max <= 0:
@@ -400,15 +401,11 @@ def autopay_charge(mandate_id: int, run_id: int) -> OnlinePayment | None:
         except IntegrityError:
             return None  # another worker took this run for this home
         if used + amount > mandate.monthly_max:
-            op.status = OnlinePayment.Status.FAILED
-            op.failure_code = "over_monthly_max"
-            op.failure_message = _(
+            message = _(
                 "¥%(amount).2f is above what is left of your autopay maximum this month (¥%(left).2f). "
                 "Please pay it on the bills page."
             ) % {"amount": amount / 100, "left": max(mandate.monthly_max - used, 0) / 100}
-            op.save()
-            after_commit(lambda: notify_payment(op, "autopay_failed"))
-            return op
+            return online_payment_failed(op, code="over_monthly_max", message=message)
     gateway = stripe_provider()
     try:
         customer = stripe_customer_for(mandate.user, gateway)
