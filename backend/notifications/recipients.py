@@ -17,6 +17,7 @@ class Recipients:
     roles: tuple[str, ...] = ()
     estate_ids: tuple[int, ...] = ()
     building_ids: tuple[int, ...] = ()
+    unit_ids: tuple[int, ...] = ()
     everyone: bool = False
     exclude_user_ids: tuple[int, ...] = field(default=())
 
@@ -37,7 +38,7 @@ def recipients_resolve(recipients: Recipients) -> list[int]:
         ids |= set(members.filter(user_id__in=recipients.user_ids).values_list("user_id", flat=True))
     if recipients.roles:
         ids |= set(members.filter(roles__overlap=list(recipients.roles)).values_list("user_id", flat=True))
-    if recipients.estate_ids or recipients.building_ids:
+    if recipients.estate_ids or recipients.building_ids or recipients.unit_ids:
         occupancies = Occupancy.objects.filter(end_date__isnull=True, person__user__isnull=False)
         residents: set[int] = set()
         if recipients.estate_ids:
@@ -49,6 +50,10 @@ def recipients_resolve(recipients: Recipients) -> list[int]:
                 occupancies.filter(unit__building_id__in=recipients.building_ids).values_list(
                     "person__user_id", flat=True
                 )
+            )
+        if recipients.unit_ids:
+            residents |= set(
+                occupancies.filter(unit_id__in=recipients.unit_ids).values_list("person__user_id", flat=True)
             )
         ids |= set(members.filter(user_id__in=residents).values_list("user_id", flat=True))
     ids -= set(recipients.exclude_user_ids)

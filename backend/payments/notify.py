@@ -9,19 +9,8 @@ from django.utils.translation import gettext as _
 from backend.billing.models import Payment
 from backend.notifications.recipients import Recipients
 from backend.notifications.services import notify
-from backend.properties.models import Occupancy
 
 RESULT_URL = "/resident/pay/{pk}/"
-
-
-def _unit_residents(unit_id: int) -> list[int]:
-    return sorted(
-        set(
-            Occupancy.objects.filter(unit_id=unit_id, end_date__isnull=True, person__user__isnull=False).values_list(
-                "person__user_id", flat=True
-            )
-        )
-    )
 
 
 def notify_payment(op: Any, event: str) -> None:
@@ -58,11 +47,10 @@ def notify_payment(op: Any, event: str) -> None:
 
 def notify_refund(payment: Payment, amount: int, reason: str) -> None:
     online = getattr(payment, "online", None)
-    user_ids = [online.user_id] if online is not None and online.user_id else _unit_residents(payment.unit_id)
-    if not user_ids:
-        return
+    payer = online.user_id if online is not None else None
     notify(
-        recipients=Recipients(user_ids=tuple(user_ids)),
+        # The online payer; for counter payments, whoever lives in the home now.
+        recipients=Recipients(user_ids=(payer,)) if payer else Recipients(unit_ids=(payment.unit_id,)),
         kind="payment.refunded",
         title=_("¥%(amount).2f refunded for %(unit)s") % {"amount": amount / 100, "unit": payment.unit.label},
         body=reason,

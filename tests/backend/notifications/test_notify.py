@@ -1,4 +1,4 @@
-"""notify(): recipients by user, role, estate and building; after-commit; batched fan-out; preferences."""
+"""notify(): recipients by user, role, estate, building and unit; after-commit; batched fan-out; preferences."""
 
 from __future__ import annotations
 
@@ -26,6 +26,16 @@ def test_recipients_by_building_estate_role_and_user(estate_with_residents):
         Recipients(building_ids=(e["b1"].pk,), user_ids=(e["finance"].pk,), exclude_user_ids=(e["r1"].pk,))
     )
     assert both == [e["finance"].pk]
+
+
+def test_recipients_by_unit_are_the_people_living_there_now(estate_with_residents):
+    from backend.properties.models import Unit
+
+    e = estate_with_residents
+    home = Unit.objects.get(occupancies__person__user=e["r1"])
+    empty = Unit.objects.filter(building=e["b1"]).exclude(pk=home.pk).first()
+    assert recipients_resolve(Recipients(unit_ids=(home.pk,))) == [e["r1"].pk]
+    assert recipients_resolve(Recipients(unit_ids=(empty.pk,))) == []
 
 
 def test_people_who_moved_out_are_no_longer_residents_of_the_building(estate_with_residents):

@@ -156,6 +156,18 @@ def test_the_payer_hears_of_a_refund(
     assert "3.00" in note.title and note.body == "goodwill"
 
 
+def test_a_counter_refund_is_told_to_the_people_living_in_the_home(
+    home: Home, finance: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    line = home.jan[0]
+    payment = ledger.payment_record(unit=home.unit, amount=line.amount, method="cash", recorded_by=finance)
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_create(payment=payment, amount=200, reason="overcharged", by=finance)
+    assert list(Notification.objects.filter(kind="payment.refunded").values_list("recipient_id", flat=True)) == [
+        home.user.pk
+    ]
+
+
 def test_charge_refunded_for_a_company_with_its_own_stripe_account_asks_that_account(
     home: Home, localstripe: str, settings: Any, tenant_a: Any
 ) -> None:
