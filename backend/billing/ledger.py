@@ -24,7 +24,7 @@ from .selectors import (
     deposit_held,
     lines_with_balances,
     owed_lines,
-    payment_refunded,
+    payment_refundable,
     payment_unallocated,
     payments_with_credit,
 )
@@ -213,7 +213,7 @@ def refund_record(*, payment: Payment, amount: int, reason: str, by: User | None
         raise ApplicationError.for_fields({"reason": [_("Give a reason for the refund.")]})
     with transaction.atomic():
         unit_lock(payment.unit_id)
-        refundable = payment.amount - payment_refunded(payment.pk)
+        refundable = payment_refundable(payment)
         if amount > refundable:
             raise ApplicationError.for_fields(
                 {"amount": [_("At most ¥%(max).2f can still be refunded.") % {"max": refundable / 100}]}

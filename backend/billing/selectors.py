@@ -109,6 +109,11 @@ def payment_refunded(payment_id: int) -> int:
     )
 
 
+def payment_refundable(payment: Payment) -> int:
+    """What of a payment can still be given back: paid minus refunded so far."""
+    return payment.amount - payment_refunded(payment.pk)
+
+
 def payments_with_credit(unit_id: int) -> list[tuple[Payment, int]]:
     """The unit's payments with an unallocated remainder, oldest first (the prepaid balance, by source)."""
     payments = (

@@ -217,7 +217,12 @@ class StripeProvider:
     def setup_intent_create(self, *, customer: str, metadata: dict[str, str]) -> tuple[str, str]:
         seti = self._call(
             self.client.v1.setup_intents.create,
-            params={"customer": customer, "usage": "off_session", "payment_method_types": ["card"]},
+            params={
+                "customer": customer,
+                "usage": "off_session",
+                "payment_method_types": ["card"],
+                "metadata": metadata,
+            },
         )
         return str(seti.id), str(seti.client_secret)
 
@@ -276,9 +281,6 @@ class StripeProvider:
     def intent_retrieve(self, intent_id: str) -> IntentState:
         return IntentState.of(self._call(self.client.v1.payment_intents.retrieve, intent_id))
 
-    def intent_cancel(self, intent_id: str) -> IntentState:
-        return IntentState.of(self._call(self.client.v1.payment_intents.cancel, intent_id))
-
     def intent_charge_off_session(
         self,
         *,
@@ -322,7 +324,7 @@ class StripeProvider:
 
 
 class OfflineProvider:
-    """The counter: no gateway. Money is recorded by the cashier (see services.counter_collect)."""
+    """The counter: no gateway. Money is recorded by the cashier (see counter.counter_collect)."""
 
     name = "offline"
     METHODS = ("cash", "pos", "bank_transfer", "remote_transfer", "bank_collection")
@@ -342,11 +344,3 @@ def stripe_provider(tenant_id: int | None = None) -> StripeProvider:
         if tenant_id is None and connection.schema_name != "public":
             tenant_id = Tenant.objects.filter(schema_name=connection.schema_name).values_list("pk", flat=True).first()
     return StripeProvider(stripe_config(tenant_id), http_client=HTTP_CLIENT)
-
-
-def provider(name: str) -> StripeProvider | OfflineProvider:
-    if name == "stripe":
-        return stripe_provider()
-    if name == "offline":
-        return OfflineProvider()
-    raise KeyError(name)

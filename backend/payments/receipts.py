@@ -12,7 +12,7 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing import ledger
 from backend.billing.models import Payment
-from backend.billing.selectors import payment_refunded
+from backend.billing.selectors import payment_refundable
 from backend.errors import ApplicationError
 from tenants.db import connection
 
@@ -87,7 +87,7 @@ def receipt_void(*, receipt: Receipt, reason: str, by: User) -> Receipt:
         day_lock_check(payment)
         # The reversal is a refund entry dated today in the voider's name: not once they have closed today.
         refund_lock_check(by)
-        remaining = payment.amount - payment_refunded(payment.pk)
+        remaining = payment_refundable(payment)
         entry = None
         if remaining > 0:
             entry = ledger.refund_record(payment=payment, amount=remaining, reason=f"作废 {reason}"[:300], by=by)

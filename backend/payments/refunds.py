@@ -10,7 +10,7 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing import ledger
 from backend.billing.models import Payment
-from backend.billing.selectors import payment_refunded
+from backend.billing.selectors import payment_refundable
 from backend.errors import ApplicationError
 from tenants.db import connection
 
@@ -20,10 +20,6 @@ from .notify import after_commit, notify_refund
 from .providers import RefundState, stripe_provider
 
 ONLINE_CHANNELS = (Payment.Channel.ONLINE, Payment.Channel.AUTOPAY)
-
-
-def refundable(payment: Payment) -> int:
-    return payment.amount - payment_refunded(payment.pk)
 
 
 def refund_create(*, payment: Payment, amount: int, reason: str, by: User) -> Refund:
@@ -45,7 +41,7 @@ def refund_create(*, payment: Payment, amount: int, reason: str, by: User) -> Re
     with transaction.atomic():
         ledger.unit_lock(payment.unit_id)
         refund_lock_check(by)
-        left = refundable(payment)
+        left = payment_refundable(payment)
         if amount > left:
             raise ApplicationError.for_fields(
                 {"amount": [_("At most ¥%(max).2f can still be refunded.") % {"max": left / 100}]}
@@ -91,7 +87,7 @@ def refund_sync(payment: Payment, state: RefundState) -> Refund | None:
         existing = Refund.objects.filter(provider_refund_id=state.id).first()
         if existing is not None:
             return existing
-        amount = min(state.amount, refundable(payment))
+        amount = min(state.amount, payment_refundable(payment))
         if amount <= 0:
             return None
         reason = _("Refunded at the payment gateway (%(id)s)") % {"id": state.id}

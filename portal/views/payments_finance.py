@@ -35,6 +35,7 @@ from backend.accounts.roles import Role
 from backend.audit.services import audit_record
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.money import parse_yuan, yuan
+from backend.billing.selectors import payment_refundable
 from backend.errors import ApplicationError
 from backend.gateway.config import stripe_config
 from backend.gateway.models import StripeAccount, WebhookEvent
@@ -42,7 +43,7 @@ from backend.payments import reports
 from backend.payments.models import OnlinePayment, PaymentSettings, ReceiptCounter, Refund
 from backend.payments.online import online_payment_refresh
 from backend.payments.receipts import receipt_number
-from backend.payments.refunds import refund_create, refundable
+from backend.payments.refunds import refund_create
 from backend.properties.scope import Scope
 from portal.forms import add_service_errors
 from tenants.db import connection
@@ -314,7 +315,7 @@ def payment_detail(request: CompanyRequest, pk: int) -> HttpResponse:
                 text = _("Refunded %(amount)s.")
             messages.success(request, text % {"amount": yuan(refund.amount)})
             return redirect("portal:payments-detail", pk=payment.pk)
-    left = refundable(payment)
+    left = payment_refundable(payment)
     voided = receipt is not None and receipt.status == "voided"
     return render(
         request,

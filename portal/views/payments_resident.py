@@ -226,12 +226,9 @@ def pay_redirect(request: CompanyRequest, pk: int) -> JsonResponse:
         op, intent = online.online_payment_redirect(op, return_url=return_url)
     except ApplicationError as exc:
         return _error(exc)
-    action = intent.next_action or {}
     state = _state(op)
-    state["redirect_url"] = (action.get("alipay_handle_redirect") or {}).get("url") or (
-        action.get("redirect_to_url") or {}
-    ).get("url", "")
-    state["qr_image"] = (action.get("wechat_pay_display_qr_code") or {}).get("image_data_url", "")
+    state["redirect_url"] = intent.redirect_url
+    state["qr_image"] = intent.qr_code.get("image_data_url", "")
     return JsonResponse(state)
 
 
