@@ -3,7 +3,21 @@
 from __future__ import annotations
 
 from typing import Any, cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection as _connection
 
 connection: Any = cast(Any, _connection)
+
+
+def company_time_zone(tenant: Any = None) -> ZoneInfo:
+    """The company's time zone: `tenant`'s, else the current connection's tenant's; the platform's
+    TIME_ZONE for the public schema or a zone name Python does not know."""
+    from django.conf import settings
+
+    company = tenant if tenant is not None else getattr(connection, "tenant", None)
+    name = getattr(company, "time_zone", None) or settings.TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except ZoneInfoNotFoundError:
+        return ZoneInfo(settings.TIME_ZONE)

@@ -38,7 +38,6 @@ from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -62,7 +61,7 @@ from backend.properties import services as registry
 from backend.properties.models import Building, Estate, ManagementOffice, ParkingSpace, Unit, UnitStatus, UnitType
 from backend.properties.scope import Scope
 from tenants.company.models import CompanySettings
-from tenants.db import connection
+from tenants.db import company_time_zone, connection
 from tenants.models import Tenant
 
 SEED = 2026
@@ -178,10 +177,6 @@ def _user(email: str | None) -> User | None:
     return User.objects.filter(email=email).first() if email else None
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE)
-
-
 def demo_billing_seed(
     *,
     resident_email: str | None = None,
@@ -199,7 +194,7 @@ def demo_billing_seed(
         # Under schema_context() the connection holds a stand-in without an id; notifications need the company.
         connection.set_tenant(Tenant.objects.get(schema_name=connection.schema_name))
     try:
-        tz = _zone()
+        tz = company_time_zone()
         now = (now or timezone.now()).astimezone(tz)
         with transaction.atomic(), replay_clock() as set_day:
             with connection.cursor() as cursor:

@@ -3,7 +3,6 @@ company's language and time zone for the request."""
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Callable
 
 from django.conf import settings
@@ -13,6 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from .db import company_time_zone
 from .models import Tenant
 
 API_PREFIXES = ("/api/",)
@@ -77,11 +77,7 @@ class TenantLocaleMiddleware:
                 language = settings.LANGUAGE_CODE
         translation.activate(language)
         request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
-        tz_name = getattr(tenant, "time_zone", None) or settings.TIME_ZONE
-        try:
-            timezone.activate(zoneinfo.ZoneInfo(tz_name))
-        except zoneinfo.ZoneInfoNotFoundError:
-            timezone.activate(zoneinfo.ZoneInfo(settings.TIME_ZONE))
+        timezone.activate(company_time_zone(tenant))
         try:
             response = self.get_response(request)
         finally:

@@ -17,13 +17,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
-from tenants.db import connection
+from tenants.db import company_time_zone, connection
 
 from .models import BillingSettings, BillLine, DunningContact, Sanction
 from .selectors import lines_with_balances
@@ -94,10 +93,6 @@ class ArrearsTotals:
     amount: int
     aging: dict[str, int]
     aging_units: dict[str, int]
-
-
-def _tz_name() -> str:
-    return getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE
 
 
 def _overdue_base(*, scope: Scope, filters: ArrearsFilters, today: dt.date) -> QuerySet[BillLine]:
@@ -236,7 +231,7 @@ class ArrearsQuery:
             .values("id", "unit_id", "period_start", "due_date")
             .query.sql_with_params()
         )
-        tz = _tz_name()
+        tz = company_time_zone().key
         self._with = _UNITS_SQL.format(lines=lines_sql, follow_up_days=int(FOLLOW_UP_DAYS))
         t = self.today
         self._params: list[Any] = [*lines_params, t, t, t, t, t, tz, tz]

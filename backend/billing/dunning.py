@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -33,7 +31,7 @@ from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.notifications.services import notification_send, notifications_create
 from backend.properties.models import Occupancy, Unit
-from tenants.db import connection
+from tenants.db import company_time_zone, connection
 
 from .arrears import unit_arrears
 from .models import BillingSettings, BillLine, DunningContact, ReminderLog
@@ -44,13 +42,9 @@ RESIDENT_BILLS_URL = "/resident/bills/"
 STAFF_UNIT_URL = "/staff/billing/arrears/{pk}/"
 
 
-def company_tz() -> ZoneInfo:
-    return ZoneInfo(getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE)
-
-
 def company_now(now: dt.datetime | None = None) -> dt.datetime:
     """`now` (default: this instant) in the company's time zone — tasks run outside any request."""
-    return (now or timezone.now()).astimezone(company_tz())
+    return (now or timezone.now()).astimezone(company_time_zone())
 
 
 def company_today() -> dt.date:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import zoneinfo
 from typing import Any
 
 import stripe
@@ -19,6 +18,8 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+
+from tenants.db import company_time_zone
 
 from .config import webhook_secrets
 from .models import WebhookEvent
@@ -127,8 +128,7 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
             # Stripe account and its members are looked up by connection.tenant): what it does on commit
             # (notifications) runs there.
             # The company's time zone too: receipt numbers and closed days go by its local date.
-            zone = zoneinfo.ZoneInfo(tenant.time_zone or settings.TIME_ZONE)
-            with tenant_context(tenant), timezone.override(zone), transaction.atomic():
+            with tenant_context(tenant), timezone.override(company_time_zone(tenant)), transaction.atomic():
                 note = handle(event.type, obj)
         except Unknown as unknown:
             event.status = WebhookEvent.Status.FLAGGED

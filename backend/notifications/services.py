@@ -12,14 +12,12 @@ import logging
 import uuid
 from collections.abc import Iterable
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from backend.accounts.models import User
-from tenants.db import connection
+from tenants.db import company_time_zone, connection
 
 from .kinds import kind_get
 from .models import Channel, Delivery, Notification, NotificationPreference, QuietHours
@@ -178,7 +176,7 @@ def quiet_hours_end(quiet: QuietHours | None, now: dt.datetime) -> dt.datetime |
     """When an SMS may go out: None (now) outside quiet hours, else the end of them, in the company's zone."""
     if quiet is None or quiet.start == quiet.end:
         return None
-    tz = ZoneInfo(getattr(connection.tenant, "time_zone", None) or settings.TIME_ZONE)
+    tz = company_time_zone()
     local = now.astimezone(tz)
     t = local.time()
     overnight = quiet.start > quiet.end  # e.g. 22:00–08:00

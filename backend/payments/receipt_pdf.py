@@ -8,7 +8,6 @@ receipt keeps showing what it settled before the void reversed it (the reversal 
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,14 +15,13 @@ from xml.sax.saxutils import escape
 
 from django.db.models import Sum
 from django.http import HttpResponse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
 
 from backend.billing import pdf
 from backend.billing.models import BillLine, LedgerEntry, Payment
 from backend.billing.money import chinese_capital, yuan
-from tenants.db import connection
+from tenants.db import company_time_zone, connection
 
 from .models import Receipt, Refund
 
@@ -68,14 +66,6 @@ def _company_name() -> str:
     display = CompanySettings.objects.values_list("display_name", flat=True).first()
     tenant = getattr(connection, "tenant", None)
     return display or getattr(tenant, "name", "") or ""
-
-
-def _company_tz() -> dt.tzinfo:
-    name = getattr(getattr(connection, "tenant", None), "time_zone", None)
-    try:
-        return zoneinfo.ZoneInfo(name) if name else timezone.get_current_timezone()
-    except zoneinfo.ZoneInfoNotFoundError:
-        return timezone.get_current_timezone()
 
 
 def _period(line: BillLine) -> str:
@@ -142,7 +132,7 @@ def receipt_view(receipt: Receipt) -> ReceiptView:
         unit_label=payment.unit.label,
         payer=payment.payer_name or "—",
         cashier=cashier,
-        received_at=payment.received_at.astimezone(_company_tz()),
+        received_at=payment.received_at.astimezone(company_time_zone()),
         items=receipt_items(receipt),
         refunded=int(refunded.aggregate(t=Sum("amount"))["t"] or 0),
     )
@@ -200,7 +190,7 @@ def render_receipt(receipt: Receipt, reprint: bool) -> bytes:
     if view.refunded:
         summary.append([_("Refunded so far"), _p(yuan(view.refunded), right)])
     if receipt.status == Receipt.Status.VOIDED:
-        voided_at = receipt.voided_at.astimezone(_company_tz()) if receipt.voided_at else None
+        voided_at = receipt.voided_at.astimezone(company_time_zone()) if receipt.voided_at else None
         summary.append(
             [
                 _("Voided"),
