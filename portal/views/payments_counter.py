@@ -23,7 +23,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backend.accounts.models import Membership, User
-from backend.accounts.roles import Role
 from backend.billing.models import BillLine, Payment
 from backend.billing.money import chinese_capital, yuan
 from backend.billing.periods import local_day_bounds
@@ -40,10 +39,7 @@ from portal.forms import add_service_errors
 from portal.forms_billing_money import PaymentForm
 from tenants.http import CompanyRequest
 
-from ..access import role_required
-
-MONEY_ROLES = frozenset({Role.FINANCE, Role.COMPANY_ADMIN})
-money_staff = role_required(MONEY_ROLES)
+from .billing_money import MONEY_ROLES, money_staff
 
 TEMPLATES = "portal/payments/counter"
 

@@ -49,10 +49,7 @@ from portal.forms import add_service_errors
 from tenants.db import connection
 from tenants.http import CompanyRequest
 
-from ..access import role_required
-
-MONEY_ROLES = frozenset({Role.FINANCE, Role.COMPANY_ADMIN})
-money_staff = role_required(MONEY_ROLES)
+from .billing_money import money_staff
 
 TEMPLATES = "portal/payments/finance"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
