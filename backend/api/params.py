@@ -16,3 +16,19 @@ def query_int(request: Request, name: str) -> int | None:
         return int(raw)
     except ValueError:
         raise serializers.ValidationError({name: [_("Must be a whole number.")]}) from None
+
+
+def query_choice(request: Request, name: str, values: list[str]) -> str | None:
+    """?name=value where value is one of `values`; absent or empty → None; anything else → a 400 naming them."""
+    value = request.query_params.get(name) or None
+    if value is not None and value not in values:
+        raise serializers.ValidationError({name: [_("One of %(values)s.") % {"values": ", ".join(values)}]})
+    return value
+
+
+def idempotency_key(request: Request) -> str | None:
+    """The Idempotency-Key header (stripped; absent or blank → None); over 100 characters → a 400."""
+    key = (request.headers.get("Idempotency-Key") or "").strip() or None
+    if key is not None and len(key) > 100:
+        raise serializers.ValidationError({"Idempotency-Key": [_("At most 100 characters.")]})
+    return key

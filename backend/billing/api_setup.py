@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 
 from backend.accounts.roles import STAFF_ROLES, Role
 from backend.api.pagination import PageNumberPagination
-from backend.api.params import query_int
+from backend.api.params import idempotency_key, query_choice, query_int
 from backend.api.permissions import api_user, request_membership
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
 from backend.properties.scope import Scope
@@ -321,9 +321,7 @@ class BillRunListApi(BillRunApi):
         qs = self.runs(request)
         if (period := _period(request.query_params.get("period"))) is not None:
             qs = qs.filter(period=period)
-        if run_status := request.query_params.get("status"):
-            if run_status not in BillRun.Status.values:
-                raise _field_error("status", _("One of %(values)s.") % {"values": ", ".join(BillRun.Status.values)})
+        if run_status := query_choice(request, "status", BillRun.Status.values):
             qs = qs.filter(status=run_status)
         return self.page(request, qs.order_by("-created_at", "-id"), s.BillRunSerializer)
 
@@ -393,9 +391,7 @@ class BillListApi(BillingApi):
             qs = qs.filter(period_start__lte=period, period_end__gte=period)
         if request.query_params.get("unpaid") in ("1", "true"):
             qs = qs.filter(Q(owed__gt=0))
-        if kind := request.query_params.get("kind"):
-            if kind not in BillLine.Kind.values:
-                raise _field_error("kind", _("One of %(values)s.") % {"values": ", ".join(BillLine.Kind.values)})
+        if kind := query_choice(request, "kind", BillLine.Kind.values):
             qs = qs.filter(kind=kind)
         if (item := query_int(request, "fee_item")) is not None:
             qs = qs.filter(fee_item_id=item)
@@ -451,9 +447,7 @@ class LedgerListApi(BillingApi):
     def get(self, request: Request) -> Response:
         unit = self.required_unit(request)
         qs = LedgerEntry.objects.filter(unit=unit)
-        if kind := request.query_params.get("kind"):
-            if kind not in LedgerEntry.Kind.values:
-                raise _field_error("kind", _("One of %(values)s.") % {"values": ", ".join(LedgerEntry.Kind.values)})
+        if kind := query_choice(request, "kind", LedgerEntry.Kind.values):
             qs = qs.filter(kind=kind)
         return self.page(request, qs.order_by("-occurred_on", "-created_at", "-id"), s.LedgerEntrySerializer)
 
@@ -548,9 +542,7 @@ class PaymentListApi(BillingApi):
         qs = Payment.objects.filter(unit__in=self.units(request).values("pk")).select_related("unit")
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(unit=self.unit(request, unit_id))
-        if method := request.query_params.get("method"):
-            if method not in Payment.Method.values:
-                raise _field_error("method", _("One of %(values)s.") % {"values": ", ".join(Payment.Method.values)})
+        if method := query_choice(request, "method", Payment.Method.values):
             qs = qs.filter(method=method)
         qs = _payments_with_totals(qs).order_by("-received_at", "-id")
         return self.page(request, qs, s.PaymentSerializer)
@@ -567,9 +559,7 @@ class PaymentListApi(BillingApi):
     )
     def post(self, request: Request) -> Response:
         data = _validated(s.PaymentCreateSerializer, request)
-        key = (request.headers.get("Idempotency-Key") or "").strip() or None
-        if key is not None and len(key) > 100:
-            raise _field_error("Idempotency-Key", _("At most 100 characters."))
+        key = idempotency_key(request)
         unit = self.unit(request, data["unit"])
         with transaction.atomic():
             # Holding the unit's lock (re-entrant within this transaction) makes "was it there already?" exact.
@@ -634,11 +624,7 @@ class WaiverListApi(WaiverApi):
         qs = self.waivers(request)
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(bill_line__unit=self.unit(request, unit_id))
-        if waiver_status := request.query_params.get("status"):
-            if waiver_status not in WaiverRequest.Status.values:
-                raise _field_error(
-                    "status", _("One of %(values)s.") % {"values": ", ".join(WaiverRequest.Status.values)}
-                )
+        if waiver_status := query_choice(request, "status", WaiverRequest.Status.values):
             qs = qs.filter(status=waiver_status)
         return self.page(request, qs.order_by("-requested_at", "-id"), s.WaiverSerializer)
 

@@ -26,7 +26,7 @@ from rest_framework.response import Response
 
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
-from backend.api.params import query_int
+from backend.api.params import idempotency_key, query_choice, query_int
 from backend.api.permissions import api_tenant, api_user, request_membership
 from backend.billing.api_setup import (
     ERRORS,
@@ -53,6 +53,7 @@ from .models import AutopayMandate, DayClose, OnlinePayment, PaymentSettings, Re
 from .receipt_pdf import receipt_pdf_response
 from .receipts import receipt_void
 from .refunds import refund_create
+from .reports import followup_online_payments
 
 RESIDENT = frozenset({Role.RESIDENT})
 # Residents follow their own online payments; finance and company admins those of the homes in their scope.
@@ -70,20 +71,6 @@ GATEWAY_DOWN = {
     503: OpenApiResponse(description="The payment gateway cannot be reached; nothing was charged or stored"),
 }
 CONFLICT = {409: OpenApiResponse(description="Not possible in this state (e.g. a closed day): {error: {...}}")}
-
-
-def _idempotency_key(request: Request) -> str | None:
-    key = (request.headers.get("Idempotency-Key") or "").strip() or None
-    if key is not None and len(key) > 100:
-        raise _field_error("Idempotency-Key", _("At most 100 characters."))
-    return key
-
-
-def _choice(request: Request, name: str, values: list[str]) -> str | None:
-    value = request.query_params.get(name) or None
-    if value is not None and value not in values:
-        raise _field_error(name, _("One of %(values)s.") % {"values": ", ".join(values)})
-    return value
 
 
 def _gateway(request: Request) -> StripeConfig:
@@ -156,7 +143,7 @@ class OnlinePaymentListApi(PaymentsApi):
         qs = self.online_payments(request)
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(unit=self.unit(request, unit_id))
-        if op_status := _choice(request, "status", OnlinePayment.Status.values):
+        if op_status := query_choice(request, "status", OnlinePayment.Status.values):
             qs = qs.filter(status=op_status)
         return self.page(request, qs.order_by("-created_at", "-id"), s.OnlinePaymentSerializer)
 
@@ -175,7 +162,7 @@ class OnlinePaymentListApi(PaymentsApi):
     )
     def post(self, request: Request) -> Response:
         data = _validated(s.OnlinePaymentStartSerializer, request)
-        key = _idempotency_key(request)
+        key = idempotency_key(request)
         unit = self.resident_unit(request, data["unit"])
         op, created = online.online_payment_start(
             user=api_user(request),
@@ -276,18 +263,12 @@ class FollowupApi(PaymentsApi):
         responses={200: s.OnlinePaymentSerializer(many=True), 400: ERRORS[400], 404: ERRORS[404]},
     )
     def get(self, request: Request) -> Response:
-        minutes = PaymentSettings.load().followup_minutes
-        qs = self.online_payments(request).filter(
-            confirmed_at__isnull=False,
-            confirmed_at__lte=timezone.now() - dt.timedelta(minutes=minutes),
-            webhook_at__isnull=True,
-        )
-        qs = qs.exclude(status=OnlinePayment.Status.CANCELED)
+        qs = followup_online_payments(scope=self.scope(request)).select_related("payment__receipt")
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(unit=self.unit(request, unit_id))
-        if op_status := _choice(request, "status", OnlinePayment.Status.values):
+        if op_status := query_choice(request, "status", OnlinePayment.Status.values):
             qs = qs.filter(status=op_status)
-        return self.page(request, qs.order_by("confirmed_at", "id"), s.OnlinePaymentSerializer)
+        return self.page(request, qs, s.OnlinePaymentSerializer)
 
 
 # --- autopay ------------------------------------------------------------------------------------------------
@@ -363,9 +344,9 @@ class ReceiptListApi(PaymentsApi):
         if (day := _query_date(request, "day")) is not None:
             start, end = local_day_bounds(day)
             qs = qs.filter(payment__received_at__gte=start, payment__received_at__lt=end)
-        if method := _choice(request, "method", Payment.Method.values):
+        if method := query_choice(request, "method", Payment.Method.values):
             qs = qs.filter(payment__method=method)
-        if receipt_status := _choice(request, "status", Receipt.Status.values):
+        if receipt_status := query_choice(request, "status", Receipt.Status.values):
             qs = qs.filter(status=receipt_status)
         return self.page(request, qs.order_by("-issued_at", "-id"), s.ReceiptSerializer)
 
@@ -434,7 +415,7 @@ class RefundListApi(PaymentsApi):
             qs = qs.filter(payment__unit=self.unit(request, unit_id))
         if (payment_id := query_int(request, "payment")) is not None:
             qs = qs.filter(payment_id=payment_id)
-        if kind := _choice(request, "kind", Refund.Kind.values):
+        if kind := query_choice(request, "kind", Refund.Kind.values):
             qs = qs.filter(kind=kind)
         return self.page(request, qs.order_by("-created_at", "-id"), s.RefundSerializer)
 

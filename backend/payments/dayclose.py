@@ -48,9 +48,10 @@ def day_lock_check(payment: Payment) -> None:
 def refund_lock_check(by: User | None) -> None:
     """A refund is dated today: refused once the person giving it has closed today. Takes the cashier's lock
     (held until the refund commits), so a day close running meanwhile waits and then counts the refund."""
-    if by is not None:
-        cashier_lock(by.pk)
-    if by is not None and day_is_closed(by.pk, timezone.localdate()):
+    if by is None:
+        return
+    cashier_lock(by.pk)
+    if day_is_closed(by.pk, timezone.localdate()):
         raise ApplicationError(
             _("You have closed today (日结); record this refund tomorrow or ask another cashier."),
             code="day_closed",
