@@ -30,9 +30,14 @@ class StripeConfig:
         return urlparse(self.api_base).hostname not in ("api.stripe.com", None)
 
 
+def _stripe_js(api_base: str) -> str:
+    """Stripe.js from js.stripe.com for Stripe; localstripe serves its own beside its API."""
+    return STRIPE_JS if api_base == STRIPE_API else f"{api_base}/js.stripe.com/v3/"
+
+
 def platform_config() -> StripeConfig:
     api_base = (settings.STRIPE_API_BASE or STRIPE_API).rstrip("/")
-    js_url = settings.STRIPE_JS_URL or (STRIPE_JS if api_base == STRIPE_API else f"{api_base}/js.stripe.com/v3/")
+    js_url = settings.STRIPE_JS_URL or _stripe_js(api_base)
     return StripeConfig(
         secret_key=settings.STRIPE_SECRET_KEY,
         publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
@@ -58,7 +63,7 @@ def stripe_config(tenant_id: int | None) -> StripeConfig:
         publishable_key=own.publishable_key or base.publishable_key,
         webhook_secret=own.webhook_secret or base.webhook_secret,
         api_base=api_base,
-        js_url=STRIPE_JS if api_base == STRIPE_API else f"{api_base}/js.stripe.com/v3/",
+        js_url=_stripe_js(api_base),
         own_account=True,
     )
 
