@@ -212,20 +212,18 @@ def live_asgi(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: A
     log = tmp_path_factory.mktemp("asgi") / "uvicorn.log"
     with django_db_blocker.unblock():
         env = subprocess_env(PLATFORM_URL_PORT=f":{port}")
+    with asgi_server(port, env, log) as where:
+        yield where
+
+
+@contextlib.contextmanager
+def asgi_server(port: int, env: dict[str, str], log: Path) -> Iterator[str]:
+    """uvicorn serving backend.asgi on 127.0.0.1:port with `env`, its output in `log`; yields ':<port>' once
+    it listens and stops it for certain afterwards."""
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "backend.asgi:application",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
+            [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
+            + ["--log-level", "warning"],
             cwd=ROOT,
             env=env,
             stdout=out,

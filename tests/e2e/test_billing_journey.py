@@ -21,8 +21,6 @@ queue, which no test worker consumes)."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, stop_process, subprocess_env, wait_for_port
+from tests.conftest import ROOT, asgi_server, free_port, subprocess_env
 
 # No django_db mark: what this test writes must be committed, for the server and the worker to see it.
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -75,21 +73,9 @@ def billing_server(worker: str, django_db_blocker: Any, tmp_path: Path) -> Itera
             PYTHONPATH=f"{tmp_path}:{ROOT}",
             PLATFORM_URL_PORT=f":{port}",
         )
-    with open(tmp_path / "uvicorn.log", "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_port(port, proc)
-            worker_answers(worker)
-            yield f":{port}"
-        finally:
-            stop_process(proc)
+    with asgi_server(port, env, tmp_path / "uvicorn.log") as where:
+        worker_answers(worker)
+        yield where
 
 
 def remove_billing_data(tag: str) -> None:

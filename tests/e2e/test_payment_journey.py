@@ -10,8 +10,6 @@ environment (the session's shared `live_asgi` may have started before, without t
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, free_port, stop_process, subprocess_env, wait_for_port
+from tests.conftest import asgi_server, free_port, subprocess_env
 
 # No django_db mark on the journey: what it writes must be committed, for the server to see it.
 pytestmark = [pytest.mark.browser]
@@ -45,20 +43,8 @@ def pay_server(localstripe: str, django_db_setup: None, django_db_blocker: Any, 
     with django_db_blocker.unblock():
         env = subprocess_env(PLATFORM_URL_PORT=f":{port}")
     assert env["STRIPE_API_BASE"] == localstripe
-    with open(tmp_path / "uvicorn.log", "wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--log-level", "warning"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            wait_for_port(port, proc)
-            yield f":{port}"
-        finally:
-            stop_process(proc)
+    with asgi_server(port, env, tmp_path / "uvicorn.log") as where:
+        yield where
 
 
 def make_billed_home(tag: str) -> dict[str, Any]:
