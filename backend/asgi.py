@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from backend.asgi_handler import OneHopASGIHandler  # noqa: E402
+
+# HTTP: Django with its middleware chain run in one thread hop per request (see backend/asgi_handler.py).
+django_asgi_app = OneHopASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

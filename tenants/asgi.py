@@ -13,9 +13,10 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
-from django_tenants.utils import remove_www, tenant_context
+from django_tenants.utils import tenant_context
 
-from .models import Domain, Tenant
+from .hosts import hostname_normalise, tenant_for_hostname
+from .models import Tenant
 
 T = TypeVar("T")
 
@@ -47,11 +48,10 @@ def _cookies(scope: dict[str, Any]) -> dict[str, str]:
 
 
 def tenant_for_host(host: str) -> Tenant | None:
-    hostname = remove_www(host.split(":")[0].lower())
-    domain = Domain.objects.select_related("tenant").filter(domain=hostname).first()
-    if domain is None or not domain.tenant.is_company or domain.tenant.is_suspended:
+    tenant = tenant_for_hostname(hostname_normalise(host))
+    if tenant is None or not tenant.is_company or tenant.is_suspended:
         return None
-    return domain.tenant
+    return tenant
 
 
 def session_identity(tenant: Tenant, session_key: str | None) -> tuple[Any, Any]:

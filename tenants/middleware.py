@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
 from .db import company_time_zone
+from .hosts import hostname_normalise, tenant_for_hostname
 from .models import Tenant
 
 API_PREFIXES = ("/api/",)
@@ -23,6 +24,17 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 class TenantMiddleware(TenantMainMiddleware):
+    @staticmethod
+    def hostname_from_request(request: HttpRequest) -> str:
+        return hostname_normalise(request.get_host())
+
+    def get_tenant(self, domain_model: type, hostname: str) -> Tenant:  # type: ignore[override]
+        # The cached lookup (tenants/hosts.py) instead of a domain ⋈ tenant query per request.
+        tenant = tenant_for_hostname(hostname)
+        if tenant is None:
+            raise domain_model.DoesNotExist  # type: ignore[attr-defined]
+        return tenant
+
     def no_tenant_found(self, request: HttpRequest, hostname: str) -> HttpResponse:  # type: ignore[override]
         if wants_json(request):
             return JsonResponse(

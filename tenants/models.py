@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
+
+from .hosts import hosts_forget, tenant_hosts_forget
 
 PUBLIC_SCHEMA = "public"
 
@@ -43,6 +47,17 @@ class Tenant(TenantMixin):
     def __str__(self) -> str:
         return f"{self.name} ({self.slug})"
 
+    # The host → tenant cache (tenants/hosts.py) forgets this company's hosts whenever it changes.
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        tenant_hosts_forget(self.pk)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        hosts = list(self.domains.values_list("domain", flat=True)) if self.pk else []
+        result = super().delete(*args, **kwargs)
+        hosts_forget(hosts)
+        return result
+
     @property
     def is_company(self) -> bool:
         return self.status in (self.Status.ACTIVE, self.Status.SUSPENDED)
@@ -62,3 +77,13 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        before = Domain.objects.filter(pk=self.pk).values_list("domain", flat=True).first() if self.pk else None
+        super().save(*args, **kwargs)
+        hosts_forget([self.domain, before or ""])
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        hosts_forget([self.domain])
+        return result

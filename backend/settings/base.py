@@ -111,7 +111,27 @@ TENANT_LIMIT_SET_CALLS = True
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/wuye")}
 DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# Connections come from a pool per process (psycopg_pool through Django 5.2). Under ASGI every request runs
+# in a thread of its own: a persistent connection per thread opened one PostgreSQL session per request (10 ms
+# here) and kept them until the server refused more ("too many clients"). A pooled connection is handed back
+# when the request ends; a burst beyond DB_POOL_MAX_SIZE waits up to DB_POOL_TIMEOUT seconds for one
+# instead of failing. The most a deployment opens is (web workers + Celery processes) × DB_POOL_MAX_SIZE.
+# DB_POOL=0 goes back to one connection per thread, kept DB_CONN_MAX_AGE seconds (e.g. behind PgBouncer in
+# transaction mode, which pools on its side).
+DB_POOL = env.bool("DB_POOL", default=True)
+if DB_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
+        "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
+        # Idle connections above min_size close after this long, so a quiet server holds few sessions.
+        "max_idle": env.float("DB_POOL_MAX_IDLE", default=120.0),
+    }
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
+# Shown in pg_stat_activity: which process holds which connection.
+DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = env("DB_APPLICATION_NAME", default="wuye")
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

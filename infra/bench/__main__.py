@@ -15,6 +15,13 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "ws-delivery-p95": ("infra.bench.ws", "run_p95"),
     "ws-delivered": ("infra.bench.ws", "run_delivered"),
     "bill-run-100k": ("infra.bench.billing", "run"),
+    "http-single": ("infra.bench.http", "run_single"),
+    "http-me-median": ("infra.bench.http", "run_me_median"),
+    "http-pages-median": ("infra.bench.http", "run_pages_median"),
+    "http-p95": ("infra.bench.http", "run_p95"),
+    "http-errors": ("infra.bench.http", "run_errors"),
+    "http-throughput": ("infra.bench.http", "run_throughput"),
+    "http-1000": ("infra.bench.http", "run_1000"),
 }
 
 
