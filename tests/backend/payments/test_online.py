@@ -93,12 +93,28 @@ def test_the_same_idempotency_key_gives_one_intent(home: Home) -> None:
     assert err.value.status == 409
 
 
-def test_gateway_down_is_a_clear_error_and_records_nothing(home: Home, settings: Any) -> None:
+def test_gateway_down_is_a_clear_error_charges_nothing_and_the_same_key_works_later(
+    home: Home, settings: Any, localstripe: str
+) -> None:
+    line = home.jan[0]
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     with pytest.raises(GatewayUnavailable) as err:
-        online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk], idempotency_key="down")
+        online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="down")
     assert err.value.status == 503 and "Nothing was charged" in err.value.message
-    assert not OnlinePayment.objects.exists()
+    # The attempt written before Stripe was asked is failed, has no intent and gave its key back.
+    attempt = OnlinePayment.objects.get()
+    assert (attempt.status, attempt.failure_code, attempt.intent_id, attempt.idempotency_key) == (
+        "failed",
+        "gateway_unavailable",
+        None,
+        None,
+    )
+    assert owed(line) == line.amount and not Payment.objects.exists()
+    settings.STRIPE_API_BASE = localstripe
+    again, created = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="down")
+    assert created and again.pk != attempt.pk and str(again.intent_id).startswith("pi_")
+    assert online_payment_confirm(again, payment_method=saved_card(localstripe, home.user)).status == "succeeded"
+    assert owed(line) == 0
 
 
 def test_someone_elses_saved_card_is_refused(home: Home, localstripe: str, member: Any, tenant_a: Any) -> None:
