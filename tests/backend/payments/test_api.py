@@ -158,9 +158,7 @@ def test_gateway_down_is_a_503_and_charges_nothing(home: Home, settings: Any, te
     assert error["code"] == "gateway_unavailable" and "未发生扣款" in error["message"]  # nothing was charged
     connection.set_tenant(tenant_a)
     # Only the failed attempt written before Stripe was asked: no intent, its Idempotency-Key given back.
-    assert list(OnlinePayment.objects.values_list("status", "intent_id", "idempotency_key")) == [
-        ("failed", None, None)
-    ]
+    assert list(OnlinePayment.objects.values_list("status", "intent_id", "idempotency_key")) == [("failed", None, None)]
     assert not Payment.objects.exists()
     assert post(home.client, "/api/v1/payments/card-setup/", {}).status_code == 503
 
