@@ -180,12 +180,13 @@ def online_payment_start(
     )
 
 
-def _intent_attach(op: OnlinePayment, gateway: StripeProvider) -> OnlinePayment:
+def _intent_attach(op: OnlinePayment, gateway: StripeProvider, *, creator: bool = True) -> OnlinePayment:
     """Create the online payment's PaymentIntent at Stripe and store it on the row. Called with no transaction
     open: the row is already committed, and its pk is Stripe's idempotency key, so asking again (a repeated
-    Idempotency-Key whose first request died) gets the same intent. If Stripe cannot be reached or refuses, the
-    attempt is marked failed and gives its Idempotency-Key back: nothing was charged, the lines stay payable,
-    and the same key may be sent again."""
+    Idempotency-Key whose first request died) gets the same intent. If Stripe cannot be reached or refuses the
+    request that wrote the row (`creator`), the attempt is marked failed and gives its Idempotency-Key back:
+    nothing was charged, the lines stay payable, and the same key may be sent again. A repeated request only
+    reports the error: the first one may still be waiting for its answer."""
     try:
         customer = stripe_customer_for(op.user, gateway) if op.method_type == "card" and op.user else ""
         options = {"wechat_pay": {"client": "web"}} if op.method_type == "wechat_pay" else None
@@ -199,6 +200,8 @@ def _intent_attach(op: OnlinePayment, gateway: StripeProvider) -> OnlinePayment:
             payment_method_options=options,
         )
     except ApplicationError as exc:
+        if not creator:
+            raise
         abandoned = OnlinePayment.objects.filter(
             pk=op.pk, intent_id__isnull=True, status=OnlinePayment.Status.CREATED
         ).update(
@@ -247,7 +250,7 @@ def _intent_awaited(op: OnlinePayment, gateway: StripeProvider) -> OnlinePayment
         if op.failure_code == "gateway_unavailable":
             raise GatewayUnavailable(op.failure_message)
         raise ApplicationError(op.failure_message, code=op.failure_code or "gateway_refused", status=502)
-    return _intent_attach(op, gateway)
+    return _intent_attach(op, gateway, creator=False)
 
 
 def online_payment_confirm(op: OnlinePayment, *, payment_method: str) -> OnlinePayment:

@@ -200,7 +200,7 @@ def test_a_start_whose_answer_from_stripe_was_lost_leaves_the_lines_payable_and_
 
 
 def test_a_repeated_key_whose_first_request_died_before_stripe_answered_gets_its_intent(
-    home: Home, monkeypatch: pytest.MonkeyPatch
+    home: Home, monkeypatch: pytest.MonkeyPatch, settings: Any, localstripe: str
 ) -> None:
     from backend.payments import online
 
@@ -210,6 +210,13 @@ def test_a_repeated_key_whose_first_request_died_before_stripe_answered_gets_its
     orphan = OnlinePayment.objects.create(
         unit=home.unit, user=home.user, amount=owed(line), line_ids=[line.pk], idempotency_key=f"{home.user.pk}:dead"
     )
+    # While Stripe is down the repeated request reports it, and leaves the attempt to whoever wrote it.
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    with pytest.raises(GatewayUnavailable):
+        online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="dead")
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.idempotency_key) == ("created", f"{home.user.pk}:dead")
+    settings.STRIPE_API_BASE = localstripe
     op, created = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="dead")
     assert not created and op.pk == orphan.pk and str(op.intent_id).startswith("pi_")
     assert op.client_secret.startswith(str(op.intent_id))
