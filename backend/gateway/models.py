@@ -23,10 +23,13 @@ class StripeAccount(models.Model):
 
 
 class WebhookEvent(models.Model):
-    """One Stripe event, stored once (UNIQUE event id) before anything is done with it."""
+    """One Stripe event, stored once (UNIQUE event id) before anything is done with it. A worker claims it
+    (received / failed / flagged → processing) with one conditional UPDATE before handling it, and only that
+    claim writes the outcome; a claim older than the timeout is a crashed worker's and may be taken over."""
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
+        PROCESSING = "processing", _("Processing")
         PROCESSED = "processed", _("Processed")
         IGNORED = "ignored", _("Ignored (not a type we act on)")
         FLAGGED = "flagged", _("Flagged (unknown company or payment)")
@@ -41,6 +44,7 @@ class WebhookEvent(models.Model):
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     note = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="when the current (or last) claim began")
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 

@@ -2,11 +2,14 @@
 
 Verify the signature (the platform's secret or a company's own), store the event once under its UNIQUE id,
 answer 200, and process it after commit in a task that switches into the company's schema (named in the
-PaymentIntent's metadata). Unsigned or wrongly signed posts get 400 and store nothing; an event for an
-unknown company or payment is stored and flagged, never crashed on."""
+PaymentIntent's metadata). A worker claims the event with one conditional UPDATE before handling it, so a
+redelivered task, the retry task and finance's retry button never handle one event at the same time.
+Unsigned or wrongly signed posts get 400 and store nothing; an event for an unknown company or payment is
+stored and flagged, never crashed on."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from typing import Any
@@ -14,6 +17,7 @@ from typing import Any
 import stripe
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
@@ -103,18 +107,36 @@ def _enqueue(event_pk: int) -> None:
     webhook_event_process.delay(event_pk)
 
 
+CLAIMABLE = (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.FAILED, WebhookEvent.Status.FLAGGED)
+# A claim older than this is a worker's that died (handling takes seconds: a few Stripe calls of at most
+# STRIPE_TIMEOUT each); the retry task or a redelivered task may take it over.
+CLAIM_TIMEOUT = dt.timedelta(minutes=5)
+
+
+def webhook_event_claim(event_pk: int) -> WebhookEvent | None:
+    """Take the event for processing with one conditional UPDATE: received, failed or flagged (a retry), or a
+    stale claim, becomes processing with one more attempt. None when another worker has it or it is done."""
+    now = timezone.now()
+    claimable = Q(status__in=CLAIMABLE) | Q(status=WebhookEvent.Status.PROCESSING, claimed_at__lt=now - CLAIM_TIMEOUT)
+    taken = WebhookEvent.objects.filter(claimable, pk=event_pk).update(
+        status=WebhookEvent.Status.PROCESSING, attempts=F("attempts") + 1, claimed_at=now
+    )
+    if not taken:
+        return None
+    return WebhookEvent.objects.get(pk=event_pk)
+
+
 def webhook_event_process_now(event_pk: int) -> WebhookEvent:
-    """Process one stored event (the task's body; tests call it directly)."""
+    """Process one stored event (the task's body; tests call it directly). Only the worker whose claim it is
+    handles it and writes the outcome; anyone else gets the event as it stands (processing, or done)."""
     from django_tenants.utils import tenant_context
 
     from tenants.models import Tenant
 
-    with transaction.atomic():
-        event = WebhookEvent.objects.select_for_update().get(pk=event_pk)
-        if event.status in (WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED):
-            return event
-        event.attempts += 1
-        event.save(update_fields=["attempts"])
+    event = webhook_event_claim(event_pk)
+    if event is None:
+        return WebhookEvent.objects.get(pk=event_pk)
+    claimed_at = event.claimed_at
     tenant = Tenant.objects.filter(schema_name=event.tenant_schema).first() if event.tenant_schema else None
     if tenant is None or not tenant.is_company:
         event.status = WebhookEvent.Status.FLAGGED
@@ -124,11 +146,11 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
 
         obj = (event.payload.get("data") or {}).get("object") or {}
         try:
-            # Its own transaction inside the company (tenant_context, not schema_context: the company's own
-            # Stripe account and its members are looked up by connection.tenant): what it does on commit
-            # (notifications) runs there.
-            # The company's time zone too: receipt numbers and closed days go by its local date.
-            with tenant_context(tenant), timezone.override(company_time_zone(tenant)), transaction.atomic():
+            # Inside the company (tenant_context, not schema_context: the company's own Stripe account and its
+            # members are looked up by connection.tenant), in its time zone (receipt numbers and closed days go
+            # by its local date). No transaction around it: a handler may ask Stripe, and each service it
+            # calls locks and commits on its own (their notifications run on commit, still in the company).
+            with tenant_context(tenant), timezone.override(company_time_zone(tenant)):
                 note = handle(event.type, obj)
         except Unknown as unknown:
             event.status = WebhookEvent.Status.FLAGGED
@@ -142,9 +164,12 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
             event.status = WebhookEvent.Status.IGNORED if note == "ignored" else WebhookEvent.Status.PROCESSED
             event.note = note[:300]
     event.processed_at = timezone.now()
-    WebhookEvent.objects.filter(pk=event.pk).exclude(status=WebhookEvent.Status.PROCESSED).update(
-        status=event.status, note=event.note, processed_at=event.processed_at
-    )
+    written = WebhookEvent.objects.filter(
+        pk=event.pk, status=WebhookEvent.Status.PROCESSING, claimed_at=claimed_at
+    ).update(status=event.status, note=event.note, processed_at=event.processed_at)
+    if not written:  # our claim went stale and another worker took the event over: its outcome stands
+        log.warning("webhook event %s: its claim was taken over; outcome %s dropped", event.event_id, event.status)
+        return WebhookEvent.objects.get(pk=event.pk)
     return event
 
 

@@ -18,7 +18,7 @@ from backend.errors import ApplicationError
 from backend.properties.models import Unit
 from tenants.db import connection
 
-from .models import DayClose
+from .models import DayClose, Refund
 
 
 def cashier_lock(cashier_id: int) -> None:
@@ -114,6 +114,20 @@ def day_close(*, cashier: User, day: dt.date, by: User, note: str = "") -> DayCl
     try:
         with transaction.atomic():
             cashier_lock(cashier.pk)
+            # An online refund is dated the day Stripe's answer is applied, in its requester's name; while one
+            # waits for it (no lock is held meanwhile), today's totals are not final.
+            if (
+                day == timezone.localdate()
+                and Refund.objects.filter(requested_by=cashier, status=Refund.Status.REQUESTED).exists()
+            ):
+                raise ApplicationError(
+                    _(
+                        "A refund by this cashier is still waiting for the payment gateway's answer; close the "
+                        "day once it is confirmed."
+                    ),
+                    code="refund_in_flight",
+                    status=409,
+                )
             summary = day_summary(day, cashier_id=cashier.pk)
             close = DayClose.objects.create(
                 cashier=cashier,

@@ -209,6 +209,9 @@ class Refund(models.Model):
         VOID = "void", _("Void (作废)")
 
     class Status(models.TextChoices):
+        # requested: written before Stripe is asked (no ledger entry yet); it counts against what is left to
+        # refund until Stripe's answer is applied (succeeded / pending) or it failed.
+        REQUESTED = "requested", _("Sent to the gateway, not confirmed yet")
         SUCCEEDED = "succeeded", _("Refunded")
         PENDING = "pending", _("Pending at the gateway")
         FAILED = "failed", _("Failed")
@@ -220,15 +223,26 @@ class Refund(models.Model):
     provider = models.CharField(max_length=12, default="offline")
     provider_refund_id = models.CharField(max_length=100, unique=True, null=True, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SUCCEEDED)
+    failure_code = models.CharField(max_length=60, blank=True)
     entry = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="last re-check against Stripe")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            # Money that went back is in the ledger; a refund not (yet) made has no ledger entry.
+            models.CheckConstraint(
+                condition=(Q(status__in=["succeeded", "pending"]) & Q(entry__isnull=False))
+                | (Q(status__in=["requested", "failed"]) & Q(entry__isnull=True)),
+                name="refund_entry_matches_status",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created")]
 
     def __str__(self) -> str:
         return f"refund {self.pk} ¥{self.amount / 100:.2f}"

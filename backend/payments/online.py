@@ -13,6 +13,7 @@ The flow works on Stripe and on localstripe alike:
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 
 from django.db import IntegrityError, transaction
@@ -32,12 +33,21 @@ from tenants.db import connection
 
 from .models import AutopayMandate, OnlinePayment, PaymentSettings, StripeCustomer
 from .notify import after_commit, notify_payment
-from .providers import CardInfo, IntentState, PaymentDeclined, StripeProvider, decline_message, stripe_provider
+from .providers import (
+    CardInfo,
+    GatewayUnavailable,
+    IntentState,
+    PaymentDeclined,
+    StripeProvider,
+    decline_message,
+    stripe_provider,
+)
 
 log = logging.getLogger(__name__)
 
 LEDGER_METHOD = {"card": Payment.Method.CARD, "alipay": Payment.Method.ALIPAY, "wechat_pay": Payment.Method.WECHAT}
 MAX_ONLINE = 10_000_000_00  # ¥10,000,000 in fen: above this it is a typo, not a property fee
+INTENT_WAIT = 5.0  # seconds a repeated Idempotency-Key waits for the first request's intent before asking itself
 
 
 def _meta(op: OnlinePayment) -> dict[str, str]:
@@ -102,7 +112,8 @@ def online_payment_start(
 ) -> tuple[OnlinePayment, bool]:
     """Create the PaymentIntent for the chosen lines (None: everything owed) or a top-up. Returns
     (online payment, created); a repeated Idempotency-Key returns the first one and created=False.
-    Nothing is stored when the gateway cannot be reached."""
+    The row is written first and Stripe asked after it committed (no transaction open, no lock held); when
+    the gateway cannot be reached the attempt is marked failed: nothing charged, the lines payable."""
     rule = PaymentSettings.load()
     methods = enabled_methods(rule)
     if not methods:
@@ -144,48 +155,102 @@ def online_payment_start(
     gateway = stripe_provider()
     if not gateway.config.configured:
         raise ApplicationError(_("Online payment is not set up for this company."), code="not_configured", status=409)
-    with transaction.atomic():
+    fields = {"amount": amount, "line_ids": chosen, "to_prepaid": to_prepaid, "method_type": method_type}
+    for _attempt in range(2):
         try:
             with transaction.atomic():
-                op = OnlinePayment.objects.create(
-                    unit=unit,
-                    user=user,
-                    amount=amount,
-                    line_ids=chosen,
-                    to_prepaid=to_prepaid,
-                    method_type=method_type,
-                    idempotency_key=key,
-                )
+                op = OnlinePayment.objects.create(unit=unit, user=user, idempotency_key=key, **fields)
         except IntegrityError:
-            # The same key again (a double click, a retried request): waits for the first to commit.
+            # The same key again (a double click, a retried request): it waited for the first insert to commit.
             existing = OnlinePayment.objects.filter(idempotency_key=key).first()
-            if existing is None or existing.unit_id != unit.pk or existing.amount != amount:
+            if existing is None:
+                continue  # the first attempt failed at the gateway and gave its key back meanwhile
+            if existing.unit_id != unit.pk or existing.amount != amount:
                 raise ApplicationError(
                     _("This idempotency key was already used for a different payment."),
                     code="idempotency_conflict",
                     status=409,
                 ) from None
-            return existing, False
-        customer = stripe_customer_for(user, gateway) if method_type == "card" else ""
-        options = {"wechat_pay": {"client": "web"}} if method_type == "wechat_pay" else None
+            return _intent_awaited(existing, gateway), False
+        return _intent_attach(op, gateway), True
+    raise ApplicationError(
+        _("This idempotency key is in use by a payment being started; try again shortly."),
+        code="idempotency_busy",
+        status=409,
+    )
+
+
+def _intent_attach(op: OnlinePayment, gateway: StripeProvider, *, creator: bool = True) -> OnlinePayment:
+    """Create the online payment's PaymentIntent at Stripe and store it on the row. Called with no transaction
+    open: the row is already committed, and its pk is Stripe's idempotency key, so asking again (a repeated
+    Idempotency-Key whose first request died) gets the same intent. If Stripe cannot be reached or refuses the
+    request that wrote the row (`creator`), the attempt is marked failed and gives its Idempotency-Key back:
+    nothing was charged, the lines stay payable, and the same key may be sent again. A repeated request only
+    reports the error: the first one may still be waiting for its answer."""
+    try:
+        customer = stripe_customer_for(op.user, gateway) if op.method_type == "card" and op.user else ""
+        options = {"wechat_pay": {"client": "web"}} if op.method_type == "wechat_pay" else None
         intent = gateway.intent_create(
-            amount=amount,
+            amount=op.amount,
             currency=op.currency,
             customer=customer,
-            method_types=[method_type],
+            method_types=[op.method_type],
             metadata=_meta(op),
             idempotency_key=f"{connection.schema_name}:online:{op.pk}",
             payment_method_options=options,
         )
-        op.intent_id = intent.id
-        op.client_secret = intent.client_secret
-        op.save(update_fields=["intent_id", "client_secret", "updated_at"])
+    except ApplicationError as exc:
+        if not creator:
+            raise
+        abandoned = OnlinePayment.objects.filter(
+            pk=op.pk, intent_id__isnull=True, status=OnlinePayment.Status.CREATED
+        ).update(
+            status=OnlinePayment.Status.FAILED,
+            failure_code=exc.code[:60],
+            failure_message=exc.message[:300],
+            idempotency_key=None,
+            updated_at=timezone.now(),
+        )
+        if abandoned:
+            raise
+        op.refresh_from_db()  # the other request with this Idempotency-Key stored the intent: that one stands
+        if op.intent_id is None:
+            raise
+        return op
+    with transaction.atomic():
+        locked = OnlinePayment.objects.select_for_update().get(pk=op.pk)
+        if locked.intent_id is not None:
+            return locked  # the repeated request (or the webhook, by the metadata) stored it first
+        locked.intent_id = intent.id
+        locked.client_secret = intent.client_secret
+        locked.save(update_fields=["intent_id", "client_secret", "updated_at"])
         audit_record(
             action="payments.online_start",
-            target=op,
-            changes={"amount": amount, "lines": chosen, "top_up": to_prepaid, "intent": intent.id},
+            target=locked,
+            changes={
+                "amount": locked.amount,
+                "lines": locked.line_ids,
+                "top_up": locked.to_prepaid,
+                "intent": intent.id,
+            },
         )
-    return op, True
+    return locked
+
+
+def _intent_awaited(op: OnlinePayment, gateway: StripeProvider) -> OnlinePayment:
+    """The first request with this Idempotency-Key is (or was) asking Stripe for the intent: wait for it, without
+    a lock, then ask Stripe ourselves with the same idempotency key if it never stored one (it died)."""
+    deadline = time.monotonic() + INTENT_WAIT
+    while op.intent_id is None and op.status == OnlinePayment.Status.CREATED and time.monotonic() < deadline:
+        time.sleep(0.05)
+        op.refresh_from_db()
+    if op.intent_id is not None:
+        return op
+    if op.status == OnlinePayment.Status.FAILED:  # the first request's answer, again
+        if op.failure_code == "gateway_unavailable":
+            raise GatewayUnavailable(op.failure_message)
+        raise ApplicationError(op.failure_message, code=op.failure_code or "gateway_refused", status=502)
+    return _intent_attach(op, gateway, creator=False)
 
 
 def online_payment_confirm(op: OnlinePayment, *, payment_method: str) -> OnlinePayment:
@@ -364,7 +429,7 @@ def autopay_used_this_month(mandate: AutopayMandate) -> int:
         OnlinePayment.objects.filter(
             mandate__unit_id=mandate.unit_id,
             channel=Payment.Channel.AUTOPAY,
-            status__in=["succeeded", "processing", "requires_action"],
+            status__in=["created", "succeeded", "processing", "requires_action"],
             created_at__gte=start,
             created_at__lt=end,
         ).aggregate(t=Sum("amount"))["t"]
@@ -385,8 +450,11 @@ def autopay_charge(mandate_id: int, run_id: int) -> OnlinePayment | None:
         return None
     if OnlinePayment.objects.filter(mandate=mandate, bill_run=run).exists():
         return None
-    used = autopay_used_this_month(mandate)
     with transaction.atomic():
+        # Two runs charging one home at once: the mandate's lock makes the second count the first's charge,
+        # which is `created` until Stripe answers (asked below, after this commits).
+        AutopayMandate.objects.select_for_update().filter(pk=mandate.pk).first()
+        used = autopay_used_this_month(mandate)
         try:
             with transaction.atomic():
                 op = OnlinePayment.objects.create(

@@ -4,7 +4,11 @@ gateway and records straight into the ledger.
 
 Stripe's answers are reduced to small dataclasses so the rest of the code never touches SDK objects, and
 every SDK error becomes one of two exceptions: `PaymentDeclined` (the payer's card said no: show why, leave
-the bills payable) or `GatewayUnavailable` (we could not get an answer: nothing was charged or recorded)."""
+the bills payable) or `GatewayUnavailable` (we could not get an answer: nothing was charged or recorded).
+
+Every method is an HTTP request of up to STRIPE_TIMEOUT seconds. Callers make it with no database transaction
+open and no lock held: they write a pending row first, call Stripe with an idempotency key derived from that
+row, then lock and apply the answer (online.py, refunds.py)."""
 
 from __future__ import annotations
 
@@ -317,6 +321,9 @@ class StripeProvider:
             options={"idempotency_key": idempotency_key},
         )
         return RefundState.of(refund)
+
+    def refund_retrieve(self, refund_id: str) -> RefundState:
+        return RefundState.of(self._call(self.client.v1.refunds.retrieve, refund_id))
 
     def refunds_list(self, intent_id: str) -> list[RefundState]:
         page = self._call(self.client.v1.refunds.list, params={"payment_intent": intent_id, "limit": 100})

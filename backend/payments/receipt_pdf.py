@@ -122,7 +122,7 @@ def receipt_items(receipt: Receipt) -> list[ReceiptItem]:
 
 def receipt_view(receipt: Receipt) -> ReceiptView:
     payment = receipt.payment
-    refunded = Refund.objects.filter(payment=payment, kind=Refund.Kind.REFUND).exclude(status=Refund.Status.FAILED)
+    refunded = Refund.objects.filter(payment=payment, kind=Refund.Kind.REFUND, entry__isnull=False)
     cashier = payment.recorded_by.name if payment.recorded_by_id and payment.recorded_by else ""
     if not cashier:
         cashier = _("Online payment (在线支付)") if payment.channel != Payment.Channel.COUNTER else "—"

@@ -349,7 +349,11 @@ def followup_online_payments(*, scope: Scope, now: dt.datetime | None = None) ->
 
 
 def webhook_events_to_review(schema_name: str) -> QuerySet[WebhookEvent]:
-    """The company's webhook events that were flagged (unknown payment) or failed, newest first."""
+    """The company's webhook events that were flagged (unknown payment) or failed, or whose worker died while
+    processing them (a claim past its timeout), newest first."""
+    from backend.gateway.webhooks import CLAIM_TIMEOUT
+
+    stale = Q(status=WebhookEvent.Status.PROCESSING, claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)
     return WebhookEvent.objects.filter(
-        tenant_schema=schema_name, status__in=[WebhookEvent.Status.FLAGGED, WebhookEvent.Status.FAILED]
+        Q(status__in=[WebhookEvent.Status.FLAGGED, WebhookEvent.Status.FAILED]) | stale, tenant_schema=schema_name
     ).order_by("-received_at", "-id")

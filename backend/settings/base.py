@@ -340,9 +340,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.payments.tasks.online_payments_recheck",
         "schedule": 60 * 10,
     },
-    # ...and webhook events that failed to process are tried again (at most 6 times).
+    # ...webhook events that failed to process, or whose worker died, are tried again (at most 6 times)...
     "payments-webhook-retry": {
         "task": "backend.payments.tasks.webhook_events_retry",
+        "schedule": 60 * 10,
+    },
+    # ...and refunds whose result was never recorded (a crash after Stripe was asked) are reconciled.
+    "payments-refunds-recheck": {
+        "task": "backend.payments.tasks.refunds_recheck",
         "schedule": 60 * 10,
     },
     "access-housekeeping": {

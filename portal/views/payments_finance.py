@@ -35,7 +35,6 @@ from backend.accounts.roles import Role
 from backend.audit.services import audit_record
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.money import parse_yuan, yuan
-from backend.billing.selectors import payment_refundable
 from backend.errors import ApplicationError
 from backend.gateway.config import stripe_config
 from backend.gateway.models import StripeAccount, WebhookEvent
@@ -43,7 +42,7 @@ from backend.payments import reports
 from backend.payments.models import OnlinePayment, PaymentSettings, ReceiptCounter, Refund
 from backend.payments.online import online_payment_refresh
 from backend.payments.receipts import receipt_number
-from backend.payments.refunds import refund_create
+from backend.payments.refunds import refund_create, refund_left
 from backend.properties.scope import Scope
 from portal.forms import add_service_errors
 from tenants.db import connection
@@ -312,7 +311,7 @@ def payment_detail(request: CompanyRequest, pk: int) -> HttpResponse:
                 text = _("Refunded %(amount)s.")
             messages.success(request, text % {"amount": yuan(refund.amount)})
             return redirect("portal:payments-detail", pk=payment.pk)
-    left = payment_refundable(payment)
+    left = refund_left(payment)  # refunds waiting for Stripe's answer count too
     voided = receipt is not None and receipt.status == "voided"
     return render(
         request,

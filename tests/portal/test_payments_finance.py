@@ -167,7 +167,7 @@ def test_an_over_refund_shows_the_field_error_and_records_nothing(desk: Desk) ->
     assert not LedgerEntry.objects.filter(kind="refund").exists()
 
 
-def test_a_refund_with_the_gateway_down_shows_the_error_and_records_nothing(
+def test_a_refund_with_the_gateway_down_shows_the_error_and_refunds_nothing(
     desk: Desk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     online = ledger.payment_record(
@@ -186,9 +186,14 @@ def test_a_refund_with_the_gateway_down_shows_the_error_and_records_nothing(
     monkeypatch.setattr("backend.payments.refunds.stripe_provider", lambda: Down())
     page = desk.finance.post(detail_url(online), {"amount": "10", "reason": "退款"})
     assert page.status_code == 400
-    assert "The payment gateway cannot be reached just now" in page.content.decode()
-    assert not Refund.objects.filter(payment=online).exists()
+    html = page.content.decode()
+    assert "The payment gateway cannot be reached just now" in html
+    # The refund written before Stripe was asked is failed and no longer counts: all of it is refundable.
+    assert list(Refund.objects.filter(payment=online).values_list("status", "failure_code", "entry")) == [
+        ("failed", "gateway_unavailable", None)
+    ]
     assert not LedgerEntry.objects.filter(payment=online, kind="refund").exists()
+    assert "data-refundable>¥30.00<" in html
 
 
 def test_a_fully_refunded_payment_offers_no_more_refund(desk: Desk) -> None:

@@ -65,3 +65,28 @@ def home(world: World, tenant_a: Any, member: Any, client_for: Any) -> Home:  # 
     client = client_for(tenant_a, user)
     connection.set_tenant(tenant_a)
     return Home(world, user, client, world.units[0])
+
+
+@pytest.fixture
+def finance(member: Any, tenant_a: Any) -> Any:
+    """A finance member of company alpha (who refunds)."""
+    user = member(tenant_a, ["finance"])
+    connection.set_tenant(tenant_a)
+    return user
+
+
+def stripe_answer_lost(monkeypatch: pytest.MonkeyPatch, method: str) -> list[str]:
+    """Stripe does what StripeProvider.<method> asks, then the connection times out before the answer reaches
+    us (once). Returns the ids of what Stripe made."""
+    from backend.payments.providers import GatewayUnavailable, StripeProvider
+
+    made: list[str] = []
+    real = getattr(StripeProvider, method)
+
+    def timed_out(self: StripeProvider, **kwargs: Any) -> Any:
+        made.append(real(self, **kwargs).id)
+        monkeypatch.setattr(StripeProvider, method, real)
+        raise GatewayUnavailable("Read timed out")
+
+    monkeypatch.setattr(StripeProvider, method, timed_out)
+    return made

@@ -150,14 +150,15 @@ def test_a_resident_cannot_pay_or_see_a_neighbours_home(home: Home, api: Any, te
     assert finance.get(f"{ONLINE}{other_op.pk}/").status_code == 200
 
 
-def test_gateway_down_is_a_503_and_stores_nothing(home: Home, settings: Any, tenant_a: Any) -> None:
+def test_gateway_down_is_a_503_and_charges_nothing(home: Home, settings: Any, tenant_a: Any) -> None:
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     response = start(home, {"unit": home.unit.pk, "line_ids": [home.jan[0].pk]}, key="down")
     assert response.status_code == 503
     error = response.json()["error"]
     assert error["code"] == "gateway_unavailable" and "未发生扣款" in error["message"]  # nothing was charged
     connection.set_tenant(tenant_a)
-    assert not OnlinePayment.objects.exists()
+    # Only the failed attempt written before Stripe was asked: no intent, its Idempotency-Key given back.
+    assert list(OnlinePayment.objects.values_list("status", "intent_id", "idempotency_key")) == [("failed", None, None)]
     assert not Payment.objects.exists()
     assert post(home.client, "/api/v1/payments/card-setup/", {}).status_code == 503
 

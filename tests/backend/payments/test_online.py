@@ -14,7 +14,7 @@ from backend.payments.models import OnlinePayment, Receipt
 from backend.payments.online import card_setup_start, online_payment_confirm, online_payment_start
 from backend.payments.providers import GatewayUnavailable
 
-from .conftest import Home, owed
+from .conftest import Home, owed, stripe_answer_lost
 
 pytestmark = pytest.mark.usefixtures("localstripe")
 
@@ -93,12 +93,28 @@ def test_the_same_idempotency_key_gives_one_intent(home: Home) -> None:
     assert err.value.status == 409
 
 
-def test_gateway_down_is_a_clear_error_and_records_nothing(home: Home, settings: Any) -> None:
+def test_gateway_down_is_a_clear_error_charges_nothing_and_the_same_key_works_later(
+    home: Home, settings: Any, localstripe: str
+) -> None:
+    line = home.jan[0]
     settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # nothing listens there
     with pytest.raises(GatewayUnavailable) as err:
-        online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk], idempotency_key="down")
+        online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="down")
     assert err.value.status == 503 and "Nothing was charged" in err.value.message
-    assert not OnlinePayment.objects.exists()
+    # The attempt written before Stripe was asked is failed, has no intent and gave its key back.
+    attempt = OnlinePayment.objects.get()
+    assert (attempt.status, attempt.failure_code, attempt.intent_id, attempt.idempotency_key) == (
+        "failed",
+        "gateway_unavailable",
+        None,
+        None,
+    )
+    assert owed(line) == line.amount and not Payment.objects.exists()
+    settings.STRIPE_API_BASE = localstripe
+    again, created = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="down")
+    assert created and again.pk != attempt.pk and str(again.intent_id).startswith("pi_")
+    assert online_payment_confirm(again, payment_method=saved_card(localstripe, home.user)).status == "succeeded"
+    assert owed(line) == 0
 
 
 def test_someone_elses_saved_card_is_refused(home: Home, localstripe: str, member: Any, tenant_a: Any) -> None:
@@ -145,3 +161,63 @@ def test_the_periodic_recheck_posts_a_payment_whose_webhook_never_came(home: Hom
     assert fresh.status == "created" and owed(home.jan[1]) == home.jan[1].amount  # not due for a re-check yet
     assert online_payments_recheck_here() == 0  # nothing open is due any more
     assert settings.CELERY_BEAT_SCHEDULE["payments-recheck"]["task"] == "backend.payments.tasks.online_payments_recheck"
+
+
+def test_a_start_whose_answer_from_stripe_was_lost_leaves_the_lines_payable_and_its_late_webhook_posts_once(
+    home: Home, localstripe: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stripe made the intent, then the connection timed out: the attempt is failed (nothing charged, the lines
+    payable). Should that intent be paid after all, its webhook still finds the attempt and posts it once."""
+    from types import SimpleNamespace
+
+    from backend.billing.selectors import unit_account
+
+    from .test_webhooks import deliver, event_payload, pay_at_stripe
+
+    line = home.jan[0]
+    made = stripe_answer_lost(monkeypatch, "intent_create")
+    with pytest.raises(GatewayUnavailable):
+        online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="lost")
+    lost = OnlinePayment.objects.get()
+    assert (lost.status, lost.intent_id, lost.idempotency_key) == ("failed", None, None)
+    assert owed(line) == line.amount
+    # The resident pays the line again, with the same key (it was given back): it goes through.
+    retry, created = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="lost")
+    assert created and online_payment_confirm(retry, payment_method=saved_card(localstripe, home.user)).status == (
+        "succeeded"
+    )
+    assert owed(line) == 0
+    # The lost intent gets paid at Stripe anyway: its webhook is matched by the attempt's pk in the metadata.
+    (intent_id,) = made
+    paid = pay_at_stripe(localstripe, SimpleNamespace(intent_id=intent_id), saved_card(localstripe, home.user))
+    payload = event_payload("payment_intent.succeeded", paid)
+    assert deliver(payload).status == "processed"
+    assert deliver(event_payload("payment_intent.succeeded", paid)).status == "processed"
+    lost.refresh_from_db()
+    assert (lost.status, lost.intent_id) == ("succeeded", intent_id)
+    assert Payment.objects.filter(reference=intent_id).count() == 1
+    assert unit_account(home.unit.pk).prepaid == line.amount  # the line was paid already: money kept as credit
+
+
+def test_a_repeated_key_whose_first_request_died_before_stripe_answered_gets_its_intent(
+    home: Home, monkeypatch: pytest.MonkeyPatch, settings: Any, localstripe: str
+) -> None:
+    from backend.payments import online
+
+    monkeypatch.setattr(online, "INTENT_WAIT", 0.2)
+    line = home.jan[0]
+    # What a request that died between writing its attempt and hearing from Stripe leaves behind.
+    orphan = OnlinePayment.objects.create(
+        unit=home.unit, user=home.user, amount=owed(line), line_ids=[line.pk], idempotency_key=f"{home.user.pk}:dead"
+    )
+    # While Stripe is down the repeated request reports it, and leaves the attempt to whoever wrote it.
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    with pytest.raises(GatewayUnavailable):
+        online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="dead")
+    orphan.refresh_from_db()
+    assert (orphan.status, orphan.idempotency_key) == ("created", f"{home.user.pk}:dead")
+    settings.STRIPE_API_BASE = localstripe
+    op, created = online_payment_start(user=home.user, unit=home.unit, line_ids=[line.pk], idempotency_key="dead")
+    assert not created and op.pk == orphan.pk and str(op.intent_id).startswith("pi_")
+    assert op.client_secret.startswith(str(op.intent_id))
+    assert OnlinePayment.objects.count() == 1

@@ -17,7 +17,6 @@ from backend.payments.models import OnlinePayment, Refund
 from backend.payments.online import online_payment_confirm, online_payment_start
 from backend.payments.providers import stripe_provider
 from backend.payments.refunds import refund_create
-from tenants.db import connection
 
 from .conftest import Home, owed
 from .test_online import saved_card
@@ -52,13 +51,6 @@ def charge_refunded(intent_id: str) -> bytes:
         refunded=refunded >= intent["amount"],
     )
     return event_payload("charge.refunded", charge)
-
-
-@pytest.fixture
-def finance(member: Any, tenant_a: Any) -> Any:
-    user = member(tenant_a, ["finance"])
-    connection.set_tenant(tenant_a)
-    return user
 
 
 def test_a_partial_then_a_full_refund_go_through_stripe_and_reopen_the_lines(

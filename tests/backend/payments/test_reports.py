@@ -199,15 +199,24 @@ def test_follow_up_lists_confirmed_payments_without_a_webhook_after_the_set_minu
     assert not reports.followup_online_payments(scope=elsewhere).exists()
 
 
-def test_webhook_events_to_review_are_the_companys_flagged_and_failed_ones(in_tenant_a: Any) -> None:
-    def event(n: int, schema: str, status: str) -> WebhookEvent:
+def test_webhook_events_to_review_are_the_companys_flagged_failed_and_stranded_ones(in_tenant_a: Any) -> None:
+    from backend.gateway.webhooks import CLAIM_TIMEOUT
+
+    def event(n: int, schema: str, status: str, claimed_at: Any = None) -> WebhookEvent:
         return WebhookEvent.objects.create(
-            event_id=f"evt_review_{n}", type="payment_intent.succeeded", tenant_schema=schema, payload={}, status=status
+            event_id=f"evt_review_{n}",
+            type="payment_intent.succeeded",
+            tenant_schema=schema,
+            payload={},
+            status=status,
+            claimed_at=claimed_at,
         )
 
     mine_flagged = event(1, connection.schema_name, "flagged")
     mine_failed = event(2, connection.schema_name, "failed")
     event(3, connection.schema_name, "processed")
     event(4, "beta", "flagged")
+    stranded = event(5, connection.schema_name, "processing", timezone.now() - CLAIM_TIMEOUT * 2)
+    event(6, connection.schema_name, "processing", timezone.now())  # a worker is on it
     found = set(reports.webhook_events_to_review(connection.schema_name).values_list("pk", flat=True))
-    assert found == {mine_flagged.pk, mine_failed.pk}
+    assert found == {mine_flagged.pk, mine_failed.pk, stranded.pk}

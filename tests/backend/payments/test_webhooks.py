@@ -83,6 +83,25 @@ def process_as_the_task(event_pk: int) -> WebhookEvent:
         connection.set_tenant(tenant)
 
 
+def store_event(payload: bytes, *, object_id: str, **fields: Any) -> WebhookEvent:
+    """Store an event for the current company as the endpoint does (in the public schema), unprocessed. Leaves
+    the connection in the company."""
+    tenant = connection.tenant
+    data = json.loads(payload)
+    connection.set_schema_to_public()
+    try:
+        return WebhookEvent.objects.create(
+            event_id=data["id"],
+            type=data["type"],
+            tenant_schema=tenant.schema_name,
+            object_id=object_id,
+            payload=data,
+            **fields,
+        )
+    finally:
+        connection.set_tenant(tenant)
+
+
 def intent_dict(intent_id: str) -> dict[str, Any]:
     """The intent as Stripe reports it now (what an event's data.object holds)."""
     return stripe_provider().client.v1.payment_intents.retrieve(intent_id).to_dict()
@@ -403,17 +422,8 @@ def test_a_real_worker_processes_a_committed_event(
         payload = event_payload(
             "payment_intent.succeeded", pay_at_stripe(localstripe, op, saved_card(localstripe, w.user))
         )
-        connection.set_schema_to_public()
-        data = json.loads(payload)
-        event = WebhookEvent.objects.create(
-            event_id=data["id"],
-            type=data["type"],
-            tenant_schema=w.tenant.schema_name,
-            object_id=str(op.intent_id),
-            payload=data,
-        )
+        event = store_event(payload, object_id=str(op.intent_id))
         assert webhook_event_process.apply_async((event.pk,), queue=worker).get(timeout=60) == "processed"
-        connection.set_tenant(w.tenant)
         op.refresh_from_db()
         assert op.status == "succeeded" and owed(w.line) == 0
         assert Payment.objects.filter(reference=op.intent_id).count() == 1
