@@ -38,7 +38,8 @@ PYEOF
     GATEWAY="localstripe, a local test gateway at $STRIPE_API_BASE (no real money)"
 fi
 
-$PY -m uvicorn backend.asgi:application --host 127.0.0.1 --port "$PORT" --log-level warning &
+# The web tier as everywhere else (infra/web.sh): uvicorn, one worker process per CPU (WEB_CONCURRENCY).
+PORT="$PORT" HOST=127.0.0.1 bash infra/web.sh &
 pids+=($!)
 $PY -m celery -A backend.celery:app worker -l warning --concurrency 2 &
 pids+=($!)
@@ -55,6 +56,7 @@ cat <<TXT
     Online payments go to:              ${GATEWAY}
                                         test card 4242 4242 4242 4242, any future date, any CVC
     Operators' admin:                   http://localhost:${PORT}/operator/  (manage.py createsuperuser)
+    Web workers:                        ${WEB_CONCURRENCY:-one per CPU} (WEB_CONCURRENCY), pooled DB connections
   Logins: see the list printed above (password for all: Demo-2026-pass).
 
 TXT

@@ -122,7 +122,7 @@ DB_POOL = env.bool("DB_POOL", default=True)
 if DB_POOL:
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": env.int("DB_POOL_MIN_SIZE", default=2),
+        "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
         "timeout": env.float("DB_POOL_TIMEOUT", default=30.0),
         # Idle connections above min_size close after this long, so a quiet server holds few sessions.
@@ -196,6 +196,8 @@ INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
+# Sessions read from Redis first, keyed by company schema (backend/accounts/sessions.py).
+SESSION_ENGINE = "backend.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 
