@@ -38,7 +38,7 @@ PYEOF
     GATEWAY="localstripe, a local test gateway at $STRIPE_API_BASE (no real money)"
 fi
 
-$PY -m uvicorn backend.asgi:application --host 127.0.0.1 --port "$PORT" --log-level warning &
+$PY -m uvicorn backend.asgi:application --host 127.0.0.1 --port "$PORT" --no-proxy-headers --log-level warning &
 pids+=($!)
 $PY -m celery -A backend.celery:app worker -l warning --concurrency 2 &
 pids+=($!)

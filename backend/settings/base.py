@@ -3,11 +3,13 @@
 local.py, test.py and production.py refine this module; production.py refuses to start without secrets.
 """
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -117,6 +119,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
+# --- Client IP -----------------------------------------------------------------------------------
+# The reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated), e.g. nginx's
+# address in docker-compose or the ingress controllers' pod network in k8s. Empty: nobody's, and the TCP
+# peer is the client (backend/client_ip.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is neither an IP address nor a CIDR.") from _exc
+
 MIDDLEWARE = [
     "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -174,6 +187,19 @@ LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=900)
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+
+# Per client IP, for what anyone may do without signing in ("<count>/<period>", period s, m, h or d, e.g.
+# "20/hour" or "5/15m"). THROTTLE_RATES=token=100/minute,company_signup=50/hour overrides some of them.
+THROTTLE_RATES = {
+    "company_signup": "10/hour",  # each one clones a schema
+    "resident_signup": "20/hour",
+    "token": "30/minute",
+    "password_reset": "10/hour",  # each one may send an e-mail
+    "invitation": "30/hour",
+    "handoff": "60/hour",
+    "operator_login": "20/hour",
+    **env.dict("THROTTLE_RATES", default={}),
+}
 
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True

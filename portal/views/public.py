@@ -11,6 +11,7 @@ from backend.errors import ApplicationError
 from tenants.services import company_onboard, company_url
 
 from ..forms import CompanySignupForm, add_service_errors
+from ..throttling import rate_limited
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -18,6 +19,7 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("company_signup")
 def company_signup(request: HttpRequest) -> HttpResponse:
     form = CompanySignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
