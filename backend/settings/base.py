@@ -130,9 +130,13 @@ for _proxy in TRUSTED_PROXIES:
     except ValueError as _exc:
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is neither an IP address nor a CIDR.") from _exc
 
+# The security headers' middlewares come before the tenant middleware, so that the answers it gives by
+# itself (/healthz, unknown company, suspended) carry them too; none of them touches the database.
 MIDDLEWARE = [
-    "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.security_headers.SecurityHeadersMiddleware",
+    "tenants.middleware.TenantMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tenants.middleware.TenantLocaleMiddleware",
@@ -142,7 +146,6 @@ MIDDLEWARE = [
     "backend.accounts.middleware.MembershipMiddleware",
     "backend.audit.middleware.RequestActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -204,6 +207,27 @@ THROTTLE_RATES = {
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+
+# --- Security headers ----------------------------------------------------------------------------
+# The Content-Security-Policy of every response (backend/security_headers.py), in the shape of Django 6.0's
+# setting of the same name. No inline scripts and no eval anywhere; a page that loads Stripe.js adds its
+# origins for itself (csp_extend). Styles may be inline: templates still carry style attributes and a few
+# <style> blocks, and swagger-ui's page has one; injected CSS cannot run code.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],  # data: for the WeChat Pay QR code and swagger-ui's icons
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],  # 'self' covers the notification websocket (ws/wss on the same host)
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Other sites (Stripe, the banks of 3-D Secure) see our origin, never our paths and query strings.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 # --- I18n, time ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -270,6 +294,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "backend.accounts.roles.Role",
         "UnitStatusEnum": "backend.properties.models.UnitStatus",
         "ParkingKindEnum": "backend.properties.models.ParkingSpace.Kind",
+        # An occupancy's role (owner, tenant, ...), not a membership's: left unnamed it would also be called RoleEnum.
+        "OccupancyRoleEnum": "backend.properties.models.OccupancyRole",
     },
 }
 
