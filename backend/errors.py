@@ -25,3 +25,11 @@ class ApplicationError(Exception):
         from django.utils.translation import gettext as _
 
         return cls(message or _("Please correct the marked fields."), code="validation_error", fields=fields)
+
+
+class RateLimited(ApplicationError):
+    """Too many attempts: answered 429 with a Retry-After of `retry_after` seconds (API and portal alike)."""
+
+    def __init__(self, message: str, *, retry_after: int, code: str = "throttled") -> None:
+        super().__init__(message, code=code, status=429)
+        self.retry_after = retry_after

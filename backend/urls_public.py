@@ -5,10 +5,13 @@ from django.urls import include, path
 
 from backend.api.health import healthz
 from backend.api.urls import public_urlpatterns
+from portal.throttling import rate_limited
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The operators' sign-in, rate-limited per client IP (matched before the admin's own login/ route).
+    path("operator/login/", rate_limited("operator_login")(admin.site.login)),
     path("operator/", admin.site.urls),
     *public_urlpatterns,
     path("", include("portal.urls_public")),

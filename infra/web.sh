@@ -6,7 +6,9 @@
 #   ASGI_APP          the application (backend.asgi:application; the benchmarks' bare baseline swaps it)
 #   WEB_KEEPALIVE     seconds an idle keep-alive connection stays open (75, as nginx's default)
 #   WEB_LOG_LEVEL     uvicorn's log level (warning)
-#   WEB_EXTRA_ARGS    anything else for uvicorn, e.g. "--proxy-headers --forwarded-allow-ips=10.0.0.1"
+#   WEB_EXTRA_ARGS    anything else for uvicorn
+# uvicorn never rewrites the client address from X-Forwarded-For (--no-proxy-headers): the app decides whom
+# to believe (TRUSTED_PROXIES, backend/client_ip.py).
 # Websockets and notifications work across workers: every socket joins its groups on the Redis channel
 # layer, so an event published by any process (web or Celery) reaches the worker that holds the socket.
 set -euo pipefail
@@ -18,4 +20,4 @@ workers=${WEB_CONCURRENCY:-$("$PY" -c 'import os; print(len(os.sched_getaffinity
 exec "$PY" -m uvicorn "${ASGI_APP:-backend.asgi:application}" \
     --host "${HOST:-127.0.0.1}" --port "${PORT:-8000}" --workers "$workers" \
     --timeout-keep-alive "${WEB_KEEPALIVE:-75}" --log-level "${WEB_LOG_LEVEL:-warning}" \
-    --no-access-log ${WEB_EXTRA_ARGS:-}
+    --no-proxy-headers --no-access-log ${WEB_EXTRA_ARGS:-}

@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from .forms import AuditedSetPasswordForm, MemberPasswordResetForm
+from .throttling import rate_limited
 from .views import (
     auth,
     billing_dunning,
@@ -30,12 +31,14 @@ urlpatterns = [
     path("invite/<str:token>/", auth.invitation, name="invitation"),
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            template_name="portal/auth/password_reset.html",
-            form_class=MemberPasswordResetForm,
-            email_template_name="portal/auth/password_reset_email.txt",
-            subject_template_name="portal/auth/password_reset_subject.txt",
-            success_url=reverse_lazy("portal:password-reset-done"),
+        rate_limited("password_reset")(
+            auth_views.PasswordResetView.as_view(
+                template_name="portal/auth/password_reset.html",
+                form_class=MemberPasswordResetForm,
+                email_template_name="portal/auth/password_reset_email.txt",
+                subject_template_name="portal/auth/password_reset_subject.txt",
+                success_url=reverse_lazy("portal:password-reset-done"),
+            )
         ),
         name="password-reset",
     ),

@@ -5,14 +5,11 @@ from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
+from backend.api.throttling import THROTTLED, ClientIpThrottle
+
 from .services import company_onboard
-
-
-class SignupThrottle(AnonRateThrottle):
-    rate = "20/hour"
 
 
 class SignupIn(serializers.Serializer):
@@ -35,9 +32,10 @@ class SignupApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
-    throttle_classes = [SignupThrottle]
+    throttle_classes = [ClientIpThrottle]
+    throttle_scope = "company_signup"
 
-    @extend_schema(request=SignupIn, responses={201: SignupOut})
+    @extend_schema(request=SignupIn, responses={201: SignupOut, 429: THROTTLED})
     def post(self, request: Request) -> Response:
         data = SignupIn(data=request.data)
         data.is_valid(raise_exception=True)

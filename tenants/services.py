@@ -40,6 +40,11 @@ def company_url(slug_or_domain: str, path: str = "/") -> str:
     return f"{settings.PLATFORM_URL_SCHEME}://{domain}{settings.PLATFORM_URL_PORT}{path}"
 
 
+def company_origins() -> str:
+    """Every company's subdomain as one CSP source, e.g. https://*.example.com."""
+    return f"{settings.PLATFORM_URL_SCHEME}://*.{settings.PLATFORM_DOMAIN}{settings.PLATFORM_URL_PORT}"
+
+
 def platform_url(path: str = "/") -> str:
     return f"{settings.PLATFORM_URL_SCHEME}://{settings.PLATFORM_DOMAIN}{settings.PLATFORM_URL_PORT}{path}"
 

@@ -223,7 +223,8 @@ def asgi_server(port: int, env: dict[str, str], log: Path) -> Iterator[str]:
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--log-level", "warning"],
+            # As in production: the client address is Django's business (TRUSTED_PROXIES), not uvicorn's.
+            + ["--no-proxy-headers", "--log-level", "warning"],
             cwd=ROOT,
             env=env,
             stdout=out,

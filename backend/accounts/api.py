@@ -11,7 +11,9 @@ from rest_framework.views import APIView
 
 from backend.access.services import api_token_issue, resident_sign_up
 from backend.api.permissions import ANY_MEMBER, api_tenant, api_user, request_membership
-from backend.audit.context import Actor, acting_as, client_ip
+from backend.api.throttling import THROTTLED, ClientIpThrottle
+from backend.audit.context import Actor, acting_as
+from backend.client_ip import client_ip
 from backend.errors import ApplicationError
 from tenants.models import Tenant
 
@@ -34,8 +36,10 @@ class TokenApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [ClientIpThrottle]
+    throttle_scope = "token"
 
-    @extend_schema(request=TokenIn, responses={200: TokenOut})
+    @extend_schema(request=TokenIn, responses={200: TokenOut, 429: THROTTLED})
     def post(self, request: Request) -> Response:
         data = TokenIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -107,8 +111,10 @@ class ResidentSignupApi(APIView):
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
+    throttle_classes = [ClientIpThrottle]
+    throttle_scope = "resident_signup"
 
-    @extend_schema(request=ResidentSignupIn, responses={201: MeOut})
+    @extend_schema(request=ResidentSignupIn, responses={201: MeOut, 429: THROTTLED})
     def post(self, request: Request) -> Response:
         data = ResidentSignupIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from collections.abc import Iterable
 
@@ -14,13 +15,14 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from backend.errors import ApplicationError
+from backend.errors import ApplicationError, RateLimited
 from tenants.models import Tenant
 
 from .models import LoginHandoff, Membership, User
 from .roles import Role
-from .throttling import login_failure_record, login_failures_clear, login_is_locked
+from .throttling import login_failure_record, login_failures_clear, login_lock_remaining
 from .validation import email_normalize, phone_normalize
 
 
@@ -80,12 +82,19 @@ def user_create(*, name: str, email: str, phone: str, password: str, email_requi
 
 
 def user_sign_in(*, request: HttpRequest | None, username: str, password: str, ip: str | None) -> User:
-    """Check credentials with rate limiting. Raises ApplicationError (429 when locked, 400 when wrong)."""
-    if login_is_locked(username=username, ip=ip):
-        raise ApplicationError(
-            _("Too many failed sign-in attempts. Try again in 15 minutes or reset your password."),
+    """Check credentials with rate limiting. Raises RateLimited (429) when locked, ApplicationError when wrong."""
+    wait = login_lock_remaining(username=username, ip=ip)
+    if wait is not None:
+        minutes = math.ceil(wait / 60)
+        raise RateLimited(
+            ngettext(
+                "Too many failed sign-in attempts. Try again in %(minutes)d minute or reset your password.",
+                "Too many failed sign-in attempts. Try again in %(minutes)d minutes or reset your password.",
+                minutes,
+            )
+            % {"minutes": minutes},
             code="login_locked",
-            status=429,
+            retry_after=wait,
         )
     user = authenticate(request, username=username, password=password)
     if user is None:

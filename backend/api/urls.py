@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from backend.access.api import InvitationListApi, InvitationRevokeApi, MemberDetailApi, MemberListApi
 from backend.accounts.api import MeApi, ResidentSignupApi, TokenApi
@@ -17,10 +17,11 @@ from tenants.api import SignupApi
 
 
 def docs_urlpatterns(urlconf: str) -> list:
-    # Each domain documents its own URLconf: sign-up on the platform, the company API on companies.
+    # Each domain documents its own URLconf: sign-up on the platform, the company API on companies. The split
+    # view serves swagger-ui's start-up script as a file of its own (?script), as the CSP wants.
     return [
         path("api/schema/", SpectacularAPIView.as_view(urlconf=urlconf), name="api-schema"),
-        path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+        path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     ]
 
 

@@ -31,11 +31,3 @@ def acting_as(actor: Actor) -> Iterator[Actor]:
         yield actor
     finally:
         _current.reset(token)
-
-
-def client_ip(meta: dict) -> str | None:
-    # Behind the reverse proxy (infra/nginx) the first X-Forwarded-For hop is the client.
-    forwarded = meta.get("HTTP_X_FORWARDED_FOR", "")
-    if forwarded:
-        return forwarded.split(",")[0].strip() or None
-    return meta.get("REMOTE_ADDR") or None

@@ -4,7 +4,9 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from .context import Actor, acting_as, client_ip
+from backend.client_ip import client_ip
+
+from .context import Actor, acting_as
 
 
 class RequestActorMiddleware:

@@ -25,9 +25,26 @@ class StripeConfig:
         return bool(self.secret_key and self.publishable_key)
 
     @property
+    def csp_sources(self) -> dict[str, list[str]]:
+        """What a page that loads this Stripe.js must allow: the script, Stripe's frames (card Element, 3-D
+        Secure) and the API it calls from the browser (localstripe: one origin serving all three)."""
+        js, api = _origin(self.js_url), _origin(self.api_base)
+        sources = {"script-src": [js], "frame-src": [js], "connect-src": [api]}
+        if js == _origin(STRIPE_JS):
+            # Stripe.js loads parts of itself from its subdomains and runs 3-D Secure via hooks.stripe.com.
+            sources["script-src"].append("https://*.js.stripe.com")
+            sources["frame-src"] += ["https://*.js.stripe.com", "https://hooks.stripe.com"]
+        return sources
+
+    @property
     def is_local(self) -> bool:
         """A local test gateway (localstripe), not Stripe: the payment page says so."""
         return urlparse(self.api_base).hostname not in ("api.stripe.com", None)
+
+
+def _origin(url: str) -> str:
+    parts = urlparse(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def _stripe_js(api_base: str) -> str:

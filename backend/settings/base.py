@@ -3,11 +3,13 @@
 local.py, test.py and production.py refine this module; production.py refuses to start without secrets.
 """
 
+import ipaddress
 from pathlib import Path
 from typing import Any
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -137,9 +139,24 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
+# --- Client IP -----------------------------------------------------------------------------------
+# The reverse proxies whose X-Forwarded-For is believed (IPs or CIDRs, comma-separated), e.g. nginx's
+# address in docker-compose or the ingress controllers' pod network in k8s. Empty: nobody's, and the TCP
+# peer is the client (backend/client_ip.py).
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is neither an IP address nor a CIDR.") from _exc
+
+# The security headers' middlewares come before the tenant middleware, so that the answers it gives by
+# itself (/healthz, unknown company, suspended) carry them too; none of them touches the database.
 MIDDLEWARE = [
-    "tenants.middleware.TenantMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.security_headers.SecurityHeadersMiddleware",
+    "tenants.middleware.TenantMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "tenants.middleware.TenantLocaleMiddleware",
@@ -149,7 +166,6 @@ MIDDLEWARE = [
     "backend.accounts.middleware.MembershipMiddleware",
     "backend.audit.middleware.RequestActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
 
@@ -195,11 +211,45 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 INVITATION_TTL_DAYS = env.int("INVITATION_TTL_DAYS", default=7)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
+# Per client IP, for what anyone may do without signing in ("<count>/<period>", period s, m, h or d, e.g.
+# "20/hour" or "5/15m"). THROTTLE_RATES=token=100/minute,company_signup=50/hour overrides some of them.
+THROTTLE_RATES = {
+    "company_signup": "10/hour",  # each one clones a schema
+    "resident_signup": "20/hour",
+    "token": "30/minute",
+    "password_reset": "10/hour",  # each one may send an e-mail
+    "invitation": "30/hour",
+    "handoff": "60/hour",
+    "operator_login": "20/hour",
+    **env.dict("THROTTLE_RATES", default={}),
+}
+
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 14
 # Sessions read from Redis first, keyed by company schema (backend/accounts/sessions.py).
 SESSION_ENGINE = "backend.accounts.sessions"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
+
+# --- Security headers ----------------------------------------------------------------------------
+# The Content-Security-Policy of every response (backend/security_headers.py), in the shape of Django 6.0's
+# setting of the same name. No inline scripts and no eval anywhere; a page that loads Stripe.js adds its
+# origins for itself (csp_extend). Styles may be inline: templates still carry style attributes and a few
+# <style> blocks, and swagger-ui's page has one; injected CSS cannot run code.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],  # data: for the WeChat Pay QR code and swagger-ui's icons
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],  # 'self' covers the notification websocket (ws/wss on the same host)
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+# Other sites (Stripe, the banks of 3-D Secure) see our origin, never our paths and query strings.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 
 # --- I18n, time ----------------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -266,6 +316,8 @@ SPECTACULAR_SETTINGS = {
         "RoleEnum": "backend.accounts.roles.Role",
         "UnitStatusEnum": "backend.properties.models.UnitStatus",
         "ParkingKindEnum": "backend.properties.models.ParkingSpace.Kind",
+        # An occupancy's role (owner, tenant, ...), not a membership's: left unnamed it would also be called RoleEnum.
+        "OccupancyRoleEnum": "backend.properties.models.OccupancyRole",
     },
 }
 

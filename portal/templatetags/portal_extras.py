@@ -32,3 +32,17 @@ def yuan(fen: int | None) -> str:
     from backend.billing.money import yuan as fmt
 
     return fmt(fen)
+
+
+@register.simple_tag(takes_context=True)
+def stripe_js(context: template.Context, config: Any) -> str:
+    """The <script> of this company's Stripe.js (config: a gateway StripeConfig), with its origins allowed by
+    this page's Content-Security-Policy: the one way a page loads Stripe.js."""
+    from django.utils.html import format_html
+
+    from backend.security_headers import csp_extend
+
+    request = context.get("request")
+    if request is not None:
+        csp_extend(request, config.csp_sources)
+    return format_html('<script src="{}"></script>', config.js_url)

@@ -15,9 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.access.services import invitation_accept, invitation_find, resident_sign_up
 from backend.accounts.backends import user_find_by_login
 from backend.accounts.services import login_handoff_consume, membership_get_active, user_sign_in
-from backend.audit.context import Actor, acting_as, client_ip
+from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
-from backend.errors import ApplicationError
+from backend.client_ip import client_ip
+from backend.errors import ApplicationError, RateLimited
 from tenants.http import CompanyRequest
 
 from ..forms import (
@@ -27,6 +28,7 @@ from ..forms import (
     ResidentSignupForm,
     add_service_errors,
 )
+from ..throttling import rate_limited
 
 BACKEND = "backend.accounts.backends.EmailOrPhoneBackend"
 
@@ -64,6 +66,7 @@ def sign_in(request: CompanyRequest) -> HttpResponse:
         return redirect(_safe_next(request, home_for(request)))
     form = LoginForm(request.POST or None)
     status = 200
+    retry_after: int | None = None
     if request.method == "POST" and form.is_valid():
         try:
             user = user_sign_in(
@@ -78,16 +81,21 @@ def sign_in(request: CompanyRequest) -> HttpResponse:
                 )  # type: ignore[attr-defined]
         except ApplicationError as error:
             add_service_errors(form, error)
-            status = error.status if error.status != 400 else 400
+            status = error.status
+            if isinstance(error, RateLimited):
+                retry_after = error.retry_after
         else:
             _sign_in(request, user)
             return redirect(_safe_next(request, home_for(request)))
-    return render(
+    response = render(
         request,
         "portal/auth/login.html",
         {"form": form, "next": request.GET.get("next", "")},
         status=status if request.method == "POST" else 200,
     )
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_POST
@@ -97,6 +105,7 @@ def sign_out(request: CompanyRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
+@rate_limited("handoff", methods=("GET", "POST"))
 def handoff(request: CompanyRequest, token: str) -> HttpResponse:
     """Arrive signed in from the platform site's sign-up (a one-time ticket, valid two minutes)."""
     user = login_handoff_consume(raw_token=token, tenant=request.tenant)  # type: ignore[attr-defined]
@@ -108,6 +117,7 @@ def handoff(request: CompanyRequest, token: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("resident_signup")
 def resident_signup(request: CompanyRequest) -> HttpResponse:
     form = ResidentSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -128,6 +138,7 @@ def resident_signup(request: CompanyRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("invitation")
 def invitation(request: CompanyRequest, token: str) -> HttpResponse:
     """Accept an invitation: a newcomer creates the account; someone who already has one (e.g. staff of
     another company) confirms with their password; both land signed in here."""

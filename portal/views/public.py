@@ -8,9 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from backend.accounts.services import login_handoff_create
 from backend.errors import ApplicationError
-from tenants.services import company_onboard, company_url
+from backend.security_headers import csp_extend
+from tenants.services import company_onboard, company_origins, company_url
 
 from ..forms import CompanySignupForm, add_service_errors
+from ..throttling import rate_limited
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -18,7 +20,10 @@ def landing(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@rate_limited("company_signup")
 def company_signup(request: HttpRequest) -> HttpResponse:
+    # The form's answer redirects to the new company's domain, and form-action covers redirects too.
+    csp_extend(request, {"form-action": [company_origins()]})
     form = CompanySignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -77,7 +77,7 @@ def sign_in(browser, base, email, **context):
     page.fill("#id_password", PASSWORD)
     page.click("[data-login-form] button[type=submit]")
     page.wait_for_load_state()
-    page.wait_for_function("document.documentElement.getAttribute('data-realtime') === 'open'")
+    page.wait_for_function("() => document.documentElement.getAttribute('data-realtime') === 'open'")
     return page
 
 

@@ -240,11 +240,13 @@ def sign_in(page: Any, base: str, email: str) -> None:
     page.click("[data-login-form] button[type=submit]")
 
 
-BAR_AT_66_RUNNING = """(() => {
+# Predicates are functions, not expressions: Playwright evaluates a function once and polls it, but would
+# eval an expression at every poll, which the page's CSP (no 'unsafe-eval') refuses.
+BAR_AT_66_RUNNING = """() => {
   const box = document.querySelector("[data-run-progress]");
   const bar = box && box.querySelector("[data-progress]");
   return bar && bar.getAttribute("data-percent") === "66" && box.getAttribute("data-state") === "running";
-})()"""
+}"""
 
 RECORD_PROGRESS = """
 window.__billrun = [];
@@ -298,7 +300,7 @@ def test_bill_run_for_a_building_with_live_progress_then_the_resident_sees_the_b
         first_gate.hold(unit_id=w["first_unit"].pk, fee_item_id=w["mgmt"].pk, period=PERIOD)
         second_gate.hold(unit_id=w["last_unit"].pk, fee_item_id=w["mgmt"].pk, period=PERIOD)
         staff.route("**/progress/", lambda route: route.abort())
-        staff.wait_for_function("document.documentElement.getAttribute('data-realtime') === 'open'")
+        staff.wait_for_function("() => document.documentElement.getAttribute('data-realtime') === 'open'")
         preview_url = staff.url
         staff.click("[data-post-run] button[type=submit]")  # htmx: the card comes in, the page stays
         box = staff.locator("[data-run-progress]")
@@ -333,8 +335,8 @@ def test_bill_run_for_a_building_with_live_progress_then_the_resident_sees_the_b
 
     # The worker goes on to the end; the card fetches the result.
     staff.wait_for_function(
-        "(() => { const b = document.querySelector('[data-run-progress]');"
-        " return b && b.getAttribute('data-state') === 'posted' && b.querySelector('[data-run-result]'); })()"
+        "() => { const b = document.querySelector('[data-run-progress]');"
+        " return b && b.getAttribute('data-state') === 'posted' && b.querySelector('[data-run-result]'); }"
     )
     assert staff.locator("[data-run-progress] progress").evaluate("p => p.value") == 100
     assert staff.locator("[data-run-status]").get_attribute("class") == "state state-posted"
@@ -342,7 +344,7 @@ def test_bill_run_for_a_building_with_live_progress_then_the_resident_sees_the_b
     assert staff.locator("[data-lines-created]").inner_text() == str(2 * units)
     assert staff.locator("[data-amount-created]").inner_text() == total
     assert staff.locator("[data-lines-existing]").inner_text() == "0"
-    staff.wait_for_function("window.__billrun.some(m => m.status === 'posted')")
+    staff.wait_for_function("() => window.__billrun.some(m => m.status === 'posted')")
     pushed = staff.evaluate("window.__billrun")
     assert any(m["run"] == run.pk and m["status"] == "posted" and m["percent"] == 100 for m in pushed), pushed
     assert [m["percent"] for m in pushed] == sorted(m["percent"] for m in pushed)  # the bar only moves forward

@@ -215,7 +215,7 @@ def test_a_resident_pays_two_lines_by_card_and_a_declined_card_leaves_the_third_
     assert resident.evaluate("document.documentElement.scrollWidth") <= 390  # fits the phone
 
     # The card in localstripe's element; the socket is open so the toast can arrive.
-    resident.wait_for_function("document.documentElement.getAttribute('data-realtime') === 'open'")
+    resident.wait_for_function("() => document.documentElement.getAttribute('data-realtime') === 'open'")
     enter_card(resident, VISA)
     resident.locator("[data-pay-submit]").click()
     resident.locator("[data-pay-result][data-status='succeeded']").wait_for()

@@ -35,7 +35,7 @@ def test_company_signs_up_invites_a_colleague_switches_language_and_signs_out(
     assert page.locator("[data-page=staff-dashboard]").is_visible()
     assert page.locator("[data-welcome]").is_visible()
     assert "浏览器物业" in page.locator(".brand").inner_text()
-    page.wait_for_function("document.documentElement.getAttribute('data-realtime') === 'open'")
+    page.wait_for_function("() => document.documentElement.getAttribute('data-realtime') === 'open'")
 
     # Invite a colleague; they accept in their own browser; the admin sees it at once.
     page.goto(f"http://{slug}.localhost{port}/staff/members/")
@@ -45,7 +45,7 @@ def test_company_signs_up_invites_a_colleague_switches_language_and_signs_out(
     page.click("[data-invite-create] button[type=submit]")
     link = page.locator("[data-invite-link]").get_attribute("href")
     assert link and re.match(rf"http://{slug}\.localhost{port}/invite/", link)
-    page.wait_for_function("document.documentElement.getAttribute('data-realtime') === 'open'")
+    page.wait_for_function("() => document.documentElement.getAttribute('data-realtime') === 'open'")
 
     colleague = browser.new_context().new_page()
     colleague.goto(link)

@@ -25,14 +25,39 @@ def test_a_service_write_from_a_request_records_user_ip_action_and_object(tenant
     assert entry.created_at is not None
 
 
-def test_the_client_ip_comes_from_the_proxy_header(tenant_a, member, client_for):
+@pytest.mark.parametrize(
+    ("peer", "forwarded_for", "logged"),
+    [
+        # Not our proxy: whatever the header says, the peer is the client.
+        ("203.0.113.9", "198.51.100.7, 10.0.0.1", "203.0.113.9"),
+        # Our proxy appended the address it saw to what the client claimed (1.2.3.4): that address.
+        ("10.0.0.1", "1.2.3.4, 198.51.100.7", "198.51.100.7"),
+    ],
+)
+def test_the_log_has_the_client_a_trusted_proxy_names_and_never_what_the_client_claims(
+    tenant_a, member, client_for, settings, peer, forwarded_for, logged
+):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
     admin = member(tenant_a, ["company_admin"])
     client_for(tenant_a, admin).post(
         "/staff/members/",
         {"email": "x@example.test", "roles": ["finance"]},
-        HTTP_X_FORWARDED_FOR="198.51.100.7, 10.0.0.1",
+        REMOTE_ADDR=peer,
+        HTTP_X_FORWARDED_FOR=forwarded_for,
     )
-    assert entries(tenant_a, action="invitation.create")[0].ip == "198.51.100.7"
+    assert entries(tenant_a, action="invitation.create")[0].ip == logged
+
+
+def test_signing_in_records_the_real_client_ip(tenant_a, member, client_for):
+    user = member(tenant_a, ["finance"], email="signin-ip@example.test")
+    client_for(tenant_a).post(
+        "/login/",
+        {"username": "signin-ip@example.test", "password": "Test-pass-2026!"},
+        REMOTE_ADDR="203.0.113.20",
+        HTTP_X_FORWARDED_FOR="8.8.8.8",
+    )
+    [entry] = entries(tenant_a, action="session.sign_in", user_id=user.pk)
+    assert entry.ip == "203.0.113.20"
 
 
 def test_audit_entries_stay_in_their_company(tenant_a, tenant_b, member, client_for):

@@ -48,8 +48,18 @@ def test_every_app_with_models_on_disk_is_installed():
         assert str(models_py.parent) in installed, f"{models_py.parent} has models but is not in INSTALLED_APPS"
 
 
-def test_tenant_middleware_comes_first():
-    assert settings.MIDDLEWARE[0] == "tenants.middleware.TenantMiddleware"
+# Only these, which set headers and never touch the database, may run before the tenant middleware (so that
+# the answers it gives by itself carry the security headers too).
+HEADER_ONLY_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.security_headers.SecurityHeadersMiddleware",
+]
+
+
+def test_tenant_middleware_comes_first_after_the_header_only_ones():
+    first = settings.MIDDLEWARE.index("tenants.middleware.TenantMiddleware")
+    assert settings.MIDDLEWARE[:first] == HEADER_ONLY_MIDDLEWARE
 
 
 def test_base_settings_hash_with_argon2():
@@ -87,25 +97,51 @@ def test_production_refuses_to_start_without_required_secrets(missing, tmp_path)
     assert f"Set the {missing} environment variable" in result.stderr
 
 
-def test_production_starts_with_required_secrets():
-    env = dict(
-        os.environ,
+def run_in_production(*args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    """python `args` with production settings and its required variables, none of the security switches
+    docker-compose turns off (so the defaults are what runs)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "SESSION_COOKIE", "CSRF_COOKIE"))}
+    env.update(
         SECRET_KEY="s3cret-for-test",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
         ALLOWED_HOSTS="example.com",
         DJANGO_SETTINGS_MODULE="backend.settings.production",
     )
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
+    env.update(env_extra)
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_production_starts_with_required_secrets():
+    result = run_in_production(
+        "-c", "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_check_deploy_passes_with_production_settings():
+    import secrets
+
+    result = run_in_production(
+        "manage.py",
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS=".example.com,example.com",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout, result.stdout
+    assert "WARNINGS" not in result.stdout + result.stderr
+
+
+def test_production_sends_hsts_and_secure_cookies_by_default():
+    result = run_in_production(
+        "-c",
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SESSION_COOKIE_SECURE, "
+        "s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, s.SECURE_REDIRECT_EXEMPT)",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "31536000 True True True True ['^healthz$']"

@@ -1,7 +1,28 @@
-// Portal behaviour: phone navigation toggle, and the notification socket feeding the bell and toasts.
-// One socket per tab; on reconnect it asks for what it missed since the last id it saw.
+// Portal behaviour: phone navigation toggle, forms sent once, htmx triggers by field name, and the
+// notification socket feeding the bell and toasts. One socket per tab; on reconnect it asks for what it
+// missed since the last id it saw. No inline scripts anywhere (the CSP forbids them): pages say what they
+// need with data attributes.
 (function () {
   "use strict";
+  // <form data-submit-once>: a second click does nothing (the server also records one payment per form).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form[data-submit-once]") || event.defaultPrevented) return;
+    setTimeout(function () {
+      form.querySelectorAll("button[type=submit]").forEach(function (button) { button.disabled = true; });
+    }, 0);
+  });
+  // <div data-change-names="estate building">: a change of one of those fields inside fires "names-changed"
+  // on the div (hx-trigger="names-changed"), without htmx's eval-based event filters.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var box = target.closest && target.closest("[data-change-names]");
+    if (!box || !window.htmx) return;
+    if (box.getAttribute("data-change-names").split(" ").indexOf(target.name) >= 0) {
+      window.htmx.trigger(box, "names-changed");
+    }
+  });
+
   var toggle = document.querySelector("[data-nav-toggle]");
   if (toggle) {
     toggle.addEventListener("click", function () {
