@@ -188,6 +188,8 @@ def subprocess_env(**extra: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="backend.settings.test",
         DATABASE_URL=database_url_for_subprocess(),
         PYTHONUNBUFFERED="1",
+        # Servers and workers pool their connections as deployed (the test process itself does not).
+        DB_POOL="1",
     )
     env.update(extra)
     return env

@@ -11,6 +11,12 @@ CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="wuye-test")
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNEL_LAYER_PREFIX", default="asgi-test")
 PLATFORM_URL_PORT = env("PLATFORM_URL_PORT", default="")
 ALLOWED_HOSTS = [".localhost", "localhost", "127.0.0.1", "testserver"]
+# The test process itself does not pool: pytest-django manages its connections, and the many tests that
+# start threads would each keep a pooled connection checked out. The servers and workers tests start run
+# with the pool as deployed (tests/conftest.py subprocess_env sets DB_POOL=1).
+if not env.bool("DB_POOL", default=False):
+    DATABASES["default"]["OPTIONS"].pop("pool", None)  # type: ignore[index]  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)  # type: ignore[index]  # noqa: F405
 # The test database gets its own name so a developer's demo database is never touched.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_wuye")}  # type: ignore[index]  # noqa: F405
 # Serve static files straight from the apps (no collectstatic needed to run or test).
