@@ -29,7 +29,7 @@ _DAMAGED = (OSError, SyntaxError, ValueError, EOFError, struct.error, IndexError
 def image_reencode(*, data: bytes, fmt: FileFormat, max_side: int) -> bytes:
     max_pixels = int(settings.UPLOAD_IMAGE_MAX_PIXELS)
     too_big = UploadRejected(
-        _("The image has too many pixels to process (at most %(n)s million).") % {"n": max_pixels // 1_000_000}
+        _("The image has too many pixels to process (at most %(n)s million).") % {"n": f"{max_pixels / 1_000_000:g}"}
     )
     with warnings.catch_warnings():
         # Pillow only warns between MAX_IMAGE_PIXELS and twice that; here any bomb is an error.
