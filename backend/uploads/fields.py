@@ -17,7 +17,8 @@ from .validation import AcceptedUpload, upload_accept
 class UploadFormField(forms.FileField):
     def __init__(self, *, kind: UploadKind, **kwargs: Any) -> None:
         self.kind = kind
-        attrs = {"accept": ",".join(f.extension for f in kind.formats)}
+        # A hint for the file picker only (the bytes decide): types and extensions, since pickers differ.
+        attrs = {"accept": ",".join([*(f.mime for f in kind.formats), *(f.extension for f in kind.formats)])}
         kwargs.setdefault("widget", forms.ClearableFileInput(attrs=attrs))
         super().__init__(**kwargs)
 
