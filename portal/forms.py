@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from backend.accounts.roles import Role
 from backend.errors import ApplicationError
 from backend.properties.models import ImportJob, OccupancyRole, ParkingSpace, UnitStatus, UnitType
+from backend.uploads.fields import UploadFormField
+from backend.uploads.kinds import ANNOUNCEMENT_IMAGE, BINDING_DOCUMENT, REGISTRY_IMPORT
 from tenants.db import connection
 
 
@@ -259,7 +261,7 @@ class MoveInForm(ServiceValidatedForm):
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"), choices=ImportJob.Kind.choices)
-    file = forms.FileField(label=_(".xlsx file"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = UploadFormField(kind=REGISTRY_IMPORT, label=_(".xlsx file"))
 
 
 class BindRequestForm(forms.Form):
@@ -267,7 +269,8 @@ class BindRequestForm(forms.Form):
     building = forms.ChoiceField(label=_("Building"), required=False)
     unit = forms.ChoiceField(label=_("Unit"), required=False)
     relation = forms.ChoiceField(label=_("You are the unit's"), choices=OccupancyRole.choices)
-    document = forms.FileField(
+    document = UploadFormField(
+        kind=BINDING_DOCUMENT,
         label=_("Photo of a document (optional)"),
         required=False,
         help_text=_("Property certificate or lease; JPEG, PNG or PDF up to 5 MB."),
@@ -329,7 +332,7 @@ class AnnouncementForm(ServiceValidatedForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
     pinned = forms.BooleanField(label=_("Pin to the top"))
-    image = forms.FileField(label=_("Image"), widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    image = UploadFormField(kind=ANNOUNCEMENT_IMAGE, label=_("Image"))
 
     def __init__(self, *args, scope, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

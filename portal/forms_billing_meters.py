@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from backend.billing import meters
 from backend.billing.models import MeterKind, MeterReading
 from backend.properties.scope import Scope
+from backend.uploads.fields import UploadFormField
+from backend.uploads.kinds import READINGS_IMPORT
 
 from .forms import IntListField, ServiceValidatedForm, _scoped_choices, set_choices
 
@@ -109,7 +111,7 @@ class GridForm(forms.Form):
 
 
 class ReadingsImportForm(forms.Form):
-    file = forms.FileField(label=_(".xlsx file"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    file = UploadFormField(kind=READINGS_IMPORT, label=_(".xlsx file"))
 
 
 STATUS_CHOICES = MeterReading.Status.choices

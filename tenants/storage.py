@@ -13,6 +13,7 @@ from .db import connection
 
 
 def company_file_path(kind: str, filename: str) -> str:
+    # `filename` is the name backend.uploads gives an accepted file, so the extension is the detected format's.
     ext = os.path.splitext(filename)[1].lower()[:10]
     return f"{connection.schema_name}/{kind}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{ext}"
 

@@ -24,6 +24,8 @@ from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
 from backend.errors import ApplicationError
 from backend.properties.scope import Scope
+from backend.uploads.fields import UploadSerializerField
+from backend.uploads.kinds import READINGS_IMPORT
 
 from . import meter_imports, meters
 from .models import Meter, MeterKind, MeterReading
@@ -343,7 +345,7 @@ class ReadingRejectApi(ScopedApi):
 
 
 class ImportIn(serializers.Serializer):
-    file = serializers.FileField()
+    file = UploadSerializerField(kind=READINGS_IMPORT)
 
 
 ImportOut = inline_serializer(
@@ -371,9 +373,7 @@ class ReadingImportApi(ScopedApi):
         data = ImportIn(data=request.data)
         data.is_valid(raise_exception=True)
         upload = data.validated_data["file"]
-        if upload.size and upload.size > meter_imports.MAX_BYTES:
-            raise ApplicationError.for_fields({"file": [_("The file is larger than 10 MB.")]})
-        result = meter_imports.readings_import(data=upload.read(), scope=self.scope(request), by=api_user(request))
+        result = meter_imports.readings_import(data=upload.data, scope=self.scope(request), by=api_user(request))
         body = result.as_dict()
         if not result.ok:
             message = _("Nothing was imported: the file has %(n)s problem(s).") % {"n": len(result.errors)}

@@ -46,7 +46,6 @@ from .models import BillingSettings, Meter, MeterReading
 from .periods import parse_period
 
 MAX_ROWS = 20_000
-MAX_BYTES = 10 * 1024 * 1024
 COLUMNS = [
     ("estate", "小区"),
     ("meter", "表号"),
@@ -149,7 +148,8 @@ class _Planned:
 
 
 def readings_import(*, data: bytes, scope: Scope, by: User | None) -> ReadingImportResult:
-    """Check every row, then (only when all are good) apply them. See the module docstring."""
+    """Check every row, then (only when all are good) apply them. See the module docstring. `data` is the
+    content of an upload accepted as uploads kind READINGS_IMPORT (a real .xlsx within the size limit)."""
     result = ReadingImportResult()
     rows = list(read_rows(data))
     if not rows:

@@ -12,6 +12,8 @@ from rest_framework.views import APIView
 from backend.accounts.roles import STAFF_ROLES, Role
 from backend.api.pagination import PageNumberPagination
 from backend.api.permissions import ANY_MEMBER, api_user, request_membership
+from backend.uploads.fields import UploadSerializerField
+from backend.uploads.kinds import ANNOUNCEMENT_IMAGE
 
 from . import announcements as ann
 from .kinds import KINDS
@@ -170,7 +172,7 @@ class AnnouncementIn(serializers.Serializer):
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices), required=False, default=list)
     publish_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
     pinned = serializers.BooleanField(default=False)
-    image = serializers.FileField(required=False, allow_null=True, default=None)
+    image = UploadSerializerField(kind=ANNOUNCEMENT_IMAGE, required=False, allow_null=True, default=None)
 
 
 class AnnouncementListApi(APIView):

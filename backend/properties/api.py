@@ -15,6 +15,8 @@ from backend.accounts.roles import STAFF_ROLES, Role
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
+from backend.uploads.fields import UploadSerializerField
+from backend.uploads.kinds import BINDING_DOCUMENT
 
 from . import selectors, services
 from .masking import mask_id_number, mask_phone, may_see_full
@@ -432,7 +434,7 @@ class BindingOut(serializers.ModelSerializer):
 class BindingIn(serializers.Serializer):
     unit = serializers.IntegerField()
     relation = serializers.ChoiceField(choices=OccupancyRole.choices)
-    document = serializers.FileField(required=False, allow_null=True)
+    document = UploadSerializerField(kind=BINDING_DOCUMENT, required=False, allow_null=True)
 
 
 class DecisionIn(serializers.Serializer):

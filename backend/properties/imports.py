@@ -9,7 +9,6 @@ websocket."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import io
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +17,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +28,8 @@ from backend.accounts.validation import phone_normalize
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.notifications.realtime import push_to_user
+from backend.uploads.storage import files_removed_on_error
+from backend.uploads.validation import AcceptedUpload
 from tenants.db import connection
 
 from .models import Building, Estate, ImportJob, Occupancy, OccupancyRole, Person, Unit, UnitStatus, UnitType
@@ -569,21 +569,20 @@ IMPORTERS: dict[str, Callable[..., ImportResult]] = {
 }
 
 
-def import_job_create(*, kind: str, upload: UploadedFile, user_id: int) -> ImportJob:
+def import_job_create(*, kind: str, upload: AcceptedUpload | None, user_id: int) -> ImportJob:
+    """`upload` (uploads kind REGISTRY_IMPORT) is a real .xlsx workbook within the size limit."""
     if kind not in IMPORTERS:
         raise ApplicationError.for_fields({"kind": [_("Choose units or residents.")]})
     if upload is None:
         raise ApplicationError.for_fields({"file": [_("Choose an .xlsx file.")]})
-    if upload.size and upload.size > 30 * 1024 * 1024:
-        raise ApplicationError.for_fields({"file": [_("The file is larger than 30 MB.")]})
-    data = upload.read()
-    total = count_rows(kind, data)
+    total = count_rows(kind, upload.data)
     if total == 0:
         raise ApplicationError.for_fields({"file": [_("The file has no rows below the headers.")]})
-    upload.seek(0)
-    job = ImportJob.objects.create(
-        kind=kind, file=upload, file_sha256=hashlib.sha256(data).hexdigest(), total_rows=total, created_by_id=user_id
+    job = ImportJob(
+        kind=kind, file=upload.content_file(), file_sha256=upload.sha256, total_rows=total, created_by_id=user_id
     )
+    with files_removed_on_error(job):
+        job.save()
     return job
 
 

@@ -19,6 +19,8 @@ from backend.accounts.validation import phone_normalize
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.notifications.services import notification_send
+from backend.uploads.storage import files_removed_on_error
+from backend.uploads.validation import AcceptedUpload
 from tenants.db import connection
 
 from .models import (
@@ -438,31 +440,29 @@ def occupancy_move_out(*, occupancy_id: int, end_date: dt.date, scope: Scope) ->
 
 # --- resident binding ----------------------------------------------------------------------------
 
-MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
-DOCUMENT_TYPES = {"image/jpeg", "image/png", "image/webp", "application/pdf"}
 
-
-def binding_request_create(*, user: User, unit_id: int, relation: str, document: Any = None) -> BindingRequest:
-    """A resident asks to be bound to a unit; the service desk is told."""
+def binding_request_create(
+    *, user: User, unit_id: int, relation: str, document: AcceptedUpload | None = None
+) -> BindingRequest:
+    """A resident asks to be bound to a unit; the service desk is told. The document (uploads kind
+    BINDING_DOCUMENT) has been checked and re-encoded by the form or serializer field it came through."""
     unit = Unit.objects.select_related("building__estate").filter(pk=unit_id).first()
     errors: dict[str, list[str]] = {}
     if unit is None:
         errors["unit"] = [_("Choose your unit.")]
     if relation not in OccupancyRole.values:
         errors["relation"] = [_("Choose owner, tenant or household member.")]
-    if document is not None:
-        if document.size > MAX_DOCUMENT_BYTES:
-            errors["document"] = [_("The file is larger than 5 MB.")]
-        elif getattr(document, "content_type", "") not in DOCUMENT_TYPES:
-            errors["document"] = [_("Upload a JPEG, PNG or WebP photo or a PDF.")]
     if errors:
         raise ApplicationError.for_fields(errors)
     assert unit is not None
     if Occupancy.objects.filter(unit=unit, person__user=user, end_date__isnull=True).exists():
         raise ApplicationError.for_fields({"unit": [_("You are already bound to this unit.")]})
+    request = BindingRequest(
+        user=user, unit=unit, relation=relation, document=document.content_file() if document else ""
+    )
     try:
-        with transaction.atomic():
-            request = BindingRequest.objects.create(user=user, unit=unit, relation=relation, document=document or "")
+        with files_removed_on_error(request), transaction.atomic():
+            request.save()
             audit_record(action="binding.request", target=request, object_repr=f"{user} → {unit}")
     except IntegrityError as exc:
         raise ApplicationError.for_fields({"unit": [_("You have already asked to be bound to this unit.")]}) from exc

@@ -269,6 +269,17 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "media")
 MEDIA_URL = "/media/"
 
+# --- Uploads (backend/uploads/kinds.py: which use takes which limit) -----------------------------
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=5 * 1024 * 1024)  # photos and documents
+UPLOAD_IMPORT_MAX_BYTES = env.int("UPLOAD_IMPORT_MAX_BYTES", default=30 * 1024 * 1024)  # registry .xlsx
+# Meter readings are imported inside the request: a smaller file keeps it to a few seconds.
+UPLOAD_READINGS_IMPORT_MAX_BYTES = env.int("UPLOAD_READINGS_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# Images are scaled down to fit this many pixels on their longest side; documents keep more to stay legible.
+UPLOAD_IMAGE_MAX_SIDE = env.int("UPLOAD_IMAGE_MAX_SIDE", default=2560)
+UPLOAD_DOCUMENT_MAX_SIDE = env.int("UPLOAD_DOCUMENT_MAX_SIDE", default=4096)
+# An image whose header claims more pixels is refused before it is decoded (a 48-megapixel phone photo fits).
+UPLOAD_IMAGE_MAX_PIXELS = env.int("UPLOAD_IMAGE_MAX_PIXELS", default=50_000_000)
+
 # --- API -----------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -472,9 +472,7 @@ def readings_import(request: CompanyRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                if upload.size and upload.size > meter_imports.MAX_BYTES:
-                    raise ApplicationError.for_fields({"file": [_("The file is larger than 10 MB.")]})
-                result = meter_imports.readings_import(data=upload.read(), scope=_scope(request), by=request.user)
+                result = meter_imports.readings_import(data=upload.data, scope=_scope(request), by=request.user)
             except ApplicationError as error:
                 add_service_errors(form, error)
             else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -21,6 +21,8 @@ from backend.notifications.models import Announcement, Delivery, Holiday
 from backend.notifications.selectors import notification_list
 from backend.notifications.services import notification_mark_all_read, notification_mark_read, preferences_set
 from backend.properties.scope import Scope
+from backend.uploads.kinds import ANNOUNCEMENT_IMAGE
+from backend.uploads.serving import upload_response
 from tenants.http import CompanyRequest
 
 from ..access import role_required
@@ -122,9 +124,9 @@ def announcement_image(request: CompanyRequest, pk: int) -> HttpResponseBase:
     )
     qs = Announcement.objects.all() if is_publisher else ann.announcements_for(user_id=request.user.pk)
     announcement = qs.filter(pk=pk).first()
-    if announcement is None or not announcement.image:
+    if announcement is None:
         raise Http404
-    return FileResponse(announcement.image.open("rb"), filename=str(announcement.image.name).rsplit("/", 1)[-1])
+    return upload_response(announcement.image, kind=ANNOUNCEMENT_IMAGE, download_name=f"announcement-{announcement.pk}")
 
 
 @publishers

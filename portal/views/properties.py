@@ -23,6 +23,8 @@ from backend.properties.masking import may_see_full
 from backend.properties.models import BindingRequest, ImportJob, Person
 from backend.properties.scope import Scope
 from backend.properties.sections import unit_sections_for
+from backend.uploads.kinds import BINDING_DOCUMENT
+from backend.uploads.serving import upload_response
 from tenants.http import CompanyRequest
 
 from ..access import role_required, staff_required
@@ -374,13 +376,9 @@ def bindings(request: CompanyRequest) -> HttpResponse:
 def binding_document(request: CompanyRequest, pk: int) -> HttpResponseBase:
     """A binding request's document, for staff whose scope covers the unit (the file is never public)."""
     binding = selectors.binding_request_list(scope=scope_of(request)).filter(pk=pk).first()
-    if binding is None or not binding.document:
+    if binding is None:
         raise Http404
-    from django.http import FileResponse
-
-    return FileResponse(
-        binding.document.open("rb"), as_attachment=False, filename=str(binding.document.name).rsplit("/", 1)[-1]
-    )
+    return upload_response(binding.document, kind=BINDING_DOCUMENT, download_name=f"binding-{binding.pk}")
 
 
 @registry_writer

@@ -29,6 +29,14 @@ def xlsx(columns, rows) -> bytes:
     return buffer.getvalue()
 
 
+def accepted_xlsx(data: bytes):
+    """What the import form's upload field hands the service."""
+    from backend.uploads.kinds import REGISTRY_IMPORT
+    from backend.uploads.validation import upload_accept
+
+    return upload_accept(kind=REGISTRY_IMPORT, upload=SimpleUploadedFile("file.xlsx", data))
+
+
 def upload(client, kind, data: bytes):
     return client.post(
         "/staff/imports/",
@@ -208,9 +216,7 @@ def test_a_large_import_runs_in_the_worker_with_live_progress(worker, django_db_
         session["_auth_user_hash"] = user.get_session_auth_hash()
         session.create()
         rows = [[estate.name, f"{n // 100}栋", f"{n:04d}", 1 + n % 30, "88.8", "住宅", "空置"] for n in range(2500)]
-        job = import_job_create(
-            kind="units", upload=SimpleUploadedFile("big.xlsx", xlsx(UNIT_COLUMNS, rows)), user_id=user.pk
-        )
+        job = import_job_create(kind="units", upload=accepted_xlsx(xlsx(UNIT_COLUMNS, rows)), user_id=user.pk)
         connection.set_schema_to_public()
     try:
         from channels.testing.websocket import WebsocketCommunicator
@@ -279,9 +285,7 @@ def test_an_import_that_crashes_in_the_worker_is_marked_failed_not_left_running(
 
     user = member(tenant_a, ["customer_service"])
     connection.set_tenant(tenant_a)
-    job = import_job_create(
-        kind="units", upload=SimpleUploadedFile("f.xlsx", xlsx(UNIT_COLUMNS, UNITS_OK)), user_id=user.pk
-    )
+    job = import_job_create(kind="units", upload=accepted_xlsx(xlsx(UNIT_COLUMNS, UNITS_OK)), user_id=user.pk)
 
     def crash(**kwargs):
         raise MemoryError("out of memory")
