@@ -20,6 +20,7 @@ from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from tenants.http import CompanyRequest
 
+from ..access import public_view
 from ..forms import (
     InvitationAcceptForm,
     LoginForm,
@@ -54,10 +55,12 @@ def _sign_in(request: CompanyRequest, user: object) -> None:
         audit_record(action="session.sign_in", target=user)  # type: ignore[arg-type]
 
 
+@public_view
 def root(request: CompanyRequest) -> HttpResponse:
     return redirect(home_for(request))
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def sign_in(request: CompanyRequest) -> HttpResponse:
     if getattr(request, "membership", None) is not None:
@@ -90,6 +93,7 @@ def sign_in(request: CompanyRequest) -> HttpResponse:
     )
 
 
+@public_view
 @require_POST
 def sign_out(request: CompanyRequest) -> HttpResponse:
     logout(request)
@@ -97,6 +101,7 @@ def sign_out(request: CompanyRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
+@public_view
 def handoff(request: CompanyRequest, token: str) -> HttpResponse:
     """Arrive signed in from the platform site's sign-up (a one-time ticket, valid two minutes)."""
     user = login_handoff_consume(raw_token=token, tenant=request.tenant)  # type: ignore[attr-defined]
@@ -107,6 +112,7 @@ def handoff(request: CompanyRequest, token: str) -> HttpResponse:
     return redirect(_safe_next(request, home_for(request)))
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def resident_signup(request: CompanyRequest) -> HttpResponse:
     form = ResidentSignupForm(request.POST or None)
@@ -127,6 +133,7 @@ def resident_signup(request: CompanyRequest) -> HttpResponse:
     )
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def invitation(request: CompanyRequest, token: str) -> HttpResponse:
     """Accept an invitation: a newcomer creates the account; someone who already has one (e.g. staff of

@@ -10,13 +10,16 @@ from backend.accounts.services import login_handoff_create
 from backend.errors import ApplicationError
 from tenants.services import company_onboard, company_url
 
+from ..access import public_view
 from ..forms import CompanySignupForm, add_service_errors
 
 
+@public_view
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/public/landing.html")
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def company_signup(request: HttpRequest) -> HttpResponse:
     form = CompanySignupForm(request.POST or None)
