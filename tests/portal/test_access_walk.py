@@ -18,17 +18,14 @@ from django.utils.http import urlencode
 import backend.urls_tenant
 import portal.urls_public
 import portal.urls_tenant
-from backend.notifications.announcements import announcement_create
-from backend.notifications.models import Announcement, Notification
 from portal.access import PUBLIC, access_of
 from tenants.db import connection
 from tests.backend.api.scoped_world import (
-    DOCUMENT,
-    EVERYTHING,
     Company,
     build_company,
-    import_job_for,
     module_world,
+    personal_objects,
+    scoped_staff,
     write_files,
 )
 from tests.conftest import host_of
@@ -183,24 +180,14 @@ def walk(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -
 
     with module_world(django_db_blocker):
         tenant, other = Tenant.objects.get(slug="alpha"), Tenant.objects.get(slug="beta")
-        company = build_company(tenant, "阿尔法", second_office=False)
-        users = {"resident": company.users["resident"]}
+        company = build_company(tenant, "阿尔法", second_office=True)
+        assert company.office_a is not None
+        users = {"resident": company.users["resident"], "scoped_staff": scoped_staff(tenant, company.office_a)}
         for role in ROLES[:-1]:
             users[role] = MemberFactory(tenant=tenant, roles=[role]).user
         users["member_of_other_company"] = MemberFactory(tenant=other, roles=ROLES).user
         connection.set_tenant(tenant)
-        # Sent to everyone (the role users above included), with an image.
-        to_all = announcement_create(
-            title="全体通知", body="x", by=company.users["admin"], scope=EVERYTHING, target_all=True
-        )
-        Announcement.objects.filter(pk=to_all.pk).update(image=DOCUMENT)
-        company.places["mine"].ids["announcement_to_all"] = to_all.pk
-        own = {}
-
-        for caller, user in users.items():
-            if caller != "member_of_other_company":
-                note = Notification.objects.create(recipient=user, kind="announcement", title="走查", url="/")
-                own[caller] = {"notification": note.pk, "import_job": import_job_for(user)}
+        own = personal_objects(company, {c: u for c, u in users.items() if c != "member_of_other_company"})
         clients = {"anonymous": Client(HTTP_HOST=host_of(tenant))}
         for caller, user in users.items():
             client = Client(HTTP_HOST=host_of(tenant))
@@ -213,9 +200,10 @@ def walk(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -
         yield Walk(company, clients, own, media_root)
 
 
-def url_for(walk: Walk, name: str, caller: str) -> str:
-    home = walk.company.places["mine"]
-    own = walk.own.get(caller, walk.own["company_admin"])
+def url_for(walk: Walk, name: str, caller: str, place: str = "mine") -> str:
+    """The page's URL with the ids of the objects of `place` (the resident's home unless said otherwise)."""
+    home = walk.company.places[place]
+    own = walk.own.get(caller, walk.own["company_admin"]) if place == "mine" else {}
 
     def value(source: str) -> Any:
         return source[1:] if source.startswith("=") else own.get(source) or home[source]
@@ -295,3 +283,40 @@ def test_a_page_that_declares_nobody_is_closed_to_everyone(
     assert to_sign_in(anonymous)
     everything = client_for(tenant_a, member(tenant_a, ROLES)).get("/forgotten/")
     assert everything.status_code == 403 and b"the secret" not in everything.content
+
+
+# Objects not tied to an office or a home: a person's own (their notifications, import jobs, what was sent to
+# everyone), and the company's members and invitations.
+NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation"}
+# Pages about one object that take only POST (the walk's GET gets 405 there, before any lookup).
+POST_ONLY = {"staff-invitation-withdraw", "resident-pay-confirm", "resident-pay-refresh", "resident-pay-redirect"}
+# way -> (who asks, where the object lives, the roles that make a page concern them)
+WAYS = {
+    "office": ("scoped_staff", "office_b", STAFF),
+    "neighbour": ("resident", "neighbour", RESIDENT),
+}
+OBJECT_CASES = [
+    (name, way)
+    for name, page_ in sorted(PAGES.items())
+    for way, (_caller, _place, concerned) in WAYS.items()
+    if page_.roles is not None
+    and page_.roles & concerned
+    and any(not source.startswith("=") and source not in NOT_PLACED for source in page_.params.values())
+]
+
+
+@pytest.mark.parametrize(("name", "way"), OBJECT_CASES, ids=[f"{n}-{w}" for n, w in OBJECT_CASES])
+def test_a_page_about_another_offices_or_a_neighbours_object_is_not_found(
+    walk: Walk, name: str, way: str, db: None, settings: Any
+) -> None:
+    """The portal finds objects through the same scoped selectors as the API: staff scoped to office A get 404
+    for office B's objects, a resident for their neighbour's; their own they reach."""
+    settings.MEDIA_ROOT = str(walk.media_root)
+    caller, place, _concerned = WAYS[way]
+    client = walk.clients[caller]
+    ask = client.post if name in POST_ONLY else client.get
+    response = ask(url_for(walk, name, caller, place=place))
+    assert response.status_code == 404, (caller, response.status_code)
+    assert "乙" not in response.content.decode(errors="replace")  # office B's names are 乙…
+    reached = ask(url_for(walk, name, caller))
+    assert reached.status_code not in (403, 404) and reached.status_code < 500, (caller, reached.status_code)

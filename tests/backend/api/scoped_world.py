@@ -79,18 +79,20 @@ def _move_in(unit: Unit, user: Any, name: str) -> Occupancy:
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
-    building = registry.building_create(estate_id=estate.pk, name=f"{label}1栋", scope=EVERYTHING)
-    registry.units_generate(
-        building_id=building.pk, first_floor=1, last_floor=1, units_per_floor=2, area="90", scope=EVERYTHING
-    )
+    # Two buildings of one home each: an announcement to one building does not reach the other home.
+    for name in ("1栋", "2栋"):
+        building = registry.building_create(estate_id=estate.pk, name=f"{label}{name}", scope=EVERYTHING)
+        registry.units_generate(
+            building_id=building.pk, first_floor=1, last_floor=1, units_per_floor=1, area="90", scope=EVERYTHING
+        )
     item = make_item(office, "mgmt", "area", "2.00")
     services.fee_assign(item=item, scope=EVERYTHING, start_date=JAN, estate_id=estate.pk)
     run = bill_run_execute(bill_run_create(period=JAN, scope=EVERYTHING, by=None, office_ids=[office.pk]).pk)
-    units = list(Unit.objects.filter(building=building).order_by("number"))
+    units = list(Unit.objects.filter(estate=estate).order_by("building__name"))
     return office, run, item, units
 
 
-def _place(unit: Unit, user: Any, admin: Any, *, item: FeeItem, run: Any, number: str) -> Place:
+def _place(unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str) -> Place:
     """Every object of one home: occupancy, binding request, bill line, waiver, deposit, meter and reading,
     a counter payment with its receipt, an online payment, an announcement to its building."""
     occupancy = _move_in(unit, user, name=f"业主{number}")
@@ -119,7 +121,8 @@ def _place(unit: Unit, user: Any, admin: Any, *, item: FeeItem, run: Any, number
             "fee_item": item.pk,
             "bill_run": run.pk,
             "bill_line": line.pk,
-            "waiver": ledger.waiver_request(line=line, amount=100, reason="维修", by=admin).pk,
+            # asked for by a clerk, so that the admin and scoped staff may decide it (four eyes)
+            "waiver": ledger.waiver_request(line=line, amount=100, reason="维修", by=clerk).pk,
             "deposit": ledger.deposit_hold(unit=unit, amount=1000, purpose="装修押金", method="cash", by=admin).pk,
             "meter": meter.pk,
             "reading": reading.pk,
@@ -135,19 +138,19 @@ def _place(unit: Unit, user: Any, admin: Any, *, item: FeeItem, run: Any, number
 
 def build_company(tenant: Any, marker: str, *, second_office: bool) -> Company:
     connection.set_tenant(tenant)
-    admin = _user(tenant, STAFF_ROLES)
+    admin, clerk = _user(tenant, STAFF_ROLES), _user(tenant, ["finance"])
     office, run, item, units = _office(marker, "甲")
     resident, neighbour = _user(tenant, ["resident"]), _user(tenant, ["resident"])
     places = {
-        "mine": _place(units[0], resident, admin, item=item, run=run, number="1"),
-        "neighbour": _place(units[1], neighbour, admin, item=item, run=run, number="2"),
+        "mine": _place(units[0], resident, admin, clerk, item=item, run=run, number="1"),
+        "neighbour": _place(units[1], neighbour, admin, clerk, item=item, run=run, number="2"),
     }
-    users = {"admin": admin, "resident": resident, "neighbour": neighbour}
+    users = {"admin": admin, "clerk": clerk, "resident": resident, "neighbour": neighbour}
     office_b = None
     if second_office:
         office_b, run_b, item_b, units_b = _office(marker, "乙")
         users["resident_b"] = _user(tenant, ["resident"])
-        places["office_b"] = _place(units_b[0], users["resident_b"], admin, item=item_b, run=run_b, number="3")
+        places["office_b"] = _place(units_b[0], users["resident_b"], admin, clerk, item=item_b, run=run_b, number="3")
     # Company-level objects (not an office's): an invitation and a member.
     from backend.access.services import invitation_create
 
@@ -174,8 +177,23 @@ def write_files(media_root: Path) -> None:
     Image.new("RGB", (1, 1), "white").save(path, format="PNG")
 
 
-def import_job_for(user: Any) -> int:
-    return ImportJob.objects.create(kind="units", file="import.xlsx", file_sha256="0" * 64, created_by=user).pk
+def personal_objects(company: Company, users: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per caller, objects only they may open: a notification, an import job, and an announcement sent to
+    everyone (made after the callers exist, so it reaches them)."""
+    to_all = announcement_create(
+        title="全体通知", body="x", by=company.users["admin"], scope=EVERYTHING, target_all=True
+    )
+    Announcement.objects.filter(pk=to_all.pk).update(image=DOCUMENT)
+    return {
+        caller: {
+            "notification": Notification.objects.create(recipient=user, kind="announcement", title="你好").pk,
+            "import_job": ImportJob.objects.create(
+                kind="units", file="import.xlsx", file_sha256="0" * 64, created_by=user
+            ).pk,
+            "announcement_to_all": to_all.pk,
+        }
+        for caller, user in users.items()
+    }
 
 
 def scoped_staff(tenant: Any, office_id: int, roles: list[str] | None = None) -> Any:
