@@ -98,7 +98,6 @@ def role_required(roles: Iterable[str]) -> Callable[[View], View]:
     return decorator
 
 
-member_required = role_required(Role.values)
 staff_required = role_required(STAFF_ROLES)
 admin_required = role_required({Role.COMPANY_ADMIN})
 resident_required = role_required({Role.RESIDENT})

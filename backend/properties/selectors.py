@@ -61,12 +61,16 @@ def areas_in_scope(*, scope: Scope) -> AreaSelection:
 
 def areas_outside_scope(*, scope: Scope, selection: AreaSelection) -> set[str]:
     """Which of "office_ids", "estate_ids", "building_ids" name an area outside the scope (or none that exists)."""
-    allowed = areas_in_scope(scope=scope)
-    return {
-        name
-        for name in ("office_ids", "estate_ids", "building_ids")
-        if not getattr(selection, name) <= getattr(allowed, name)
+    offices = ManagementOffice.objects.filter(pk__in=selection.office_ids)
+    if not scope.all_offices:
+        offices = offices.filter(pk__in=scope.office_ids)
+    estates = Estate.objects.filter(scope.estate_q())
+    found = {
+        "office_ids": offices.count(),
+        "estate_ids": estates.filter(pk__in=selection.estate_ids).count(),
+        "building_ids": Building.objects.filter(estate__in=estates, pk__in=selection.building_ids).count(),
     }
+    return {name for name, count in found.items() if count != len(getattr(selection, name))}
 
 
 def areas_within_q(*, scope: Scope, office_field: str | None, estate_field: str, building_field: str) -> Q:

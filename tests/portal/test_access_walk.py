@@ -319,4 +319,5 @@ def test_a_page_about_another_offices_or_a_neighbours_object_is_not_found(
     assert response.status_code == 404, (caller, response.status_code)
     assert "乙" not in response.content.decode(errors="replace")  # office B's names are 乙…
     reached = ask(url_for(walk, name, caller))
-    assert reached.status_code not in (403, 404) and reached.status_code < 500, (caller, reached.status_code)
+    # past the lookup: the page, a redirect, a refusal of the input, or the payment gateway's answer (502/503)
+    assert reached.status_code not in (403, 404, 500), (caller, reached.status_code)

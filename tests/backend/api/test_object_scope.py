@@ -104,5 +104,5 @@ def test_an_object_beyond_the_callers_reach_is_not_found(
     assert world.beta.name_marker not in body and "乙" not in body  # nothing of beta, nothing of office B
     # The same caller reaches their own object through the same path.
     reached = call(client, method, row, own_object(world, caller, row.key))
-    assert reached.status_code != 404, (caller, "own object", reached.content[:300])
-    assert reached.status_code < 500, (caller, "own object", reached.content[:300])
+    # past the lookup: the object, a refusal of the input, or the payment gateway's answer (502/503)
+    assert reached.status_code not in (403, 404, 500), (caller, "own object", reached.content[:300])
