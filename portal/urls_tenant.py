@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from .access import public_view
 from .forms import AuditedSetPasswordForm, MemberPasswordResetForm
 from .throttling import rate_limited
 from .views import (
@@ -31,34 +32,40 @@ urlpatterns = [
     path("invite/<str:token>/", auth.invitation, name="invitation"),
     path(
         "password-reset/",
-        rate_limited("password_reset")(
-            auth_views.PasswordResetView.as_view(
-                template_name="portal/auth/password_reset.html",
-                form_class=MemberPasswordResetForm,
-                email_template_name="portal/auth/password_reset_email.txt",
-                subject_template_name="portal/auth/password_reset_subject.txt",
-                success_url=reverse_lazy("portal:password-reset-done"),
+        public_view(
+            rate_limited("password_reset")(
+                auth_views.PasswordResetView.as_view(
+                    template_name="portal/auth/password_reset.html",
+                    form_class=MemberPasswordResetForm,
+                    email_template_name="portal/auth/password_reset_email.txt",
+                    subject_template_name="portal/auth/password_reset_subject.txt",
+                    success_url=reverse_lazy("portal:password-reset-done"),
+                )
             )
         ),
         name="password-reset",
     ),
     path(
         "password-reset/sent/",
-        auth_views.PasswordResetDoneView.as_view(template_name="portal/auth/password_reset_done.html"),
+        public_view(auth_views.PasswordResetDoneView.as_view(template_name="portal/auth/password_reset_done.html")),
         name="password-reset-done",
     ),
     path(
         "password-reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(
-            template_name="portal/auth/password_reset_confirm.html",
-            form_class=AuditedSetPasswordForm,
-            success_url=reverse_lazy("portal:password-reset-complete"),
+        public_view(
+            auth_views.PasswordResetConfirmView.as_view(
+                template_name="portal/auth/password_reset_confirm.html",
+                form_class=AuditedSetPasswordForm,
+                success_url=reverse_lazy("portal:password-reset-complete"),
+            )
         ),
         name="password-reset-confirm",
     ),
     path(
         "password-reset/complete/",
-        auth_views.PasswordResetCompleteView.as_view(template_name="portal/auth/password_reset_complete.html"),
+        public_view(
+            auth_views.PasswordResetCompleteView.as_view(template_name="portal/auth/password_reset_complete.html")
+        ),
         name="password-reset-complete",
     ),
     path("staff/", staff.dashboard, name="staff-home"),

@@ -29,14 +29,14 @@ from backend.accounts.roles import STAFF_ROLES, Role
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import idempotency_key, query_choice, query_int
 from backend.api.permissions import api_user, request_membership
-from backend.properties.models import Building, Estate, ManagementOffice, Unit
+from backend.properties.models import ManagementOffice, Unit
 from backend.properties.scope import Scope
 
 from . import ledger, runs, services
 from . import serializers as s
 from .models import BillLine, BillRun, Deposit, FeeItem, FeeStandard, LedgerEntry, Payment, WaiverRequest
 from .periods import parse_period
-from .selectors import bill_lines_for, lines_with_balances, unit_account, unit_statement
+from .selectors import bill_lines_for, bill_runs_visible, lines_with_balances, unit_account, unit_statement
 
 STAFF = frozenset(STAFF_ROLES)
 # Money operations (fee setup changes, bill runs, payments, deposits, waiver decisions).
@@ -282,24 +282,7 @@ class FeeStandardListApi(BillingApi):
 
 class BillRunApi(BillingApi):
     def runs(self, request: Request) -> QuerySet[BillRun]:
-        """Whole-company runs for company-wide staff; scoped staff see runs entirely within their scope (a
-        whole-company or another office's run would show them other offices' totals) and the runs they made."""
-        scope = self.scope(request)
-        qs = BillRun.objects.all()
-        if scope.all_offices:
-            return qs
-        estates = Estate.objects.filter(scope.estate_q())
-        within = (
-            ~Q(office_ids=[], estate_ids=[], building_ids=[])
-            & Q(office_ids__contained_by=sorted(scope.office_ids))
-            & Q(estate_ids__contained_by=list(estates.values_list("pk", flat=True)))
-            & Q(
-                building_ids__contained_by=list(
-                    Building.objects.filter(estate__in=estates.values("pk")).values_list("pk", flat=True)
-                )
-            )
-        )
-        return qs.filter(within | Q(created_by_id=api_user(request).pk))
+        return bill_runs_visible(scope=self.scope(request))
 
     def run(self, request: Request, pk: int) -> BillRun:
         run = self.runs(request).filter(pk=pk).first()
@@ -359,7 +342,7 @@ class BillRunStartApi(BillRunApi):
 
     @extend_schema(request=None, responses={202: s.BillRunSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        run = runs.bill_run_start(run=self.run(request, pk), by=api_user(request))
+        run = runs.bill_run_start(run=self.run(request, pk), scope=self.scope(request), by=api_user(request))
         run.refresh_from_db()
         return Response(s.BillRunSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 

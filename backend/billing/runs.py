@@ -34,13 +34,16 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.notifications.realtime import push_to_user
-from backend.properties.models import Building, Estate, ManagementOffice, Occupancy, Unit
+from backend.properties.models import Occupancy, Unit
 from backend.properties.scope import Scope
+from backend.properties.selectors import AreaSelection, areas_outside_scope
+from backend.properties.services import not_found
 from tenants.company.models import CompanySettings
 from tenants.db import connection
 
 from .models import BillingSettings, BillLine, BillRun, ChargeMethod, FeeItem, FeeStandard, Meter
 from .periods import due_date_for, item_period, months_between
+from .selectors import bill_runs_visible
 
 log = logging.getLogger(__name__)
 
@@ -188,21 +191,14 @@ def _items_for(run: BillRun) -> tuple[list[FeeItem], dict[str, list[Any]]]:
 
 
 def _validate_scope(*, scope: Scope, office_ids: list[int], estate_ids: list[int], building_ids: list[int]) -> None:
-    errors: dict[str, list[str]] = {}
-    # A whole office only for someone whose scope names that office (not just one of its estates).
-    allowed_offices = (
-        set(ManagementOffice.objects.filter(pk__in=office_ids).values_list("pk", flat=True))
-        if scope.all_offices
-        else set(scope.office_ids)
-    )
-    if office_ids and not set(office_ids) <= allowed_offices:
-        errors["office_ids"] = [_("Choose offices you manage.")]
-    if estate_ids and Estate.objects.filter(scope.estate_q(), pk__in=estate_ids).count() != len(set(estate_ids)):
-        errors["estate_ids"] = [_("Choose estates you manage.")]
-    if building_ids and Building.objects.filter(
-        estate__in=Estate.objects.filter(scope.estate_q()), pk__in=building_ids
-    ).count() != len(set(building_ids)):
-        errors["building_ids"] = [_("Choose buildings you manage.")]
+    selection = AreaSelection.of(office_ids=office_ids, estate_ids=estate_ids, building_ids=building_ids)
+    outside = areas_outside_scope(scope=scope, selection=selection)
+    messages = {
+        "office_ids": _("Choose offices you manage."),
+        "estate_ids": _("Choose estates you manage."),
+        "building_ids": _("Choose buildings you manage."),
+    }
+    errors = {name: [message] for name, message in messages.items() if name in outside}
     if not scope.all_offices and not (office_ids or estate_ids or building_ids):
         errors["building_ids"] = [_("Choose the offices, estates or buildings to bill.")]
     if errors:
@@ -311,8 +307,12 @@ def bill_run_preview(run: BillRun) -> dict[str, Any]:
     }
 
 
-def bill_run_start(*, run: BillRun, by: User | None) -> BillRun:
-    """Queue the run for posting (Celery). Posting a run twice, or a posted one again, bills nothing twice."""
+def bill_run_start(*, run: BillRun, scope: Scope, by: User | None) -> BillRun:
+    """Queue the run for posting (Celery). Posting a run twice, or a posted one again, bills nothing twice.
+    Only a run the caller may see can be started (not found otherwise), so a member scoped to one office
+    cannot post another office's bills."""
+    if not bill_runs_visible(scope=scope).filter(pk=run.pk).exists():
+        raise not_found()
     if run.status in (BillRun.Status.QUEUED, BillRun.Status.RUNNING):
         raise ApplicationError(_("This run is already posting."), code="already_running")
     with transaction.atomic():

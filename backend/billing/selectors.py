@@ -12,8 +12,9 @@ from django.db.models.functions import Coalesce
 
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
+from backend.properties.selectors import areas_within_q
 
-from .models import BillingSettings, BillLine, Deposit, LedgerEntry, Payment, SettlementOrder
+from .models import BillingSettings, BillLine, BillRun, Deposit, LedgerEntry, Payment, SettlementOrder
 
 ZERO = Value(0)
 
@@ -190,3 +191,17 @@ def bill_lines_for(scope: Scope, qs: QuerySet[BillLine] | None = None) -> QueryS
     """Bill lines the caller may see (staff: their offices/estates; residents: their current homes)."""
     qs = BillLine.objects.all() if qs is None else qs
     return qs.filter(unit__in=scope.filter_units(Unit.objects.all()))
+
+
+def bill_runs_visible(*, scope: Scope) -> QuerySet[BillRun]:
+    """The bill runs a member may see and start, for the portal and the API alike: every run for company-wide
+    staff; for scoped staff only runs lying entirely within their scope. A whole-company run, or one that also
+    covers another office, would show (and post) that office's totals."""
+    qs = BillRun.objects.all()
+    if scope.all_offices:
+        return qs
+    whole_company = Q(office_ids=[], estate_ids=[], building_ids=[])
+    within = areas_within_q(
+        scope=scope, office_field="office_ids", estate_field="estate_ids", building_field="building_ids"
+    )
+    return qs.filter(~whole_company & within)

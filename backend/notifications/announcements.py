@@ -12,10 +12,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import User
+from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
+from backend.properties.scope import Scope
+from backend.properties.selectors import AreaSelection, areas_outside_scope, areas_within_q
 from backend.uploads.storage import files_removed_on_error
 from backend.uploads.validation import AcceptedUpload
 
@@ -23,6 +25,8 @@ from .models import Announcement, AnnouncementRecipient, Holiday, Notification
 from .recipients import Recipients, recipients_resolve
 from .services import notify
 
+# Who may write, target and withdraw announcements (and see who read them).
+PUBLISHERS = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
 ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a", "span"}
 
 
@@ -40,11 +44,40 @@ def announcement_recipients(a: Announcement) -> Recipients:
     )
 
 
+def _target_errors(
+    *, scope: Scope, target_all: bool, estate_ids: list[int], building_ids: list[int], roles: list[str]
+) -> dict[str, list[str]]:
+    """A publisher addresses only what their data scope covers. The whole company, and roles (whose holders
+    are found company-wide), need a company-wide scope."""
+    from backend.properties.models import Building, Estate
+
+    errors: dict[str, list[str]] = {}
+    if target_all and not scope.all_offices:
+        errors["target_all"] = [_("Only staff who cover the whole company can address everyone.")]
+    if roles and not scope.all_offices:
+        errors["roles"] = [
+            _("A role reaches the whole company: only staff who cover the whole company can address it.")
+        ]
+    outside = areas_outside_scope(
+        scope=scope, selection=AreaSelection.of(estate_ids=estate_ids, building_ids=building_ids)
+    )
+    if Estate.objects.filter(pk__in=estate_ids).count() != len(estate_ids):
+        errors["estate_ids"] = [_("Unknown estate.")]
+    elif "estate_ids" in outside:
+        errors["estate_ids"] = [_("Choose estates in your scope.")]
+    if Building.objects.filter(pk__in=building_ids).count() != len(building_ids):
+        errors["building_ids"] = [_("Unknown building.")]
+    elif "building_ids" in outside:
+        errors["building_ids"] = [_("Choose buildings in your scope.")]
+    return errors
+
+
 def announcement_create(
     *,
     title: str,
     body: str,
     by: User,
+    scope: Scope,
     target_all: bool = False,
     estate_ids: list[int] | None = None,
     building_ids: list[int] | None = None,
@@ -54,8 +87,6 @@ def announcement_create(
     image: AcceptedUpload | None = None,
 ) -> Announcement:
     """`image` (uploads kind ANNOUNCEMENT_IMAGE) was checked and re-encoded by the field it came through."""
-    from backend.properties.models import Building, Estate
-
     errors: dict[str, list[str]] = {}
     title = (title or "").strip()
     clean = body_clean(body)
@@ -68,10 +99,11 @@ def announcement_create(
     roles = sorted({r for r in roles or [] if r in Role.values})
     if not (target_all or estate_ids or building_ids or roles):
         errors["target_all"] = [_("Choose who it is for: the whole company, estates, buildings or roles.")]
-    if Estate.objects.filter(pk__in=estate_ids).count() != len(estate_ids):
-        errors["estate_ids"] = [_("Unknown estate.")]
-    if Building.objects.filter(pk__in=building_ids).count() != len(building_ids):
-        errors["building_ids"] = [_("Unknown building.")]
+    errors.update(
+        _target_errors(
+            scope=scope, target_all=target_all, estate_ids=estate_ids, building_ids=building_ids, roles=roles
+        )
+    )
     now = timezone.now()
     if publish_at is not None and publish_at < now - dt.timedelta(minutes=5):
         errors["publish_at"] = [_("Choose a time from now on, or leave it empty to publish now.")]
@@ -135,7 +167,12 @@ def announcements_publish_due() -> int:
     return sum(announcement_publish(announcement=a) for a in due.order_by("publish_at"))
 
 
-def announcement_withdraw(*, announcement: Announcement) -> Announcement:
+def announcement_withdraw(*, announcement: Announcement, scope: Scope) -> Announcement:
+    """Withdraw an announcement the publisher manages (not found otherwise: one addressed beyond their scope)."""
+    if not announcements_managed(scope=scope).filter(pk=announcement.pk).exists():
+        from backend.properties.services import not_found
+
+        raise not_found()
     with transaction.atomic():
         announcement.status = Announcement.Status.WITHDRAWN
         announcement.pinned = False
@@ -166,10 +203,38 @@ def announcements_for(*, user_id: int) -> QuerySet[Announcement]:
     )
 
 
-def announcement_list_for_staff() -> QuerySet[Announcement]:
-    return Announcement.objects.annotate(
-        read_count=Count("recipients", filter=Q(recipients__read_at__isnull=False))
-    ).order_by("-pinned", "-publish_at")
+def announcements_managed(*, scope: Scope) -> QuerySet[Announcement]:
+    """The announcements a publisher may see with who read them, and withdraw: every one for company-wide staff;
+    for scoped staff those addressed only to estates and buildings within their scope (the whole company or a
+    role reaches people beyond it)."""
+    qs = Announcement.objects.all()
+    if scope.all_offices:
+        return qs
+    beyond = Q(target_all=True) | ~Q(target_roles=[])
+    within = areas_within_q(
+        scope=scope, office_field=None, estate_field="target_estate_ids", building_field="target_building_ids"
+    )
+    return qs.filter(~beyond & within)
+
+
+def announcement_list_for_staff(*, scope: Scope) -> QuerySet[Announcement]:
+    return (
+        announcements_managed(scope=scope)
+        .annotate(read_count=Count("recipients", filter=Q(recipients__read_at__isnull=False)))
+        .order_by("-pinned", "-publish_at")
+    )
+
+
+def announcements_visible(*, membership: Membership | None, user_id: int) -> QuerySet[Announcement]:
+    """What a member may open (the API list, the image): what they were sent, and for publishers also what
+    they manage."""
+    received = Announcement.objects.filter(status=Announcement.Status.PUBLISHED, recipients__user_id=user_id)
+    if membership is None or not membership.has_any_role(PUBLISHERS):
+        return received.order_by("-pinned", "-published_at")
+    managed = announcements_managed(scope=Scope.of(membership))
+    return Announcement.objects.filter(Q(pk__in=managed.values("pk")) | Q(pk__in=received.values("pk"))).order_by(
+        "-pinned", "-publish_at"
+    )
 
 
 def read_rate(announcement: Announcement) -> float:

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from backend.accounts.roles import STAFF_ROLES, Role
 from backend.api.pagination import PageNumberPagination
 from backend.api.permissions import ANY_MEMBER, api_user, request_membership
+from backend.properties.scope import Scope
 from backend.uploads.fields import UploadSerializerField
 from backend.uploads.kinds import ANNOUNCEMENT_IMAGE
 
@@ -21,7 +22,7 @@ from .models import Announcement, Notification, NotificationPreference, QuietHou
 from .selectors import notification_list, notification_unread_count
 from .services import notification_mark_all_read, notification_mark_read, preferences_set
 
-PUBLISHERS = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+PUBLISHERS = ann.PUBLISHERS
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -176,19 +177,15 @@ class AnnouncementIn(serializers.Serializer):
 
 
 class AnnouncementListApi(APIView):
-    """Staff (admin, customer service): all, with read counts; POST to publish or schedule. Others: what
-    they were sent."""
+    """Publishers (admin, customer service): what they manage (for scoped staff: what is addressed within
+    their scope) and what they were sent; POST to publish or schedule, within their scope. Others: what they
+    were sent."""
 
     required_roles = {"GET": ANY_MEMBER, "POST": PUBLISHERS}
 
     @extend_schema(responses={200: AnnouncementOut(many=True)})
     def get(self, request: Request) -> Response:
-        membership = request_membership(request)
-        qs = (
-            ann.announcement_list_for_staff()
-            if membership and membership.has_any_role(PUBLISHERS)
-            else ann.announcements_for(user_id=api_user(request).pk)
-        )
+        qs = ann.announcements_visible(membership=request_membership(request), user_id=api_user(request).pk)
         paginator = PageNumberPagination()
         page: Any = paginator.paginate_queryset(qs, request)
         return paginator.get_paginated_response(AnnouncementOut(page, many=True).data)
@@ -197,7 +194,9 @@ class AnnouncementListApi(APIView):
     def post(self, request: Request) -> Response:
         data = AnnouncementIn(data=request.data)
         data.is_valid(raise_exception=True)
-        announcement = ann.announcement_create(by=api_user(request), **data.validated_data)
+        announcement = ann.announcement_create(
+            by=api_user(request), scope=Scope.of(request_membership(request)), **data.validated_data
+        )
         return Response(AnnouncementOut(announcement).data, status=status.HTTP_201_CREATED)
 
 

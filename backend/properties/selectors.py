@@ -29,6 +29,66 @@ def building_list(*, scope: Scope, estate_id: int | None = None) -> QuerySet[Bui
     return qs
 
 
+@dataclass(frozen=True)
+class AreaSelection:
+    """Whole areas a row is about (a bill run's offices / estates / buildings, an announcement's targets)."""
+
+    office_ids: frozenset[int] = frozenset()
+    estate_ids: frozenset[int] = frozenset()
+    building_ids: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, *, office_ids: Any = (), estate_ids: Any = (), building_ids: Any = ()) -> AreaSelection:
+        return cls(frozenset(office_ids), frozenset(estate_ids), frozenset(building_ids))
+
+
+def areas_in_scope(*, scope: Scope) -> AreaSelection:
+    """The areas a member may act on as a whole. A whole office only for someone whose scope names it: a
+    member scoped to one of its estates may not bill or address the office's other estates."""
+    offices = (
+        ManagementOffice.objects.all()
+        if scope.all_offices
+        else ManagementOffice.objects.filter(pk__in=scope.office_ids)
+    )
+    estates = Estate.objects.filter(scope.estate_q())
+    buildings = Building.objects.filter(estate__in=estates.values("pk"))
+    return AreaSelection.of(
+        office_ids=offices.values_list("pk", flat=True),
+        estate_ids=estates.values_list("pk", flat=True),
+        building_ids=buildings.values_list("pk", flat=True),
+    )
+
+
+def areas_outside_scope(*, scope: Scope, selection: AreaSelection) -> set[str]:
+    """Which of "office_ids", "estate_ids", "building_ids" name an area outside the scope (or none that exists)."""
+    offices = ManagementOffice.objects.filter(pk__in=selection.office_ids)
+    if not scope.all_offices:
+        offices = offices.filter(pk__in=scope.office_ids)
+    estates = Estate.objects.filter(scope.estate_q())
+    found = {
+        "office_ids": offices.count(),
+        "estate_ids": estates.filter(pk__in=selection.estate_ids).count(),
+        "building_ids": Building.objects.filter(estate__in=estates, pk__in=selection.building_ids).count(),
+    }
+    return {name for name, count in found.items() if count != len(getattr(selection, name))}
+
+
+def areas_within_q(*, scope: Scope, office_field: str | None, estate_field: str, building_field: str) -> Q:
+    """Rows whose area arrays name only areas in the scope. Company-wide staff: every row; residents: none.
+    What an empty selection means (the whole company) is for the caller to exclude."""
+    if scope.all_offices:
+        return Q()
+    if scope.is_resident:
+        return Q(pk__in=[])
+    allowed = areas_in_scope(scope=scope)
+    q = Q(**{f"{estate_field}__contained_by": sorted(allowed.estate_ids)}) & Q(
+        **{f"{building_field}__contained_by": sorted(allowed.building_ids)}
+    )
+    if office_field is not None:
+        q &= Q(**{f"{office_field}__contained_by": sorted(allowed.office_ids)})
+    return q
+
+
 def tree(*, scope: Scope) -> list[dict[str, Any]]:
     """Offices → estates → buildings with unit counts, for the tree browser."""
     units = scope.filter_units(Unit.objects.all())

@@ -21,6 +21,7 @@ from backend.client_ip import client_ip
 from backend.errors import ApplicationError, RateLimited
 from tenants.http import CompanyRequest
 
+from ..access import public_view
 from ..forms import (
     InvitationAcceptForm,
     LoginForm,
@@ -56,10 +57,12 @@ def _sign_in(request: CompanyRequest, user: object) -> None:
         audit_record(action="session.sign_in", target=user)  # type: ignore[arg-type]
 
 
+@public_view
 def root(request: CompanyRequest) -> HttpResponse:
     return redirect(home_for(request))
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 def sign_in(request: CompanyRequest) -> HttpResponse:
     if getattr(request, "membership", None) is not None:
@@ -98,6 +101,7 @@ def sign_in(request: CompanyRequest) -> HttpResponse:
     return response
 
 
+@public_view
 @require_POST
 def sign_out(request: CompanyRequest) -> HttpResponse:
     logout(request)
@@ -105,6 +109,7 @@ def sign_out(request: CompanyRequest) -> HttpResponse:
     return redirect("portal:login")
 
 
+@public_view
 @rate_limited("handoff", methods=("GET", "POST"))
 def handoff(request: CompanyRequest, token: str) -> HttpResponse:
     """Arrive signed in from the platform site's sign-up (a one-time ticket, valid two minutes)."""
@@ -116,6 +121,7 @@ def handoff(request: CompanyRequest, token: str) -> HttpResponse:
     return redirect(_safe_next(request, home_for(request)))
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 @rate_limited("resident_signup")
 def resident_signup(request: CompanyRequest) -> HttpResponse:
@@ -137,6 +143,7 @@ def resident_signup(request: CompanyRequest) -> HttpResponse:
     )
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 @rate_limited("invitation")
 def invitation(request: CompanyRequest, token: str) -> HttpResponse:

@@ -25,7 +25,7 @@ from backend.accounts.roles import Role
 from backend.billing import runs, services
 from backend.billing.models import BillLine, BillRun, FeeAssignment, FeeItem, FeeStandard
 from backend.billing.periods import month_end
-from backend.billing.selectors import unit_account, unit_bills, unit_deposits, unit_statement
+from backend.billing.selectors import bill_runs_visible, unit_account, unit_bills, unit_deposits, unit_statement
 from backend.errors import ApplicationError
 from backend.properties import selectors as registry
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
@@ -327,22 +327,6 @@ def _save_assignment(request: CompanyRequest, item: FeeItem, scope: Scope, form:
 # -- bill runs -----------------------------------------------------------------------------------------------
 
 
-def runs_visible(scope: Scope) -> QuerySet[BillRun]:
-    """Runs the caller may see: every run for company-wide staff; otherwise runs over their offices, estates
-    or buildings (a company-wide run would show other offices' totals)."""
-    qs = BillRun.objects.all()
-    if scope.all_offices:
-        return qs
-    estates = list(registry.estate_list(scope=scope).values_list("pk", flat=True))
-    buildings = list(registry.building_list(scope=scope).values_list("pk", flat=True))
-    q = Q(office_ids__overlap=list(scope.office_ids)) if scope.office_ids else Q(pk__in=[])
-    if estates:
-        q |= Q(estate_ids__overlap=estates)
-    if buildings:
-        q |= Q(building_ids__overlap=buildings)
-    return qs.filter(q)
-
-
 def _describe_scopes(run_list: list[BillRun]) -> None:
     office_ids = {i for r in run_list for i in r.office_ids}
     estate_ids = {i for r in run_list for i in r.estate_ids}
@@ -383,7 +367,7 @@ def bill_runs(request: CompanyRequest) -> HttpResponse:
             else:
                 messages.info(request, _("Check the preview, then post the bills."))
                 return redirect("portal:billing-run", pk=run.pk)
-    page = Paginator(runs_visible(scope).order_by("-created_at"), 30).get_page(request.GET.get("page"))
+    page = Paginator(bill_runs_visible(scope=scope).order_by("-created_at"), 30).get_page(request.GET.get("page"))
     _describe_scopes(list(page))
     return render(
         request,
@@ -394,7 +378,7 @@ def bill_runs(request: CompanyRequest) -> HttpResponse:
 
 
 def _run_get(request: CompanyRequest, pk: int) -> BillRun:
-    run = runs_visible(scope_of(request)).filter(pk=pk).first()
+    run = bill_runs_visible(scope=scope_of(request)).filter(pk=pk).first()
     if run is None:
         raise Http404
     _describe_scopes([run])
@@ -426,7 +410,7 @@ def bill_run_detail(request: CompanyRequest, pk: int) -> HttpResponse:
             error = _("This run has been posted already.")
         else:
             try:
-                runs.bill_run_start(run=run, by=request.user)  # type: ignore[arg-type]
+                runs.bill_run_start(run=run, scope=scope_of(request), by=request.user)  # type: ignore[arg-type]
             except ApplicationError as exc:
                 error = exc.message
             run = _run_get(request, pk)

@@ -6,19 +6,24 @@ from django.template import loader
 
 from tenants.middleware import wants_json
 
+from ..access import public_view
 
+
+@public_view
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": {"code": "permission_denied", "message": "Forbidden.", "fields": {}}}, status=403)
     return render(request, "403.html", status=403)
 
 
+@public_view
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if wants_json(request):
         return JsonResponse({"error": {"code": "not_found", "message": "Not found.", "fields": {}}}, status=404)
     return render(request, "404.html", status=404)
 
 
+@public_view
 def server_error(request: HttpRequest) -> HttpResponse:
     # No context processors: whatever failed may fail again while rendering.
     if wants_json(request):

@@ -28,7 +28,7 @@ from tenants.http import CompanyRequest
 from ..access import role_required
 from ..forms import AnnouncementForm, HolidayForm, PreferencesForm, add_service_errors
 
-publishers = role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+publishers = role_required(ann.PUBLISHERS)
 admins = role_required({Role.COMPANY_ADMIN})
 
 
@@ -119,10 +119,7 @@ def announcement_detail(request: CompanyRequest, pk: int) -> HttpResponse:
 @role_required(ALL_ROLES)
 def announcement_image(request: CompanyRequest, pk: int) -> HttpResponseBase:
     """An announcement's image, for the people it was sent to and for publishers (never public)."""
-    is_publisher = bool(
-        request.membership and request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
-    )
-    qs = Announcement.objects.all() if is_publisher else ann.announcements_for(user_id=request.user.pk)
+    qs = ann.announcements_visible(membership=request.membership, user_id=request.user.pk)
     announcement = qs.filter(pk=pk).first()
     if announcement is None:
         raise Http404
@@ -132,7 +129,8 @@ def announcement_image(request: CompanyRequest, pk: int) -> HttpResponseBase:
 @publishers
 @require_http_methods(["GET", "POST"])
 def staff_announcements(request: CompanyRequest) -> HttpResponse:
-    form = AnnouncementForm(request.POST or None, request.FILES or None, scope=Scope.of(request.membership))
+    scope = Scope.of(request.membership)
+    form = AnnouncementForm(request.POST or None, request.FILES or None, scope=scope)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -140,6 +138,7 @@ def staff_announcements(request: CompanyRequest) -> HttpResponse:
                 title=d["title"],
                 body=d["body"],
                 by=request.user,
+                scope=scope,
                 target_all=d["target_all"],
                 estate_ids=[int(i) for i in d["estate_ids"]],
                 building_ids=[int(i) for i in d["building_ids"]],
@@ -156,7 +155,7 @@ def staff_announcements(request: CompanyRequest) -> HttpResponse:
             else:
                 messages.success(request, _("Scheduled."))
             return redirect("portal:staff-announcement", pk=a.pk)
-    page = Paginator(ann.announcement_list_for_staff(), 20).get_page(request.GET.get("page"))
+    page = Paginator(ann.announcement_list_for_staff(scope=scope), 20).get_page(request.GET.get("page"))
     return render(
         request,
         "portal/announcements/staff.html",
@@ -168,9 +167,10 @@ def staff_announcements(request: CompanyRequest) -> HttpResponse:
 @publishers
 @require_http_methods(["GET", "POST"])
 def staff_announcement(request: CompanyRequest, pk: int) -> HttpResponse:
-    a = get_object_or_404(Announcement, pk=pk)
+    scope = Scope.of(request.membership)
+    a = get_object_or_404(ann.announcements_managed(scope=scope), pk=pk)
     if request.method == "POST" and request.POST.get("withdraw"):
-        ann.announcement_withdraw(announcement=a)
+        ann.announcement_withdraw(announcement=a, scope=scope)
         messages.success(request, _("Withdrawn."))
         return redirect("portal:staff-announcement", pk=a.pk)
     from backend.accounts.models import User

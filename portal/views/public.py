@@ -11,14 +11,17 @@ from backend.errors import ApplicationError
 from backend.security_headers import csp_extend
 from tenants.services import company_onboard, company_origins, company_url
 
+from ..access import public_view
 from ..forms import CompanySignupForm, add_service_errors
 from ..throttling import rate_limited
 
 
+@public_view
 def landing(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/public/landing.html")
 
 
+@public_view
 @require_http_methods(["GET", "POST"])
 @rate_limited("company_signup")
 def company_signup(request: HttpRequest) -> HttpResponse:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import importlib
+import re
+from typing import Any
 
 import pytest
 
 from backend.api.urls import tenant_urlpatterns
+from tests.backend.api.matrix_detail import DETAIL, Skip
+
+# Who asks in the detail rows (tests/backend/api/test_object_scope.py signs them in).
+DETAIL_CALLERS = {"scoped_staff", "resident", "admin"}
 
 STAFF = {"company_admin", "finance", "customer_service", "engineer", "security"}
 WRITERS = {"company_admin", "customer_service"}
@@ -76,13 +82,33 @@ ROLES = ["company_admin", "finance", "customer_service", "engineer", "security",
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
 
 
+def operations(pattern: Any) -> list[str]:
+    """The HTTP methods a pattern's view answers (besides OPTIONS)."""
+    view = pattern.callback.view_class
+    return [m for m in view.http_method_names if m not in ("options", "head", "trace") and hasattr(view, m)]
+
+
 def test_every_protected_tenant_endpoint_is_in_the_matrix():
     open_endpoints = {"api-token", "api-resident-signup", "api-schema", "api-docs"}
     matrix_paths = {path.split("?")[0] for _m, path, _b, _r in ENDPOINTS.values()}
+    detail_operations = set()
     for pattern in tenant_urlpatterns:
-        if pattern.name in open_endpoints or "<" in str(pattern.pattern):
+        if pattern.name in open_endpoints:
             continue
-        assert f"/{pattern.pattern}" in matrix_paths, f"{pattern.pattern} needs a row in the role matrix"
+        route = str(pattern.pattern)
+        if "<" not in route:
+            assert f"/{route}" in matrix_paths, f"{route} needs a row in the role matrix"
+            continue
+        # An operation on one object: asked for another office's, a neighbour's and another company's object.
+        for method in operations(pattern):
+            detail_operations.add((pattern.name, method))
+            row = DETAIL.get((pattern.name, method))
+            assert row is not None, f"{method.upper()} {route} needs a row in tests/backend/api/matrix_detail.py"
+            assert row.path == "/" + re.sub(r"<[^>]+>", "{id}", route), (pattern.name, row.path)
+            for way in ("office", "neighbour", "company"):
+                who = getattr(row, way)
+                assert (isinstance(who, Skip) and who.reason) or who in DETAIL_CALLERS, (pattern.name, method, way)
+    assert set(DETAIL) == detail_operations, f"rows for no operation: {sorted(set(DETAIL) - detail_operations)}"
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))

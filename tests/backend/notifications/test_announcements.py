@@ -16,6 +16,7 @@ from backend.uploads.kinds import ANNOUNCEMENT_IMAGE
 from backend.uploads.validation import upload_accept
 
 from ..uploads.samples import image_bytes, upload
+from .conftest import EVERYTHING
 
 
 def test_an_announcement_to_one_building_reaches_its_residents_only(estate_with_residents, client_for, tenant_a):
@@ -34,6 +35,7 @@ def test_an_announcement_to_one_building_reaches_its_residents_only(estate_with_
         title="停水通知",
         body="<p>明天 <b>9:00</b> 停水</p><script>alert(1)</script>",
         by=publisher,
+        scope=EVERYTHING,
         building_ids=[e["b1"].pk],
     )
     assert a.status == "published" and a.recipients_count == 1
@@ -71,7 +73,9 @@ def test_publishers_see_the_read_rate(estate_with_residents, client_for, tenant_
 def test_scheduled_announcements_wait_for_their_time(estate_with_residents):
     e = estate_with_residents
     later = timezone.now() + dt.timedelta(hours=2)
-    a = ann.announcement_create(title="年终联欢", body="欢迎参加", by=e["finance"], target_all=True, publish_at=later)
+    a = ann.announcement_create(
+        title="年终联欢", body="欢迎参加", by=e["finance"], scope=EVERYTHING, target_all=True, publish_at=later
+    )
     assert a.status == "scheduled" and not AnnouncementRecipient.objects.filter(announcement=a).exists()
     assert ann.announcements_publish_due() == 0
     Announcement.objects.filter(pk=a.pk).update(publish_at=timezone.now() - dt.timedelta(seconds=1))
@@ -83,9 +87,11 @@ def test_scheduled_announcements_wait_for_their_time(estate_with_residents):
 
 def test_pinned_announcements_come_first(estate_with_residents):
     e = estate_with_residents
-    ann.announcement_create(title="普通", body="a", by=e["finance"], building_ids=[e["b1"].pk])
-    ann.announcement_create(title="置顶", body="b", by=e["finance"], building_ids=[e["b1"].pk], pinned=True)
-    ann.announcement_create(title="最新", body="c", by=e["finance"], building_ids=[e["b1"].pk])
+    ann.announcement_create(title="普通", body="a", by=e["finance"], scope=EVERYTHING, building_ids=[e["b1"].pk])
+    ann.announcement_create(
+        title="置顶", body="b", by=e["finance"], scope=EVERYTHING, building_ids=[e["b1"].pk], pinned=True
+    )
+    ann.announcement_create(title="最新", body="c", by=e["finance"], scope=EVERYTHING, building_ids=[e["b1"].pk])
     assert [a.title for a in ann.announcements_for(user_id=e["r1"].pk)] == ["置顶", "最新", "普通"]
 
 
@@ -104,7 +110,7 @@ def test_pinned_announcements_come_first(estate_with_residents):
 )
 def test_bad_announcements_name_the_field(estate_with_residents, kwargs, field):
     with pytest.raises(ApplicationError) as caught:
-        ann.announcement_create(by=estate_with_residents["finance"], **kwargs)
+        ann.announcement_create(by=estate_with_residents["finance"], scope=EVERYTHING, **kwargs)
     assert field in caught.value.fields
 
 
@@ -131,7 +137,12 @@ def test_announcement_images_are_served_to_recipients_and_publishers_only(
     e = estate_with_residents
     poster = upload_accept(kind=ANNOUNCEMENT_IMAGE, upload=upload("poster.png", image_bytes("PNG")))
     a = ann.announcement_create(
-        title="社区活动", body="周末义诊", by=e["finance"], building_ids=[e["b1"].pk], image=poster
+        title="社区活动",
+        body="周末义诊",
+        by=e["finance"],
+        scope=EVERYTHING,
+        building_ids=[e["b1"].pk],
+        image=poster,
     )
     assert a.image.name.startswith("alpha/announcements/")
     ok = client_for(tenant_a, e["r1"]).get(f"/announcements/{a.pk}/image/")

@@ -11,12 +11,15 @@ from django.db import connection
 
 from backend.notifications import announcements as ann
 from backend.properties.models import BindingRequest
+from backend.properties.scope import Scope
 from backend.uploads.kinds import ANNOUNCEMENT_IMAGE, BINDING_DOCUMENT
 from backend.uploads.serving import FILE_CSP
 from backend.uploads.validation import upload_accept
 
 from .conftest import unit_in
 from .samples import HTML, SVG, image_bytes, pdf_bytes, upload
+
+EVERYTHING = Scope.everything()
 
 
 def body(response) -> bytes:
@@ -82,7 +85,7 @@ def test_a_legacy_announcement_image_that_is_svg_is_not_served_as_an_image(
 ):
     e = estate_with_residents
     connection.set_tenant(tenant_a)
-    a = ann.announcement_create(title="旧公告", body="旧图片", by=e["finance"], target_all=True)
+    a = ann.announcement_create(title="旧公告", body="旧图片", by=e["finance"], scope=EVERYTHING, target_all=True)
     a.image = default_storage.save("alpha/announcements/2026/01/old.png", ContentFile(SVG))
     a.save(update_fields=["image"])
     response = client_for(tenant_a, e["r1"]).get(f"/announcements/{a.pk}/image/")
@@ -94,7 +97,7 @@ def test_a_legacy_announcement_image_that_is_svg_is_not_served_as_an_image(
 def test_a_pdf_is_not_served_where_only_images_belong(tenant_a, member, client_for, media, estate_with_residents):
     e = estate_with_residents
     connection.set_tenant(tenant_a)
-    a = ann.announcement_create(title="旧公告", body="旧附件", by=e["finance"], target_all=True)
+    a = ann.announcement_create(title="旧公告", body="旧附件", by=e["finance"], scope=EVERYTHING, target_all=True)
     a.image = default_storage.save("alpha/announcements/2026/01/old.pdf", ContentFile(pdf_bytes()))
     a.save(update_fields=["image"])
     response = client_for(tenant_a, e["r1"]).get(f"/announcements/{a.pk}/image/")
@@ -105,7 +108,9 @@ def test_an_announcement_image_is_served_inline(tenant_a, member, client_for, me
     e = estate_with_residents
     poster = upload_accept(kind=ANNOUNCEMENT_IMAGE, upload=upload("poster.webp", image_bytes("WEBP")))
     connection.set_tenant(tenant_a)
-    a = ann.announcement_create(title="活动", body="海报", by=e["finance"], target_all=True, image=poster)
+    a = ann.announcement_create(
+        title="活动", body="海报", by=e["finance"], scope=EVERYTHING, target_all=True, image=poster
+    )
     response = client_for(tenant_a, e["r1"]).get(f"/announcements/{a.pk}/image/")
     assert response["Content-Type"] == "image/webp"
     assert response["Content-Disposition"] == f'inline; filename="announcement-{a.pk}.webp"'

@@ -7,6 +7,7 @@ from django.db import connection, transaction
 
 from backend.notifications import announcements as ann
 from backend.properties.models import BindingRequest
+from backend.properties.scope import Scope
 from backend.uploads.kinds import ANNOUNCEMENT_IMAGE, BINDING_DOCUMENT
 from backend.uploads.storage import files_removed_on_error
 from backend.uploads.validation import upload_accept
@@ -37,7 +38,7 @@ def test_an_announcement_whose_publishing_fails_leaves_no_file(tenant_a, member,
     monkeypatch.setattr(ann, "announcement_publish", broken)
     poster = upload_accept(kind=ANNOUNCEMENT_IMAGE, upload=upload("p.png", image_bytes("PNG")))
     with pytest.raises(RuntimeError):
-        ann.announcement_create(title="t", body="b", by=author, target_all=True, image=poster)
+        ann.announcement_create(title="t", body="b", by=author, scope=Scope.everything(), target_all=True, image=poster)
     assert stored_files(media) == []
 
 

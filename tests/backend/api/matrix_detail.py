@@ -1,0 +1,117 @@
+"""Every API operation on one object (each method of each tenant pattern with a path parameter), asked for an
+object the caller may not see, in three ways (tests/backend/api/test_object_scope.py):
+
+    office     staff scoped to office A ask for office B's object                      -> 404
+    neighbour  a resident asks for the object of a neighbour's home                   -> 404
+    company    company beta's object id is asked for on alpha's domain                 -> 404, none of its data
+
+Each way names who asks ("scoped_staff": every staff role, scope office A; "resident"; "admin": every staff
+role, company-wide), or says why it does not apply (`Skip`). test_role_matrix.py fails when an operation has
+no row here. `key` is the kind of object in tests/backend/api/scoped_world.py; `body` is what is sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Skip:
+    reason: str
+
+
+Way = str | Skip
+
+STAFF_ONLY = Skip("residents are refused by role (403) before any lookup")
+RESIDENTS_ONLY = Skip("only residents may call it: staff are refused by role (403)")
+COMPANY_LEVEL = Skip("invitations and members belong to the company, not to an office; company admins only")
+
+
+@dataclass(frozen=True)
+class Detail:
+    path: str  # with {id}
+    key: str
+    office: Way
+    neighbour: Way
+    company: Way = "admin"
+    body: Any = None
+
+
+STAFF_ASK = {"office": "scoped_staff", "neighbour": STAFF_ONLY}
+EVERYONE_ASKS = {"office": "scoped_staff", "neighbour": "resident"}
+
+# (URL name, method) -> row
+DETAIL: dict[tuple[str, str], Detail] = {
+    ("api-invitation-revoke", "post"): Detail(
+        "/api/v1/invitations/{id}/revoke/", "invitation", COMPANY_LEVEL, STAFF_ONLY, body={}
+    ),
+    ("api-member", "patch"): Detail("/api/v1/members/{id}/", "membership", COMPANY_LEVEL, STAFF_ONLY, body={}),
+    ("api-notification-read", "post"): Detail("/api/v1/notifications/{id}/read/", "notification", **EVERYONE_ASKS),
+    ("api-announcement-read", "post"): Detail("/api/v1/announcements/{id}/read/", "announcement", **EVERYONE_ASKS),
+    ("api-building-generate", "post"): Detail(
+        "/api/v1/buildings/{id}/generate-units/",
+        "building",
+        **STAFF_ASK,
+        body={"first_floor": 9, "last_floor": 9, "units_per_floor": 1, "area": "80"},
+    ),
+    ("api-unit", "get"): Detail("/api/v1/units/{id}/", "unit", **EVERYONE_ASKS),
+    ("api-person", "get"): Detail("/api/v1/people/{id}/", "person", **STAFF_ASK),
+    ("api-person", "patch"): Detail("/api/v1/people/{id}/", "person", **STAFF_ASK, body={"name": "王改名"}),
+    ("api-person-reveal", "post"): Detail(
+        "/api/v1/people/{id}/reveal/", "person", **STAFF_ASK, body={"field": "phone"}
+    ),
+    ("api-move-out", "post"): Detail(
+        "/api/v1/occupancies/{id}/move-out/", "occupancy", **STAFF_ASK, body={"end_date": "2026-11-30"}
+    ),
+    ("api-binding-approve", "post"): Detail(
+        "/api/v1/binding-requests/{id}/approve/", "binding", **STAFF_ASK, body={"note": ""}
+    ),
+    ("api-binding-reject", "post"): Detail(
+        "/api/v1/binding-requests/{id}/reject/", "binding", **STAFF_ASK, body={"note": "证件不清"}
+    ),
+    ("api-fee-item", "get"): Detail("/api/v1/fee-items/{id}/", "fee_item", **STAFF_ASK),
+    ("api-fee-item", "patch"): Detail("/api/v1/fee-items/{id}/", "fee_item", **STAFF_ASK, body={"name": "改名"}),
+    ("api-fee-item-assign", "post"): Detail(
+        "/api/v1/fee-items/{id}/assign/", "fee_item", **STAFF_ASK, body={"start_date": "2026-12-01"}
+    ),
+    ("api-fee-item-unassign", "post"): Detail(
+        "/api/v1/fee-items/{id}/unassign/", "fee_item", **STAFF_ASK, body={"end_date": "2026-12-31"}
+    ),
+    ("api-bill-run", "get"): Detail("/api/v1/bill-runs/{id}/", "bill_run", **STAFF_ASK),
+    ("api-bill-run-start", "post"): Detail("/api/v1/bill-runs/{id}/start/", "bill_run", **STAFF_ASK, body={}),
+    ("api-bill", "get"): Detail("/api/v1/bills/{id}/", "bill_line", **EVERYONE_ASKS),
+    ("api-waiver-approve", "post"): Detail("/api/v1/waivers/{id}/approve/", "waiver", **STAFF_ASK, body={"note": ""}),
+    ("api-waiver-reject", "post"): Detail(
+        "/api/v1/waivers/{id}/reject/", "waiver", **STAFF_ASK, body={"note": "不符合"}
+    ),
+    ("api-deposit-release", "post"): Detail(
+        "/api/v1/deposits/{id}/release/",
+        "deposit",
+        **STAFF_ASK,
+        body={"refund": 1000, "forfeit": 0, "reason": "退房"},
+    ),
+    ("api-meter", "get"): Detail("/api/v1/meters/{id}/", "meter", **STAFF_ASK),
+    ("api-meter", "patch"): Detail("/api/v1/meters/{id}/", "meter", **STAFF_ASK, body={"multiplier": "2"}),
+    ("api-reading-confirm", "post"): Detail("/api/v1/readings/{id}/confirm/", "reading", **STAFF_ASK, body={}),
+    ("api-reading-reject", "post"): Detail(
+        "/api/v1/readings/{id}/reject/", "reading", **STAFF_ASK, body={"reason": "读错"}
+    ),
+    ("api-arrears-letter", "get"): Detail("/api/v1/arrears/{id}/letter/", "unit", **STAFF_ASK),
+    ("api-online-payment", "get"): Detail("/api/v1/payments/online/{id}/", "online_payment", **EVERYONE_ASKS),
+    ("api-online-payment-confirm", "post"): Detail(
+        "/api/v1/payments/online/{id}/confirm/",
+        "online_payment",
+        RESIDENTS_ONLY,
+        "resident",
+        company="resident",
+        body={"payment_method": "pm_card_visa"},
+    ),
+    ("api-online-payment-refresh", "post"): Detail(
+        "/api/v1/payments/online/{id}/refresh/", "online_payment", **EVERYONE_ASKS, body={}
+    ),
+    ("api-receipt", "get"): Detail("/api/v1/receipts/{id}/", "receipt", **EVERYONE_ASKS),
+    ("api-receipt-pdf", "get"): Detail("/api/v1/receipts/{id}/pdf/", "receipt", **EVERYONE_ASKS),
+    ("api-receipt-void", "post"): Detail(
+        "/api/v1/receipts/{id}/void/", "receipt", **STAFF_ASK, body={"reason": "录入错误"}
+    ),
+}

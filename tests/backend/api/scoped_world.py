@@ -1,0 +1,226 @@
+"""One object of every kind the API and the portal look up by id, in places that tell scopes apart:
+
+    mine       a home in office A where "the resident" lives
+    neighbour  the next home in office A (another resident lives there)
+    office_b   a home in office B of the same company
+    (company)  the same set in company beta, built by build_company(second_office=False)
+
+Built once per test module inside a transaction that is rolled back at its end (module_world()), so the
+walks over every URL reuse it instead of building it per test; each test still runs in its own savepoint."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from backend.accounts.models import Membership
+from backend.billing import ledger, meters, services
+from backend.billing.models import BillLine, FeeItem
+from backend.billing.runs import bill_run_create, bill_run_execute
+from backend.notifications.announcements import announcement_create
+from backend.notifications.models import Announcement, Notification
+from backend.payments.models import OnlinePayment, Receipt
+from backend.properties import services as registry
+from backend.properties.models import BindingRequest, ImportJob, Occupancy, Person, Unit
+from backend.properties.scope import Scope
+from tenants.db import connection
+from tests.backend.billing.conftest import make_item
+from tests.factories import MemberFactory
+
+EVERYTHING = Scope.everything()
+JAN = dt.date(2026, 1, 1)
+READING_MONTH = dt.date(2026, 10, 1)
+# Binding documents and announcement images name this file (below MEDIA_ROOT); write_files() makes it.
+DOCUMENT = "scoped-world/document.png"
+STAFF_ROLES = ["company_admin", "finance", "customer_service", "engineer", "security"]
+
+
+@dataclass
+class Place:
+    """A home and the objects that hang off it (ids)."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def __getitem__(self, key: str) -> int:
+        return self.ids[key]
+
+
+@dataclass
+class Company:
+    tenant: Any
+    name_marker: str  # a string in the company's estate names: must never show on another company's domain
+    places: dict[str, Place]
+    users: dict[str, Any]  # "resident", "neighbour", "admin" (every staff role, company-wide), ...
+    office_a: int
+    office_b: int | None
+
+
+def _user(tenant: Any, roles: list[str], **membership: Any) -> Any:
+    user = MemberFactory(tenant=tenant, roles=roles, **membership).user
+    connection.set_tenant(tenant)
+    return user
+
+
+def _move_in(unit: Unit, user: Any, name: str) -> Occupancy:
+    person = registry.person_create(name=name, phone=f"139{user.pk % 100000000:08d}")
+    Person.objects.filter(pk=person.pk).update(user=user)
+    person.refresh_from_db()
+    return registry.occupancy_move_in(
+        unit_id=unit.pk, person=person, role="owner", start_date=dt.date(2025, 1, 1), scope=EVERYTHING
+    )
+
+
+def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
+    office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
+    estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
+    # Two buildings of one home each: an announcement to one building does not reach the other home.
+    for name in ("1栋", "2栋"):
+        building = registry.building_create(estate_id=estate.pk, name=f"{label}{name}", scope=EVERYTHING)
+        registry.units_generate(
+            building_id=building.pk, first_floor=1, last_floor=1, units_per_floor=1, area="90", scope=EVERYTHING
+        )
+    item = make_item(office, "mgmt", "area", "2.00")
+    services.fee_assign(item=item, scope=EVERYTHING, start_date=JAN, estate_id=estate.pk)
+    run = bill_run_execute(bill_run_create(period=JAN, scope=EVERYTHING, by=None, office_ids=[office.pk]).pk)
+    units = list(Unit.objects.filter(estate=estate).order_by("building__name"))
+    return office, run, item, units
+
+
+def _place(unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str) -> Place:
+    """Every object of one home: occupancy, binding request, bill line, waiver, deposit, meter and reading,
+    a counter payment with its receipt, an online payment, an announcement to its building."""
+    occupancy = _move_in(unit, user, name=f"业主{number}")
+    line = BillLine.objects.filter(unit=unit).first()
+    assert line is not None
+    meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
+    reading = meters.reading_record(meter=meter, period=READING_MONTH, reading="12.5", by=admin)
+    payment = ledger.payment_record(unit=unit, amount=500, method="cash", recorded_by=admin)
+    online = OnlinePayment.objects.create(
+        unit=unit, user=user, amount=300, status=OnlinePayment.Status.FAILED, line_ids=[line.pk]
+    )
+    announcement = announcement_create(
+        title=f"停水通知{number}", body="明天停水", by=admin, scope=EVERYTHING, building_ids=[unit.building_id]
+    )
+    binding = BindingRequest.objects.create(user=user, unit=unit, relation="owner", document=DOCUMENT)
+    Announcement.objects.filter(pk=announcement.pk).update(image=DOCUMENT)
+    return Place(
+        {
+            "office": unit.office_id,
+            "estate": unit.estate_id,
+            "building": unit.building_id,
+            "unit": unit.pk,
+            "person": occupancy.person_id,
+            "occupancy": occupancy.pk,
+            "binding": binding.pk,
+            "fee_item": item.pk,
+            "bill_run": run.pk,
+            "bill_line": line.pk,
+            # asked for by a clerk, so that the admin and scoped staff may decide it (four eyes)
+            "waiver": ledger.waiver_request(line=line, amount=100, reason="维修", by=clerk).pk,
+            "deposit": ledger.deposit_hold(unit=unit, amount=1000, purpose="装修押金", method="cash", by=admin).pk,
+            "meter": meter.pk,
+            "reading": reading.pk,
+            "payment": payment.pk,
+            "receipt": Receipt.objects.get(payment=payment).pk,
+            "online_payment": online.pk,
+            "announcement": announcement.pk,
+            "notification": Notification.objects.create(recipient=user, kind="announcement", title="你好").pk,
+            "membership": Membership.objects.get(user=user, tenant=connection.tenant).pk,
+        }
+    )
+
+
+def build_company(tenant: Any, marker: str, *, second_office: bool) -> Company:
+    connection.set_tenant(tenant)
+    admin, clerk = _user(tenant, STAFF_ROLES), _user(tenant, ["finance"])
+    office, run, item, units = _office(marker, "甲")
+    resident, neighbour = _user(tenant, ["resident"]), _user(tenant, ["resident"])
+    places = {
+        "mine": _place(units[0], resident, admin, clerk, item=item, run=run, number="1"),
+        "neighbour": _place(units[1], neighbour, admin, clerk, item=item, run=run, number="2"),
+    }
+    users = {"admin": admin, "clerk": clerk, "resident": resident, "neighbour": neighbour}
+    office_b = None
+    if second_office:
+        office_b, run_b, item_b, units_b = _office(marker, "乙")
+        users["resident_b"] = _user(tenant, ["resident"])
+        places["office_b"] = _place(units_b[0], users["resident_b"], admin, clerk, item=item_b, run=run_b, number="3")
+    # Company-level objects (not an office's): an invitation and a member.
+    from backend.access.services import invitation_create
+
+    invitation, _link = invitation_create(
+        email=f"invitee-{tenant.slug}@example.test",
+        name="新同事",
+        roles=["finance"],
+        invited_by=admin,
+        portal_base_url="http://example.test",
+    )
+    for place in places.values():
+        place.ids["invitation"] = invitation.pk
+    return Company(
+        tenant, marker, places, users, office_a=office.pk, office_b=office_b.pk if office_b is not None else None
+    )
+
+
+def write_files(media_root: Path) -> None:
+    """The file every binding document and announcement image of the world names: a real 1×1 PNG."""
+    from PIL import Image
+
+    path = media_root / DOCUMENT
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (1, 1), "white").save(path, format="PNG")
+
+
+def personal_objects(company: Company, users: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Per caller, objects only they may open: a notification, an import job, and an announcement sent to
+    everyone (made after the callers exist, so it reaches them)."""
+    to_all = announcement_create(
+        title="全体通知", body="x", by=company.users["admin"], scope=EVERYTHING, target_all=True
+    )
+    Announcement.objects.filter(pk=to_all.pk).update(image=DOCUMENT)
+    return {
+        caller: {
+            "notification": Notification.objects.create(recipient=user, kind="announcement", title="你好").pk,
+            "import_job": ImportJob.objects.create(
+                kind="units", file="import.xlsx", file_sha256="0" * 64, created_by=user
+            ).pk,
+            "announcement_to_all": to_all.pk,
+        }
+        for caller, user in users.items()
+    }
+
+
+def scoped_staff(tenant: Any, office_id: int, roles: list[str] | None = None) -> Any:
+    """A member with every staff role whose data scope is one office."""
+    return _user(tenant, roles or STAFF_ROLES, scope_all=False, scope_office_ids=[office_id])
+
+
+def ids_beyond(tenant: Any, floor: int) -> None:
+    """Move every id sequence of the company's schema to at least `floor`, so its objects' ids do not exist in
+    another company (a 404 on the other domain then proves the lookup is filtered, not a lucky miss)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT setval(format('%%I.%%I', schemaname, sequencename), GREATEST(COALESCE(last_value, 0), %s)) "
+            "FROM pg_sequences WHERE schemaname = %s",
+            [floor, tenant.schema_name],
+        )
+
+
+@contextlib.contextmanager
+def module_world(django_db_blocker: Any) -> Iterator[None]:
+    """Open the database and a transaction for a whole test module; roll it back at the end."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            yield
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            connection.set_schema_to_public()

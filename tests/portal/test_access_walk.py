@@ -1,0 +1,323 @@
+"""Deny by default, walked: every URL pattern of portal.urls_tenant, its path filled with real object ids, as
+anonymous, as a member of another company and as each role. Who may open each page is written below from
+what the page is for (not read from its decorators), so a page that opens or closes by accident fails, and so
+does a new page nobody added here."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import URLPattern, include, path, reverse
+from django.utils.http import urlencode
+
+import backend.urls_tenant
+import portal.urls_public
+import portal.urls_tenant
+from portal.access import PUBLIC, access_of
+from tenants.db import connection
+from tests.backend.api.scoped_world import (
+    Company,
+    build_company,
+    module_world,
+    personal_objects,
+    scoped_staff,
+    write_files,
+)
+from tests.conftest import host_of
+from tests.factories import MemberFactory
+
+ADMIN = frozenset({"company_admin"})
+STAFF = frozenset({"company_admin", "finance", "customer_service", "engineer", "security"})
+RESIDENT = frozenset({"resident"})
+EVERYONE = STAFF | RESIDENT
+WRITERS = frozenset({"company_admin", "customer_service"})  # the registry; announcements
+MONEY = frozenset({"company_admin", "finance"})
+BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and dunning, reports
+RECORDERS = BILLING | {"engineer"}  # meter readings import
+ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
+CALLERS = ["anonymous", "member_of_other_company", *ROLES]
+
+
+@dataclass(frozen=True)
+class Page:
+    roles: frozenset[str] | None  # None: public
+    # path parameter -> a key of the resident's home's ids (or of the caller's own objects), or "=literal"
+    params: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)  # the same, for the query string
+
+
+def public(**params: str) -> Page:
+    return Page(None, params)
+
+
+def page(roles: frozenset[str], query: dict[str, str] | None = None, **params: str) -> Page:
+    return Page(roles, params, query or {})
+
+
+PAGES: dict[str, Page] = {
+    # signing in, signing up, invitations, password reset: open to anyone
+    "root": public(),
+    "login": public(),
+    "logout": public(),
+    "resident-signup": public(),
+    "handoff": public(token="=no-such-ticket"),
+    "invitation": public(token="=no-such-invitation"),
+    "password-reset": public(),
+    "password-reset-done": public(),
+    "password-reset-confirm": public(uidb64="=MQ", token="=set-password"),
+    "password-reset-complete": public(),
+    # staff home, members, audit
+    "staff-home": page(STAFF),
+    "staff-members": page(ADMIN),
+    "staff-member": page(ADMIN, pk="membership"),
+    "staff-invitation-withdraw": page(ADMIN, pk="invitation"),
+    "staff-audit": page(ADMIN),
+    # residents' home and binding
+    "resident-home": page(RESIDENT),
+    "resident-bind": page(RESIDENT),
+    # the registry
+    "registry": page(STAFF),
+    "registry-generate": page(WRITERS, pk="building"),
+    "units": page(STAFF),
+    "units-export": page(STAFF),
+    "residents-export": page(STAFF),
+    "unit": page(STAFF, pk="unit"),
+    "people": page(STAFF),
+    "person": page(STAFF, pk="person"),
+    "bindings": page(STAFF),
+    "binding-document": page(WRITERS, pk="binding"),
+    "imports": page(WRITERS),
+    "import-status": page(WRITERS, pk="import_job"),
+    "import-template": page(WRITERS, kind="=units"),
+    "search": page(STAFF),
+    # notifications and announcements
+    "notifications": page(EVERYONE),
+    "notification-open": page(EVERYONE, pk="notification"),
+    "notification-preferences": page(EVERYONE),
+    "notifications-read-all": page(EVERYONE),
+    "announcements": page(EVERYONE),
+    "announcement": page(EVERYONE, pk="announcement_to_all"),
+    "announcement-image": page(EVERYONE, pk="announcement_to_all"),
+    "staff-announcements": page(WRITERS),
+    "staff-announcement": page(WRITERS, pk="announcement"),
+    "deliveries": page(ADMIN),
+    "holidays": page(WRITERS),
+    # billing: fees, runs, statements
+    "billing-fees": page(BILLING),
+    "billing-fee": page(BILLING, pk="fee_item"),
+    "billing-runs": page(MONEY),
+    "billing-run": page(MONEY, pk="bill_run"),
+    "billing-run-progress": page(MONEY, pk="bill_run"),
+    "billing-statement": page(BILLING, pk="unit"),
+    # meters and readings
+    "billing-meters": page(STAFF),
+    "billing-meter": page(STAFF, pk="meter"),
+    "billing-readings": page(STAFF),
+    "billing-readings-import": page(RECORDERS),
+    "billing-readings-template": page(RECORDERS),
+    # money at the unit: payments, deposits, one-off charges, waivers, settings
+    "billing-payment-record": page(MONEY, pk="unit"),
+    "billing-deposits": page(MONEY, pk="unit"),
+    "billing-adhoc": page(MONEY, pk="unit"),
+    "billing-waiver-request": page(BILLING, pk="bill_line"),
+    "billing-waivers": page(MONEY),
+    "billing-settings": page(MONEY),
+    # arrears and dunning, reports and notices
+    "billing-arrears": page(BILLING),
+    "billing-dunning-unit": page(BILLING, pk="unit"),
+    "billing-demand-letter": page(BILLING, pk="unit"),
+    "billing-reports": page(BILLING),
+    "billing-reports-export": page(BILLING),
+    "billing-notice": page(BILLING | RESIDENT, pk="unit", period="=2026-01"),
+    "billing-building-notices": page(BILLING, pk="building", period="=2026-01"),
+    # residents' bills, online payment and autopay
+    "resident-bills": page(RESIDENT),
+    "resident-statement": page(RESIDENT, pk="unit"),
+    "resident-pay": page(RESIDENT, query={"unit": "unit"}),
+    "resident-pay-start": page(RESIDENT),
+    "resident-card-setup": page(RESIDENT),
+    "resident-pay-result": page(RESIDENT, pk="online_payment"),
+    "resident-pay-confirm": page(RESIDENT, pk="online_payment"),
+    "resident-pay-refresh": page(RESIDENT, pk="online_payment"),
+    "resident-pay-redirect": page(RESIDENT, pk="online_payment"),
+    "resident-receipt-pdf": page(RESIDENT, pk="receipt"),
+    "resident-autopay": page(RESIDENT),
+    "resident-autopay-enable": page(RESIDENT),
+    # the counter, receipts, day close; finance
+    "payments-counter": page(MONEY),
+    "payments-receipts": page(MONEY),
+    "payments-receipt": page(MONEY, pk="receipt"),
+    "payments-receipt-pdf": page(MONEY, pk="receipt"),
+    "payments-day-close": page(MONEY),
+    "payments-list": page(MONEY),
+    "payments-detail": page(MONEY, pk="payment"),
+    "payments-followup": page(MONEY),
+    "payments-report": page(MONEY),
+    "payments-settings": page(MONEY),
+}
+
+
+def tenant_patterns() -> list[URLPattern]:
+    return [p for p in portal.urls_tenant.urlpatterns if isinstance(p, URLPattern)]
+
+
+@dataclass
+class Walk:
+    company: Company
+    clients: dict[str, Client]
+    own: dict[str, dict[str, int]]  # caller -> ids of their own objects (notifications, import jobs)
+    media_root: Any
+
+
+@pytest.fixture(scope="module")
+def walk(django_db_setup: None, django_db_blocker: Any, tmp_path_factory: Any) -> Iterator[Walk]:
+    from tenants.models import Tenant
+
+    with module_world(django_db_blocker):
+        tenant, other = Tenant.objects.get(slug="alpha"), Tenant.objects.get(slug="beta")
+        company = build_company(tenant, "阿尔法", second_office=True)
+        assert company.office_a is not None
+        users = {"resident": company.users["resident"], "scoped_staff": scoped_staff(tenant, company.office_a)}
+        for role in ROLES[:-1]:
+            users[role] = MemberFactory(tenant=tenant, roles=[role]).user
+        users["member_of_other_company"] = MemberFactory(tenant=other, roles=ROLES).user
+        connection.set_tenant(tenant)
+        own = personal_objects(company, {c: u for c, u in users.items() if c != "member_of_other_company"})
+        clients = {"anonymous": Client(HTTP_HOST=host_of(tenant))}
+        for caller, user in users.items():
+            client = Client(HTTP_HOST=host_of(tenant))
+            connection.set_tenant(other if caller == "member_of_other_company" else tenant)
+            client.force_login(user, backend="backend.accounts.backends.EmailOrPhoneBackend")
+            clients[caller] = client
+        connection.set_schema_to_public()
+        media_root = tmp_path_factory.mktemp("walk-media")
+        write_files(media_root)
+        yield Walk(company, clients, own, media_root)
+
+
+def url_for(walk: Walk, name: str, caller: str, place: str = "mine") -> str:
+    """The page's URL with the ids of the objects of `place` (the resident's home unless said otherwise)."""
+    home = walk.company.places[place]
+    own = walk.own.get(caller, walk.own["company_admin"]) if place == "mine" else {}
+
+    def value(source: str) -> Any:
+        return source[1:] if source.startswith("=") else own.get(source) or home[source]
+
+    url = reverse(f"portal:{name}", kwargs={param: value(source) for param, source in PAGES[name].params.items()})
+    query = {param: value(source) for param, source in PAGES[name].query.items()}
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def to_sign_in(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith("/login/?next=")
+
+
+def test_every_portal_url_is_in_the_walk() -> None:
+    names = [p.name for p in tenant_patterns()]
+    assert len(names) == len(set(names)), "two portal URLs share a name"
+    assert set(names) == set(PAGES), (
+        f"not walked: {sorted(set(names) - set(PAGES))}; gone: {sorted(set(PAGES) - set(names))}"
+    )
+
+
+def test_every_portal_view_declares_who_may_open_it() -> None:
+    for pattern in [*tenant_patterns(), *portal.urls_public.urlpatterns]:
+        access = access_of(pattern.callback)
+        assert access is not None, f"{pattern.name}: mark it @public_view or give it a role decorator"
+        expected = PAGES[pattern.name].roles if pattern in tenant_patterns() else None
+        if expected is None:
+            assert access == PUBLIC, pattern.name
+        else:
+            assert access.roles == expected, (pattern.name, sorted(access.roles), sorted(expected))
+
+
+@pytest.mark.parametrize("name", sorted(PAGES))
+def test_each_page_opens_only_to_whom_it_is_for(walk: Walk, name: str, db: None, settings: Any) -> None:
+    settings.MEDIA_ROOT = str(walk.media_root)
+    expected = PAGES[name]
+    wrong = []
+    for caller in CALLERS:
+        response = walk.clients[caller].get(url_for(walk, name, caller))
+        status = response.status_code
+        if expected.roles is None:
+            ok = status < 500 and status not in (401, 403)
+        elif caller in ("anonymous", "member_of_other_company"):
+            ok = to_sign_in(response)
+        elif caller in expected.roles:
+            # in: the page (or its redirect onwards), or 405 where it only takes POST
+            ok = status in (200, 405) or (status == 302 and not to_sign_in(response))
+        else:
+            ok = status == 403
+        if not ok:
+            wrong.append((caller, status, response.get("Location", "")))
+    assert not wrong, f"{name}: {wrong}"
+
+
+def test_the_platform_pages_are_public(platform_client: Client, db: None) -> None:
+    for pattern in portal.urls_public.urlpatterns:
+        url = reverse(f"platform:{pattern.name}", urlconf="backend.urls_public")
+        assert platform_client.get(url).status_code == 200, url
+
+
+def forgotten_page(request: Any) -> HttpResponse:
+    return HttpResponse("the secret")
+
+
+# The company URLconf with one more portal page that somebody forgot to mark (the next test serves it).
+urlpatterns = [
+    *(p for p in backend.urls_tenant.urlpatterns if getattr(p, "app_name", None) != "portal"),
+    path("", include(([*portal.urls_tenant.urlpatterns, path("forgotten/", forgotten_page)], "portal"))),
+]
+
+
+def test_a_page_that_declares_nobody_is_closed_to_everyone(
+    settings: Any, tenant_a: Any, member: Any, client_for: Any
+) -> None:
+    settings.ROOT_URLCONF = __name__
+    anonymous = client_for(tenant_a).get("/forgotten/")
+    assert to_sign_in(anonymous)
+    everything = client_for(tenant_a, member(tenant_a, ROLES)).get("/forgotten/")
+    assert everything.status_code == 403 and b"the secret" not in everything.content
+
+
+# Objects not tied to an office or a home: a person's own (their notifications, import jobs, what was sent to
+# everyone), and the company's members and invitations.
+NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation"}
+# Pages about one object that take only POST (the walk's GET gets 405 there, before any lookup).
+POST_ONLY = {"staff-invitation-withdraw", "resident-pay-confirm", "resident-pay-refresh", "resident-pay-redirect"}
+# way -> (who asks, where the object lives, the roles that make a page concern them)
+WAYS = {
+    "office": ("scoped_staff", "office_b", STAFF),
+    "neighbour": ("resident", "neighbour", RESIDENT),
+}
+OBJECT_CASES = [
+    (name, way)
+    for name, page_ in sorted(PAGES.items())
+    for way, (_caller, _place, concerned) in WAYS.items()
+    if page_.roles is not None
+    and page_.roles & concerned
+    and any(not source.startswith("=") and source not in NOT_PLACED for source in page_.params.values())
+]
+
+
+@pytest.mark.parametrize(("name", "way"), OBJECT_CASES, ids=[f"{n}-{w}" for n, w in OBJECT_CASES])
+def test_a_page_about_another_offices_or_a_neighbours_object_is_not_found(
+    walk: Walk, name: str, way: str, db: None, settings: Any
+) -> None:
+    """The portal finds objects through the same scoped selectors as the API: staff scoped to office A get 404
+    for office B's objects, a resident for their neighbour's; their own they reach."""
+    settings.MEDIA_ROOT = str(walk.media_root)
+    caller, place, _concerned = WAYS[way]
+    client = walk.clients[caller]
+    ask = client.post if name in POST_ONLY else client.get
+    response = ask(url_for(walk, name, caller, place=place))
+    assert response.status_code == 404, (caller, response.status_code)
+    assert "乙" not in response.content.decode(errors="replace")  # office B's names are 乙…
+    reached = ask(url_for(walk, name, caller))
+    # past the lookup: the page, a redirect, a refusal of the input, or the payment gateway's answer (502/503)
+    assert reached.status_code not in (403, 404, 500), (caller, reached.status_code)
