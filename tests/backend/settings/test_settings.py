@@ -100,7 +100,12 @@ def test_production_refuses_to_start_without_required_secrets(missing, tmp_path)
 def run_in_production(*args: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
     """python `args` with production settings and its required variables, none of the security switches
     docker-compose turns off (so the defaults are what runs)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "SESSION_COOKIE", "CSRF_COOKIE"))}
+    # Nor what the test run sets for itself (the browser tests allow sync ORM calls in their event loop).
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SECURE_", "SESSION_COOKIE", "CSRF_COOKIE")) and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     env.update(
         SECRET_KEY="s3cret-for-test",
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/x",
