@@ -229,6 +229,7 @@ class ArrearsQuery:
         lines_sql, lines_params = (
             _overdue_base(scope=scope, filters=filters, today=self.today)
             .values("id", "unit_id", "period_start", "due_date")
+            .order_by()  # BillLine's default ordering would sort every past-due line for nothing
             .query.sql_with_params()
         )
         tz = company_time_zone().key

@@ -112,7 +112,8 @@ SHOW_PUBLIC_IF_NO_TENANT_FOUND = False
 TENANT_LIMIT_SET_CALLS = True
 
 DATABASES = {"default": env.db("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/wuye")}
-DATABASES["default"]["ENGINE"] = "django_tenants.postgresql_backend"
+# django-tenants' backend, remembering each pooled connection's search_path (tenants/postgresql_backend).
+DATABASES["default"]["ENGINE"] = "tenants.postgresql_backend"
 # Connections come from a pool per process (psycopg_pool through Django 5.2). Under ASGI every request runs
 # in a thread of its own: a persistent connection per thread opened one PostgreSQL session per request (10 ms
 # here) and kept them until the server refused more ("too many clients"). A pooled connection is handed back
@@ -360,7 +361,8 @@ CHANNEL_LAYERS: dict[str, dict[str, Any]] = {
 }
 CACHES: dict[str, dict[str, Any]] = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # Django's Redis cache with one connection pool per process (backend/redis_cache.py).
+        "BACKEND": "backend.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="wuye"),
     }

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import template
@@ -46,3 +47,18 @@ def stripe_js(context: template.Context, config: Any) -> str:
     if request is not None:
         csp_extend(request, config.csp_sources)
     return format_html('<script src="{}"></script>', config.js_url)
+
+
+@register.simple_tag
+def icon(name: str) -> str:
+    """The SVG icon `name` (portal/_icon.html), rendered once per name and process: a nav of twenty items
+    no longer evaluates that template's if-chain twenty times per page."""
+    return _icon_svg(str(name))
+
+
+@functools.lru_cache(maxsize=64)
+def _icon_svg(name: str) -> str:
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(render_to_string("portal/_icon.html", {"name": name}))  # noqa: S308 - our own template
