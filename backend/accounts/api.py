@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.access.services import api_token_issue, resident_sign_up
+from backend.api.openapi import error_response
 from backend.api.permissions import ANY_MEMBER, api_tenant, api_user, request_membership
 from backend.audit.context import Actor, acting_as, client_ip
 from backend.errors import ApplicationError
@@ -35,7 +36,14 @@ class TokenApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=TokenIn, responses={200: TokenOut})
+    @extend_schema(
+        request=TokenIn,
+        responses={
+            200: TokenOut,
+            403: error_response(403, "Not a member of this company"),
+            429: error_response(429, "Too many failed sign-ins for this account or address"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TokenIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,6 +39,9 @@ STAFF_AND_RESIDENTS = frozenset({*STAFF_ROLES, Role.RESIDENT})
 
 
 class ScopedApi(APIView):
+    # APIView does not page by itself; naming the paginator lets the OpenAPI schema describe paged lists.
+    pagination_class = PageNumberPagination
+
     def scope(self, request: Request) -> Scope:
         return Scope.of(request_membership(request))
 
@@ -241,7 +244,10 @@ class BulkUpdateIn(serializers.Serializer):
 class UnitBulkUpdateApi(ScopedApi):
     required_roles = REGISTRY_WRITERS
 
-    @extend_schema(request=BulkUpdateIn, responses={200: None})
+    @extend_schema(
+        request=BulkUpdateIn,
+        responses={200: inline_serializer("UnitsUpdatedOut", {"updated": serializers.IntegerField()})},
+    )
     def post(self, request: Request) -> Response:
         data = BulkUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -334,7 +340,18 @@ class PersonRevealApi(ScopedApi):
 
     required_roles = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE, Role.FINANCE})
 
-    @extend_schema(request=RevealIn, responses={200: None})
+    @extend_schema(
+        request=RevealIn,
+        responses={
+            200: inline_serializer(
+                "RevealedOut",
+                {
+                    "id_number": serializers.CharField(required=False),
+                    "phone": serializers.CharField(required=False),
+                },
+            )
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = RevealIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -543,7 +560,10 @@ class SearchApi(ScopedApi):
 
     required_roles = STAFF
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: SearchHitOut(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses={200: inline_serializer("SearchOut", {"results": SearchHitOut(many=True)})},
+    )
     def get(self, request: Request) -> Response:
         hits = selectors.registry_search(scope=self.scope(request), q=request.query_params.get("q", ""))
         return Response({"results": SearchHitOut(hits, many=True).data})

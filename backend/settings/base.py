@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.api.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -242,6 +242,7 @@ SPECTACULAR_SETTINGS = {
         "DunningChannelEnum": "backend.billing.models.DunningContact.Channel",
         "DunningCategoryEnum": "backend.billing.models.DunningContact.Category",
         "RoleEnum": "backend.accounts.roles.Role",
+        "OccupancyRoleEnum": "backend.properties.models.OccupancyRole",
         "UnitStatusEnum": "backend.properties.models.UnitStatus",
         "ParkingKindEnum": "backend.properties.models.ParkingSpace.Kind",
     },
