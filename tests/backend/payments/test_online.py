@@ -145,3 +145,18 @@ def test_the_periodic_recheck_posts_a_payment_whose_webhook_never_came(home: Hom
     assert fresh.status == "created" and owed(home.jan[1]) == home.jan[1].amount  # not due for a re-check yet
     assert online_payments_recheck_here() == 0  # nothing open is due any more
     assert settings.CELERY_BEAT_SCHEDULE["payments-recheck"]["task"] == "backend.payments.tasks.online_payments_recheck"
+
+
+def test_a_card_the_gateway_does_not_know_is_a_field_error_not_a_gateway_error(home: Home) -> None:
+    """A made-up or mistyped payment method id: Stripe answers 404, which is the client's mistake (400 on
+    payment_method), not the gateway refusing (502). Nothing is charged or changed."""
+    op, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk])
+    with pytest.raises(ApplicationError) as err:
+        online_payment_confirm(op, payment_method="pm_made_up")
+    assert err.value.status == 400 and "payment_method" in err.value.fields
+    response = home.client.post(
+        f"/api/v1/payments/online/{op.pk}/confirm/", {"payment_method": "pm_made_up"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "payment_method" in response.json()["error"]["fields"]
+    assert OnlinePayment.objects.get(pk=op.pk).status == "created"
+    assert owed(home.jan[0]) == home.jan[0].amount
