@@ -9,9 +9,9 @@ The AutoSchema adds what follows from the view itself, unless the view documents
   the end);
 - 429 where the view is throttled (Retry-After says when to try again).
 
-Statuses that depend on the business rule (409 for a state that forbids it, 404 for an id in the body, 502 and
-503 for the payment gateway) are documented by the view with `error_response(...)`; a view that documents an
-error status with a description only gets the error body added."""
+Statuses that depend on the business rule (409 for a state that forbids it, 502 and 503 for the payment
+gateway, 403 for a rule of its own) are documented by the view, with `error_response(...)` or a description:
+a view that documents an error status with a description only gets the error body added."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ import copy
 from typing import Any
 
 import uritemplate
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
@@ -66,10 +67,6 @@ def error_response(status: int, description: str | None = None) -> OpenApiRespon
     return OpenApiResponse(ErrorSerializer, description=description or ERROR_DESCRIPTIONS[status])
 
 
-def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
-    return {status: error_response(status) for status in statuses}
-
-
 def _model_allows_blank(field: serializers.ChoiceField) -> bool:
     """A ModelSerializer's choice field on a model field with blank=True. DRF drops `allow_blank` from
     read-only fields, so without this the documented enum would leave out the "" such a field can hold."""
@@ -79,7 +76,7 @@ def _model_allows_blank(field: serializers.ChoiceField) -> bool:
         return False
     try:
         return bool(model._meta.get_field(source).blank)
-    except Exception:  # noqa: BLE001 - not a model field (a property, an annotation): nothing to add
+    except FieldDoesNotExist:  # a property or an annotation: nothing to add
         return False
 
 
