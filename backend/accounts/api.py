@@ -116,7 +116,10 @@ class ResidentSignupApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    @extend_schema(request=ResidentSignupIn, responses={201: MeOut})
+    @extend_schema(
+        request=ResidentSignupIn,
+        responses={201: MeOut, 403: error_response(403, "This company does not take online sign-ups")},
+    )
     def post(self, request: Request) -> Response:
         data = ResidentSignupIn(data=request.data)
         data.is_valid(raise_exception=True)

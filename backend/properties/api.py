@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.roles import STAFF_ROLES, Role
+from backend.api.openapi import error_response
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
@@ -484,10 +485,13 @@ class BindingListApi(ScopedApi):
         return Response(BindingOut(binding).data, status=status.HTTP_201_CREATED)
 
 
+ALREADY_DECIDED = error_response(409, "The request was already approved or rejected")
+
+
 class BindingApproveApi(ScopedApi):
     required_roles = REGISTRY_WRITERS
 
-    @extend_schema(request=DecisionIn, responses={200: BindingOut})
+    @extend_schema(request=DecisionIn, responses={200: BindingOut, 409: ALREADY_DECIDED})
     def post(self, request: Request, pk: int) -> Response:
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -500,7 +504,7 @@ class BindingApproveApi(ScopedApi):
 class BindingRejectApi(ScopedApi):
     required_roles = REGISTRY_WRITERS
 
-    @extend_schema(request=DecisionIn, responses={200: BindingOut})
+    @extend_schema(request=DecisionIn, responses={200: BindingOut, 409: ALREADY_DECIDED})
     def post(self, request: Request, pk: int) -> Response:
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,8 +5,8 @@ Every operation gets a bounded number of generated requests, valid and invalid o
 checked: no 5xx, a documented status code, a documented content type and headers, and a body that matches
 the documented schema (errors included: {"error": {"code", "message", "fields"}}).
 
-Knobs for longer local runs (the defaults keep this test to about three minutes here):
-- SCHEMATHESIS_EXAMPLES: generated requests per operation in the fuzzing phase (default 10);
+Knobs for longer local runs (the defaults keep this test to about two minutes here):
+- SCHEMATHESIS_EXAMPLES: generated requests per operation in the fuzzing phase (default 8);
 - SCHEMATHESIS_PHASES: default "examples,fuzzing"; add "coverage" for every boundary and invalid value the
   schema implies (about 60 more requests per operation, some ten minutes);
 - SCHEMATHESIS_SEED: a fixed seed (default 2026) makes a run repeatable; SCHEMATHESIS_PATHS: a regular
@@ -33,7 +33,7 @@ from tests.conftest import asgi_server, free_port, subprocess_env
 # No django_db mark: the server must see the seeded company, so it is committed (and dropped afterwards).
 pytestmark = [pytest.mark.fuzz]
 
-EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "8"))
 PHASES = os.environ.get("SCHEMATHESIS_PHASES", "examples,fuzzing").split(",")
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "2026"))
 PATHS = os.environ.get("SCHEMATHESIS_PATHS", "")

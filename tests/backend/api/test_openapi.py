@@ -191,3 +191,43 @@ def test_search_answers_with_the_documented_object(
 ) -> None:
     body = client_for(tenant_a, member(tenant_a, ["customer_service"])).get("/api/v1/search/?q=1").json()
     assert set(body) == {"results"} and isinstance(body["results"], list)
+
+
+def test_deciding_a_binding_request_twice_is_the_documented_409(
+    company_schema: dict[str, Any], in_tenant_a: Any, member: Any, client_for: Any
+) -> None:
+    everything = Scope.everything()
+    office = registry.office_create(name="绑定管理处", scope=everything)
+    estate = registry.estate_create(office_id=office.pk, name="绑定花园", scope=everything)
+    building = registry.building_create(estate_id=estate.pk, name="1栋", scope=everything)
+    registry.units_generate(
+        building_id=building.pk, first_floor=1, last_floor=1, units_per_floor=1, area="80", scope=everything
+    )
+    resident = member(in_tenant_a, ["resident"])
+    connection.set_tenant(in_tenant_a)
+    binding = registry.binding_request_create(user=resident, unit_id=building.units.get().pk, relation="owner")
+    client = client_for(in_tenant_a, member(in_tenant_a, ["customer_service"]))
+    assert client.post(f"/api/v1/binding-requests/{binding.pk}/approve/", {}, "application/json").status_code == 200
+    for action in ("approve", "reject"):
+        again = client.post(f"/api/v1/binding-requests/{binding.pk}/{action}/", {"note": "重复"}, "application/json")
+        assert again.status_code == 409 and again.json()["error"]["code"] == "already_decided"
+        assert "409" in company_schema["paths"][f"/api/v1/binding-requests/{{id}}/{action}/"]["post"]["responses"]
+
+
+def test_resident_sign_up_closed_by_the_company_is_the_documented_403(
+    company_schema: dict[str, Any], in_tenant_a: Any, client_for: Any
+) -> None:
+    from backend.accounts.models import User
+    from tenants.company.selectors import company_settings_get
+
+    settings = company_settings_get()
+    settings.resident_self_signup = False
+    settings.save()
+    response = client_for(in_tenant_a).post(
+        "/api/v1/residents/signup/",
+        {"name": "新住户", "phone": "13912345678", "password": "Signup-2026-ok"},
+        content_type="application/json",
+    )
+    assert response.status_code == 403 and set(response.json()["error"]) == {"code", "message", "fields"}
+    assert not User.objects.filter(phone="13912345678").exists()
+    assert "403" in company_schema["paths"]["/api/v1/residents/signup/"]["post"]["responses"]
