@@ -71,10 +71,22 @@ def django_db_modify_db_settings() -> None:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+def django_db_setup(
+    django_db_setup: None, django_db_blocker: Any, django_db_keepdb: bool, django_db_createdb: bool
+) -> None:
+    from django.conf import settings
+    from django.test.utils import setup_databases
+
     from tenants.services import platform_setup
 
     with django_db_blocker.unblock():
+        if connection.settings_dict["NAME"] != settings.DATABASES["default"]["TEST"]["NAME"]:
+            # pytest-django sets the test database up only when a collected test is marked django_db (or
+            # uses `db`). A run of only live-server tests (they commit, so they carry no mark) would then
+            # seed the developer's database: set the test database up here instead.
+            setup_databases(
+                verbosity=0, interactive=False, aliases={"default"}, keepdb=django_db_keepdb and not django_db_createdb
+            )
         platform_setup(verbosity=0)
         _ensure_company("alpha", "阿尔法物业", "admin@alpha.test", "13900000001")
         _ensure_company("beta", "贝塔物业", "admin@beta.test", "13900000002")

@@ -57,6 +57,7 @@ class InvitationCreatedOut(InvitationOut):
 
 class InvitationListApi(APIView):
     required_roles = ADMIN_ONLY
+    pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(responses={200: InvitationOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -117,6 +118,7 @@ class MemberRolesIn(serializers.Serializer):
 
 class MemberListApi(APIView):
     required_roles = ADMIN_ONLY
+    pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(responses={200: MemberOut(many=True)})
     def get(self, request: Request) -> Response:

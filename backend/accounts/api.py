@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.access.services import api_token_issue, resident_sign_up
+from backend.api.openapi import error_response
 from backend.api.permissions import ANY_MEMBER, api_tenant, api_user, request_membership
 from backend.api.throttling import THROTTLED, ClientIpThrottle
 from backend.audit.context import Actor, acting_as
@@ -39,7 +40,14 @@ class TokenApi(APIView):
     throttle_classes = [ClientIpThrottle]
     throttle_scope = "token"
 
-    @extend_schema(request=TokenIn, responses={200: TokenOut, 429: THROTTLED})
+    @extend_schema(
+        request=TokenIn,
+        responses={
+            200: TokenOut,
+            403: error_response(403, "Not a member of this company"),
+            429: error_response(429, "Too many failed sign-ins for this account or address"),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = TokenIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -114,7 +122,14 @@ class ResidentSignupApi(APIView):
     throttle_classes = [ClientIpThrottle]
     throttle_scope = "resident_signup"
 
-    @extend_schema(request=ResidentSignupIn, responses={201: MeOut, 429: THROTTLED})
+    @extend_schema(
+        request=ResidentSignupIn,
+        responses={
+            201: MeOut,
+            403: error_response(403, "This company does not take online sign-ups"),
+            429: THROTTLED,
+        },
+    )
     def post(self, request: Request) -> Response:
         data = ResidentSignupIn(data=request.data)
         data.is_valid(raise_exception=True)

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -45,6 +47,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         fields = {k: [str(m) for m in v] for k, v in exc.message_dict.items()} if hasattr(exc, "error_dict") else {}
         message = _("Please correct the marked fields.") if fields else "; ".join(exc.messages)
         return Response(error_body("validation_error", message, fields), status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, SuspiciousOperation):
+        # Too many form fields or files, a body over the size limit, a malformed multipart body: Django's own
+        # answer is an HTML 400 page; the API keeps its error shape. Logged where Django logs them.
+        logging.getLogger(f"django.security.{exc.__class__.__name__}").warning("%s", exc)
+        return Response(error_body("bad_request", _("The request could not be read.")), status=400)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

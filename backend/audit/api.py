@@ -43,6 +43,7 @@ class AuditLogApi(APIView):
     """操作日志: company admins browse every write made in their company."""
 
     required_roles = frozenset({Role.COMPANY_ADMIN})
+    pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(parameters=[AuditFilter], responses={200: AuditEntryOut(many=True)})
     def get(self, request: Request) -> Response:

@@ -228,11 +228,9 @@ class DunningContactListApi(APIView):
     """催缴记录: GET the log (?unit= for one unit), POST a new contact."""
 
     required_roles = DUNNING_ROLES
+    pagination_class = PageNumberPagination  # documents the paged list (and its page parameters)
 
-    @extend_schema(
-        parameters=[OpenApiParameter("unit", int), OpenApiParameter("page", int), OpenApiParameter("page_size", int)],
-        responses={200: DunningContactSerializer(many=True)},
-    )
+    @extend_schema(parameters=[OpenApiParameter("unit", int)], responses={200: DunningContactSerializer(many=True)})
     def get(self, request: Request) -> Response:
         errors: dict[str, list[str]] = {}
         unit_id = _int_param(request, "unit", errors)

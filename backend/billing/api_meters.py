@@ -33,6 +33,9 @@ from .periods import parse_period
 
 
 class ScopedApi(APIView):
+    # APIView does not page by itself; naming the paginator lets the OpenAPI schema describe paged lists.
+    pagination_class = PageNumberPagination
+
     def scope(self, request: Request) -> Scope:
         return Scope.of(request_membership(request))
 

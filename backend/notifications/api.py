@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -37,8 +37,25 @@ class NotificationListApi(APIView):
     required_roles = ANY_MEMBER
 
     @extend_schema(
-        parameters=[OpenApiParameter("unread", bool), OpenApiParameter("kind", str), OpenApiParameter("after", int)],
-        responses={200: NotificationOut(many=True)},
+        parameters=[
+            OpenApiParameter("unread", bool),
+            OpenApiParameter("kind", str),
+            OpenApiParameter("after", int),
+            OpenApiParameter("page", int),
+            OpenApiParameter("page_size", int),
+        ],
+        responses={
+            200: inline_serializer(
+                "NotificationPageOut",
+                {
+                    "count": serializers.IntegerField(),
+                    "next": serializers.URLField(allow_null=True),
+                    "previous": serializers.URLField(allow_null=True),
+                    "results": NotificationOut(many=True),
+                    "unread": serializers.IntegerField(),
+                },
+            )
+        },
     )
     def get(self, request: Request) -> Response:
         user_id = api_user(request).pk
@@ -59,7 +76,7 @@ class NotificationListApi(APIView):
 class UnreadCountApi(APIView):
     required_roles = ANY_MEMBER
 
-    @extend_schema(responses={200: None})
+    @extend_schema(responses={200: inline_serializer("UnreadCountOut", {"unread": serializers.IntegerField()})})
     def get(self, request: Request) -> Response:
         return Response({"unread": notification_unread_count(user_id=api_user(request).pk)})
 
@@ -78,7 +95,9 @@ class NotificationReadApi(APIView):
 class NotificationReadAllApi(APIView):
     required_roles = ANY_MEMBER
 
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(
+        request=None, responses={200: inline_serializer("MarkedReadOut", {"marked_read": serializers.IntegerField()})}
+    )
     def post(self, request: Request) -> Response:
         return Response({"marked_read": notification_mark_all_read(user_id=api_user(request).pk)})
 
@@ -182,6 +201,7 @@ class AnnouncementListApi(APIView):
     were sent."""
 
     required_roles = {"GET": ANY_MEMBER, "POST": PUBLISHERS}
+    pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(responses={200: AnnouncementOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -203,7 +223,9 @@ class AnnouncementListApi(APIView):
 class AnnouncementReadApi(APIView):
     required_roles = ANY_MEMBER
 
-    @extend_schema(request=None, responses={200: None})
+    @extend_schema(
+        request=None, responses={200: inline_serializer("AnnouncementReadOut", {"read": serializers.BooleanField()})}
+    )
     def post(self, request: Request, pk: int) -> Response:
         announcement = ann.announcements_for(user_id=api_user(request).pk).filter(pk=pk).first()
         if announcement is None:

@@ -35,6 +35,7 @@ from .models import AutopayMandate, OnlinePayment, PaymentSettings, StripeCustom
 from .notify import after_commit, notify_payment
 from .providers import (
     CardInfo,
+    GatewayRefused,
     GatewayUnavailable,
     IntentState,
     PaymentDeclined,
@@ -85,8 +86,14 @@ def stripe_customer_for(user: User, gateway: StripeProvider) -> str:
 
 def own_card(gateway: StripeProvider, user: User, payment_method: str) -> CardInfo:
     """The card, if it is this person's: saved to their Stripe customer (or to nobody yet). A payment method
-    id of someone else's card is refused, so nobody can pay with another resident's saved card."""
-    card = gateway.card(payment_method)
+    id of someone else's card is refused, so nobody can pay with another resident's saved card; an id Stripe
+    does not know (mistyped, made up) is the client's mistake, not the gateway's."""
+    try:
+        card = gateway.card(payment_method)
+    except GatewayRefused as exc:
+        if not exc.missing:
+            raise
+        raise ApplicationError.for_fields({"payment_method": [_("This card is not known: add it again.")]}) from None
     if card.customer:
         own = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
         if card.customer != own:

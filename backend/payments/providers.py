@@ -37,6 +37,19 @@ class GatewayUnavailable(ApplicationError):
         self.detail = detail
 
 
+class GatewayRefused(ApplicationError):
+    """Stripe refused the request (a 4xx other than a card decline): 502, unless the caller knows that what
+    was refused came from the client (see `missing`)."""
+
+    def __init__(self, message: str, *, missing: bool) -> None:
+        super().__init__(
+            _("The payment gateway refused the request: %(message)s") % {"message": message},
+            code="gateway_refused",
+            status=502,
+        )
+        self.missing = missing  # Stripe has no object with the id given
+
+
 class PaymentDeclined(Exception):
     def __init__(self, message: str, code: str = "card_declined", intent: IntentState | None = None) -> None:
         super().__init__(message)
@@ -199,11 +212,7 @@ class StripeProvider:
             log.warning("stripe refused the request: %s", exc)
             if exc.http_status and exc.http_status >= 500:
                 raise GatewayUnavailable(str(exc)) from None
-            raise ApplicationError(
-                _("The payment gateway refused the request: %(message)s") % {"message": exc.user_message or str(exc)},
-                code="gateway_refused",
-                status=502,
-            ) from None
+            raise GatewayRefused(exc.user_message or str(exc), missing=exc.http_status == 404) from None
         except stripe.StripeError as exc:
             log.warning("stripe error: %s", exc)
             raise GatewayUnavailable(str(exc)) from None

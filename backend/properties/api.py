@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.accounts.roles import STAFF_ROLES, Role
+from backend.api.openapi import error_response
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
@@ -41,6 +42,9 @@ STAFF_AND_RESIDENTS = frozenset({*STAFF_ROLES, Role.RESIDENT})
 
 
 class ScopedApi(APIView):
+    # APIView does not page by itself; naming the paginator lets the OpenAPI schema describe paged lists.
+    pagination_class = PageNumberPagination
+
     def scope(self, request: Request) -> Scope:
         return Scope.of(request_membership(request))
 
@@ -243,7 +247,10 @@ class BulkUpdateIn(serializers.Serializer):
 class UnitBulkUpdateApi(ScopedApi):
     required_roles = REGISTRY_WRITERS
 
-    @extend_schema(request=BulkUpdateIn, responses={200: None})
+    @extend_schema(
+        request=BulkUpdateIn,
+        responses={200: inline_serializer("UnitsUpdatedOut", {"updated": serializers.IntegerField()})},
+    )
     def post(self, request: Request) -> Response:
         data = BulkUpdateIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -336,7 +343,18 @@ class PersonRevealApi(ScopedApi):
 
     required_roles = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE, Role.FINANCE})
 
-    @extend_schema(request=RevealIn, responses={200: None})
+    @extend_schema(
+        request=RevealIn,
+        responses={
+            200: inline_serializer(
+                "RevealedOut",
+                {
+                    "id_number": serializers.CharField(required=False),
+                    "phone": serializers.CharField(required=False),
+                },
+            )
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         data = RevealIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -469,10 +487,13 @@ class BindingListApi(ScopedApi):
         return Response(BindingOut(binding).data, status=status.HTTP_201_CREATED)
 
 
+ALREADY_DECIDED = error_response(409, "The request was already approved or rejected")
+
+
 class BindingApproveApi(ScopedApi):
     required_roles = REGISTRY_WRITERS
 
-    @extend_schema(request=DecisionIn, responses={200: BindingOut})
+    @extend_schema(request=DecisionIn, responses={200: BindingOut, 409: ALREADY_DECIDED})
     def post(self, request: Request, pk: int) -> Response:
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -485,7 +506,7 @@ class BindingApproveApi(ScopedApi):
 class BindingRejectApi(ScopedApi):
     required_roles = REGISTRY_WRITERS
 
-    @extend_schema(request=DecisionIn, responses={200: BindingOut})
+    @extend_schema(request=DecisionIn, responses={200: BindingOut, 409: ALREADY_DECIDED})
     def post(self, request: Request, pk: int) -> Response:
         data = DecisionIn(data=request.data)
         data.is_valid(raise_exception=True)
@@ -545,7 +566,10 @@ class SearchApi(ScopedApi):
 
     required_roles = STAFF
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=True)], responses={200: SearchHitOut(many=True)})
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True)],
+        responses={200: inline_serializer("SearchOut", {"results": SearchHitOut(many=True)})},
+    )
     def get(self, request: Request) -> Response:
         hits = selectors.registry_search(scope=self.scope(request), q=request.query_params.get("q", ""))
         return Response({"results": SearchHitOut(hits, many=True).data})

@@ -293,7 +293,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "backend.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "EXCEPTION_HANDLER": "backend.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "backend.api.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -327,10 +327,9 @@ SPECTACULAR_SETTINGS = {
         "DunningChannelEnum": "backend.billing.models.DunningContact.Channel",
         "DunningCategoryEnum": "backend.billing.models.DunningContact.Category",
         "RoleEnum": "backend.accounts.roles.Role",
+        "OccupancyRoleEnum": "backend.properties.models.OccupancyRole",
         "UnitStatusEnum": "backend.properties.models.UnitStatus",
         "ParkingKindEnum": "backend.properties.models.ParkingSpace.Kind",
-        # An occupancy's role (owner, tenant, ...), not a membership's: left unnamed it would also be called RoleEnum.
-        "OccupancyRoleEnum": "backend.properties.models.OccupancyRole",
     },
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
 from django.test import override_settings
 
 from backend.accounts.models import User
@@ -157,3 +158,17 @@ def test_a_user_of_another_company_cannot_read_a_member_by_id(tenant_a, tenant_b
     assert response.status_code == 404
     assert Membership.objects.get(pk=membership_b.pk).roles == ["finance"]
     assert User.objects.filter(pk=user_b.pk).exists()
+
+
+def test_a_form_with_too_many_fields_is_a_400_in_the_error_shape(tenant_a, member, client_for):
+    """Django refuses more than DATA_UPLOAD_MAX_NUMBER_FIELDS form fields with its HTML 400 page; the API
+    answers in its own shape, and records nothing."""
+    from backend.properties.models import ManagementOffice
+
+    client = client_for(tenant_a, member(tenant_a, ["company_admin"]))
+    body = "&".join(["name=x"] + [f"f{i}=1" for i in range(1001)])
+    response = client.post("/api/v1/offices/", body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 400 and response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "bad_request"
+    connection.set_tenant(tenant_a)
+    assert not ManagementOffice.objects.filter(name="x").exists()

@@ -221,3 +221,18 @@ def test_a_repeated_key_whose_first_request_died_before_stripe_answered_gets_its
     assert not created and op.pk == orphan.pk and str(op.intent_id).startswith("pi_")
     assert op.client_secret.startswith(str(op.intent_id))
     assert OnlinePayment.objects.count() == 1
+
+
+def test_a_card_the_gateway_does_not_know_is_a_field_error_not_a_gateway_error(home: Home) -> None:
+    """A made-up or mistyped payment method id: Stripe answers 404, which is the client's mistake (400 on
+    payment_method), not the gateway refusing (502). Nothing is charged or changed."""
+    op, _ = online_payment_start(user=home.user, unit=home.unit, line_ids=[home.jan[0].pk])
+    with pytest.raises(ApplicationError) as err:
+        online_payment_confirm(op, payment_method="pm_made_up")
+    assert err.value.status == 400 and "payment_method" in err.value.fields
+    response = home.client.post(
+        f"/api/v1/payments/online/{op.pk}/confirm/", {"payment_method": "pm_made_up"}, content_type="application/json"
+    )
+    assert response.status_code == 400 and "payment_method" in response.json()["error"]["fields"]
+    assert OnlinePayment.objects.get(pk=op.pk).status == "created"
+    assert owed(home.jan[0]) == home.jan[0].amount
