@@ -150,7 +150,7 @@ def _seed(*, admin: Any, finance: Any, resident: Any) -> int:
     dunning_contact_record(
         unit=units[3], staff=finance, channel="phone", summary="电话无人接听", category="unreachable"
     )
-    announcement_create(title="停水通知", body="<p>周三上午停水。</p>", by=admin, target_all=True)
+    announcement_create(title="停水通知", body="<p>周三上午停水。</p>", by=admin, scope=everything, target_all=True)
     invitation_create(
         email="engineer@fuzzco.test", name="模糊师傅", roles=["engineer"], invited_by=admin, portal_base_url=""
     )
