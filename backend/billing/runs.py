@@ -102,8 +102,9 @@ _INSERT = (
     + """,
 ins AS (
     INSERT INTO billing_billline (unit_id, fee_item_id, kind, period_start, period_end, amount, currency, quantity,
-                                  rate, percent, description, due_date, bill_run_id, created_at)
-    SELECT unit_id, fee_item_id, 'charge', pstart, pend, amount, 'CNY', quantity, rate, pct, '', due, %(run)s, now()
+                                  rate, percent, description, due_date, bill_run_id, created_at, outstanding)
+    SELECT unit_id, fee_item_id, 'charge', pstart, pend, amount, 'CNY', quantity, rate, pct, '', due, %(run)s, now(),
+           amount
     FROM lines WHERE amount > 0
     ON CONFLICT (unit_id, fee_item_id, period_start) WHERE kind = 'charge' DO NOTHING
     RETURNING id, unit_id, amount
@@ -376,10 +377,14 @@ def bill_run_execute(run_id: int, *, on_chunk: Callable[[int], None] | None = No
                     # The planner's cost estimate of this statement trips PostgreSQL's JIT, which then spends
                     # longer compiling than the insert takes (2.6 s of 3.2 s per chunk, measured).
                     cursor.execute("SET LOCAL jit = off")
+                    # The new lines are inserted already outstanding; the ledger trigger must not add their
+                    # charges a second time (migration billing 0002), for this statement only.
+                    cursor.execute("SET LOCAL billing.outstanding_preset = 'on'")
                     cursor.execute(
                         sql, {**arrays, **scope_params, "lo": chunk[0], "hi": chunk[-1], "run": run.pk, "today": today}
                     )
                     candidates, inserted, inserted_amount = cursor.fetchone()
+                    cursor.execute("SET LOCAL billing.outstanding_preset = 'off'")
                 created += inserted
                 existing += candidates - inserted
                 amount += int(inserted_amount)

@@ -39,6 +39,13 @@ def lines_with_balances(qs: QuerySet[BillLine] | None = None) -> QuerySet[BillLi
     )
 
 
+def outstanding_mismatches(limit: int = 100) -> list[tuple[int, int, int]]:
+    """(line id, its `outstanding` column, what the ledger says it owes) for lines where the two differ: none,
+    unless something wrote the column or went around the ledger triggers (billing migration 0002)."""
+    lines = lines_with_balances().exclude(outstanding=F("owed")).order_by("pk")[:limit]
+    return [(line.pk, line.outstanding, int(line.owed)) for line in lines]  # type: ignore[attr-defined]
+
+
 def settlement_ordering(order: str | None = None) -> list[Any]:
     order = order or BillingSettings.load().settlement_order
     if order == SettlementOrder.PRIORITY:

@@ -16,6 +16,7 @@ from backend.billing.models import BillLine, LedgerEntry, Payment
 from backend.billing.selectors import (
     ledger_balance,
     lines_with_balances,
+    outstanding_mismatches,
     payment_refunded,
     payment_unallocated,
     unit_account,
@@ -77,6 +78,7 @@ def check_invariants(unit: Unit) -> None:
         assert 0 <= settled <= charged - waived, "a line is never settled beyond what it charged"
         assert 0 <= owed <= charged
         assert owed == charged - waived - settled
+        assert line.outstanding == owed, "the column the database keeps is the ledger's own sum"
     assert account.owed == sum(line.owed for line in lines)  # type: ignore[attr-defined]
     # every fen received is on a line, back with the payer, or in the prepaid balance
     received = sum(e.amount for e in entries if e.kind in ("payment", "prepayment"))
@@ -182,4 +184,7 @@ def test_running_a_bill_run_again_equals_running_it_once(
         assert runs.bill_run_execute(again.pk).lines_created == 0
     assert lines() == once
     assert LedgerEntry.objects.filter(kind="charge").count() == charges_once
+    # A bill run inserts its lines already outstanding (and its charges are not added again), the shared-meter
+    # and re-runs aside: every line's column is still what the ledger derives.
+    assert not outstanding_mismatches()
     assert len(once) == 16  # 8 units × (management + garbage); no water readings

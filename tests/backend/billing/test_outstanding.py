@@ -1,0 +1,108 @@
+"""BillLine.outstanding: kept by the database from the ledger (billing migration 0002), in every company,
+including one onboarded from the template a moment ago."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import connection
+
+from backend.billing import ledger
+from backend.billing import services as fees
+from backend.billing.models import BillLine, FeeItem
+from backend.billing.selectors import lines_with_balances, outstanding_mismatches
+from backend.properties import services as registry
+from backend.properties.models import Unit
+from backend.properties.scope import Scope
+from tenants.services import company_onboard
+
+EVERYTHING = Scope.everything()
+
+
+def _triggers(schema: str) -> set[tuple[str, str]]:
+    """(trigger, schema of the function it calls) on the company's ledger table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT t.tgname, fn.nspname FROM pg_trigger t
+            JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
+            JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_namespace fn ON fn.oid = p.pronamespace
+            WHERE n.nspname = %s AND c.relname = 'billing_ledgerentry' AND NOT t.tgisinternal
+            """,
+            [schema],
+        )
+        return set(cursor.fetchall())
+
+
+def _a_home_with_a_fee(name: str) -> tuple[Unit, FeeItem]:
+    office = registry.office_create(name=f"{name}管理处", scope=EVERYTHING)
+    estate = registry.estate_create(office_id=office.pk, name=f"{name}苑", scope=EVERYTHING)
+    building = registry.building_create(estate_id=estate.pk, name="1栋", scope=EVERYTHING)
+    registry.units_generate(
+        building_id=building.pk, first_floor=1, last_floor=1, units_per_floor=1, area="80", scope=EVERYTHING
+    )
+    item = fees.fee_item_create(
+        office=office,
+        scope=EVERYTHING,
+        code="LJ",
+        name="垃圾清运费",
+        category="garbage",
+        method="fixed",
+        cycle="monthly",
+    )
+    return Unit.objects.get(building=building), item
+
+
+def test_a_company_onboarded_from_the_template_keeps_outstanding_through_its_ledger(db: Any) -> None:
+    tenant = company_onboard(
+        company_name="新开物业",
+        subdomain="outstanding-new",
+        admin_name="王经理",
+        admin_email="wang@outstanding.test",
+        admin_phone="13912340000",
+        admin_password="Test-pass-2026!",
+    ).tenant
+    assert {name for name, _fn in _triggers(tenant.schema_name)} == {
+        "billing_outstanding_insert",
+        "billing_outstanding_update",
+        "billing_outstanding_delete",
+    }
+    connection.set_tenant(tenant)
+    unit, item = _a_home_with_a_fee("新开")
+    line = ledger.adhoc_charge_post(unit=unit, fee_item=item, amount=12000, description="一次性")
+    assert BillLine.objects.get(pk=line.pk).outstanding == 12000
+    ledger.payment_record(unit=unit, amount=5000, method="cash", line_ids=[line.pk])
+    assert BillLine.objects.get(pk=line.pk).outstanding == 7000
+    assert not outstanding_mismatches()
+
+
+def test_the_trigger_writes_only_the_company_of_the_ledger_it_fires_on(in_tenant_a: Any, tenant_b: Any) -> None:
+    connection.set_tenant(tenant_b)
+    b_unit, b_item = _a_home_with_a_fee("乙方")
+    b_line = ledger.adhoc_charge_post(unit=b_unit, fee_item=b_item, amount=1000, description="一次性")
+    connection.set_tenant(in_tenant_a)
+    unit, item = _a_home_with_a_fee("甲")
+    # Alpha's line may share its id with beta's: the trigger names the table by the ledger's own schema.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval(pg_get_serial_sequence('billing_billline', 'id'), %s, false)", [b_line.pk])
+    line = ledger.adhoc_charge_post(unit=unit, fee_item=item, amount=3000, description="一次性")
+    assert line.pk == b_line.pk
+    assert BillLine.objects.get(pk=line.pk).outstanding == 3000
+    connection.set_tenant(tenant_b)
+    assert BillLine.objects.get(pk=b_line.pk).outstanding == 1000
+    connection.set_tenant(in_tenant_a)
+    assert lines_with_balances(BillLine.objects.filter(pk=line.pk)).get().owed == 3000  # type: ignore[attr-defined]
+
+
+def test_a_bill_run_inserts_its_lines_outstanding_once(in_tenant_a: Any) -> None:
+    from backend.billing import runs
+
+    unit, item = _a_home_with_a_fee("乙")
+    fees.fee_standard_create(item=item, rate="30", effective_from=dt.date(2026, 1, 1))
+    fees.fee_assign(item=item, scope=EVERYTHING, unit_ids=[unit.pk], start_date=dt.date(2026, 1, 1))
+    run = runs.bill_run_create(period=dt.date(2026, 3, 1), scope=EVERYTHING, by=None)
+    runs.bill_run_execute(run.pk)
+    (line,) = BillLine.objects.filter(unit=unit)
+    assert line.outstanding == line.amount == 3000
+    assert not outstanding_mismatches()
