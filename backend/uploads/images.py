@@ -39,6 +39,8 @@ def image_reencode(*, data: bytes, fmt: FileFormat, max_side: int) -> bytes:
                 if probe.width * probe.height > max_pixels:
                     raise too_big
                 probe.verify()  # chunk structure and checksums (a PNG cut before its end fails here)
+            if fmt == JPEG and not _jpeg_ends(data):
+                raise EOFError("no end-of-image marker after the last scan")
             with Image.open(io.BytesIO(data), formats=[fmt.pillow_format]) as image:
                 if image.mode in ("RGB", "L"):
                     image.draft(image.mode, (max_side, max_side))  # JPEG: decode at a reduced scale
@@ -51,6 +53,14 @@ def image_reencode(*, data: bytes, fmt: FileFormat, max_side: int) -> bytes:
     out = io.BytesIO()
     clean.save(out, format=fmt.pillow_format, **_SAVE_OPTIONS[fmt.pillow_format])
     return out.getvalue()
+
+
+def _jpeg_ends(data: bytes) -> bool:
+    """Whether an end-of-image marker follows the last start-of-scan. libjpeg decodes a JPEG cut just before
+    its end without complaint when the last scan's bytes happen to be buffered already, so whether it notices
+    depends on the picture; the marker check does not. (Inside scan data 0xFF is always stuffed, so neither
+    marker can appear there by chance; bytes appended after the image, as in a polyglot, still pass.)"""
+    return data.rfind(b"\xff\xd9") > data.rfind(b"\xff\xda") >= 0
 
 
 def _pixels_only(image: Image.Image, fmt: FileFormat, max_side: int) -> Image.Image:

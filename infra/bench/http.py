@@ -96,7 +96,7 @@ def _identities() -> tuple[str, dict[str, dict[str, str]], str]:
     if tenant is None or not _seeded(tenant):
         started = time.perf_counter()
         print("  http: seeding the demo company in the benchmark database (once)…", file=sys.stderr, flush=True)
-        tenant = demo_seed()
+        tenant = demo_seed()  # which ends with ANALYZE of the company's tables
         print(f"  http: seeded in {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
     logins = {"admin": DEMO_PEOPLE[0], "finance": DEMO_PEOPLE[1], "service": DEMO_PEOPLE[2]}
     logins["resident"] = DEMO_PEOPLE[5]
