@@ -1,16 +1,15 @@
 """Page-level access, deny by default. Every portal view declares who may open it:
 
 - `@public_view`: anyone (sign-in, sign-up, password reset, invitations, the hand-off, the root redirect);
-- `@role_required(roles)` (and its short forms below): an active member of this company holding one of them.
+- `@permission_required(PERMISSION)`: an active member of this company granted that permission of the
+  catalogue (backend/accounts/permissions.py); `@role_required(roles)` is the older spelling.
 
 PortalAccessMiddleware reads the declaration of every view of the portal's URLconfs before the view runs: a
 visitor without an active membership here is sent to sign in, a member the page does not admit gets 403, and
 a view that declares nothing is closed to everyone (like an API view that names no roles). The decorators
 apply the same rule themselves, so a view called outside the middleware is no more open.
 
-A rule is a PageAccess. Issue 12's permission catalogue (one module saying which roles may do what) plugs in
-here: a `permission_required("billing.run.start")` decorator builds the PageAccess from the catalogue's roles
-for that permission, and neither the middleware nor the views change."""
+A rule is a PageAccess; `permission_required` builds it from the catalogue's roles for the permission."""
 
 from __future__ import annotations
 
@@ -26,6 +25,7 @@ from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
+from backend.accounts.permissions import Permission
 from backend.accounts.roles import STAFF_ROLES, Role
 
 View = Callable[..., HttpResponseBase]
@@ -96,6 +96,10 @@ def role_required(roles: Iterable[str]) -> Callable[[View], View]:
         return wrapped
 
     return decorator
+
+
+def permission_required(permission: Permission) -> Callable[[View], View]:
+    return role_required(permission.roles)
 
 
 staff_required = role_required(STAFF_ROLES)

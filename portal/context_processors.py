@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts.permissions import Can
 from backend.accounts.roles import STAFF_ROLES, Role
 
 
@@ -105,6 +106,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "platform_domain": settings.PLATFORM_DOMAIN,
         "tenant": tenant if is_company else None,
         "membership": membership,
+        "can": Can(membership),
         "nav_sections": _nav_for(membership),
         "unread_count": unread,
         "is_company_site": is_company,

@@ -1,6 +1,7 @@
-"""Deny by default. A view opens up by declaring `required_roles` (role codes, any of which will do; or a
-dict from HTTP method, or "*", to role codes) or `permission_classes = [AllowAny]` explicitly. Every role
-check also needs an active membership in the company whose domain was called."""
+"""Deny by default. A view opens up by declaring `required_permission` (a Permission of the catalogue,
+backend/accounts/permissions.py; or a dict from HTTP method, or "*", to one), `required_roles` (the older
+spelling: role codes, or a dict of them; ANY_MEMBER for any member) or `permission_classes = [AllowAny]`
+explicitly. Every check also needs an active membership in the company whose domain was called."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from backend.accounts.models import Membership, User
+from backend.accounts.permissions import Permission
 from backend.accounts.services import membership_get_active
 from tenants.models import Tenant
 
@@ -48,7 +50,9 @@ class RolePermission(BasePermission):
     message = "You do not have the role this operation needs in this company."
 
     def has_permission(self, request: Request, view: Any) -> bool:
-        required = getattr(view, "required_roles", None)
+        required = getattr(view, "required_permission", None)
+        if required is None:
+            required = getattr(view, "required_roles", None)
         if required is None:
             return False  # a view that names no roles is closed
         if isinstance(required, dict):
@@ -62,4 +66,6 @@ class RolePermission(BasePermission):
             return False
         if required == ANY_MEMBER:
             return True
+        if isinstance(required, Permission):
+            return required.granted_to(membership)
         return membership.has_any_role(required)

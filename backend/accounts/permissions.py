@@ -1,0 +1,141 @@
+"""The permission catalogue: the one place that says which roles may do what in a company.
+
+Everything that checks a role asks for a permission from here instead: the API (a view declares
+`required_permission`, see backend/api/permissions.py), the portal (`@permission_required(...)` in
+portal/access.py), the navigation, the templates (`{% if can.payment_record %}`: the `can` object of the
+portal's context processor), the services that refuse a write, and the notifications addressed to "whoever
+handles this" (`Recipients(roles=PAYMENT_ALERTS.roles)`). A new module adds its permissions here, grouped by
+area, and never spells a role set anywhere else.
+
+A permission is granted to a membership holding any one of its roles. Scope (which estates and buildings a
+membership covers) is a separate question, answered by each app's scoped selectors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .roles import ALL_ROLES, STAFF_ROLES, Role
+
+
+@dataclass(frozen=True)
+class Permission:
+    code: str
+    roles: frozenset[str]
+    label: str | Promise
+
+    def granted_to(self, membership: Any) -> bool:
+        """Whether an (active) membership holds one of the roles. None (no membership) holds none."""
+        return membership is not None and bool(set(membership.roles) & self.roles)
+
+    def __str__(self) -> str:
+        return self.code
+
+
+CATALOGUE: dict[str, Permission] = {}
+
+
+def _permission(code: str, roles: frozenset[str] | set[str], label: str | Promise) -> Permission:
+    if code in CATALOGUE:
+        raise ValueError(f"permission {code!r} is defined twice")
+    unknown = set(roles) - ALL_ROLES
+    if unknown or not roles:
+        raise ValueError(f"permission {code!r}: unknown or no roles {sorted(unknown)}")
+    permission = Permission(code=code, roles=frozenset(roles), label=label)
+    CATALOGUE[code] = permission
+    return permission
+
+
+ADMIN = frozenset({Role.COMPANY_ADMIN})
+FRONT_DESK = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+FINANCE = frozenset({Role.COMPANY_ADMIN, Role.FINANCE})
+BILLING_DESK = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE})
+FIELD = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE, Role.ENGINEER})
+
+# Everyone ------------------------------------------------------------------------------------------------
+MEMBER = _permission("member", ALL_ROLES, _("Use the company's portal: notifications, announcements"))
+STAFF_AREA = _permission("staff_area", STAFF_ROLES, _("Open the staff pages: dashboard, registry, units, people"))
+RESIDENT_AREA = _permission("resident_area", {Role.RESIDENT}, _("Open the resident pages: my homes, my bills"))
+
+# The company: members, audit, deliveries -----------------------------------------------------------------
+MEMBERS_MANAGE = _permission("members_manage", ADMIN, _("Invite colleagues and change their roles and scope"))
+AUDIT_READ = _permission("audit_read", ADMIN, _("Read the audit log"))
+DELIVERIES_READ = _permission("deliveries_read", ADMIN, _("See messages that could not be delivered"))
+COMPANY_ALERTS = _permission("company_alerts", ADMIN, _("Receive the company's operational alerts"))
+
+# Property registry (房产档案) -------------------------------------------------------------------------------
+REGISTRY_READ = _permission("registry_read", STAFF_ROLES, _("Read estates, buildings, units and people"))
+REGISTRY_WRITE = _permission("registry_write", FRONT_DESK, _("Change units, owners and occupants"))
+ESTATE_CREATE = _permission("estate_create", ADMIN, _("Add an estate"))
+PERSONAL_DATA_FULL = _permission("personal_data_full", BILLING_DESK, _("See phone and ID numbers unmasked"))
+BINDING_REVIEW = _permission("binding_review", FRONT_DESK, _("Approve or refuse residents' binding requests"))
+REGISTRY_IMPORT = _permission("registry_import", FRONT_DESK, _("Import and export the registry"))
+BINDING_REQUEST = _permission("binding_request", {Role.RESIDENT}, _("Ask to be linked to a home"))
+REGISTRY_OR_OWN_HOMES = _permission(
+    "registry_or_own_homes", ALL_ROLES, _("Read units: staff within their scope, residents their own homes")
+)
+
+# Announcements and holidays --------------------------------------------------------------------------------
+ANNOUNCEMENT_PUBLISH = _permission("announcement_publish", FRONT_DESK, _("Publish and withdraw announcements"))
+HOLIDAYS_MANAGE = _permission("holidays_manage", FRONT_DESK, _("Keep the holiday calendar"))
+
+# Billing (收费管理) ------------------------------------------------------------------------------------------
+BILLING_READ = _permission("billing_read", BILLING_DESK, _("Read fee items, bills, arrears and collection reports"))
+BILLING_MANAGE = _permission("billing_manage", FINANCE, _("Set up fee items, standards and billing settings"))
+BILL_RUN = _permission("bill_run", FINANCE, _("Start, review and post bill runs"))
+METER_READ = _permission("meter_read", STAFF_ROLES, _("Read meters and meter readings"))
+READING_RECORD = _permission("reading_record", FIELD, _("Record meter readings"))
+METER_MANAGE = _permission("meter_manage", FINANCE, _("Set up meters; confirm or reject readings"))
+DUNNING = _permission("dunning", BILLING_DESK, _("Follow up arrears: reminders, letters, contact notes"))
+WAIVER_REQUEST = _permission("waiver_request", BILLING_DESK, _("Ask for a waiver (减免)"))
+WAIVER_APPROVE = _permission("waiver_approve", FINANCE, _("Approve or refuse waivers"))
+NOTICE_READ = _permission("notice_read", BILLING_DESK, _("Print payment notices (缴费通知单)"))
+
+# Payments (收费) -------------------------------------------------------------------------------------------
+PAYMENT_RECORD = _permission("payment_record", FINANCE, _("Take payments at the counter, refund, adjust"))
+PAYMENTS_READ = _permission("payments_read", FINANCE, _("Read payments, receipts, day closes and reports"))
+PAYMENT_SETTINGS = _permission("payment_settings", FINANCE, _("Change payment settings"))
+STRIPE_ACCOUNT = _permission("stripe_account", ADMIN, _("Connect the company's Stripe account"))
+PAYMENT_ALERTS = _permission("payment_alerts", FINANCE, _("Receive alerts about payments and refunds"))
+PAY_ONLINE = _permission("pay_online", {Role.RESIDENT}, _("Pay one's own bills online; autopay"))
+PAY_FOR_UNIT = _permission(
+    "pay_for_unit", FINANCE | {Role.RESIDENT}, _("Start a payment: staff for any unit, residents for their own")
+)
+
+
+def permission(code: str) -> Permission:
+    """The permission with this code (KeyError for a code the catalogue does not define)."""
+    return CATALOGUE[code]
+
+
+def permissions_of(membership: Any) -> frozenset[str]:
+    """The codes of every permission a membership holds."""
+    if membership is None:
+        return frozenset()
+    held = set(membership.roles)
+    return frozenset(code for code, p in CATALOGUE.items() if held & p.roles)
+
+
+class Can:
+    """What templates ask: `{% if can.payment_record %}`. Looking up a code the catalogue does not define is
+    a KeyError; templates swallow it, so tests/backend/accounts/test_permissions.py checks that every
+    `can.<code>` in a template names a permission of the catalogue."""
+
+    def __init__(self, membership: Any) -> None:
+        self._held = permissions_of(membership)
+
+    def __getitem__(self, code: str) -> bool:
+        if code not in CATALOGUE:
+            raise KeyError(f"no permission {code!r} in backend/accounts/permissions.py")
+        return code in self._held
+
+    def __contains__(self, code: str) -> bool:
+        return self[code]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._held))
