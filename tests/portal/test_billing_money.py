@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 
 from backend.accounts.models import Membership
+from backend.accounts.permissions import Can
 from backend.audit.models import AuditEntry
 from backend.billing import ledger, services
 from backend.billing.models import (
@@ -720,23 +721,21 @@ def test_the_action_includes_show_links_only_to_allowed_roles(
         user = member(tenant_a, roles)
         membership = Membership.objects.get(user=user, tenant=tenant_a)
     unit_html = render_to_string(
-        "portal/billing/money/_unit_actions.html", {"unit": money.unit, "membership": membership}
+        "portal/billing/money/_unit_actions.html", {"unit": money.unit, "can": Can(membership)}
     )
     for url in (payment_url(money.unit), deposits_url(money.unit), adhoc_url(money.unit)):
         assert (f'href="{url}"' in unit_html) is unit_links, (roles, url)
     line = mgmt_line(money)
     line.owed = 20000  # type: ignore[attr-defined]
-    line_html = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "membership": membership})
+    line_html = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "can": Can(membership)})
     assert (f'href="{waiver_url(line)}"' in line_html) is waiver_link
     if waiver_link:
         assert 'data-action="waiver"' in line_html
         line.owed, line.settled = 0, 20000  # type: ignore[attr-defined]
-        paid_html = render_to_string(
-            "portal/billing/money/_line_actions.html", {"line": line, "membership": membership}
-        )
+        paid_html = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "can": Can(membership)})
         assert 'data-action="correction"' in paid_html  # a paid line can still be corrected (红冲)
         line.owed, line.settled = 0, 0  # type: ignore[attr-defined]
-        waived = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "membership": membership})
+        waived = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "can": Can(membership)})
         assert "href=" not in waived  # fully waived: nothing left to waive
 
 
