@@ -1,0 +1,146 @@
+"""Every portal URL in use when the portal was reorganised by audience and area (issue 12): its path pattern,
+its name in the `portal:` (or `platform:`) namespace and the name of the view it serves. Moving a view to
+another module must not change any of them; a new page adds its row here. Listed from the URL resolver
+before the move."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import URLPattern, resolve, reverse
+
+import portal.urls_public
+import portal.urls_tenant
+
+# (path pattern, URL name, view name)
+TENANT_URLS = [
+    ("", "root", "root"),
+    ("login/", "login", "sign_in"),
+    ("logout/", "logout", "sign_out"),
+    ("signup/", "resident-signup", "resident_signup"),
+    ("handoff/<str:token>/", "handoff", "handoff"),
+    ("invite/<str:token>/", "invitation", "invitation"),
+    ("password-reset/", "password-reset", "PasswordResetView"),
+    ("password-reset/sent/", "password-reset-done", "PasswordResetDoneView"),
+    ("password-reset/<uidb64>/<token>/", "password-reset-confirm", "PasswordResetConfirmView"),
+    ("password-reset/complete/", "password-reset-complete", "PasswordResetCompleteView"),
+    ("staff/", "staff-home", "dashboard"),
+    ("staff/members/", "staff-members", "members"),
+    ("staff/members/<int:pk>/", "staff-member", "member_edit"),
+    ("staff/invitations/<int:pk>/withdraw/", "staff-invitation-withdraw", "invitation_withdraw"),
+    ("staff/audit/", "staff-audit", "audit_log"),
+    ("resident/", "resident-home", "home"),
+    ("resident/bind/", "resident-bind", "bind"),
+    ("staff/registry/", "registry", "registry_tree"),
+    ("staff/buildings/<int:pk>/generate/", "registry-generate", "building_generate"),
+    ("staff/units/", "units", "unit_list"),
+    ("staff/units/export.xlsx", "units-export", "unit_export"),
+    ("staff/units/residents.xlsx", "residents-export", "residents_export"),
+    ("staff/units/<int:pk>/", "unit", "unit_detail"),
+    ("staff/people/", "people", "people"),
+    ("staff/people/<int:pk>/", "person", "person_detail"),
+    ("staff/bindings/", "bindings", "bindings"),
+    ("staff/bindings/<int:pk>/document/", "binding-document", "binding_document"),
+    ("staff/imports/", "imports", "import_page"),
+    ("staff/imports/<int:pk>/status/", "import-status", "import_status"),
+    ("staff/imports/template/<str:kind>.xlsx", "import-template", "import_template"),
+    ("staff/search/", "search", "search"),
+    ("notifications/", "notifications", "inbox"),
+    ("notifications/<int:pk>/open/", "notification-open", "notification_open"),
+    ("notifications/preferences/", "notification-preferences", "preferences"),
+    ("announcements/", "announcements", "announcements"),
+    ("announcements/<int:pk>/", "announcement", "announcement_detail"),
+    ("announcements/<int:pk>/image/", "announcement-image", "announcement_image"),
+    ("staff/announcements/", "staff-announcements", "staff_announcements"),
+    ("staff/announcements/<int:pk>/", "staff-announcement", "staff_announcement"),
+    ("staff/deliveries/", "deliveries", "deliveries"),
+    ("staff/holidays/", "holidays", "holidays"),
+    ("notifications/read-all/", "notifications-read-all", "read_all"),
+    ("staff/billing/fees/", "billing-fees", "fee_items"),
+    ("staff/billing/fees/<int:pk>/", "billing-fee", "fee_item_detail"),
+    ("staff/billing/runs/", "billing-runs", "bill_runs"),
+    ("staff/billing/runs/<int:pk>/", "billing-run", "bill_run_detail"),
+    ("staff/billing/runs/<int:pk>/progress/", "billing-run-progress", "bill_run_progress"),
+    ("staff/billing/units/<int:pk>/statement/", "billing-statement", "statement"),
+    ("staff/billing/meters/", "billing-meters", "meter_list"),
+    ("staff/billing/meters/<int:pk>/", "billing-meter", "meter_detail"),
+    ("staff/billing/readings/", "billing-readings", "readings"),
+    ("staff/billing/readings/import/", "billing-readings-import", "readings_import"),
+    ("staff/billing/readings/import/template.xlsx", "billing-readings-template", "readings_template"),
+    ("staff/billing/units/<int:pk>/payment/", "billing-payment-record", "payment_record"),
+    ("staff/billing/units/<int:pk>/deposits/", "billing-deposits", "deposits"),
+    ("staff/billing/units/<int:pk>/adhoc/", "billing-adhoc", "adhoc_charge"),
+    ("staff/billing/lines/<int:pk>/waiver/", "billing-waiver-request", "waiver_request"),
+    ("staff/billing/waivers/", "billing-waivers", "waivers"),
+    ("staff/billing/settings/", "billing-settings", "billing_settings"),
+    ("staff/billing/arrears/", "billing-arrears", "arrears"),
+    ("staff/billing/arrears/<int:pk>/", "billing-dunning-unit", "dunning_unit"),
+    ("staff/billing/arrears/<int:pk>/letter.pdf", "billing-demand-letter", "demand_letter"),
+    ("staff/billing/reports/", "billing-reports", "reports_page"),
+    ("staff/billing/reports/export.xlsx", "billing-reports-export", "reports_export"),
+    ("billing/units/<int:pk>/notice/<str:period>/", "billing-notice", "unit_notice"),
+    ("staff/billing/buildings/<int:pk>/notices/<str:period>/", "billing-building-notices", "building_notices"),
+    ("resident/bills/", "resident-bills", "bills"),
+    ("resident/bills/<int:pk>/statement/", "resident-statement", "statement"),
+    ("staff/payments/counter/", "payments-counter", "counter"),
+    ("staff/payments/receipts/", "payments-receipts", "receipts"),
+    ("staff/payments/receipts/<int:pk>/", "payments-receipt", "receipt_detail"),
+    ("staff/payments/receipts/<int:pk>/pdf/", "payments-receipt-pdf", "receipt_pdf"),
+    ("staff/payments/day-close/", "payments-day-close", "day_close_page"),
+    ("resident/pay/", "resident-pay", "pay"),
+    ("resident/pay/start/", "resident-pay-start", "pay_start"),
+    ("resident/pay/card-setup/", "resident-card-setup", "card_setup"),
+    ("resident/pay/<int:pk>/", "resident-pay-result", "pay_result"),
+    ("resident/pay/<int:pk>/confirm/", "resident-pay-confirm", "pay_confirm"),
+    ("resident/pay/<int:pk>/refresh/", "resident-pay-refresh", "pay_refresh"),
+    ("resident/pay/<int:pk>/redirect/", "resident-pay-redirect", "pay_redirect"),
+    ("resident/receipts/<int:pk>/pdf/", "resident-receipt-pdf", "receipt_pdf"),
+    ("resident/autopay/", "resident-autopay", "autopay"),
+    ("resident/autopay/enable/", "resident-autopay-enable", "autopay_enable"),
+    ("staff/payments/", "payments-list", "payment_list"),
+    ("staff/payments/<int:pk>/", "payments-detail", "payment_detail"),
+    ("staff/payments/followup/", "payments-followup", "followup"),
+    ("staff/payments/report/", "payments-report", "report"),
+    ("staff/payments/settings/", "payments-settings", "payment_settings"),
+]
+PLATFORM_URLS = [
+    ("", "landing", "landing"),
+    ("signup/", "signup", "company_signup"),
+]
+SAMPLES = {"int": "7", "str": "sample"}
+PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
+
+
+def filled(route: str) -> tuple[str, dict[str, str]]:
+    """The route with a sample value for each parameter, and those values by name."""
+    kwargs = {m.group(2): SAMPLES[m.group(1) or "str"] for m in PARAMETER.finditer(route)}
+    return "/" + PARAMETER.sub(lambda m: SAMPLES[m.group(1) or "str"], route), kwargs
+
+
+def view_name(callback: object) -> str:
+    view_class = getattr(callback, "view_class", None)
+    return view_class.__name__ if view_class is not None else callback.__name__  # type: ignore[attr-defined]
+
+
+CASES = [("portal", "backend.urls_tenant", *row) for row in TENANT_URLS] + [
+    ("platform", "backend.urls_public", *row) for row in PLATFORM_URLS
+]
+
+
+@pytest.mark.parametrize(("namespace", "urlconf", "route", "name", "view"), CASES, ids=[c[3] for c in CASES])
+def test_each_name_reverses_to_its_path_and_the_path_to_its_view(
+    namespace: str, urlconf: str, route: str, name: str, view: str
+) -> None:
+    path, kwargs = filled(route)
+    assert reverse(f"{namespace}:{name}", kwargs=kwargs, urlconf=urlconf) == path
+    match = resolve(path, urlconf=urlconf)
+    assert (match.namespace, match.url_name, view_name(match.func)) == (namespace, name, view)
+
+
+def test_no_url_was_added_or_dropped_without_saying_so_here() -> None:
+    def rows(patterns: list[object]) -> list[tuple[str, str, str]]:
+        return [(str(p.pattern), str(p.name), view_name(p.callback)) for p in patterns if isinstance(p, URLPattern)]
+
+    assert sorted(rows(portal.urls_tenant.urlpatterns)) == sorted(TENANT_URLS)
+    assert sorted(rows(portal.urls_public.urlpatterns)) == sorted(PLATFORM_URLS)
