@@ -2,7 +2,8 @@
 
 - `@public_view`: anyone (sign-in, sign-up, password reset, invitations, the hand-off, the root redirect);
 - `@permission_required(PERMISSION)`: an active member of this company granted that permission of the
-  catalogue (backend/accounts/permissions.py); `@role_required(roles)` is the older spelling.
+  catalogue (backend/accounts/permissions.py). A page that also writes checks the write's permission on POST
+  with `permission_check` (403 without it).
 
 PortalAccessMiddleware reads the declaration of every view of the portal's URLconfs before the view runs: a
 visitor without an active membership here is sent to sign in, a member the page does not admit gets 403, and
@@ -13,7 +14,7 @@ A rule is a PageAccess; `permission_required` builds it from the catalogue's rol
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
 from typing import Any
@@ -26,7 +27,6 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.http import urlencode
 
 from backend.accounts.permissions import Permission
-from backend.accounts.roles import STAFF_ROLES, Role
 
 View = Callable[..., HttpResponseBase]
 
@@ -81,8 +81,8 @@ def access_denial(request: HttpRequest, access: PageAccess | None) -> HttpRespon
     return None
 
 
-def role_required(roles: Iterable[str]) -> Callable[[View], View]:
-    access = PageAccess(roles=frozenset(roles))
+def permission_required(permission: Permission) -> Callable[[View], View]:
+    access = PageAccess(roles=permission.roles)
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -98,10 +98,7 @@ def role_required(roles: Iterable[str]) -> Callable[[View], View]:
     return decorator
 
 
-def permission_required(permission: Permission) -> Callable[[View], View]:
-    return role_required(permission.roles)
-
-
-staff_required = role_required(STAFF_ROLES)
-admin_required = role_required({Role.COMPANY_ADMIN})
-resident_required = role_required({Role.RESIDENT})
+def permission_check(request: HttpRequest, permission: Permission) -> None:
+    """Within a page: refuse (403) an action its permission does not grant the caller."""
+    if not permission.granted_to(getattr(request, "membership", None)):
+        raise PermissionDenied(f"This action needs the permission {permission.code}.")

@@ -10,65 +10,66 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from backend.accounts.permissions import Can
-from backend.accounts.roles import STAFF_ROLES, Role
+from backend.accounts import permissions as perms
+from backend.accounts.permissions import Can, Permission
 
 
 @dataclass(frozen=True)
 class NavItem:
+    """A link of the navigation, shown to whoever holds the permission its page asks for."""
+
     label: Any
     url_name: str
     icon: str
-    roles: frozenset[str]
+    permission: Permission
 
 
 STAFF_NAV = [
-    NavItem(_("Dashboard"), "portal:staff-home", "home", frozenset(STAFF_ROLES)),
-    NavItem(_("Property registry"), "portal:registry", "building", frozenset(STAFF_ROLES)),
-    NavItem(_("Units"), "portal:units", "grid", frozenset(STAFF_ROLES)),
-    NavItem(_("People"), "portal:people", "users", frozenset(STAFF_ROLES)),
-    NavItem(_("Binding requests"), "portal:bindings", "link", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
-    NavItem(_("Import / export"), "portal:imports", "upload", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
-    NavItem(
-        _("Publish announcements"),
-        "portal:staff-announcements",
-        "megaphone",
-        frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
-    ),
-    NavItem(_("Holidays"), "portal:holidays", "calendar", frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})),
-    NavItem(_("Members"), "portal:staff-members", "users", frozenset({Role.COMPANY_ADMIN})),
-    NavItem(_("Undelivered messages"), "portal:deliveries", "alert", frozenset({Role.COMPANY_ADMIN})),
-    NavItem(_("Audit log"), "portal:staff-audit", "log", frozenset({Role.COMPANY_ADMIN})),
+    NavItem(_("Dashboard"), "portal:staff-home", "home", perms.STAFF_AREA),
+    NavItem(_("Property registry"), "portal:registry", "building", perms.REGISTRY_READ),
+    NavItem(_("Units"), "portal:units", "grid", perms.REGISTRY_READ),
+    NavItem(_("People"), "portal:people", "users", perms.REGISTRY_READ),
+    NavItem(_("Binding requests"), "portal:bindings", "link", perms.BINDING_REVIEW),
+    NavItem(_("Import / export"), "portal:imports", "upload", perms.REGISTRY_IMPORT),
+    NavItem(_("Publish announcements"), "portal:staff-announcements", "megaphone", perms.ANNOUNCEMENT_PUBLISH),
+    NavItem(_("Holidays"), "portal:holidays", "calendar", perms.HOLIDAYS_MANAGE),
+    NavItem(_("Members"), "portal:staff-members", "users", perms.MEMBERS_MANAGE),
+    NavItem(_("Undelivered messages"), "portal:deliveries", "alert", perms.DELIVERIES_READ),
+    NavItem(_("Audit log"), "portal:staff-audit", "log", perms.AUDIT_READ),
 ]
-MONEY = frozenset({Role.COMPANY_ADMIN, Role.FINANCE})
-BILLING_READERS = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE})
 BILLING_NAV = [
-    NavItem(_("Fee items and standards"), "portal:billing-fees", "yuan", BILLING_READERS),
-    NavItem(_("Bill runs"), "portal:billing-runs", "play", MONEY),
-    NavItem(_("Meters"), "portal:billing-meters", "gauge", frozenset(STAFF_ROLES)),
-    NavItem(_("Meter readings"), "portal:billing-readings", "gauge", frozenset(STAFF_ROLES)),
-    NavItem(_("Arrears and dunning"), "portal:billing-arrears", "alert", BILLING_READERS),
-    NavItem(_("Waivers to approve"), "portal:billing-waivers", "check", MONEY),
-    NavItem(_("Counter (收费窗口)"), "portal:payments-counter", "cash", MONEY),
-    NavItem(_("Receipts (收费票据)"), "portal:payments-receipts", "receipt", MONEY),
-    NavItem(_("Day close (日结)"), "portal:payments-day-close", "calendar", MONEY),
-    NavItem(_("Payments"), "portal:payments-list", "yuan", MONEY),
-    NavItem(_("Online payments to follow up"), "portal:payments-followup", "alert", MONEY),
-    NavItem(_("Payment report"), "portal:payments-report", "chart", MONEY),
-    NavItem(_("Collection reports"), "portal:billing-reports", "chart", BILLING_READERS),
-    NavItem(_("Billing settings"), "portal:billing-settings", "settings", MONEY),
-    NavItem(_("Payment settings"), "portal:payments-settings", "settings", MONEY),
+    NavItem(_("Fee items and standards"), "portal:billing-fees", "yuan", perms.BILLING_READ),
+    NavItem(_("Bill runs"), "portal:billing-runs", "play", perms.BILL_RUN),
+    NavItem(_("Meters"), "portal:billing-meters", "gauge", perms.METER_READ),
+    NavItem(_("Meter readings"), "portal:billing-readings", "gauge", perms.METER_READ),
+    NavItem(_("Arrears and dunning"), "portal:billing-arrears", "alert", perms.DUNNING),
+    NavItem(_("Waivers to approve"), "portal:billing-waivers", "check", perms.WAIVER_APPROVE),
+    NavItem(_("Counter (收费窗口)"), "portal:payments-counter", "cash", perms.PAYMENT_RECORD),
+    NavItem(_("Receipts (收费票据)"), "portal:payments-receipts", "receipt", perms.PAYMENTS_READ),
+    NavItem(_("Day close (日结)"), "portal:payments-day-close", "calendar", perms.PAYMENTS_READ),
+    NavItem(_("Payments"), "portal:payments-list", "yuan", perms.PAYMENTS_READ),
+    NavItem(_("Online payments to follow up"), "portal:payments-followup", "alert", perms.PAYMENTS_READ),
+    NavItem(_("Payment report"), "portal:payments-report", "chart", perms.PAYMENTS_READ),
+    NavItem(_("Collection reports"), "portal:billing-reports", "chart", perms.BILLING_READ),
+    NavItem(_("Billing settings"), "portal:billing-settings", "settings", perms.BILLING_MANAGE),
+    NavItem(_("Payment settings"), "portal:payments-settings", "settings", perms.PAYMENT_SETTINGS),
 ]
 RESIDENT_NAV = [
-    NavItem(_("My homes"), "portal:resident-home", "home", frozenset({Role.RESIDENT})),
-    NavItem(_("My bills"), "portal:resident-bills", "yuan", frozenset({Role.RESIDENT})),
-    NavItem(_("Autopay"), "portal:resident-autopay", "card", frozenset({Role.RESIDENT})),
-    NavItem(_("Link my home"), "portal:resident-bind", "link", frozenset({Role.RESIDENT})),
+    NavItem(_("My homes"), "portal:resident-home", "home", perms.RESIDENT_AREA),
+    NavItem(_("My bills"), "portal:resident-bills", "yuan", perms.RESIDENT_AREA),
+    NavItem(_("Autopay"), "portal:resident-autopay", "card", perms.PAY_ONLINE),
+    NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
 ]
 COMMON_NAV = [
-    NavItem(_("Notifications"), "portal:notifications", "bell", frozenset(Role.values)),
-    NavItem(_("Announcements"), "portal:announcements", "megaphone", frozenset(Role.values)),
-    NavItem(_("Notification settings"), "portal:notification-preferences", "settings", frozenset(Role.values)),
+    NavItem(_("Notifications"), "portal:notifications", "bell", perms.MEMBER),
+    NavItem(_("Announcements"), "portal:announcements", "megaphone", perms.MEMBER),
+    NavItem(_("Notification settings"), "portal:notification-preferences", "settings", perms.MEMBER),
+]
+NAV_SECTIONS = [
+    (_("Staff"), STAFF_NAV),
+    (_("Billing"), BILLING_NAV),
+    (_("Resident"), RESIDENT_NAV),
+    (_("Me"), COMMON_NAV),
 ]
 
 
@@ -76,16 +77,11 @@ def _nav_for(membership: Any) -> list[dict[str, Any]]:
     if membership is None:
         return []
     sections = []
-    for title, items in (
-        (_("Staff"), STAFF_NAV),
-        (_("Billing"), BILLING_NAV),
-        (_("Resident"), RESIDENT_NAV),
-        (_("Me"), COMMON_NAV),
-    ):
+    for title, items in NAV_SECTIONS:
         allowed = [
             {"label": i.label, "url": reverse(i.url_name), "icon": i.icon}
             for i in items
-            if membership.has_any_role(i.roles)
+            if i.permission.granted_to(membership)
         ]
         if allowed:
             sections.append({"title": title, "items": allowed})

@@ -95,6 +95,11 @@ DUNNING = _permission("dunning", BILLING_DESK, _("Follow up arrears: reminders, 
 WAIVER_REQUEST = _permission("waiver_request", BILLING_DESK, _("Ask for a waiver (减免)"))
 WAIVER_APPROVE = _permission("waiver_approve", FINANCE, _("Approve or refuse waivers"))
 NOTICE_READ = _permission("notice_read", BILLING_DESK, _("Print payment notices (缴费通知单)"))
+NOTICE_OR_OWN_HOMES = _permission(
+    "notice_or_own_homes",
+    BILLING_DESK | {Role.RESIDENT},
+    _("Print a unit's payment notice: staff within their scope, residents their own homes"),
+)
 
 # Payments (收费) -------------------------------------------------------------------------------------------
 PAYMENT_RECORD = _permission("payment_record", FINANCE, _("Take payments at the counter, refund, adjust"))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.access.services import invitation_accept, invitation_find, resident_sign_up
+from backend.accounts import permissions as perms
 from backend.accounts.backends import user_find_by_login
 from backend.accounts.services import login_handoff_consume, membership_get_active, user_sign_in
 from backend.audit.context import Actor, acting_as
@@ -45,7 +46,7 @@ def home_for(request: CompanyRequest) -> str:
     membership = getattr(request, "membership", None)
     if membership is None:
         return reverse("portal:login")
-    if membership.is_staff_member:
+    if perms.STAFF_AREA.granted_to(membership):
         return reverse("portal:staff-home")
     return reverse("portal:resident-home")
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.billing.api_dunning import letter_response
 from backend.billing.arrears import (
     BUCKET_LABELS,
@@ -38,15 +38,13 @@ from backend.billing.models import DunningContact, FeeItem
 from backend.billing.money import parse_yuan
 from backend.errors import ApplicationError
 from backend.properties import selectors as registry
-from backend.properties.masking import may_see_full
 from backend.properties.models import Occupancy, Unit
 from backend.properties.scope import Scope
 from tenants.http import CompanyRequest
 
-from ..access import role_required
+from ..access import permission_required
 from ..forms import ServiceValidatedForm, add_service_errors
 
-dunning_required = role_required({Role.FINANCE, Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN})
 PAGE_SIZE = 50
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -143,7 +141,7 @@ def _unit(request: CompanyRequest, pk: int) -> Unit:
     return unit
 
 
-@dunning_required
+@permission_required(perms.DUNNING)
 def arrears(request: CompanyRequest) -> HttpResponse:
     """The dunning work list."""
     scope = _scope(request)
@@ -171,7 +169,7 @@ def arrears(request: CompanyRequest) -> HttpResponse:
                 {"key": b, "label": BUCKET_LABELS[b], "amount": totals.aging[b], "units": totals.aging_units[b]}
                 for b in BUCKETS
             ],
-            "full_view": may_see_full(request.membership),
+            "full_view": perms.PERSONAL_DATA_FULL.granted_to(request.membership),
             "ordering": ordering,
             "today": timezone.localdate(),
         },
@@ -179,7 +177,7 @@ def arrears(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@dunning_required
+@permission_required(perms.DUNNING)
 @require_http_methods(["GET", "POST"])
 def dunning_unit(request: CompanyRequest, pk: int) -> HttpResponse:
     """One unit in arrears: what it owes, who was contacted, log a contact, issue the demand letter."""
@@ -219,13 +217,13 @@ def dunning_unit(request: CompanyRequest, pk: int) -> HttpResponse:
             "contacts": contacts_of(unit.pk),
             "form": form,
             "letter_form": LetterForm(),
-            "full_view": may_see_full(request.membership),
+            "full_view": perms.PERSONAL_DATA_FULL.granted_to(request.membership),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
-@dunning_required
+@permission_required(perms.DUNNING)
 def demand_letter(request: CompanyRequest, pk: int) -> HttpResponse:
     """The demand letter as PDF. Issuing it logs a contact (channel letter) and an audit entry."""
     unit = _unit(request, pk)

@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,6 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from backend.accounts import permissions as perms
 from backend.billing import meter_imports, meters
 from backend.billing.models import Meter, MeterReading
 from backend.billing.periods import month_start, parse_period
@@ -32,7 +32,7 @@ from backend.properties.models import Unit
 from backend.properties.scope import Scope
 from tenants.http import CompanyRequest
 
-from ..access import role_required, staff_required
+from ..access import permission_check, permission_required
 from ..forms import add_service_errors
 from ..forms_billing_meters import (
     GridForm,
@@ -44,20 +44,9 @@ from ..forms_billing_meters import (
     UnitMeterForm,
 )
 
-recorder_required = role_required(meters.READING_RECORDERS)
-
 
 def _scope(request: CompanyRequest) -> Scope:
     return Scope.of(request.membership)
-
-
-def _may(request: CompanyRequest, roles: frozenset[str]) -> bool:
-    return request.membership is not None and request.membership.has_any_role(roles)
-
-
-def _require(request: CompanyRequest, roles: frozenset[str]) -> None:
-    if not _may(request, roles):
-        raise PermissionDenied("This action needs another role.")
 
 
 def _error_text(error: ApplicationError) -> str:
@@ -74,16 +63,16 @@ def _int(value: Any) -> int | None:
 # --- meters -----------------------------------------------------------------------------------------------
 
 
-@staff_required
+@permission_required(perms.METER_READ)
 @require_http_methods(["GET", "POST"])
 def meter_list(request: CompanyRequest) -> HttpResponse:
     scope = _scope(request)
-    can_setup = _may(request, meters.METER_MANAGERS)
+    can_setup = perms.METER_MANAGE.granted_to(request.membership)
     unit_form = UnitMeterForm(prefix="unit", scope=scope)
     shared_form = SharedMeterForm(prefix="shared", scope=scope)
     status = 200
     if request.method == "POST":
-        _require(request, meters.METER_MANAGERS)
+        permission_check(request, perms.METER_MANAGE)
         kind = request.POST.get("add")
         form: UnitMeterForm | SharedMeterForm
         if kind == "unit":
@@ -178,15 +167,15 @@ def _unit_meter_create(scope: Scope, d: dict[str, Any]) -> Meter:
     return meter
 
 
-@staff_required
+@permission_required(perms.METER_READ)
 @require_http_methods(["GET", "POST"])
 def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     scope = _scope(request)
     meter = meters.meter_get(scope=scope, meter_id=pk)
     if meter is None:
         raise Http404
-    can_setup = _may(request, meters.METER_MANAGERS)
-    can_record = _may(request, meters.READING_RECORDERS) and meter.is_active
+    can_setup = perms.METER_MANAGE.granted_to(request.membership)
+    can_record = perms.READING_RECORD.granted_to(request.membership) and meter.is_active
     edit_form = MeterEditForm(
         prefix="edit", initial={"number": meter.number, "multiplier": meter.multiplier, "is_active": meter.is_active}
     )
@@ -197,7 +186,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "edit":
-                _require(request, meters.METER_MANAGERS)
+                permission_check(request, perms.METER_MANAGE)
                 edit_form = MeterEditForm(request.POST, prefix="edit")
                 edit_form.is_valid()
                 d = edit_form.cleaned_data
@@ -210,7 +199,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Saved."))
             elif action == "reading":
-                _require(request, meters.READING_RECORDERS)
+                permission_check(request, perms.READING_RECORD)
                 reading_form = ReadingForm(request.POST, prefix="reading")
                 reading_form.is_valid()
                 d = reading_form.cleaned_data
@@ -327,7 +316,7 @@ def _reading_message(request: CompanyRequest, saved: list[MeterReading]) -> None
 
 
 def _review(request: CompanyRequest, scope: Scope, action: str) -> MeterReading:
-    _require(request, meters.METER_MANAGERS)
+    permission_check(request, perms.METER_MANAGE)
     reading = meters.reading_get(scope=scope, reading_id=_int(request.POST.get("reading")) or 0)
     if reading is None:
         raise Http404
@@ -351,7 +340,7 @@ def _review(request: CompanyRequest, scope: Scope, action: str) -> MeterReading:
 # --- readings: entry grid and review queue ----------------------------------------------------------------
 
 
-@staff_required
+@permission_required(perms.METER_READ)
 @require_http_methods(["GET", "POST"])
 def readings(request: CompanyRequest) -> HttpResponse:
     scope = _scope(request)
@@ -389,7 +378,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
             return redirect(here)
         if action != "grid" or period is None:
             raise Http404
-        _require(request, meters.READING_RECORDERS)
+        permission_check(request, perms.READING_RECORD)
         read_on_text = request.POST.get("read_on", "").strip()
         read_on = None
         if read_on_text:
@@ -448,8 +437,8 @@ def readings(request: CompanyRequest) -> HttpResponse:
             "errors": errors,
             "posted": posted,
             "read_on": read_on_text or today.isoformat(),
-            "can_record": _may(request, meters.READING_RECORDERS),
-            "can_review": _may(request, meters.METER_MANAGERS),
+            "can_record": perms.READING_RECORD.granted_to(request.membership),
+            "can_review": perms.METER_MANAGE.granted_to(request.membership),
             "queue": queue,
             "queue_count": queue_qs.count(),
             "open_rows": sum(1 for r in rows if not r.locked),
@@ -461,7 +450,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
 # --- import -----------------------------------------------------------------------------------------------
 
 
-@recorder_required
+@permission_required(perms.READING_RECORD)
 @require_http_methods(["GET", "POST"])
 def readings_import(request: CompanyRequest) -> HttpResponse:
     form = ReadingsImportForm(request.POST or None, request.FILES or None)
@@ -500,7 +489,7 @@ def readings_import(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@recorder_required
+@permission_required(perms.READING_RECORD)
 def readings_template(request: CompanyRequest) -> HttpResponse:
     response = HttpResponse(
         meter_imports.template_xlsx(),

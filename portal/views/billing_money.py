@@ -17,7 +17,7 @@ from django.urls import NoReverseMatch, URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.audit.services import audit_record
 from backend.billing import ledger
 from backend.billing.models import BillingSettings, BillLine, Deposit, FeeItem, LedgerEntry, Payment, WaiverRequest
@@ -47,13 +47,7 @@ from tenants.company.models import CompanySettings
 from tenants.company.selectors import company_settings_get
 from tenants.http import CompanyRequest
 
-from ..access import role_required
-
-MONEY_ROLES = frozenset({Role.FINANCE, Role.COMPANY_ADMIN})
-WAIVER_REQUEST_ROLES = frozenset({Role.FINANCE, Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
-
-money_staff = role_required(MONEY_ROLES)
-waiver_requesters = role_required(WAIVER_REQUEST_ROLES)
+from ..access import permission_required
 
 TEMPLATES = "portal/billing/money"
 
@@ -104,7 +98,7 @@ def _already_recorded(unit: Unit, key: str) -> HttpResponse | None:
     return _show_payment(unit, payment) if payment is not None else None
 
 
-@money_staff
+@permission_required(perms.PAYMENT_RECORD)
 @require_http_methods(["GET", "POST"])
 def payment_record(request: CompanyRequest, pk: int) -> HttpResponse:
     unit = _unit_or_404(request, pk)
@@ -170,7 +164,7 @@ def payment_record(request: CompanyRequest, pk: int) -> HttpResponse:
 # --- waivers (减免 / 红冲) with approval -------------------------------------------------------------------
 
 
-@waiver_requesters
+@permission_required(perms.WAIVER_REQUEST)
 @require_http_methods(["GET", "POST"])
 def waiver_request(request: CompanyRequest, pk: int) -> HttpResponse:
     scope = _scope(request)
@@ -202,7 +196,7 @@ def waiver_request(request: CompanyRequest, pk: int) -> HttpResponse:
             "form": form,
             "requests": WaiverRequest.objects.filter(bill_line=line).select_related("requested_by", "decided_by"),
             "statement_url": _statement_url(line.unit_id),
-            "may_decide": request.membership is not None and request.membership.has_any_role(MONEY_ROLES),
+            "may_decide": perms.WAIVER_APPROVE.granted_to(request.membership),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -214,7 +208,7 @@ def _waivers_in_scope(request: CompanyRequest) -> QuerySet[WaiverRequest]:
     )
 
 
-@money_staff
+@permission_required(perms.WAIVER_APPROVE)
 @require_http_methods(["GET", "POST"])
 def waivers(request: CompanyRequest) -> HttpResponse:
     """Pending waivers to approve or reject (four-eyes: not the requester), and the ones decided."""
@@ -277,7 +271,7 @@ def lines_and_owed(waivers_qs: QuerySet[WaiverRequest]) -> list[WaiverRequest]:
 # --- deposits (押金 / 保证金) ----------------------------------------------------------------------------
 
 
-@money_staff
+@permission_required(perms.PAYMENT_RECORD)
 @require_http_methods(["GET", "POST"])
 def deposits(request: CompanyRequest, pk: int) -> HttpResponse:
     unit = _unit_or_404(request, pk)
@@ -342,7 +336,7 @@ def deposits(request: CompanyRequest, pk: int) -> HttpResponse:
 # --- one-off charges (临时费用) ---------------------------------------------------------------------------
 
 
-@money_staff
+@permission_required(perms.PAYMENT_RECORD)
 @require_http_methods(["GET", "POST"])
 def adhoc_charge(request: CompanyRequest, pk: int) -> HttpResponse:
     unit = _unit_or_404(request, pk)
@@ -447,7 +441,7 @@ def billing_settings_update(data: dict[str, Any]) -> dict[str, Any]:
     return changes
 
 
-@money_staff
+@permission_required(perms.BILLING_MANAGE)
 @require_http_methods(["GET", "POST"])
 def billing_settings(request: CompanyRequest) -> HttpResponse:
     current = _settings_values(BillingSettings.load(), company_settings_get())

@@ -20,7 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.billing import notices, reports
 from backend.billing.periods import add_months, parse_period
 from backend.errors import ApplicationError
@@ -28,13 +28,7 @@ from backend.properties import selectors as registry
 from backend.properties.scope import Scope
 from tenants.http import CompanyRequest
 
-from ..access import role_required
-
-# Reading the reports: finance and company admins, and customer service (read-only, for dunning work).
-REPORT_READERS = frozenset({Role.FINANCE, Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
-NOTICE_STAFF = REPORT_READERS
-
-report_reader = role_required(REPORT_READERS)
+from ..access import permission_required
 
 
 def _scope(request: CompanyRequest) -> Scope:
@@ -94,7 +88,7 @@ def _page_context(request: CompanyRequest, query: reports.ReportQuery) -> dict[s
     }
 
 
-@report_reader
+@permission_required(perms.BILLING_READ)
 def reports_page(request: CompanyRequest) -> HttpResponse:
     try:
         query = reports.parse_query(request.GET)
@@ -114,7 +108,7 @@ def reports_page(request: CompanyRequest) -> HttpResponse:
     return render(request, "portal/billing/reports/page.html", context)
 
 
-@report_reader
+@permission_required(perms.BILLING_READ)
 def reports_export(request: CompanyRequest) -> HttpResponse:
     try:
         query = reports.parse_query(request.GET)
@@ -149,24 +143,24 @@ def _pdf(data: bytes, name: str) -> HttpResponse:
     return response
 
 
-@role_required(NOTICE_STAFF | {Role.RESIDENT})
+@permission_required(perms.NOTICE_OR_OWN_HOMES)
 def unit_notice(request: CompanyRequest, pk: int, period: str) -> HttpResponse:
     """Staff see the units in their scope; a resident only the units they live in now."""
     month = _month_or_404(period)
     membership = request.membership
-    if membership is None:  # role_required has let only members through
+    if membership is None:  # permission_required has let only members through
         raise PermissionDenied
     unit = None
-    if membership.has_any_role(NOTICE_STAFF):
+    if perms.NOTICE_READ.granted_to(membership):
         unit = registry.unit_get(scope=Scope.of(membership), unit_id=pk)
-    if unit is None and membership.has_any_role({Role.RESIDENT}):
+    if unit is None and perms.RESIDENT_AREA.granted_to(membership):
         unit = registry.unit_get(scope=Scope(all_offices=False, resident_user_id=request.user.pk), unit_id=pk)
     if unit is None:
         raise Http404
     return _pdf(notices.unit_notice_pdf(unit, month), f"notice-{unit.pk}-{month:%Y-%m}")
 
 
-@role_required(NOTICE_STAFF)
+@permission_required(perms.NOTICE_READ)
 def building_notices(request: CompanyRequest, pk: int, period: str) -> HttpResponse:
     month = _month_or_404(period)
     building = registry.building_list(scope=_scope(request)).filter(pk=pk).first()

@@ -10,12 +10,13 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.utils import timezone
 
+from backend.accounts import permissions as perms
 from backend.billing.selectors import unit_account, unit_bills
 from backend.properties.models import Unit
 from backend.properties.selectors import resident_units
 from tenants.http import CompanyRequest
 
-from ..access import resident_required
+from ..access import permission_required
 from .billing_staff import line_state, owed_of, statement_context
 
 PAID_SHOWN = 24
@@ -41,13 +42,13 @@ def _home(unit: Unit) -> dict[str, Any]:
     }
 
 
-@resident_required
+@permission_required(perms.RESIDENT_AREA)
 def bills(request: CompanyRequest) -> HttpResponse:
     homes = [_home(unit) for unit in resident_units(user_id=request.user.pk)]
     return render(request, "portal/billing/resident/bills.html", {"homes": homes})
 
 
-@resident_required
+@permission_required(perms.RESIDENT_AREA)
 def statement(request: CompanyRequest, pk: int) -> HttpResponse:
     # Only a home the resident lives in now, whatever other roles they hold.
     unit = resident_units(user_id=request.user.pk).filter(pk=pk).first()

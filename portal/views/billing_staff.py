@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.billing import runs, services
 from backend.billing.models import BillLine, BillRun, FeeAssignment, FeeItem, FeeStandard
 from backend.billing.periods import month_end
@@ -32,7 +32,7 @@ from backend.properties.models import Building, Estate, ManagementOffice, Unit
 from backend.properties.scope import Scope
 from tenants.http import CompanyRequest
 
-from ..access import role_required
+from ..access import permission_check, permission_required
 from ..forms import add_service_errors
 from ..forms_billing import (
     AssignForm,
@@ -44,24 +44,13 @@ from ..forms_billing import (
     month_or_error,
 )
 
-MANAGE_ROLES = frozenset({Role.COMPANY_ADMIN, Role.FINANCE})
-VIEW_ROLES = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE})
-
-view_required = role_required(VIEW_ROLES)
-manage_required = role_required(MANAGE_ROLES)
-
 
 def scope_of(request: CompanyRequest) -> Scope:
     return Scope.of(request.membership)
 
 
 def can_manage(request: CompanyRequest) -> bool:
-    return request.membership is not None and request.membership.has_any_role(MANAGE_ROLES)
-
-
-def _must_manage(request: CompanyRequest) -> None:
-    if not can_manage(request):
-        raise PermissionDenied("Billing changes need the finance or company admin role.")
+    return perms.BILLING_MANAGE.granted_to(request.membership)
 
 
 # -- fee items and standards ---------------------------------------------------------------------------------
@@ -86,13 +75,13 @@ def _current_standards(items: Sequence[FeeItem], today: dt.date) -> dict[int, li
     return out
 
 
-@view_required
+@permission_required(perms.BILLING_READ)
 @require_http_methods(["GET", "POST"])
 def fee_items(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     form = FeeItemCreateForm(request.POST or None, scope=scope, initial={"priority": 100, "cycle": "monthly"})
     if request.method == "POST":
-        _must_manage(request)
+        permission_check(request, perms.BILLING_MANAGE)
         if form.is_valid():
             office = registry.office_list(scope=scope).filter(pk=form.cleaned_data.get("office") or 0).first()
             try:
@@ -162,7 +151,7 @@ def _resolve_units(form: AssignForm, item: FeeItem, scope: Scope) -> list[int] |
     return [pk for pk, _n in found]
 
 
-@view_required
+@permission_required(perms.BILLING_READ)
 @require_http_methods(["GET", "POST"])
 def fee_item_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
@@ -210,7 +199,7 @@ def fee_item_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     # them. Assigning units is open to any manager, for the units in their scope.
     sets_prices = can_manage(request) and (scope.all_offices or item.office_id in scope.office_ids)
     if request.method == "POST":
-        _must_manage(request)
+        permission_check(request, perms.BILLING_MANAGE)
         if action in ("item", "standard") and not sets_prices:
             raise PermissionDenied("Only someone managing the whole office changes its fee items.")
         done = False
@@ -345,7 +334,7 @@ def _describe_scopes(run_list: list[BillRun]) -> None:
         r.scope_label = "、".join(names) if names else _("Whole company")  # type: ignore[attr-defined]
 
 
-@manage_required
+@permission_required(perms.BILL_RUN)
 @require_http_methods(["GET", "POST"])
 def bill_runs(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
@@ -398,7 +387,7 @@ def _progress_context(request: HttpRequest, run: BillRun) -> dict[str, Any]:
     return context
 
 
-@manage_required
+@permission_required(perms.BILL_RUN)
 @require_http_methods(["GET", "POST"])
 def bill_run_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     run = _run_get(request, pk)
@@ -435,7 +424,7 @@ def bill_run_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     )
 
 
-@manage_required
+@permission_required(perms.BILL_RUN)
 def bill_run_progress(request: CompanyRequest, pk: int) -> HttpResponse:
     """The progress card alone: polled by htmx every second while the run posts (the websocket is faster)."""
     run = _run_get(request, pk)
@@ -487,13 +476,12 @@ def statement_context(request: HttpRequest, unit: Unit) -> dict[str, Any]:
     }
 
 
-@view_required
+@permission_required(perms.BILLING_READ)
 def statement(request: CompanyRequest, pk: int) -> HttpResponse:
     unit = registry.unit_get(scope=scope_of(request), unit_id=pk)
     if unit is None:
         raise Http404
     context = statement_context(request, unit)
-    context["can_manage"] = can_manage(request)
     status = 400 if context["filters"].is_bound and context["filters"].errors else 200
     return render(request, "portal/billing/staff/statement.html", context, status=status)
 

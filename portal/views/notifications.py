@@ -12,7 +12,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backend.accounts.roles import ALL_ROLES, STAFF_ROLES, Role
+from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.notifications import announcements as ann
 from backend.notifications.api import preferences_of
@@ -25,14 +25,11 @@ from backend.uploads.kinds import ANNOUNCEMENT_IMAGE
 from backend.uploads.serving import upload_response
 from tenants.http import CompanyRequest
 
-from ..access import role_required
+from ..access import permission_required
 from ..forms import AnnouncementForm, HolidayForm, PreferencesForm, add_service_errors
 
-publishers = role_required(ann.PUBLISHERS)
-admins = role_required({Role.COMPANY_ADMIN})
 
-
-@role_required(ALL_ROLES)
+@permission_required(perms.MEMBER)
 def inbox(request: CompanyRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
     unread = request.GET.get("unread") == "1"
@@ -48,7 +45,7 @@ def inbox(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@role_required(ALL_ROLES)
+@permission_required(perms.MEMBER)
 def notification_open(request: CompanyRequest, pk: int) -> HttpResponse:
     """Clicking a notification marks it read and opens the thing it is about."""
     notification = notification_mark_read(user_id=request.user.pk, notification_id=pk)
@@ -60,17 +57,17 @@ def notification_open(request: CompanyRequest, pk: int) -> HttpResponse:
     return redirect(target)
 
 
-@role_required(ALL_ROLES)
+@permission_required(perms.MEMBER)
 @require_POST
 def read_all(request: CompanyRequest) -> HttpResponse:
     notification_mark_all_read(user_id=request.user.pk)
     return redirect("portal:notifications")
 
 
-@role_required(ALL_ROLES)
+@permission_required(perms.MEMBER)
 @require_http_methods(["GET", "POST"])
 def preferences(request: CompanyRequest) -> HttpResponse:
-    is_staff = bool(request.membership and request.membership.has_any_role(STAFF_ROLES))
+    is_staff = perms.STAFF_AREA.granted_to(request.membership)
     current = preferences_of(request.user.pk, is_staff)
     form = PreferencesForm(
         request.POST or None,
@@ -101,13 +98,13 @@ def preferences(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@role_required(ALL_ROLES)
+@permission_required(perms.MEMBER)
 def announcements(request: CompanyRequest) -> HttpResponse:
     page = Paginator(ann.announcements_for(user_id=request.user.pk), 20).get_page(request.GET.get("page"))
     return render(request, "portal/announcements/list.html", {"page": page, "query": ""})
 
 
-@role_required(ALL_ROLES)
+@permission_required(perms.MEMBER)
 def announcement_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     announcement = ann.announcements_for(user_id=request.user.pk).filter(pk=pk).first()
     if announcement is None:
@@ -116,7 +113,7 @@ def announcement_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     return render(request, "portal/announcements/detail.html", {"a": announcement})
 
 
-@role_required(ALL_ROLES)
+@permission_required(perms.MEMBER)
 def announcement_image(request: CompanyRequest, pk: int) -> HttpResponseBase:
     """An announcement's image, for the people it was sent to and for publishers (never public)."""
     qs = ann.announcements_visible(membership=request.membership, user_id=request.user.pk)
@@ -126,7 +123,7 @@ def announcement_image(request: CompanyRequest, pk: int) -> HttpResponseBase:
     return upload_response(announcement.image, kind=ANNOUNCEMENT_IMAGE, download_name=f"announcement-{announcement.pk}")
 
 
-@publishers
+@permission_required(perms.ANNOUNCEMENT_PUBLISH)
 @require_http_methods(["GET", "POST"])
 def staff_announcements(request: CompanyRequest) -> HttpResponse:
     scope = Scope.of(request.membership)
@@ -164,7 +161,7 @@ def staff_announcements(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@publishers
+@permission_required(perms.ANNOUNCEMENT_PUBLISH)
 @require_http_methods(["GET", "POST"])
 def staff_announcement(request: CompanyRequest, pk: int) -> HttpResponse:
     scope = Scope.of(request.membership)
@@ -189,7 +186,7 @@ def staff_announcement(request: CompanyRequest, pk: int) -> HttpResponse:
     )
 
 
-@admins
+@permission_required(perms.DELIVERIES_READ)
 def deliveries(request: CompanyRequest) -> HttpResponse:
     status = request.GET.get("status", Delivery.Status.FAILED)
     qs = Delivery.objects.filter(status=status).select_related("notification")
@@ -197,7 +194,7 @@ def deliveries(request: CompanyRequest) -> HttpResponse:
     return render(request, "portal/deliveries.html", {"page": page, "status": status, "query": f"status={status}"})
 
 
-@publishers
+@permission_required(perms.HOLIDAYS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def holidays(request: CompanyRequest) -> HttpResponse:
     form = HolidayForm(request.POST or None)

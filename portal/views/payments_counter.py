@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
 from backend.billing.models import BillLine, Payment
 from backend.billing.money import chinese_capital, yuan
@@ -39,7 +40,7 @@ from portal.forms import add_service_errors
 from portal.forms_billing_money import PaymentForm
 from tenants.http import CompanyRequest
 
-from .billing_money import MONEY_ROLES, money_staff
+from ..access import permission_check, permission_required
 
 TEMPLATES = "portal/payments/counter"
 
@@ -126,7 +127,9 @@ def _receipt_or_404(request: CompanyRequest, pk: int) -> Receipt:
 def _money_members(request: CompanyRequest) -> list[tuple[int, str]]:
     """Who can take money in this company: the people a day can be closed for."""
     users = (
-        Membership.objects.filter(tenant=request.tenant, is_active=True, roles__overlap=list(MONEY_ROLES))
+        Membership.objects.filter(
+            tenant=request.tenant, is_active=True, roles__overlap=list(perms.PAYMENT_RECORD.roles)
+        )
         .select_related("user")
         .order_by("user__name", "user_id")
     )
@@ -168,7 +171,7 @@ def _occupants(units: list[Unit]) -> dict[int, list[str]]:
     return names
 
 
-@money_staff
+@permission_required(perms.PAYMENT_RECORD)
 @require_http_methods(["GET", "POST"])
 def counter(request: CompanyRequest) -> HttpResponse:
     """Search a home; with ?unit= its owed lines, account and the payment form."""
@@ -248,13 +251,14 @@ def counter(request: CompanyRequest) -> HttpResponse:
 # --- receipts (收费票据) ---------------------------------------------------------------------------------------
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 @require_http_methods(["GET", "POST"])
 def receipt_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     receipt = _receipt_or_404(request, pk)
     form = VoidForm(request.POST or None)
     status = 200
     if request.method == "POST":
+        permission_check(request, perms.PAYMENT_RECORD)
         status = 400
         if form.is_valid():
             try:
@@ -280,21 +284,23 @@ def receipt_detail(request: CompanyRequest, pk: int) -> HttpResponse:
             "payment": payment,
             "refunds": Refund.objects.filter(payment=payment).select_related("requested_by"),
             "form": form,
-            "may_void": receipt.status == Receipt.Status.VALID and payment.channel == Payment.Channel.COUNTER,
+            "may_void": receipt.status == Receipt.Status.VALID
+            and payment.channel == Payment.Channel.COUNTER
+            and perms.PAYMENT_RECORD.granted_to(request.membership),
             "unit": payment.unit,
         },
         status=status,
     )
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 @require_GET
 def receipt_pdf(request: CompanyRequest, pk: int) -> HttpResponse:
     """Every download counts as a print; from the second one on the receipt is marked 补打."""
     return receipt_pdf_response(_receipt_or_404(request, pk), count_print=True)
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 @require_GET
 def receipts(request: CompanyRequest) -> HttpResponse:
     qs = _receipts(request)
@@ -333,7 +339,7 @@ def _day_from(raw: str | None) -> dt.date | None:
         return None
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 @require_http_methods(["GET", "POST"])
 def day_close_page(request: CompanyRequest) -> HttpResponse:
     day = _day_from(request.POST.get("day") if request.method == "POST" else request.GET.get("day")) or _today()
@@ -346,6 +352,7 @@ def day_close_page(request: CompanyRequest) -> HttpResponse:
     )
     status = 200
     if request.method == "POST":
+        permission_check(request, perms.PAYMENT_RECORD)
         status = 400
         if form.is_valid():
             data = form.cleaned_data

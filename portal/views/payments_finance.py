@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.audit.services import audit_record
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.money import parse_yuan, yuan
@@ -48,7 +48,7 @@ from portal.forms import add_service_errors
 from tenants.db import connection
 from tenants.http import CompanyRequest
 
-from .billing_money import money_staff
+from ..access import permission_check, permission_required
 
 TEMPLATES = "portal/payments/finance"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -56,10 +56,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def _scope(request: CompanyRequest) -> Scope:
     return Scope.of(request.membership)
-
-
-def _is_admin(request: CompanyRequest) -> bool:
-    return request.membership is not None and request.membership.has_any_role({Role.COMPANY_ADMIN})
 
 
 def _receipt_url(receipt_id: int) -> str | None:
@@ -213,7 +209,7 @@ class StripeAccountForm(forms.Form):
 # --- payments list ---------------------------------------------------------------------------------------
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 def payment_list(request: CompanyRequest) -> HttpResponse:
     scope = _scope(request)
     form = PaymentFilterForm(request.GET or None, cashiers=reports.cashiers_in_scope(scope))
@@ -291,12 +287,14 @@ def _settled_lines(payment: Payment) -> list[dict[str, Any]]:
     return out
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 @require_http_methods(["GET", "POST"])
 def payment_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     payment = _payment_or_404(request, pk)
     receipt = getattr(payment, "receipt", None)
     form = RefundForm(request.POST or None)
+    if request.method == "POST":
+        permission_check(request, perms.PAYMENT_RECORD)
     if request.method == "POST" and form.is_valid():
         try:
             refund = refund_create(
@@ -324,7 +322,7 @@ def payment_detail(request: CompanyRequest, pk: int) -> HttpResponse:
             "online": getattr(payment, "online", None),
             "refunds": Refund.objects.filter(payment=payment).select_related("requested_by").order_by("created_at"),
             "refundable": left,
-            "can_refund": left > 0 and not voided,
+            "can_refund": left > 0 and not voided and perms.PAYMENT_RECORD.granted_to(request.membership),
             "form": form,
             "statement_url": _statement_url(payment.unit_id),
         },
@@ -335,11 +333,12 @@ def payment_detail(request: CompanyRequest, pk: int) -> HttpResponse:
 # --- follow-up -------------------------------------------------------------------------------------------
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 @require_http_methods(["GET", "POST"])
 def followup(request: CompanyRequest) -> HttpResponse:
     scope = _scope(request)
     if request.method == "POST":
+        permission_check(request, perms.PAYMENT_RECORD)
         action = request.POST.get("action", "")
         raw = request.POST.get("pk", "")
         if not raw.isdigit():
@@ -401,7 +400,7 @@ def _webhook_retry(event_pk: int) -> WebhookEvent:
 # --- report ----------------------------------------------------------------------------------------------
 
 
-@money_staff
+@permission_required(perms.PAYMENTS_READ)
 def report(request: CompanyRequest) -> HttpResponse:
     scope = _scope(request)
     errors: dict[str, list[str]] = {}
@@ -519,10 +518,10 @@ def _last4(secret: str) -> str:
     return f"…{secret[-4:]}" if secret else ""
 
 
-@money_staff
+@permission_required(perms.PAYMENT_SETTINGS)
 @require_http_methods(["GET", "POST"])
 def payment_settings(request: CompanyRequest) -> HttpResponse:
-    admin = _is_admin(request)
+    admin = perms.STRIPE_ACCOUNT.granted_to(request.membership)
     rule = PaymentSettings.load()
     account = StripeAccount.objects.filter(tenant=request.tenant).first() if admin else None
     which = request.POST.get("form", "settings") if request.method == "POST" else ""
@@ -584,7 +583,6 @@ def payment_settings(request: CompanyRequest) -> HttpResponse:
                 "YYYY": f"{today:%Y}",
             },
             "next_sequence": sequence,
-            "is_admin": admin,
             "stripe_form": stripe_form,
             "account": account,
             "secret_last4": _last4(account.secret_key) if account else "",

@@ -20,6 +20,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from backend.accounts import permissions as perms
 from backend.billing.money import parse_yuan
 from backend.billing.selectors import owed_lines
 from backend.errors import ApplicationError
@@ -31,7 +32,7 @@ from backend.properties.models import Unit
 from backend.properties.selectors import resident_units
 from tenants.http import CompanyRequest
 
-from ..access import resident_required
+from ..access import permission_required
 
 
 def _homes(request: CompanyRequest) -> QuerySet[Unit]:
@@ -101,7 +102,7 @@ def _unavailable(config: StripeConfig) -> str:
 # --- the payment page ---------------------------------------------------------------------------------------
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 def pay(request: CompanyRequest) -> HttpResponse:
     unit = _home(request, request.GET.get("unit"))
     config = _config(request)
@@ -148,7 +149,7 @@ def pay(request: CompanyRequest) -> HttpResponse:
     return render(request, "portal/payments/resident/pay.html", context)
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 @require_POST
 def pay_start(request: CompanyRequest) -> JsonResponse:
     try:
@@ -182,7 +183,7 @@ def pay_start(request: CompanyRequest) -> JsonResponse:
     return JsonResponse(_state(op))
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 @require_POST
 def card_setup(request: CompanyRequest) -> JsonResponse:
     """A SetupIntent's client secret, for Stripe.js confirmCardSetup (paying, or saving an autopay card)."""
@@ -193,7 +194,7 @@ def card_setup(request: CompanyRequest) -> JsonResponse:
     return JsonResponse({"setup_intent": setup_id, "client_secret": secret})
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 @require_POST
 def pay_confirm(request: CompanyRequest, pk: int) -> JsonResponse:
     op = _payment(request, pk)
@@ -205,7 +206,7 @@ def pay_confirm(request: CompanyRequest, pk: int) -> JsonResponse:
     return JsonResponse(_state(op))
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 @require_POST
 def pay_refresh(request: CompanyRequest, pk: int) -> JsonResponse:
     op = _payment(request, pk)
@@ -216,7 +217,7 @@ def pay_refresh(request: CompanyRequest, pk: int) -> JsonResponse:
     return JsonResponse(_state(op))
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 @require_POST
 def pay_redirect(request: CompanyRequest, pk: int) -> JsonResponse:
     """Alipay / WeChat Pay: confirm the intent and hand the page the next step (a redirect or a QR code)."""
@@ -232,7 +233,7 @@ def pay_redirect(request: CompanyRequest, pk: int) -> JsonResponse:
     return JsonResponse(state)
 
 
-@resident_required
+@permission_required(perms.RESIDENT_AREA)
 @require_GET
 def receipt_pdf(request: CompanyRequest, pk: int) -> HttpResponse:
     """The receipt of a payment to one of the resident's homes. Every download counts as a print, as at the
@@ -243,7 +244,7 @@ def receipt_pdf(request: CompanyRequest, pk: int) -> HttpResponse:
     return receipt_pdf_response(receipt, count_print=True)
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 def pay_result(request: CompanyRequest, pk: int) -> HttpResponse:
     op = _payment(request, pk)
     gateway_problem = ""
@@ -274,7 +275,7 @@ def pay_result(request: CompanyRequest, pk: int) -> HttpResponse:
 # --- autopay ------------------------------------------------------------------------------------------------
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 @require_http_methods(["GET", "POST"])
 def autopay(request: CompanyRequest) -> HttpResponse:
     if request.method == "POST":
@@ -305,7 +306,7 @@ def autopay(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@resident_required
+@permission_required(perms.PAY_ONLINE)
 @require_POST
 def autopay_enable(request: CompanyRequest) -> JsonResponse:
     try:

@@ -16,10 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.properties import imports, selectors, services
-from backend.properties.masking import may_see_full
 from backend.properties.models import BindingRequest, ImportJob, Person
 from backend.properties.scope import Scope
 from backend.properties.sections import unit_sections_for
@@ -27,7 +26,7 @@ from backend.uploads.kinds import BINDING_DOCUMENT
 from backend.uploads.serving import upload_response
 from tenants.http import CompanyRequest
 
-from ..access import role_required, staff_required
+from ..access import permission_required
 from ..forms import (
     BuildingForm,
     EstateForm,
@@ -41,14 +40,12 @@ from ..forms import (
     add_service_errors,
 )
 
-registry_writer = role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
-
 
 def scope_of(request: CompanyRequest) -> Scope:
     return Scope.of(request.membership)
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 @require_http_methods(["GET", "POST"])
 def registry_tree(request: CompanyRequest) -> HttpResponse:
     """The tree browser, with forms to add an office, an estate and a building."""
@@ -61,7 +58,7 @@ def registry_tree(request: CompanyRequest) -> HttpResponse:
     }
     status = 200
     if request.method == "POST":
-        if not request.membership or not request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}):
+        if not perms.REGISTRY_WRITE.granted_to(request.membership):
             raise Http404
         kind = request.POST.get("add", "")
         if kind not in forms:
@@ -105,13 +102,12 @@ def registry_tree(request: CompanyRequest) -> HttpResponse:
     context = {
         "tree": selectors.tree(scope=scope),
         "forms": forms,
-        "can_write": request.membership is not None
-        and request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
+        "can_write": perms.REGISTRY_WRITE.granted_to(request.membership),
     }
     return render(request, "portal/properties/tree.html", context, status=status)
 
 
-@registry_writer
+@permission_required(perms.REGISTRY_WRITE)
 @require_http_methods(["GET", "POST"])
 def building_generate(request: CompanyRequest, pk: int) -> HttpResponse:
     scope = scope_of(request)
@@ -158,16 +154,13 @@ def _unit_filters(form: UnitFilterForm) -> selectors.UnitFilters:
     )
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 @require_http_methods(["GET", "POST"])
 def unit_list(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     if request.method == "POST":
         bulk = UnitBulkForm(request.POST)
-        can_write = request.membership is not None and request.membership.has_any_role(
-            {Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}
-        )
-        if not can_write:
+        if not perms.REGISTRY_WRITE.granted_to(request.membership):
             raise Http404
         if bulk.is_valid():
             try:
@@ -196,13 +189,12 @@ def unit_list(request: CompanyRequest) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "bulk": UnitBulkForm(),
-            "can_write": request.membership is not None
-            and request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
+            "can_write": perms.REGISTRY_WRITE.granted_to(request.membership),
         },
     )
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 def unit_export(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     form = UnitFilterForm(request.GET or None, scope=scope)
@@ -210,7 +202,7 @@ def unit_export(request: CompanyRequest) -> HttpResponse:
     return _xlsx(imports.units_export_xlsx(units.iterator(chunk_size=2000)), "units")
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 def residents_export(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     form = UnitFilterForm(request.GET or None, scope=scope)
@@ -222,7 +214,7 @@ def residents_export(request: CompanyRequest) -> HttpResponse:
         .select_related("person", "unit__estate", "unit__building")
         .order_by("unit_id", "id")
     )
-    full = may_see_full(request.membership)
+    full = perms.PERSONAL_DATA_FULL.granted_to(request.membership)
     data = imports.residents_export_xlsx(occupancies.iterator(chunk_size=2000), full_personal_data=full)
     if full:
         # A file with phones and ID numbers in full is a full view of each of them: on the record.
@@ -244,7 +236,7 @@ def _xlsx(data: bytes, name: str) -> HttpResponse:
     return response
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 @require_http_methods(["GET", "POST"])
 def unit_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     """联查: the unit and its sections (people, history, parking, binding requests; later bills and more)."""
@@ -254,7 +246,7 @@ def unit_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         raise Http404
     move_in = MoveInForm(request.POST or None, initial={"start_date": timezone.localdate()})
     if request.method == "POST":
-        if not request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}):
+        if not perms.REGISTRY_WRITE.granted_to(request.membership):
             raise Http404
         try:
             if "move_out" in request.POST:
@@ -288,13 +280,13 @@ def unit_detail(request: CompanyRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "sections": unit_sections_for(unit, request.membership),
             "move_in": move_in,
-            "can_write": request.membership.has_any_role({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}),
+            "can_write": perms.REGISTRY_WRITE.granted_to(request.membership),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 def people(request: CompanyRequest) -> HttpResponse:
     qs = selectors.person_list(scope=scope_of(request), q=request.GET.get("q", "")).order_by("name", "id")
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
@@ -307,13 +299,13 @@ def people(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 @require_http_methods(["GET", "POST"])
 def person_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     person = selectors.person_get(scope=scope_of(request), person_id=pk)
     if person is None:
         raise Http404
-    full_view = may_see_full(request.membership)
+    full_view = perms.PERSONAL_DATA_FULL.granted_to(request.membership)
     revealed = None
     if request.method == "POST":
         if not full_view:
@@ -333,14 +325,12 @@ def person_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     )
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 @require_http_methods(["GET", "POST"])
 def bindings(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     if request.method == "POST":
-        if request.membership is None or not request.membership.has_any_role(
-            {Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE}
-        ):
+        if not perms.BINDING_REVIEW.granted_to(request.membership):
             raise Http404
         try:
             pk = int(request.POST.get("request", "0"))
@@ -372,7 +362,7 @@ def bindings(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@role_required({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+@permission_required(perms.BINDING_REVIEW)
 def binding_document(request: CompanyRequest, pk: int) -> HttpResponseBase:
     """A binding request's document, for staff whose scope covers the unit (the file is never public)."""
     binding = selectors.binding_request_list(scope=scope_of(request)).filter(pk=pk).first()
@@ -381,7 +371,7 @@ def binding_document(request: CompanyRequest, pk: int) -> HttpResponseBase:
     return upload_response(binding.document, kind=BINDING_DOCUMENT, download_name=f"binding-{binding.pk}")
 
 
-@registry_writer
+@permission_required(perms.REGISTRY_IMPORT)
 @require_http_methods(["GET", "POST"])
 def import_page(request: CompanyRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
@@ -426,7 +416,7 @@ def import_page(request: CompanyRequest) -> HttpResponse:
     )
 
 
-@registry_writer
+@permission_required(perms.REGISTRY_IMPORT)
 def import_status(request: CompanyRequest, pk: int) -> JsonResponse:
     job = ImportJob.objects.filter(pk=pk, created_by_id=request.user.pk).first()
     if job is None:
@@ -442,14 +432,14 @@ def import_status(request: CompanyRequest, pk: int) -> JsonResponse:
     )
 
 
-@registry_writer
+@permission_required(perms.REGISTRY_IMPORT)
 def import_template(request: CompanyRequest, kind: str) -> HttpResponse:
     if kind not in imports.COLUMNS:
         raise Http404
     return _xlsx(imports.template_xlsx(kind), f"template-{kind}")
 
 
-@staff_required
+@permission_required(perms.REGISTRY_READ)
 def search(request: CompanyRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     hits = selectors.registry_search(scope=scope_of(request), q=q)

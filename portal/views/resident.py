@@ -8,17 +8,18 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.properties import selectors, services
 from backend.properties.models import Building, Estate, Unit
 from tenants.company.selectors import company_settings_get
 from tenants.http import CompanyRequest
 
-from ..access import resident_required
+from ..access import permission_required
 from ..forms import BindRequestForm, add_service_errors, set_choices
 
 
-@resident_required
+@permission_required(perms.RESIDENT_AREA)
 def home(request: CompanyRequest) -> HttpResponse:
     return render(
         request,
@@ -44,7 +45,7 @@ def _bind_choices(form: BindRequestForm, estate_id: str, building_id: str) -> No
     set_choices(form, "unit", [("", "—")] + [(str(u.pk), u.number) for u in units])
 
 
-@resident_required
+@permission_required(perms.BINDING_REQUEST)
 @require_http_methods(["GET", "POST"])
 def bind(request: CompanyRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET

@@ -18,23 +18,24 @@ from backend.access.services import (
     membership_roles_set,
     membership_scope_set,
 )
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership
 from backend.audit.selectors import audit_entry_list
 from backend.errors import ApplicationError
 from backend.properties.scope import Scope
 from tenants.http import CompanyRequest
 
-from ..access import admin_required, staff_required
+from ..access import permission_required
 from ..forms import AuditFilterForm, InvitationForm, MemberEditForm, add_service_errors
 
 
-@staff_required
+@permission_required(perms.STAFF_AREA)
 def dashboard(request: CompanyRequest) -> HttpResponse:
     context = {"welcome": request.GET.get("welcome") == "1", "role_names": role_names()}
     return render(request, "portal/staff/dashboard.html", context)
 
 
-@admin_required
+@permission_required(perms.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def members(request: CompanyRequest) -> HttpResponse:
     form = InvitationForm(request.POST or None)
@@ -62,7 +63,7 @@ def members(request: CompanyRequest) -> HttpResponse:
     return render(request, "portal/staff/members.html", context, status=status)
 
 
-@admin_required
+@permission_required(perms.MEMBERS_MANAGE)
 @require_POST
 def invitation_withdraw(request: CompanyRequest, pk: int) -> HttpResponse:
     try:
@@ -74,7 +75,7 @@ def invitation_withdraw(request: CompanyRequest, pk: int) -> HttpResponse:
     return redirect("portal:staff-members")
 
 
-@admin_required
+@permission_required(perms.AUDIT_READ)
 def audit_log(request: CompanyRequest) -> HttpResponse:
     form = AuditFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -85,7 +86,7 @@ def audit_log(request: CompanyRequest) -> HttpResponse:
     return render(request, "portal/staff/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
-@admin_required
+@permission_required(perms.MEMBERS_MANAGE)
 @require_http_methods(["GET", "POST"])
 def member_edit(request: CompanyRequest, pk: int) -> HttpResponse:
     """Roles (功能权限) and data scope (数据权限) of one member."""
