@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts.passwords import password_reset_complete
 from backend.accounts.roles import Role
 from backend.errors import ApplicationError
 from backend.properties.models import ImportJob, OccupancyRole, ParkingSpace, UnitStatus, UnitType
@@ -16,7 +17,7 @@ from backend.uploads.kinds import ANNOUNCEMENT_IMAGE, BINDING_DOCUMENT, REGISTRY
 from tenants.db import connection
 
 
-def add_service_errors(form: forms.Form, error: ApplicationError) -> None:
+def add_service_errors(form: forms.BaseForm, error: ApplicationError) -> None:
     placed = False
     for field, messages in error.fields.items():
         for message in messages:
@@ -127,14 +128,7 @@ class AuditedSetPasswordForm(SetPasswordForm):
     """The last step of a password reset: saves the password, lifts any sign-in lock, writes the audit log."""
 
     def save(self, commit: bool = True):  # type: ignore[no-untyped-def]
-        from backend.accounts.throttling import login_failures_clear
-        from backend.audit.services import audit_record
-
-        user = super().save(commit=commit)
-        if user.email:
-            login_failures_clear(username=user.email)
-        audit_record(action="password.reset", target=user, object_repr=str(user))
-        return user
+        return password_reset_complete(user=self.user, password=self.cleaned_data["new_password1"])
 
 
 # --- property registry -----------------------------------------------------------------------------

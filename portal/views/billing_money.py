@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
-from backend.audit.services import audit_record
 from backend.billing import ledger
-from backend.billing.models import BillingSettings, BillLine, Deposit, FeeItem, LedgerEntry, Payment, WaiverRequest
+from backend.billing.configuration import billing_settings_update, billing_settings_values
+from backend.billing.models import BillLine, Deposit, FeeItem, LedgerEntry, Payment, WaiverRequest
 from backend.billing.money import yuan
 from backend.billing.selectors import (
     bill_lines_for,
@@ -43,8 +42,6 @@ from portal.forms_billing_money import (
     WaiverDecisionForm,
     WaiverRequestForm,
 )
-from tenants.company.models import CompanySettings
-from tenants.company.selectors import company_settings_get
 from tenants.http import CompanyRequest
 
 from ..access import permission_required
@@ -383,73 +380,19 @@ def adhoc_charge(request: CompanyRequest, pk: int) -> HttpResponse:
 
 # --- billing settings ------------------------------------------------------------------------------------
 
-BILLING_FIELDS = (
-    "auto_bill_run",
-    "settlement_order",
-    "meter_anomaly_ratio",
-    "reminders_enabled",
-    "remind_days_before_due",
-    "remind_on_overdue",
-    "remind_every_days",
-    "remind_max_per_week",
-    "remind_hour_from",
-    "remind_hour_to",
-    "sanctions",
-    "sanction_min_overdue_days",
-)
-COMPANY_FIELDS = ("billing_day", "payment_due_day")
-
-
-def _settings_values(billing: BillingSettings, company: CompanySettings) -> dict[str, Any]:
-    values: dict[str, Any] = {k: getattr(billing, k) for k in BILLING_FIELDS}
-    values.update({k: getattr(company, k) for k in COMPANY_FIELDS})
-    values["sanctions"] = sorted(values["sanctions"] or [])
-    return values
-
-
-def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: (v if isinstance(v, bool | int | str | list) or v is None else str(v)) for k, v in values.items()}
-
-
-def billing_settings_update(data: dict[str, Any]) -> dict[str, Any]:
-    """Save the company's billing settings; audited with what changed (before → after). Returns the changes."""
-    with transaction.atomic():
-        billing = BillingSettings.objects.select_for_update().get(pk=BillingSettings.load().pk)
-        company = CompanySettings.objects.select_for_update().get(pk=company_settings_get().pk)
-        before = _settings_values(billing, company)
-        after = {**before, **{k: data[k] for k in (*BILLING_FIELDS, *COMPANY_FIELDS) if k in data}}
-        after["sanctions"] = sorted(after["sanctions"] or [])
-        changed = [k for k in after if after[k] != before[k]]
-        if not changed:
-            return {}
-        for k in BILLING_FIELDS:
-            setattr(billing, k, after[k])
-        for k in COMPANY_FIELDS:
-            setattr(company, k, after[k])
-        billing.save()
-        company.save()
-        changes = {
-            "before": _jsonable({k: before[k] for k in changed}),
-            "after": _jsonable({k: after[k] for k in changed}),
-        }
-        audit_record(
-            action="billing.settings_update",
-            target=billing,
-            object_repr=_("Billing settings"),
-            changes=changes,
-        )
-    return changes
-
 
 @permission_required(perms.BILLING_MANAGE)
 @require_http_methods(["GET", "POST"])
 def billing_settings(request: CompanyRequest) -> HttpResponse:
-    current = _settings_values(BillingSettings.load(), company_settings_get())
-    form = BillingSettingsForm(request.POST or None, initial=current)
+    form = BillingSettingsForm(request.POST or None, initial=billing_settings_values())
     if request.method == "POST" and form.is_valid():
-        changes = billing_settings_update(form.cleaned_data)
-        messages.success(request, _("Billing settings saved.") if changes else _("Nothing changed."))
-        return redirect("portal:billing-settings")
+        try:
+            changes = billing_settings_update(values=form.cleaned_data)
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Billing settings saved.") if changes else _("Nothing changed."))
+            return redirect("portal:billing-settings")
     groups = [
         (_("Bill runs"), ["billing_day", "payment_due_day", "auto_bill_run", "meter_anomaly_ratio"]),
         (_("Prepaid balance (预收)"), ["settlement_order"]),

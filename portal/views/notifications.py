@@ -16,8 +16,9 @@ from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.notifications import announcements as ann
 from backend.notifications.api import preferences_of
+from backend.notifications.holidays import holiday_list, holiday_remove, holiday_save
 from backend.notifications.kinds import KINDS
-from backend.notifications.models import Announcement, Delivery, Holiday
+from backend.notifications.models import Announcement, Delivery
 from backend.notifications.selectors import notification_list
 from backend.notifications.services import notification_mark_all_read, notification_mark_read, preferences_set
 from backend.properties.scope import Scope
@@ -200,18 +201,20 @@ def holidays(request: CompanyRequest) -> HttpResponse:
     form = HolidayForm(request.POST or None)
     if request.method == "POST":
         if request.POST.get("delete"):
-            Holiday.objects.filter(pk=request.POST["delete"]).delete()
+            if request.POST["delete"].isdigit():
+                holiday_remove(holiday_id=int(request.POST["delete"]))
             return redirect("portal:holidays")
         if form.is_valid():
-            Holiday.objects.update_or_create(
-                date=form.cleaned_data["date"],
-                defaults={"name": form.cleaned_data["name"], "greeting": form.cleaned_data["greeting"]},
-            )
-            messages.success(request, _("Saved."))
-            return redirect("portal:holidays")
+            try:
+                holiday_save(**form.cleaned_data)
+            except ApplicationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("portal:holidays")
     return render(
         request,
         "portal/holidays.html",
-        {"form": form, "holidays": Holiday.objects.all()},
+        {"form": form, "holidays": holiday_list()},
         status=400 if request.method == "POST" else 200,
     )

@@ -14,13 +14,11 @@ Every lookup by id goes through the caller's data scope (404 outside it); writes
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,13 +30,18 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
-from backend.audit.services import audit_record
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.money import parse_yuan, yuan
 from backend.errors import ApplicationError
 from backend.gateway.config import stripe_config
 from backend.gateway.models import StripeAccount, WebhookEvent
 from backend.payments import reports
+from backend.payments.configuration import (
+    PREFIX_RE,
+    SETTINGS_FIELDS,
+    payment_settings_update,
+    stripe_account_update,
+)
 from backend.payments.models import OnlinePayment, PaymentSettings, ReceiptCounter, Refund
 from backend.payments.online import online_payment_refresh
 from backend.payments.receipts import receipt_number
@@ -119,23 +122,10 @@ class RefundForm(forms.Form):
         return reason
 
 
-PREFIX_RE = re.compile(r"^[A-Za-z0-9]{0,10}$")
-
-
 class PaymentSettingsForm(forms.ModelForm):
     class Meta:
         model = PaymentSettings
-        fields = [
-            "receipt_prefix",
-            "receipt_date_format",
-            "receipt_digits",
-            "online_enabled",
-            "card_enabled",
-            "alipay_enabled",
-            "wechat_enabled",
-            "autopay_enabled",
-            "followup_minutes",
-        ]
+        fields = list(SETTINGS_FIELDS)
         help_texts = {
             "receipt_prefix": gettext_lazy("Letters and digits only, at most 10."),
             "receipt_digits": gettext_lazy("From 3 to 10; the sequence starts again at 1 each year."),
@@ -459,61 +449,6 @@ def _gateway_in_use(request: CompanyRequest) -> dict[str, Any]:
     return {"kind": kind, "label": label, "api_base": config.api_base, "local": config.is_local}
 
 
-def payment_settings_update(form: PaymentSettingsForm) -> list[str]:
-    """Save the payment settings; audited with the names of the changed fields and their values."""
-    with transaction.atomic():
-        rule = PaymentSettings.objects.select_for_update().get(pk=PaymentSettings.load().pk)
-        changed = [name for name in form.Meta.fields if getattr(rule, name) != form.cleaned_data[name]]
-        if not changed:
-            return []
-        before = {name: getattr(rule, name) for name in changed}
-        for name in changed:
-            setattr(rule, name, form.cleaned_data[name])
-        rule.save()
-        audit_record(
-            action="payments.settings_update",
-            target=rule,
-            object_repr=_("Payment settings"),
-            changes={"before": before, "after": {name: form.cleaned_data[name] for name in changed}},
-        )
-    return changed
-
-
-def stripe_account_update(*, tenant: Any, data: dict[str, Any]) -> bool:
-    """Store, change or delete the company's own Stripe keys (blank secrets keep the stored ones). The audit
-    entry names the fields changed, never a secret's value. Returns whether anything changed."""
-    with transaction.atomic():
-        account = StripeAccount.objects.select_for_update().filter(tenant=tenant).first()
-        if data.get("remove"):
-            if account is None:
-                return False
-            account.delete()
-            audit_record(
-                action="payments.stripe_account_remove", object_type="gateway.stripeaccount", object_id=tenant.pk
-            )
-            return True
-        account = account or StripeAccount(tenant=tenant)
-        changed = []
-        for name in ("secret_key", "webhook_secret"):
-            if data.get(name) and data[name] != getattr(account, name):
-                setattr(account, name, data[name])
-                changed.append(name)
-        for name in ("publishable_key", "api_base"):
-            if (data.get(name) or "") != getattr(account, name):
-                setattr(account, name, data.get(name) or "")
-                changed.append(name)
-        if not changed:
-            return False
-        account.save()
-        audit_record(
-            action="payments.stripe_account_update",
-            target=account,
-            object_repr=_("Stripe account"),
-            changes={"fields": changed},
-        )
-    return True
-
-
 def _last4(secret: str) -> str:
     return f"…{secret[-4:]}" if secret else ""
 
@@ -531,25 +466,22 @@ def payment_settings(request: CompanyRequest) -> HttpResponse:
         initial = {"publishable_key": account.publishable_key, "api_base": account.api_base} if account else {}
         stripe_form = StripeAccountForm(request.POST if which == "stripe" else None, initial=initial, prefix="stripe")
     if which == "settings" and form.is_valid():
-        changed = payment_settings_update(form)
-        messages.success(request, _("Payment settings saved.") if changed else _("Nothing changed."))
-        return redirect("portal:payments-settings")
+        try:
+            changed = payment_settings_update(values=form.cleaned_data)
+        except ApplicationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("Payment settings saved.") if changed else _("Nothing changed."))
+            return redirect("portal:payments-settings")
     if which == "stripe":
         if stripe_form is None:
             raise Http404
         if stripe_form.is_valid():
-            data = stripe_form.cleaned_data
-            no_secret = not data.get("secret_key") and not (account and account.secret_key)
-            if (
-                not data.get("remove")
-                and no_secret
-                and (data.get("publishable_key") or data.get("webhook_secret") or data.get("api_base"))
-            ):
-                stripe_form.add_error(
-                    "secret_key", _("Enter the secret key; without it the platform's account is used.")
-                )
-            if not stripe_form.errors:
-                changed_keys = stripe_account_update(tenant=request.tenant, data=data)
+            try:
+                changed_keys = stripe_account_update(tenant=request.tenant, **stripe_form.cleaned_data)
+            except ApplicationError as error:
+                add_service_errors(stripe_form, error)
+            else:
                 messages.success(request, _("Stripe account saved.") if changed_keys else _("Nothing changed."))
                 return redirect("portal:payments-settings")
     example_rule = rule
