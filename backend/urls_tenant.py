@@ -12,6 +12,6 @@ urlpatterns = [
     path("", include("portal.urls_tenant")),
 ]
 
-handler403 = "portal.views.errors.permission_denied"
-handler404 = "portal.views.errors.page_not_found"
-handler500 = "portal.views.errors.server_error"
+handler403 = "portal.public.errors.permission_denied"
+handler404 = "portal.public.errors.page_not_found"
+handler500 = "portal.public.errors.server_error"

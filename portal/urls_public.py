@@ -1,10 +1,7 @@
-from django.urls import path
+"""The portal on the platform's domain (the `platform:` namespace): the public package's platform pages."""
 
-from .views import public
+from .public.urls import platform_urlpatterns
 
 app_name = "platform"
 
-urlpatterns = [
-    path("", public.landing, name="landing"),
-    path("signup/", public.company_signup, name="signup"),
-]
+urlpatterns = [*platform_urlpatterns]

@@ -1,18 +1,17 @@
-"""Forms of the money pages (record a payment, waivers, deposits, one-off charges, billing settings).
-They collect and check input; the ledger services in backend/billing/ledger.py decide and write."""
+"""Amounts in yuan and the payment form, shared by the pages that take money: recording a payment at a unit
+(staff/billing) and the cashier's counter (staff/payments). The ledger services decide and write."""
 
 from __future__ import annotations
 
 import re
 import uuid
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from backend.billing.models import BillLine, FeeItem, LedgerEntry, Payment, Sanction, SettlementOrder
+from backend.billing.models import BillLine, Payment
 from backend.billing.money import parse_yuan, yuan
 
 # The ways money reaches a counter (the online ones are posted by the payments module, not typed in).
@@ -152,127 +151,3 @@ class PaymentForm(forms.Form):
         if self.is_bound:
             return set(self.data.getlist(self.add_prefix("line_ids")))  # type: ignore[attr-defined]
         return set(self.initial.get("line_ids") or [])
-
-
-class WaiverRequestForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind"),
-        choices=LedgerEntry.WaiverKind.choices,
-        widget=forms.RadioSelect,
-        initial=LedgerEntry.WaiverKind.WAIVER,
-        help_text=_(
-            "A waiver (减免) lowers what is still owed. A correction (红冲) reverses a wrong charge, even a paid "
-            "one: the paid part goes to the prepaid balance."
-        ),
-    )
-    amount = YuanField(label=_("Amount (yuan)"))
-    reason = forms.CharField(label=_("Reason"), max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class WaiverDecisionForm(forms.Form):
-    waiver = forms.IntegerField(widget=forms.HiddenInput)
-    decision = forms.ChoiceField(choices=[("approve", _("Approve")), ("reject", _("Reject"))])
-    note = forms.CharField(label=_("Note"), max_length=300, required=False)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("decision") == "reject" and not (data.get("note") or "").strip():
-            self.add_error("note", _("Say why the waiver is rejected."))
-        return data
-
-
-class DepositHoldForm(forms.Form):
-    purpose = forms.CharField(label=_("Purpose"), max_length=100, help_text=_("e.g. 装修保证金 (renovation deposit)"))
-    amount = YuanField(label=_("Amount (yuan)"))
-    method = forms.ChoiceField(label=_("Method"), choices=COUNTER_METHODS)
-    reference = forms.CharField(label=_("Reference"), max_length=80, required=False)
-    payer_name = forms.CharField(label=_("Payer"), max_length=60, required=False)
-
-
-class DepositReleaseForm(forms.Form):
-    deposit = forms.IntegerField(widget=forms.HiddenInput)
-    refund = YuanField(label=_("Refund (yuan)"), required=False, empty_zero=True, positive=False)
-    forfeit = YuanField(label=_("Forfeit (yuan)"), required=False, empty_zero=True, positive=False)
-    reason = forms.CharField(label=_("Reason"), max_length=300)
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if "refund" in data and "forfeit" in data and not (data["refund"] or data["forfeit"]):
-            self.add_error("refund", _("Refund or forfeit an amount above zero."))
-        return data
-
-
-class AdhocChargeForm(forms.Form):
-    fee_item = forms.ChoiceField(label=_("Fee item"))
-    amount = YuanField(label=_("Amount (yuan)"))
-    description = forms.CharField(
-        label=_("Description"), max_length=200, help_text=_("e.g. 装修垃圾清运 3 车 (renovation debris, 3 loads)")
-    )
-    due_date = forms.DateField(
-        label=_("Due date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=_("Empty: today."),
-    )
-
-    def __init__(self, *args: Any, items: Iterable[FeeItem], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.items = {str(item.pk): item for item in items}
-        field = self.fields["fee_item"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "—")] + [(pk, f"{item.name} ({item.code})") for pk, item in self.items.items()]
-
-    def clean_fee_item(self) -> FeeItem:
-        return self.items[self.cleaned_data["fee_item"]]
-
-
-class BillingSettingsForm(forms.Form):
-    billing_day = forms.IntegerField(
-        label=_("Bill run day of the month"),
-        min_value=1,
-        max_value=28,
-        help_text=_("1–28, so that every month has it."),
-    )
-    payment_due_day = forms.IntegerField(
-        label=_("Payment due day of the month"),
-        min_value=1,
-        max_value=31,
-        help_text=_("In shorter months the last day of the month."),
-    )
-    auto_bill_run = forms.BooleanField(label=_("Run bills automatically on the billing day"), required=False)
-    settlement_order = forms.ChoiceField(
-        label=_("The prepaid balance settles"), choices=SettlementOrder.choices, widget=forms.RadioSelect
-    )
-    meter_anomaly_ratio = forms.DecimalField(
-        label=_("Flag meter usage above this multiple of the unit's average"),
-        max_digits=5,
-        decimal_places=2,
-        min_value=Decimal("1.01"),
-        max_value=Decimal("999.99"),
-    )
-    reminders_enabled = forms.BooleanField(label=_("Send payment reminders"), required=False)
-    remind_days_before_due = forms.IntegerField(
-        label=_("Remind this many days before the due date"), min_value=0, max_value=60
-    )
-    remind_on_overdue = forms.BooleanField(label=_("Remind on the day a bill becomes overdue"), required=False)
-    remind_every_days = forms.IntegerField(label=_("Then remind every N days"), min_value=1, max_value=90)
-    remind_max_per_week = forms.IntegerField(label=_("At most this many reminders a week"), min_value=1, max_value=7)
-    remind_hour_from = forms.IntegerField(label=_("Send reminders from (hour)"), min_value=0, max_value=23)
-    remind_hour_to = forms.IntegerField(label=_("Send reminders until (hour)"), min_value=1, max_value=24)
-    sanctions = forms.MultipleChoiceField(
-        label=_("Sanctions for units in arrears"),
-        choices=Sanction.choices,
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-        help_text=_("Never water, power or heating."),
-    )
-    sanction_min_overdue_days = forms.IntegerField(
-        label=_("Sanctions apply after this many overdue days"), min_value=1, max_value=3650
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("remind_hour_from"), data.get("remind_hour_to")
-        if start is not None and end is not None and start >= end:
-            self.add_error("remind_hour_to", _("The end hour must come after the start hour."))
-        return data

@@ -1,13 +1,15 @@
-"""Signing in and out on a company domain, resident sign-up, invitations, the sign-up hand-off."""
+"""Signing in and out on a company domain, resident sign-up, invitations, the sign-up hand-off, and the
+password reset (Django's views, limited to this company's members and audited)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,17 +22,18 @@ from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
 from backend.client_ip import client_ip
 from backend.errors import ApplicationError, RateLimited
-from tenants.http import CompanyRequest
-
-from ..access import public_view
-from ..forms import (
+from portal.access import public_view
+from portal.common.forms import add_service_errors
+from portal.public.forms import (
+    AuditedSetPasswordForm,
     InvitationAcceptForm,
     LoginForm,
+    MemberPasswordResetForm,
     PasswordConfirmForm,
     ResidentSignupForm,
-    add_service_errors,
 )
-from ..throttling import rate_limited
+from portal.throttling import rate_limited
+from tenants.http import CompanyRequest
 
 BACKEND = "backend.accounts.backends.EmailOrPhoneBackend"
 
@@ -93,7 +96,7 @@ def sign_in(request: CompanyRequest) -> HttpResponse:
             return redirect(_safe_next(request, home_for(request)))
     response = render(
         request,
-        "portal/auth/login.html",
+        "portal/public/auth/login.html",
         {"form": form, "next": request.GET.get("next", "")},
         status=status if request.method == "POST" else 200,
     )
@@ -138,7 +141,7 @@ def resident_signup(request: CompanyRequest) -> HttpResponse:
             return redirect("portal:resident-home")
     return render(
         request,
-        "portal/auth/resident_signup.html",
+        "portal/public/auth/resident_signup.html",
         {"form": form},
         status=400 if request.method == "POST" else 200,
     )
@@ -153,7 +156,7 @@ def invitation(request: CompanyRequest, token: str) -> HttpResponse:
     try:
         invite = invitation_find(raw_token=token)
     except ApplicationError as error:
-        return render(request, "portal/auth/invitation_invalid.html", {"error": error}, status=error.status)
+        return render(request, "portal/public/auth/invitation_invalid.html", {"error": error}, status=error.status)
     has_account = user_find_by_login(invite.email) is not None
     form: forms.Form = (PasswordConfirmForm if has_account else InvitationAcceptForm)(
         request.POST or None, initial={"name": invite.name}
@@ -180,7 +183,35 @@ def invitation(request: CompanyRequest, token: str) -> HttpResponse:
             return redirect(home_for(request))
     return render(
         request,
-        "portal/auth/invitation.html",
+        "portal/public/auth/invitation.html",
         {"invite": invite, "form": form, "has_account": has_account},
         status=400 if request.method == "POST" else 200,
     )
+
+
+# --- password reset: Django's views with this company's forms and templates ---------------------------
+
+password_reset = public_view(
+    rate_limited("password_reset")(
+        auth_views.PasswordResetView.as_view(
+            template_name="portal/public/auth/password_reset.html",
+            form_class=MemberPasswordResetForm,
+            email_template_name="portal/public/auth/password_reset_email.txt",
+            subject_template_name="portal/public/auth/password_reset_subject.txt",
+            success_url=reverse_lazy("portal:password-reset-done"),
+        )
+    )
+)
+password_reset_done = public_view(
+    auth_views.PasswordResetDoneView.as_view(template_name="portal/public/auth/password_reset_done.html")
+)
+password_reset_confirm = public_view(
+    auth_views.PasswordResetConfirmView.as_view(
+        template_name="portal/public/auth/password_reset_confirm.html",
+        form_class=AuditedSetPasswordForm,
+        success_url=reverse_lazy("portal:password-reset-complete"),
+    )
+)
+password_reset_complete = public_view(
+    auth_views.PasswordResetCompleteView.as_view(template_name="portal/public/auth/password_reset_complete.html")
+)

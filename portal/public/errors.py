@@ -1,12 +1,13 @@
+"""The error pages of company domains (403, 404, 500): HTML, or the API's error shape for JSON callers."""
+
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template import loader
 
+from portal.access import public_view
 from tenants.middleware import wants_json
-
-from ..access import public_view
 
 
 @public_view

@@ -9,16 +9,16 @@ from django.views.decorators.http import require_http_methods
 from backend.accounts.services import login_handoff_create
 from backend.errors import ApplicationError
 from backend.security_headers import csp_extend
+from portal.access import public_view
+from portal.common.forms import add_service_errors
+from portal.public.forms import CompanySignupForm
+from portal.throttling import rate_limited
 from tenants.services import company_onboard, company_origins, company_url
-
-from ..access import public_view
-from ..forms import CompanySignupForm, add_service_errors
-from ..throttling import rate_limited
 
 
 @public_view
 def landing(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/public/landing.html")
+    return render(request, "portal/public/platform/landing.html")
 
 
 @public_view
@@ -37,4 +37,4 @@ def company_signup(request: HttpRequest) -> HttpResponse:
             ticket = login_handoff_create(user=result.admin, tenant=result.tenant)
             return redirect(company_url(result.domain.domain, f"/handoff/{ticket}/?next=/staff/%3Fwelcome%3D1"))
     status = 400 if request.method == "POST" else 200
-    return render(request, "portal/public/signup.html", {"form": form}, status=status)
+    return render(request, "portal/public/platform/signup.html", {"form": form}, status=status)

@@ -1,5 +1,5 @@
-"""Portal pages: billing for residents. My bills (unpaid first, per home) and a home's statement. A resident
-sees only the units they live in now (their current occupancies); any other unit is a 404."""
+"""My bills (unpaid first, per home) and a home's statement. A resident sees only the units they live in
+now (their current occupancies); any other unit is a 404."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ from typing import Any
 
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-from django.urls import URLPattern, path
 from django.utils import timezone
 
 from backend.accounts import permissions as perms
 from backend.billing.selectors import unit_account, unit_bills
 from backend.properties.models import Unit
 from backend.properties.selectors import resident_units
+from portal.access import permission_required
+from portal.common.statements import line_state, owed_of, statement_context
 from tenants.http import CompanyRequest
-
-from ..access import permission_required
-from .billing_staff import line_state, owed_of, statement_context
 
 PAID_SHOWN = 24
 
@@ -45,7 +43,7 @@ def _home(unit: Unit) -> dict[str, Any]:
 @permission_required(perms.RESIDENT_AREA)
 def bills(request: CompanyRequest) -> HttpResponse:
     homes = [_home(unit) for unit in resident_units(user_id=request.user.pk)]
-    return render(request, "portal/billing/resident/bills.html", {"homes": homes})
+    return render(request, "portal/resident/bills.html", {"homes": homes})
 
 
 @permission_required(perms.RESIDENT_AREA)
@@ -56,10 +54,4 @@ def statement(request: CompanyRequest, pk: int) -> HttpResponse:
         raise Http404
     context = statement_context(request, unit)
     status = 400 if context["filters"].is_bound and context["filters"].errors else 200
-    return render(request, "portal/billing/resident/statement.html", context, status=status)
-
-
-urlpatterns: list[URLPattern] = [
-    path("resident/bills/", bills, name="resident-bills"),
-    path("resident/bills/<int:pk>/statement/", statement, name="resident-statement"),
-]
+    return render(request, "portal/resident/statement.html", context, status=status)

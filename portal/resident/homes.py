@@ -12,11 +12,11 @@ from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.properties import selectors, services
 from backend.properties.models import Building, Estate, Unit
+from portal.access import permission_required
+from portal.common.forms import add_service_errors, set_choices
+from portal.resident.forms import BindRequestForm
 from tenants.company.selectors import company_settings_get
 from tenants.http import CompanyRequest
-
-from ..access import permission_required
-from ..forms import BindRequestForm, add_service_errors, set_choices
 
 
 @permission_required(perms.RESIDENT_AREA)

@@ -1,4 +1,4 @@
-"""Portal pages: a resident pays online (chosen bill lines or a prepaid top-up) and manages autopay.
+"""A resident pays online (chosen bill lines or a prepaid top-up) and manages autopay.
 
 The card flow (static/portal/js/pay.js) works on Stripe and on localstripe alike: the page asks the server to
 create the payment (one PaymentIntent per attempt, made idempotent by a key minted per page render), saves the
@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -30,9 +30,8 @@ from backend.payments.models import AutopayMandate, OnlinePayment, PaymentSettin
 from backend.payments.receipt_pdf import receipt_pdf_response
 from backend.properties.models import Unit
 from backend.properties.selectors import resident_units
+from portal.access import permission_required
 from tenants.http import CompanyRequest
-
-from ..access import permission_required
 
 
 def _homes(request: CompanyRequest) -> QuerySet[Unit]:
@@ -109,7 +108,7 @@ def pay(request: CompanyRequest) -> HttpResponse:
     unavailable = _unavailable(config)
     context: dict[str, Any] = {"unit": unit, "unavailable": unavailable, "config": config}
     if unavailable:
-        return render(request, "portal/payments/resident/pay.html", context)
+        return render(request, "portal/resident/pay.html", context)
     top_up = "top_up" in request.GET
     problem = ""
     lines: list[Any] = []
@@ -146,7 +145,7 @@ def pay(request: CompanyRequest) -> HttpResponse:
             "idempotency_key": uuid.uuid4().hex,
         }
     )
-    return render(request, "portal/payments/resident/pay.html", context)
+    return render(request, "portal/resident/pay.html", context)
 
 
 @permission_required(perms.PAY_ONLINE)
@@ -262,7 +261,7 @@ def pay_result(request: CompanyRequest, pk: int) -> HttpResponse:
         retry_url += "".join(f"&lines={i}" for i in op.line_ids)
     return render(
         request,
-        "portal/payments/resident/result.html",
+        "portal/resident/result.html",
         {
             "op": op,
             "receipt": receipt,
@@ -297,7 +296,7 @@ def autopay(request: CompanyRequest) -> HttpResponse:
     mandates = {m.unit_id: m for m in AutopayMandate.objects.filter(active=True, unit__in=homes)}
     return render(
         request,
-        "portal/payments/resident/autopay.html",
+        "portal/resident/autopay.html",
         {
             "homes": [{"unit": unit, "mandate": mandates.get(unit.pk)} for unit in homes],
             "config": config,
@@ -331,17 +330,3 @@ def autopay_enable(request: CompanyRequest) -> JsonResponse:
             "result_url": reverse("portal:resident-autopay"),
         }
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("resident/pay/", pay, name="resident-pay"),
-    path("resident/pay/start/", pay_start, name="resident-pay-start"),
-    path("resident/pay/card-setup/", card_setup, name="resident-card-setup"),
-    path("resident/pay/<int:pk>/", pay_result, name="resident-pay-result"),
-    path("resident/pay/<int:pk>/confirm/", pay_confirm, name="resident-pay-confirm"),
-    path("resident/pay/<int:pk>/refresh/", pay_refresh, name="resident-pay-refresh"),
-    path("resident/pay/<int:pk>/redirect/", pay_redirect, name="resident-pay-redirect"),
-    path("resident/receipts/<int:pk>/pdf/", receipt_pdf, name="resident-receipt-pdf"),
-    path("resident/autopay/", autopay, name="resident-autopay"),
-    path("resident/autopay/enable/", autopay_enable, name="resident-autopay-enable"),
-]

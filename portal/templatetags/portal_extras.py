@@ -51,7 +51,7 @@ def stripe_js(context: template.Context, config: Any) -> str:
 
 @register.simple_tag
 def icon(name: str) -> str:
-    """The SVG icon `name` (portal/_icon.html), rendered once per name and process: a nav of twenty items
+    """The SVG icon `name` (portal/common/_icon.html), rendered once per name and process: a nav of twenty items
     no longer evaluates that template's if-chain twenty times per page."""
     return _icon_svg(str(name))
 
@@ -61,4 +61,4 @@ def _icon_svg(name: str) -> str:
     from django.template.loader import render_to_string
     from django.utils.safestring import mark_safe
 
-    return mark_safe(render_to_string("portal/_icon.html", {"name": name}))  # noqa: S308 - our own template
+    return mark_safe(render_to_string("portal/common/_icon.html", {"name": name}))  # noqa: S308 - our own template

@@ -276,7 +276,7 @@ def test_a_double_submit_racing_past_the_form_is_stopped_by_the_service(money: M
     """Two requests checked before either wrote: the ledger's key check still records one payment."""
     s = staff("finance")
     ledger.payment_record(unit=money.unit, amount=42000, method="cash", idempotency_key="portal-race-key-1")
-    from portal.views import billing_money
+    from portal.staff.billing import money as billing_money
 
     original = billing_money._already_recorded
     billing_money._already_recorded = lambda unit, key: None  # type: ignore[assignment]
@@ -721,21 +721,21 @@ def test_the_action_includes_show_links_only_to_allowed_roles(
         user = member(tenant_a, roles)
         membership = Membership.objects.get(user=user, tenant=tenant_a)
     unit_html = render_to_string(
-        "portal/billing/money/_unit_actions.html", {"unit": money.unit, "can": Can(membership)}
+        "portal/staff/billing/_unit_actions.html", {"unit": money.unit, "can": Can(membership)}
     )
     for url in (payment_url(money.unit), deposits_url(money.unit), adhoc_url(money.unit)):
         assert (f'href="{url}"' in unit_html) is unit_links, (roles, url)
     line = mgmt_line(money)
     line.owed = 20000  # type: ignore[attr-defined]
-    line_html = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "can": Can(membership)})
+    line_html = render_to_string("portal/staff/billing/_line_actions.html", {"line": line, "can": Can(membership)})
     assert (f'href="{waiver_url(line)}"' in line_html) is waiver_link
     if waiver_link:
         assert 'data-action="waiver"' in line_html
         line.owed, line.settled = 0, 20000  # type: ignore[attr-defined]
-        paid_html = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "can": Can(membership)})
+        paid_html = render_to_string("portal/staff/billing/_line_actions.html", {"line": line, "can": Can(membership)})
         assert 'data-action="correction"' in paid_html  # a paid line can still be corrected (红冲)
         line.owed, line.settled = 0, 0  # type: ignore[attr-defined]
-        waived = render_to_string("portal/billing/money/_line_actions.html", {"line": line, "can": Can(membership)})
+        waived = render_to_string("portal/staff/billing/_line_actions.html", {"line": line, "can": Can(membership)})
         assert "href=" not in waived  # fully waived: nothing left to waive
 
 

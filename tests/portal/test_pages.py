@@ -81,7 +81,7 @@ def test_readable_500_page(tenant_a, client_for, monkeypatch):
     def explode(request):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("portal.views.auth.home_for", explode)
+    monkeypatch.setattr("portal.public.auth.home_for", explode)
     client = client_for(tenant_a)
     client.raise_request_exception = False
     response = client.get("/")

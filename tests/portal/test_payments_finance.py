@@ -234,7 +234,7 @@ def test_re_check_with_the_gateway_down_says_so(desk: Desk, monkeypatch: pytest.
     def down(op: OnlinePayment) -> OnlinePayment:
         raise GatewayUnavailable("connection refused")
 
-    monkeypatch.setattr("portal.views.payments_finance.online_payment_refresh", down)
+    monkeypatch.setattr("portal.staff.payments.followup.online_payment_refresh", down)
     page = desk.finance.post("/staff/payments/followup/", {"action": "recheck", "pk": stale.pk}, follow=True)
     assert "The payment gateway cannot be reached just now" in page.content.decode()
     stale.refresh_from_db()

@@ -1,5 +1,4 @@
-"""Portal pages: billing for staff. Fee setup (收费项目 / 收费标准 and which units carry them), bill runs
-(计费 / 月结: preview, post, live progress) and a unit's statement (对账单).
+"""Fee setup for staff: fee items (收费项目), their standards (收费标准) and which units carry them.
 
 Finance and company admins manage; customer service may look (they answer residents' questions). Every
 lookup by id goes through the caller's Scope: anything outside it is a 404."""
@@ -12,41 +11,26 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Q, QuerySet, Sum
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
-from backend.billing import runs, services
-from backend.billing.models import BillLine, BillRun, FeeAssignment, FeeItem, FeeStandard
+from backend.billing import services
+from backend.billing.models import FeeAssignment, FeeItem, FeeStandard
 from backend.billing.periods import month_end
-from backend.billing.selectors import bill_runs_visible, unit_account, unit_bills, unit_deposits, unit_statement
 from backend.errors import ApplicationError
 from backend.properties import selectors as registry
-from backend.properties.models import Building, Estate, ManagementOffice, Unit
+from backend.properties.models import Unit
 from backend.properties.scope import Scope
+from portal.access import permission_check, permission_required
+from portal.common.forms import add_service_errors
+from portal.common.scope import scope_of
+from portal.staff.billing.forms import AssignForm, FeeItemCreateForm, FeeItemEditForm, FeeStandardForm, month_or_error
 from tenants.http import CompanyRequest
-
-from ..access import permission_check, permission_required
-from ..forms import add_service_errors
-from ..forms_billing import (
-    AssignForm,
-    BillRunForm,
-    FeeItemCreateForm,
-    FeeItemEditForm,
-    FeeStandardForm,
-    StatementFilterForm,
-    month_or_error,
-)
-
-
-def scope_of(request: CompanyRequest) -> Scope:
-    return Scope.of(request.membership)
 
 
 def can_manage(request: CompanyRequest) -> bool:
@@ -112,7 +96,7 @@ def fee_items(request: CompanyRequest) -> HttpResponse:
         offices.setdefault(item.office_id, {"office": item.office, "items": []})["items"].append(item)
     return render(
         request,
-        "portal/billing/staff/fee_items.html",
+        "portal/staff/billing/fee_items.html",
         {"offices": list(offices.values()), "form": form, "can_manage": can_manage(request)},
         status=400 if request.method == "POST" else 200,
     )
@@ -219,7 +203,7 @@ def fee_item_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         s.in_force = (s.unit_type, s.pk) in in_force  # type: ignore[attr-defined]
     return render(
         request,
-        "portal/billing/staff/fee_item.html",
+        "portal/staff/billing/fee_item.html",
         {
             "item": item,
             "standards": standards,
@@ -316,181 +300,4 @@ def _save_assignment(request: CompanyRequest, item: FeeItem, scope: Scope, form:
 # -- bill runs -----------------------------------------------------------------------------------------------
 
 
-def _describe_scopes(run_list: list[BillRun]) -> None:
-    office_ids = {i for r in run_list for i in r.office_ids}
-    estate_ids = {i for r in run_list for i in r.estate_ids}
-    building_ids = {i for r in run_list for i in r.building_ids}
-    offices = dict(ManagementOffice.objects.filter(pk__in=office_ids).values_list("pk", "name"))
-    estates = dict(Estate.objects.filter(pk__in=estate_ids).values_list("pk", "name"))
-    buildings = {
-        b.pk: f"{b.estate.name} {b.name}" for b in Building.objects.filter(pk__in=building_ids).select_related("estate")
-    }
-    for r in run_list:
-        names = (
-            [offices.get(i, f"#{i}") for i in r.office_ids]
-            + [estates.get(i, f"#{i}") for i in r.estate_ids]
-            + [buildings.get(i, f"#{i}") for i in r.building_ids]
-        )
-        r.scope_label = "、".join(names) if names else _("Whole company")  # type: ignore[attr-defined]
-
-
-@permission_required(perms.BILL_RUN)
-@require_http_methods(["GET", "POST"])
-def bill_runs(request: CompanyRequest) -> HttpResponse:
-    scope = scope_of(request)
-    form = BillRunForm(request.POST or None, scope=scope, initial={"period": f"{timezone.localdate():%Y-%m}"})
-    if request.method == "POST" and form.is_valid():
-        period = month_or_error(form, "period")
-        if period is not None:
-            try:
-                run = runs.bill_run_create(
-                    period=period,
-                    scope=scope,
-                    by=request.user,  # type: ignore[arg-type]
-                    office_ids=form.ids("office_ids"),
-                    estate_ids=form.ids("estate_ids"),
-                    building_ids=form.ids("building_ids"),
-                )
-            except ApplicationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.info(request, _("Check the preview, then post the bills."))
-                return redirect("portal:billing-run", pk=run.pk)
-    page = Paginator(bill_runs_visible(scope=scope).order_by("-created_at"), 30).get_page(request.GET.get("page"))
-    _describe_scopes(list(page))
-    return render(
-        request,
-        "portal/billing/staff/runs.html",
-        {"form": form, "page": page},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def _run_get(request: CompanyRequest, pk: int) -> BillRun:
-    run = bill_runs_visible(scope=scope_of(request)).filter(pk=pk).first()
-    if run is None:
-        raise Http404
-    _describe_scopes([run])
-    return run
-
-
-def _progress_context(request: HttpRequest, run: BillRun) -> dict[str, Any]:
-    context: dict[str, Any] = {"run": run, "percent": run.progress_percent}
-    if run.status == BillRun.Status.POSTED:
-        billed = (
-            BillLine.objects.filter(bill_run=run)
-            .values("unit_id", "unit__label")
-            .annotate(lines=Count("id"), amount=Sum("amount"))
-            .order_by("unit__label", "unit_id")
-        )
-        context["billed"] = Paginator(billed, 50).get_page(request.GET.get("page"))
-    return context
-
-
-@permission_required(perms.BILL_RUN)
-@require_http_methods(["GET", "POST"])
-def bill_run_detail(request: CompanyRequest, pk: int) -> HttpResponse:
-    run = _run_get(request, pk)
-    if request.method == "POST":
-        # From the page's button (htmx) the answer is the progress card, swapped in without leaving the page,
-        # so the page's websocket stays connected while the worker posts; without JavaScript, a redirect.
-        error = ""
-        if run.status not in (BillRun.Status.PREVIEW, BillRun.Status.FAILED):
-            error = _("This run has been posted already.")
-        else:
-            try:
-                runs.bill_run_start(run=run, scope=scope_of(request), by=request.user)  # type: ignore[arg-type]
-            except ApplicationError as exc:
-                error = exc.message
-            run = _run_get(request, pk)
-        if request.htmx:  # type: ignore[attr-defined]
-            # 200 either way: htmx swaps only successful answers, and the message belongs in the slot.
-            context = {**_progress_context(request, run), "error": error, "started": not error}
-            return render(request, "portal/billing/staff/_run_started.html", context)
-        if error:
-            messages.error(request, error)
-        else:
-            messages.success(request, _("Posting the bills…"))
-        return redirect("portal:billing-run", pk=run.pk)
-    preview = run.preview or {}
-    return render(
-        request,
-        "portal/billing/staff/run.html",
-        {
-            **_progress_context(request, run),
-            "preview": preview,
-            "can_post": run.status in (BillRun.Status.PREVIEW, BillRun.Status.FAILED),
-        },
-    )
-
-
-@permission_required(perms.BILL_RUN)
-def bill_run_progress(request: CompanyRequest, pk: int) -> HttpResponse:
-    """The progress card alone: polled by htmx every second while the run posts (the websocket is faster)."""
-    run = _run_get(request, pk)
-    context = {**_progress_context(request, run), "oob_status": True}  # the badge in the title follows
-    return render(request, "portal/billing/staff/_run_progress.html", context)
-
-
 # -- a unit's statement -------------------------------------------------------------------------------------
-
-
-def owed_of(line: Any) -> int:
-    """What is still owed on a line annotated by selectors.lines_with_balances (fen)."""
-    return int(line.owed)
-
-
-def line_state(line: BillLine, today: dt.date) -> str:
-    owed = owed_of(line)
-    if owed <= 0:
-        return "paid"
-    return "overdue" if line.due_date < today else "unpaid"
-
-
-def statement_context(request: HttpRequest, unit: Unit) -> dict[str, Any]:
-    """What a statement page shows, staff or resident: the account, every bill (unpaid first) with its
-    state, the ledger between two dates with a running balance, and the deposits."""
-    today = timezone.localdate()
-    filters = StatementFilterForm(request.GET or None)
-    start = end = None
-    if filters.is_bound and filters.is_valid():
-        start, end = filters.cleaned_data.get("start"), filters.cleaned_data.get("end")
-    bills = unit_bills(unit.pk)
-    for line in bills:
-        line.state = line_state(line, today)  # type: ignore[attr-defined]
-    unpaid = [b for b in bills if owed_of(b) > 0]
-    overdue = [b for b in unpaid if b.due_date < today]
-    return {
-        "unit": unit,
-        "today": today,
-        "account": unit_account(unit.pk),
-        "bills": bills,
-        "unpaid_total": sum(owed_of(b) for b in unpaid),
-        "overdue_total": sum(owed_of(b) for b in overdue),
-        "overdue_count": len(overdue),
-        "statement": unit_statement(unit.pk, start=start, end=end),
-        "deposits": unit_deposits(unit.pk),
-        "filters": filters,
-        "start": start,
-        "end": end,
-    }
-
-
-@permission_required(perms.BILLING_READ)
-def statement(request: CompanyRequest, pk: int) -> HttpResponse:
-    unit = registry.unit_get(scope=scope_of(request), unit_id=pk)
-    if unit is None:
-        raise Http404
-    context = statement_context(request, unit)
-    status = 400 if context["filters"].is_bound and context["filters"].errors else 200
-    return render(request, "portal/billing/staff/statement.html", context, status=status)
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/billing/fees/", fee_items, name="billing-fees"),
-    path("staff/billing/fees/<int:pk>/", fee_item_detail, name="billing-fee"),
-    path("staff/billing/runs/", bill_runs, name="billing-runs"),
-    path("staff/billing/runs/<int:pk>/", bill_run_detail, name="billing-run"),
-    path("staff/billing/runs/<int:pk>/progress/", bill_run_progress, name="billing-run-progress"),
-    path("staff/billing/units/<int:pk>/statement/", statement, name="billing-statement"),
-]

@@ -1,78 +1,37 @@
-"""Portal pages: billing (money operations) — record a payment, waivers with approval, deposits, one-off charges
-and the company's billing settings. Every write goes through backend/billing/ledger.py (validates, locks the
-unit, audits); every lookup by id goes through the caller's data scope (404 outside it).
-Routes are added to portal/urls_tenant.py through `urlpatterns`."""
+"""Money at a unit: record a payment, hold and release deposits (押金), post one-off charges (临时费用).
+Every write goes through backend/billing/ledger.py (validates, locks the unit, audits); every lookup by id
+goes through the caller's data scope (404 outside it)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
 from backend.billing import ledger
-from backend.billing.configuration import billing_settings_update, billing_settings_values
-from backend.billing.models import BillLine, Deposit, FeeItem, LedgerEntry, Payment, WaiverRequest
+from backend.billing.models import BillLine, Deposit, FeeItem, LedgerEntry, Payment
 from backend.billing.money import yuan
-from backend.billing.selectors import (
-    bill_lines_for,
-    lines_with_balances,
-    owed_lines,
-    payment_unallocated,
-    unit_account,
-    unit_deposits,
-)
+from backend.billing.selectors import lines_with_balances, owed_lines, payment_unallocated, unit_account, unit_deposits
 from backend.errors import ApplicationError
 from backend.properties.models import Unit
-from backend.properties.scope import Scope
-from portal.forms import add_service_errors
-from portal.forms_billing_money import (
-    AdhocChargeForm,
-    BillingSettingsForm,
-    DepositHoldForm,
-    DepositReleaseForm,
-    PaymentForm,
-    WaiverDecisionForm,
-    WaiverRequestForm,
-)
+from portal.access import permission_required
+from portal.common.forms import add_service_errors
+from portal.common.links import statement_url
+from portal.common.money_forms import PaymentForm
+from portal.common.scope import unit_in_scope_or_404
+from portal.staff.billing.forms import AdhocChargeForm, DepositHoldForm, DepositReleaseForm
 from tenants.http import CompanyRequest
 
-from ..access import permission_required
-
-TEMPLATES = "portal/billing/money"
+TEMPLATES = "portal/staff/billing"
 
 
 # --- lookups through the data scope ----------------------------------------------------------------------
-
-
-def _scope(request: CompanyRequest) -> Scope:
-    return Scope.of(request.membership)
-
-
-def _units(request: CompanyRequest) -> QuerySet[Unit]:
-    return _scope(request).filter_units(Unit.objects.all())
-
-
-def _unit_or_404(request: CompanyRequest, pk: int) -> Unit:
-    unit = _units(request).select_related("office", "estate", "building").filter(pk=pk).first()
-    if unit is None:
-        raise Http404
-    return unit
-
-
-def _statement_url(unit_id: int) -> str | None:
-    """The unit's statement page (another module's); None while it does not exist."""
-    try:
-        return reverse("portal:billing-statement", args=[unit_id])
-    except NoReverseMatch:
-        return None
 
 
 def _unit_context(unit: Unit) -> dict[str, Any]:
@@ -98,7 +57,7 @@ def _already_recorded(unit: Unit, key: str) -> HttpResponse | None:
 @permission_required(perms.PAYMENT_RECORD)
 @require_http_methods(["GET", "POST"])
 def payment_record(request: CompanyRequest, pk: int) -> HttpResponse:
-    unit = _unit_or_404(request, pk)
+    unit = unit_in_scope_or_404(request, pk)
     if request.method == "POST" and (done := _already_recorded(unit, request.POST.get("idempotency_key", ""))):
         # The same form sent twice (a double click, a reload): the payment exists, show it.
         messages.info(request, _("This payment was recorded already."))
@@ -152,7 +111,7 @@ def payment_record(request: CompanyRequest, pk: int) -> HttpResponse:
             "fields": [form[n] for n in ("amount", "method", "reference", "payer_name", "note")],
             "remainder": [form["remainder_to_prepaid"]],
             "result": result,
-            "statement_url": _statement_url(unit.pk),
+            "statement_url": statement_url(unit.pk),
         },
         status=400 if request.method == "POST" else 200,
     )
@@ -161,117 +120,13 @@ def payment_record(request: CompanyRequest, pk: int) -> HttpResponse:
 # --- waivers (减免 / 红冲) with approval -------------------------------------------------------------------
 
 
-@permission_required(perms.WAIVER_REQUEST)
-@require_http_methods(["GET", "POST"])
-def waiver_request(request: CompanyRequest, pk: int) -> HttpResponse:
-    scope = _scope(request)
-    line = (
-        lines_with_balances(bill_lines_for(scope, BillLine.objects.filter(pk=pk)))
-        .select_related("fee_item", "unit")
-        .first()
-    )
-    if line is None:
-        raise Http404
-    form = WaiverRequestForm(request.POST or None, initial={"amount": int(line.owed) or None})  # type: ignore[attr-defined]
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            ledger.waiver_request(
-                line=line, amount=data["amount"], reason=data["reason"], by=request.user, kind=data["kind"]
-            )
-        except ApplicationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Waiver requested. A second person approves it."))
-            return redirect("portal:billing-waiver-request", pk=line.pk)
-    return render(
-        request,
-        f"{TEMPLATES}/waiver_request.html",
-        {
-            "line": line,
-            "unit": line.unit,
-            "form": form,
-            "requests": WaiverRequest.objects.filter(bill_line=line).select_related("requested_by", "decided_by"),
-            "statement_url": _statement_url(line.unit_id),
-            "may_decide": perms.WAIVER_APPROVE.granted_to(request.membership),
-        },
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-def _waivers_in_scope(request: CompanyRequest) -> QuerySet[WaiverRequest]:
-    return WaiverRequest.objects.filter(bill_line__unit__in=_units(request)).select_related(
-        "bill_line__fee_item", "bill_line__unit", "requested_by", "decided_by"
-    )
-
-
-@permission_required(perms.WAIVER_APPROVE)
-@require_http_methods(["GET", "POST"])
-def waivers(request: CompanyRequest) -> HttpResponse:
-    """Pending waivers to approve or reject (four-eyes: not the requester), and the ones decided."""
-    failed: dict[int, WaiverDecisionForm] = {}
-    status = 200
-    if request.method == "POST":
-        raw = request.POST.get("waiver", "")
-        waiver = _waivers_in_scope(request).filter(pk=int(raw)).first() if raw.isdigit() else None
-        if waiver is None:
-            raise Http404
-        form = WaiverDecisionForm(request.POST)
-        if form.is_valid():
-            approve = form.cleaned_data["decision"] == "approve"
-            try:
-                ledger.waiver_decide(request=waiver, by=request.user, approve=approve, note=form.cleaned_data["note"])
-            except ApplicationError as error:
-                add_service_errors(form, error)
-            else:
-                if approve:
-                    messages.success(
-                        request,
-                        _("Approved: %(amount)s credited to %(unit)s.")
-                        % {"amount": yuan(waiver.amount), "unit": waiver.bill_line.unit.label},
-                    )
-                else:
-                    messages.success(request, _("Rejected. The requester has been told why."))
-                return redirect("portal:billing-waivers")
-        failed[waiver.pk] = form
-        status = 400
-    pending = lines_and_owed(
-        _waivers_in_scope(request).filter(status=WaiverRequest.Status.PENDING).order_by("requested_at", "id")
-    )
-    decided = _waivers_in_scope(request).exclude(status=WaiverRequest.Status.PENDING).order_by("-decided_at", "-id")
-    page = Paginator(decided, 30).get_page(request.GET.get("page"))
-    return render(
-        request,
-        f"{TEMPLATES}/waivers.html",
-        {
-            "pending": pending,
-            "page": page,
-            "failed": failed,
-            # a decision on a waiver no longer pending (decided meanwhile by someone else): say so on top
-            "stray": [form for pk, form in failed.items() if pk not in {w.pk for w in pending}],
-            "query": "",
-        },
-        status=status,
-    )
-
-
-def lines_and_owed(waivers_qs: QuerySet[WaiverRequest]) -> list[WaiverRequest]:
-    """The waivers with their line's current owed amount (`line_owed`), for the approver to compare."""
-    rows = list(waivers_qs)
-    lines = lines_with_balances(BillLine.objects.filter(pk__in={w.bill_line_id for w in rows}))
-    owed = {line.pk: line.owed for line in lines}  # type: ignore[attr-defined]
-    for w in rows:
-        w.line_owed = int(owed.get(w.bill_line_id, 0))  # type: ignore[attr-defined]
-    return rows
-
-
 # --- deposits (押金 / 保证金) ----------------------------------------------------------------------------
 
 
 @permission_required(perms.PAYMENT_RECORD)
 @require_http_methods(["GET", "POST"])
 def deposits(request: CompanyRequest, pk: int) -> HttpResponse:
-    unit = _unit_or_404(request, pk)
+    unit = unit_in_scope_or_404(request, pk)
     hold = DepositHoldForm(prefix="hold")
     release_forms: dict[int, DepositReleaseForm] = {}
     status = 200
@@ -325,7 +180,7 @@ def deposits(request: CompanyRequest, pk: int) -> HttpResponse:
     return render(
         request,
         f"{TEMPLATES}/deposits.html",
-        {**_unit_context(unit), "rows": rows, "hold": hold, "statement_url": _statement_url(unit.pk)},
+        {**_unit_context(unit), "rows": rows, "hold": hold, "statement_url": statement_url(unit.pk)},
         status=status,
     )
 
@@ -336,7 +191,7 @@ def deposits(request: CompanyRequest, pk: int) -> HttpResponse:
 @permission_required(perms.PAYMENT_RECORD)
 @require_http_methods(["GET", "POST"])
 def adhoc_charge(request: CompanyRequest, pk: int) -> HttpResponse:
-    unit = _unit_or_404(request, pk)
+    unit = unit_in_scope_or_404(request, pk)
     items = FeeItem.objects.filter(office_id=unit.office_id, is_active=True).order_by("priority", "code")
     form = AdhocChargeForm(request.POST or None, items=items)
     if request.method == "POST" and form.is_valid():
@@ -372,57 +227,10 @@ def adhoc_charge(request: CompanyRequest, pk: int) -> HttpResponse:
             "form": form,
             "recent": recent,
             "has_items": bool(form.items),
-            "statement_url": _statement_url(unit.pk),
+            "statement_url": statement_url(unit.pk),
         },
         status=400 if request.method == "POST" else 200,
     )
 
 
 # --- billing settings ------------------------------------------------------------------------------------
-
-
-@permission_required(perms.BILLING_MANAGE)
-@require_http_methods(["GET", "POST"])
-def billing_settings(request: CompanyRequest) -> HttpResponse:
-    form = BillingSettingsForm(request.POST or None, initial=billing_settings_values())
-    if request.method == "POST" and form.is_valid():
-        try:
-            changes = billing_settings_update(values=form.cleaned_data)
-        except ApplicationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Billing settings saved.") if changes else _("Nothing changed."))
-            return redirect("portal:billing-settings")
-    groups = [
-        (_("Bill runs"), ["billing_day", "payment_due_day", "auto_bill_run", "meter_anomaly_ratio"]),
-        (_("Prepaid balance (预收)"), ["settlement_order"]),
-        (
-            _("Payment reminders (催缴)"),
-            [
-                "reminders_enabled",
-                "remind_days_before_due",
-                "remind_on_overdue",
-                "remind_every_days",
-                "remind_max_per_week",
-                "remind_hour_from",
-                "remind_hour_to",
-            ],
-        ),
-        (_("Sanctions"), ["sanctions", "sanction_min_overdue_days"]),
-    ]
-    return render(
-        request,
-        f"{TEMPLATES}/settings.html",
-        {"form": form, "groups": [(title, [form[n] for n in names]) for title, names in groups]},
-        status=400 if request.method == "POST" else 200,
-    )
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/billing/units/<int:pk>/payment/", payment_record, name="billing-payment-record"),
-    path("staff/billing/units/<int:pk>/deposits/", deposits, name="billing-deposits"),
-    path("staff/billing/units/<int:pk>/adhoc/", adhoc_charge, name="billing-adhoc"),
-    path("staff/billing/lines/<int:pk>/waiver/", waiver_request, name="billing-waiver-request"),
-    path("staff/billing/waivers/", waivers, name="billing-waivers"),
-    path("staff/billing/settings/", billing_settings, name="billing-settings"),
-]

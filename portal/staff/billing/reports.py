@@ -1,38 +1,24 @@
-"""Portal pages: billing (reports). Routes are added to portal/urls_tenant.py through `urlpatterns`.
-
-- billing-reports: receivable / collected / rate / prepaid / arrears per office, estate, building or fee item
-  for a month or a range, with charts (inline SVG) and drill-down office → estates → buildings → fee items
-- billing-reports-export: the same table as .xlsx (with the 12-month trend on a second sheet)
-- billing-notice: the fee notice PDF (收费通知单) of one unit and month, for staff in scope and for the
-  residents who live there now (any other unit: 404)
-- billing-building-notices: every billed unit of a building for a month, one page each (staff)
-"""
+"""Collection reports: receivable / collected / rate / prepaid / arrears per office, estate, building or
+fee item for a month or a range, with charts (inline SVG) and drill-down office → estates → buildings → fee
+items; the same table as .xlsx (with the 12-month trend on a second sheet)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 
 from backend.accounts import permissions as perms
-from backend.billing import notices, reports
-from backend.billing.periods import add_months, parse_period
+from backend.billing import reports
+from backend.billing.periods import add_months
 from backend.errors import ApplicationError
-from backend.properties import selectors as registry
-from backend.properties.scope import Scope
+from portal.access import permission_required
+from portal.common.scope import scope_of
 from tenants.http import CompanyRequest
-
-from ..access import permission_required
-
-
-def _scope(request: CompanyRequest) -> Scope:
-    return Scope.of(request.membership)
 
 
 def _url(params: dict[str, str]) -> str:
@@ -40,7 +26,7 @@ def _url(params: dict[str, str]) -> str:
 
 
 def _page_context(request: CompanyRequest, query: reports.ReportQuery) -> dict[str, Any]:
-    scope = _scope(request)
+    scope = scope_of(request)
     crumbs = reports.query_filter_names(scope=scope, query=query)
     if crumbs is None:
         raise Http404
@@ -97,7 +83,7 @@ def reports_page(request: CompanyRequest) -> HttpResponse:
         context = _page_context(request, fallback)
         context["errors"] = error.fields
         context["values"] = request.GET
-        return render(request, "portal/billing/reports/page.html", context, status=400)
+        return render(request, "portal/staff/billing/reports.html", context, status=400)
     context = _page_context(request, query)
     context["errors"] = {}
     context["values"] = {
@@ -105,7 +91,7 @@ def reports_page(request: CompanyRequest) -> HttpResponse:
         "end": f"{query.period.end:%Y-%m}",
         "as_of": query.as_of.isoformat() if query.as_of else "",
     }
-    return render(request, "portal/billing/reports/page.html", context)
+    return render(request, "portal/staff/billing/reports.html", context)
 
 
 @permission_required(perms.BILLING_READ)
@@ -115,7 +101,7 @@ def reports_export(request: CompanyRequest) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
         return redirect("portal:billing-reports")
-    scope = _scope(request)
+    scope = scope_of(request)
     if reports.query_filter_names(scope=scope, query=query) is None:
         raise Http404
     report = reports.collection_report(scope=scope, query=query)
@@ -127,59 +113,3 @@ def reports_export(request: CompanyRequest) -> HttpResponse:
         name += f"-{query.period.end:%Y%m}"
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
-
-
-def _month_or_404(text: str) -> Any:
-    try:
-        return parse_period(text)
-    except ValueError:
-        raise Http404 from None
-
-
-def _pdf(data: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@permission_required(perms.NOTICE_OR_OWN_HOMES)
-def unit_notice(request: CompanyRequest, pk: int, period: str) -> HttpResponse:
-    """Staff see the units in their scope; a resident only the units they live in now."""
-    month = _month_or_404(period)
-    membership = request.membership
-    if membership is None:  # permission_required has let only members through
-        raise PermissionDenied
-    unit = None
-    if perms.NOTICE_READ.granted_to(membership):
-        unit = registry.unit_get(scope=Scope.of(membership), unit_id=pk)
-    if unit is None and perms.RESIDENT_AREA.granted_to(membership):
-        unit = registry.unit_get(scope=Scope(all_offices=False, resident_user_id=request.user.pk), unit_id=pk)
-    if unit is None:
-        raise Http404
-    return _pdf(notices.unit_notice_pdf(unit, month), f"notice-{unit.pk}-{month:%Y-%m}")
-
-
-@permission_required(perms.NOTICE_READ)
-def building_notices(request: CompanyRequest, pk: int, period: str) -> HttpResponse:
-    month = _month_or_404(period)
-    building = registry.building_list(scope=_scope(request)).filter(pk=pk).first()
-    if building is None:
-        raise Http404
-    data = notices.building_notices_pdf(building, month)
-    if data is None:
-        messages.info(
-            request,
-            _("No unit of %(building)s was billed for %(month)s.")
-            % {"building": f"{building.estate.name} {building.name}", "month": f"{month:%Y-%m}"},
-        )
-        return redirect(_url({"period": f"{month:%Y-%m}", "group": "fee_item", "building": str(building.pk)}))
-    return _pdf(data, f"notices-building-{building.pk}-{month:%Y-%m}")
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/billing/reports/", reports_page, name="billing-reports"),
-    path("staff/billing/reports/export.xlsx", reports_export, name="billing-reports-export"),
-    path("billing/units/<int:pk>/notice/<str:period>/", unit_notice, name="billing-notice"),
-    path("staff/billing/buildings/<int:pk>/notices/<str:period>/", building_notices, name="billing-building-notices"),
-]

@@ -1,9 +1,9 @@
-"""Staff portal pages of the foundation: dashboard, members and invitations, audit log."""
+"""The company's members: invite colleagues (and withdraw invitations), change a member's roles and
+data scope."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,27 +12,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.access.models import Invitation
 from backend.access.selectors import invitation_list, member_list, role_names
-from backend.access.services import (
-    invitation_create,
-    invitation_revoke,
-    membership_roles_set,
-    membership_scope_set,
-)
+from backend.access.services import invitation_create, invitation_revoke, membership_roles_set, membership_scope_set
 from backend.accounts import permissions as perms
 from backend.accounts.models import Membership
-from backend.audit.selectors import audit_entry_list
 from backend.errors import ApplicationError
 from backend.properties.scope import Scope
+from portal.access import permission_required
+from portal.common.forms import add_service_errors
+from portal.staff.members.forms import InvitationForm, MemberEditForm
 from tenants.http import CompanyRequest
-
-from ..access import permission_required
-from ..forms import AuditFilterForm, InvitationForm, MemberEditForm, add_service_errors
-
-
-@permission_required(perms.STAFF_AREA)
-def dashboard(request: CompanyRequest) -> HttpResponse:
-    context = {"welcome": request.GET.get("welcome") == "1", "role_names": role_names()}
-    return render(request, "portal/staff/dashboard.html", context)
 
 
 @permission_required(perms.MEMBERS_MANAGE)
@@ -60,7 +48,7 @@ def members(request: CompanyRequest) -> HttpResponse:
         "role_names": role_names(),
     }
     status = 400 if request.method == "POST" and link is None else 200
-    return render(request, "portal/staff/members.html", context, status=status)
+    return render(request, "portal/staff/members/members.html", context, status=status)
 
 
 @permission_required(perms.MEMBERS_MANAGE)
@@ -73,17 +61,6 @@ def invitation_withdraw(request: CompanyRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Invitation withdrawn."))
     return redirect("portal:staff-members")
-
-
-@permission_required(perms.AUDIT_READ)
-def audit_log(request: CompanyRequest) -> HttpResponse:
-    form = AuditFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    entries = audit_entry_list(**{k: v for k, v in filters.items() if v})
-    page = Paginator(entries, 50).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(request, "portal/staff/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
 
 
 @permission_required(perms.MEMBERS_MANAGE)
@@ -117,7 +94,7 @@ def member_edit(request: CompanyRequest, pk: int) -> HttpResponse:
             return redirect("portal:staff-members")
     return render(
         request,
-        "portal/staff/member_edit.html",
+        "portal/staff/members/member_edit.html",
         {"member": membership, "form": form},
         status=400 if request.method == "POST" else 200,
     )

@@ -12,8 +12,7 @@ from backend.billing.models import MeterKind, MeterReading
 from backend.properties.scope import Scope
 from backend.uploads.fields import UploadFormField
 from backend.uploads.kinds import READINGS_IMPORT
-
-from .forms import IntListField, ServiceValidatedForm, _scoped_choices, set_choices
+from portal.common.forms import IntListField, ServiceValidatedForm, scoped_choices, set_choices
 
 MONTH = forms.TextInput(attrs={"type": "month", "placeholder": "2026-07"})
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -40,8 +39,8 @@ class MeterFilterForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self, "estate", _scoped_choices(scope, "estate", "—"))
-        set_choices(self, "building", _scoped_choices(scope, "building", "—"))
+        set_choices(self, "estate", scoped_choices(scope, "estate", "—"))
+        set_choices(self, "building", scoped_choices(scope, "building", "—"))
 
 
 class UnitMeterForm(ServiceValidatedForm):
@@ -53,7 +52,7 @@ class UnitMeterForm(ServiceValidatedForm):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self, "building", _scoped_choices(scope, "building", "—"))
+        set_choices(self, "building", scoped_choices(scope, "building", "—"))
 
 
 class SharedMeterForm(ServiceValidatedForm):
@@ -73,9 +72,9 @@ class SharedMeterForm(ServiceValidatedForm):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self, "estate", _scoped_choices(scope, "estate", "—"))
+        set_choices(self, "estate", scoped_choices(scope, "estate", "—"))
         set_choices(self, "fee_item", _fee_item_choices(scope))
-        set_choices(self, "building_ids", _scoped_choices(scope, "building"))
+        set_choices(self, "building_ids", scoped_choices(scope, "building"))
 
     def clean_unit_ids(self) -> list[int]:
         value = self.cleaned_data.get("unit_ids") or []
@@ -107,7 +106,7 @@ class GridForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self, "building", _scoped_choices(scope, "building", "—"))
+        set_choices(self, "building", scoped_choices(scope, "building", "—"))
 
 
 class ReadingsImportForm(forms.Form):

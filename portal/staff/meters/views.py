@@ -1,10 +1,9 @@
-"""Portal pages: billing (meters and readings, 抄表). Routes are added to portal/urls_tenant.py through
-`urlpatterns`.
+"""Meters and readings (抄表).
 
-  billing-meters            meters with filters; finance / company admin add unit and shared meters
-  billing-meter             one meter: facts, edit, reading history, usage trend, record a reading
-  billing-readings          entry grid for a building and month, and the review queue of flagged readings
-  billing-readings-import   .xlsx import of readings (and its template)
+billing-meters            meters with filters; finance / company admin add unit and shared meters
+billing-meter             one meter: facts, edit, reading history, usage trend, record a reading
+billing-readings          entry grid for a building and month, and the review queue of flagged readings
+billing-readings-import   .xlsx import of readings (and its template)
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -30,11 +29,10 @@ from backend.billing.periods import month_start, parse_period
 from backend.errors import ApplicationError
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
-from tenants.http import CompanyRequest
-
-from ..access import permission_check, permission_required
-from ..forms import add_service_errors
-from ..forms_billing_meters import (
+from portal.access import permission_check, permission_required
+from portal.common.forms import add_service_errors
+from portal.common.scope import scope_of
+from portal.staff.meters.forms import (
     GridForm,
     MeterEditForm,
     MeterFilterForm,
@@ -43,10 +41,7 @@ from ..forms_billing_meters import (
     SharedMeterForm,
     UnitMeterForm,
 )
-
-
-def _scope(request: CompanyRequest) -> Scope:
-    return Scope.of(request.membership)
+from tenants.http import CompanyRequest
 
 
 def _error_text(error: ApplicationError) -> str:
@@ -66,7 +61,7 @@ def _int(value: Any) -> int | None:
 @permission_required(perms.METER_READ)
 @require_http_methods(["GET", "POST"])
 def meter_list(request: CompanyRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_of(request)
     can_setup = perms.METER_MANAGE.granted_to(request.membership)
     unit_form = UnitMeterForm(prefix="unit", scope=scope)
     shared_form = SharedMeterForm(prefix="shared", scope=scope)
@@ -125,7 +120,7 @@ def meter_list(request: CompanyRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "portal/billing/meters/list.html",
+        "portal/staff/meters/list.html",
         {
             "filters": filters,
             "page": page,
@@ -170,7 +165,7 @@ def _unit_meter_create(scope: Scope, d: dict[str, Any]) -> Meter:
 @permission_required(perms.METER_READ)
 @require_http_methods(["GET", "POST"])
 def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_of(request)
     meter = meters.meter_get(scope=scope, meter_id=pk)
     if meter is None:
         raise Http404
@@ -236,7 +231,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     shared_units = list(meter.shared_units.order_by("label")[:200]) if meter.is_shared else []
     return render(
         request,
-        "portal/billing/meters/detail.html",
+        "portal/staff/meters/detail.html",
         {
             "meter": meter,
             "readings": readings,
@@ -343,7 +338,7 @@ def _review(request: CompanyRequest, scope: Scope, action: str) -> MeterReading:
 @permission_required(perms.METER_READ)
 @require_http_methods(["GET", "POST"])
 def readings(request: CompanyRequest) -> HttpResponse:
-    scope = _scope(request)
+    scope = scope_of(request)
     today = timezone.localdate()
     params = request.GET.copy()
     params.setdefault("month", f"{month_start(today):%Y-%m}")
@@ -427,7 +422,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
         r.average = meters.meter_average(r.meter, before=r.period)  # type: ignore[attr-defined]
     return render(
         request,
-        "portal/billing/meters/readings.html",
+        "portal/staff/meters/readings.html",
         {
             "grid_form": grid_form,
             "rows": rows,
@@ -461,7 +456,7 @@ def readings_import(request: CompanyRequest) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
-                result = meter_imports.readings_import(data=upload.data, scope=_scope(request), by=request.user)
+                result = meter_imports.readings_import(data=upload.data, scope=scope_of(request), by=request.user)
             except ApplicationError as error:
                 add_service_errors(form, error)
             else:
@@ -483,7 +478,7 @@ def readings_import(request: CompanyRequest) -> HttpResponse:
                     )
     return render(
         request,
-        "portal/billing/meters/import.html",
+        "portal/staff/meters/import.html",
         {"form": form, "result": result, "review_url": reverse("portal:billing-readings")},
         status=status,
     )
@@ -503,12 +498,3 @@ def readings_url(building_id: int, period: dt.date) -> str:
     """The entry grid for a building and month (for links from other pages)."""
     query = urlencode({"building": str(building_id), "month": f"{period:%Y-%m}"})
     return f"{reverse('portal:billing-readings')}?{query}"
-
-
-urlpatterns = [
-    path("staff/billing/meters/", meter_list, name="billing-meters"),
-    path("staff/billing/meters/<int:pk>/", meter_detail, name="billing-meter"),
-    path("staff/billing/readings/", readings, name="billing-readings"),
-    path("staff/billing/readings/import/", readings_import, name="billing-readings-import"),
-    path("staff/billing/readings/import/template.xlsx", readings_template, name="billing-readings-template"),
-]

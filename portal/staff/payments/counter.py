@@ -1,25 +1,21 @@
-"""Portal pages of the cashier's counter (收费窗口): find a home, take the money, show and print the receipt
-(收费票据, PDF; reprints marked 补打), void a receipt with a reason, list receipts, and the cashier's day close
-(日结). Money roles only (finance, company admin); every lookup by id goes through the caller's data scope
-(404 outside it). The writes are the payments services: counter_collect, receipt_printed, receipt_void,
-day_close. Routes are added to portal/urls_tenant.py through `urlpatterns`."""
+"""The cashier's counter (收费窗口): find a home, take the money, show and print the receipt (收费票据, PDF;
+reprints marked 补打), void a receipt with a reason, list receipts, and the cashier's day close (日结).
+Every lookup by id goes through the caller's data scope (404 outside it). The writes are the payments
+services: counter_collect, receipt_printed, receipt_void, day_close."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from backend.accounts import permissions as perms
@@ -36,72 +32,13 @@ from backend.payments.receipt_pdf import receipt_pdf_response, receipt_view
 from backend.payments.receipts import receipt_void
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
-from portal.forms import add_service_errors
-from portal.forms_billing_money import PaymentForm
+from portal.access import permission_check, permission_required
+from portal.common.forms import add_service_errors
+from portal.common.money_forms import PaymentForm
+from portal.staff.payments.forms import CounterPaymentForm, DayCloseForm, ReceiptFilterForm, VoidForm
 from tenants.http import CompanyRequest
 
-from ..access import permission_check, permission_required
-
-TEMPLATES = "portal/payments/counter"
-
-# What a cashier takes at the window (bank collection 托收 is imported, not typed in here).
-WINDOW_METHODS = [
-    (Payment.Method.CASH.value, Payment.Method.CASH.label),
-    (Payment.Method.POS.value, Payment.Method.POS.label),
-    (Payment.Method.BANK_TRANSFER.value, Payment.Method.BANK_TRANSFER.label),
-    (Payment.Method.REMOTE_TRANSFER.value, Payment.Method.REMOTE_TRANSFER.label),
-]
-
-
-class CounterPaymentForm(PaymentForm):
-    """The money page's payment form with the window's methods; the service requires a reference for all
-    but cash."""
-
-    method = forms.ChoiceField(label=gettext_lazy("Method"), choices=WINDOW_METHODS)
-    reference = forms.CharField(
-        label=gettext_lazy("Reference"),
-        max_length=80,
-        required=False,
-        help_text=gettext_lazy("POS slip or bank transaction number (not needed for cash)."),
-    )
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Reason for voiding"),
-        max_length=300,
-        required=False,  # the service says what is missing, in one place
-        widget=forms.Textarea(attrs={"rows": 2}),
-    )
-
-
-class DayCloseForm(forms.Form):
-    day = forms.DateField(label=gettext_lazy("Day"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
-    cashier = forms.TypedChoiceField(label=gettext_lazy("Cashier"), coerce=int)
-    note = forms.CharField(label=gettext_lazy("Note"), max_length=300, required=False)
-
-    def __init__(self, *args: Any, cashiers: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["cashier"]
-        assert isinstance(field, forms.TypedChoiceField)
-        field.choices = cashiers
-
-
-class ReceiptFilterForm(forms.Form):
-    day = forms.DateField(
-        label=gettext_lazy("Day"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-    )
-    cashier = forms.TypedChoiceField(label=gettext_lazy("Cashier"), coerce=int, required=False, empty_value=None)
-    method = forms.ChoiceField(label=gettext_lazy("Method"), required=False)
-    status = forms.ChoiceField(label=gettext_lazy("Status"), required=False)
-    q = forms.CharField(label=gettext_lazy("Receipt number"), max_length=40, required=False)
-
-    def __init__(self, *args: Any, cashiers: list[tuple[int, str]], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        everyone = [("", _("All"))]
-        self.fields["cashier"].choices = [*everyone, *cashiers]  # type: ignore[attr-defined]
-        self.fields["method"].choices = [*everyone, *Payment.Method.choices]  # type: ignore[attr-defined]
-        self.fields["status"].choices = [*everyone, *Receipt.Status.choices]  # type: ignore[attr-defined]
+TEMPLATES = "portal/staff/payments"
 
 
 # --- scope ---------------------------------------------------------------------------------------------------
@@ -404,12 +341,3 @@ def day_close_page(request: CompanyRequest) -> HttpResponse:
         },
         status=status,
     )
-
-
-urlpatterns: list[URLPattern] = [
-    path("staff/payments/counter/", counter, name="payments-counter"),
-    path("staff/payments/receipts/", receipts, name="payments-receipts"),
-    path("staff/payments/receipts/<int:pk>/", receipt_detail, name="payments-receipt"),
-    path("staff/payments/receipts/<int:pk>/pdf/", receipt_pdf, name="payments-receipt-pdf"),
-    path("staff/payments/day-close/", day_close_page, name="payments-day-close"),
-]

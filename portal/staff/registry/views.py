@@ -20,14 +20,13 @@ from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.properties import imports, selectors, services
 from backend.properties.models import BindingRequest, ImportJob, Person
-from backend.properties.scope import Scope
 from backend.properties.sections import unit_sections_for
 from backend.uploads.kinds import BINDING_DOCUMENT
 from backend.uploads.serving import upload_response
-from tenants.http import CompanyRequest
-
-from ..access import permission_required
-from ..forms import (
+from portal.access import permission_required
+from portal.common.forms import add_service_errors
+from portal.common.scope import scope_of
+from portal.staff.registry.forms import (
     BuildingForm,
     EstateForm,
     GenerateUnitsForm,
@@ -37,12 +36,8 @@ from ..forms import (
     ParkingForm,
     UnitBulkForm,
     UnitFilterForm,
-    add_service_errors,
 )
-
-
-def scope_of(request: CompanyRequest) -> Scope:
-    return Scope.of(request.membership)
+from tenants.http import CompanyRequest
 
 
 @permission_required(perms.REGISTRY_READ)
@@ -104,7 +99,7 @@ def registry_tree(request: CompanyRequest) -> HttpResponse:
         "forms": forms,
         "can_write": perms.REGISTRY_WRITE.granted_to(request.membership),
     }
-    return render(request, "portal/properties/tree.html", context, status=status)
+    return render(request, "portal/staff/registry/tree.html", context, status=status)
 
 
 @permission_required(perms.REGISTRY_WRITE)
@@ -136,7 +131,7 @@ def building_generate(request: CompanyRequest, pk: int) -> HttpResponse:
             return redirect(f"{reverse('portal:units')}?building={building.pk}")
     return render(
         request,
-        "portal/properties/generate.html",
+        "portal/staff/registry/generate.html",
         {"building": building, "form": form},
         status=400 if request.method == "POST" else 200,
     )
@@ -183,7 +178,7 @@ def unit_list(request: CompanyRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "portal/properties/units.html",
+        "portal/staff/registry/units.html",
         {
             "form": form,
             "page": page,
@@ -275,7 +270,7 @@ def unit_detail(request: CompanyRequest, pk: int) -> HttpResponse:
                 messages.error(request, _("Write dates as 2024-05-01."))
     return render(
         request,
-        "portal/properties/unit.html",
+        "portal/staff/registry/unit.html",
         {
             "unit": unit,
             "sections": unit_sections_for(unit, request.membership),
@@ -294,7 +289,7 @@ def people(request: CompanyRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "portal/properties/people.html",
+        "portal/staff/registry/people.html",
         {"page": page, "query": query.urlencode(), "q": request.GET.get("q", "")},
     )
 
@@ -315,7 +310,7 @@ def person_detail(request: CompanyRequest, pk: int) -> HttpResponse:
 
     return render(
         request,
-        "portal/properties/person.html",
+        "portal/staff/registry/person.html",
         {
             "person": person,
             "full_view": full_view,
@@ -357,7 +352,7 @@ def bindings(request: CompanyRequest) -> HttpResponse:
         b.requester = users.get(b.user_id)  # type: ignore[attr-defined]
     return render(
         request,
-        "portal/properties/bindings.html",
+        "portal/staff/registry/bindings.html",
         {"page": page, "status": status_filter, "query": f"status={status_filter}"},
     )
 
@@ -410,7 +405,7 @@ def import_page(request: CompanyRequest) -> HttpResponse:
         current = ImportJob.objects.filter(pk=request.GET["job"], created_by_id=request.user.pk).first()
     return render(
         request,
-        "portal/properties/imports.html",
+        "portal/staff/registry/imports.html",
         {"form": form, "jobs": jobs, "current": current},
         status=400 if request.method == "POST" else 200,
     )
@@ -444,5 +439,5 @@ def search(request: CompanyRequest) -> HttpResponse:
     q = request.GET.get("q", "")
     hits = selectors.registry_search(scope=scope_of(request), q=q)
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "portal/properties/_search_results.html", {"hits": hits, "q": q})
-    return render(request, "portal/properties/search.html", {"hits": hits, "q": q})
+        return render(request, "portal/staff/registry/_search_results.html", {"hits": hits, "q": q})
+    return render(request, "portal/staff/registry/search.html", {"hits": hits, "q": q})

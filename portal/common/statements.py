@@ -1,0 +1,70 @@
+"""A unit's statement (对账单), as staff and the residents living there both see it: the account, every bill
+with its state (paid, unpaid, overdue), the ledger between two dates with a running balance, the deposits."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from backend.billing.models import BillLine
+from backend.billing.selectors import unit_account, unit_bills, unit_deposits, unit_statement
+from backend.properties.models import Unit
+from portal.common.forms import DATE_INPUT
+
+
+class StatementFilterForm(forms.Form):
+    start = forms.DateField(label=_("From"), required=False, widget=DATE_INPUT)
+    end = forms.DateField(label=_("To"), required=False, widget=DATE_INPUT)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end is before the start."))
+        return data
+
+
+def owed_of(line: Any) -> int:
+    """What is still owed on a line annotated by selectors.lines_with_balances (fen)."""
+    return int(line.owed)
+
+
+def line_state(line: BillLine, today: dt.date) -> str:
+    owed = owed_of(line)
+    if owed <= 0:
+        return "paid"
+    return "overdue" if line.due_date < today else "unpaid"
+
+
+def statement_context(request: HttpRequest, unit: Unit) -> dict[str, Any]:
+    """What a statement page shows, staff or resident: the account, every bill (unpaid first) with its
+    state, the ledger between two dates with a running balance, and the deposits."""
+    today = timezone.localdate()
+    filters = StatementFilterForm(request.GET or None)
+    start = end = None
+    if filters.is_bound and filters.is_valid():
+        start, end = filters.cleaned_data.get("start"), filters.cleaned_data.get("end")
+    bills = unit_bills(unit.pk)
+    for line in bills:
+        line.state = line_state(line, today)  # type: ignore[attr-defined]
+    unpaid = [b for b in bills if owed_of(b) > 0]
+    overdue = [b for b in unpaid if b.due_date < today]
+    return {
+        "unit": unit,
+        "today": today,
+        "account": unit_account(unit.pk),
+        "bills": bills,
+        "unpaid_total": sum(owed_of(b) for b in unpaid),
+        "overdue_total": sum(owed_of(b) for b in overdue),
+        "overdue_count": len(overdue),
+        "statement": unit_statement(unit.pk, start=start, end=end),
+        "deposits": unit_deposits(unit.pk),
+        "filters": filters,
+        "start": start,
+        "end": end,
+    }

@@ -1,0 +1,1 @@
+"""Publishing announcements and keeping the holiday calendar."""
