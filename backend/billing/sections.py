@@ -22,7 +22,7 @@ UNPAID_SHOWN = 8
 @unit_section(
     key="bills",
     title=_("Bills and account (收费)"),
-    template="portal/billing/staff/_unit_section.html",
+    template="portal/staff/billing/_unit_section.html",
     roles=BILLING_VIEW_ROLES,
     order=15,
 )

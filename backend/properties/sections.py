@@ -47,7 +47,9 @@ def unit_sections_for(unit: Unit, membership: Membership) -> list[dict[str, Any]
     ]
 
 
-@unit_section(key="people", title=_("People living here"), template="portal/properties/sections/people.html", order=10)
+@unit_section(
+    key="people", title=_("People living here"), template="portal/staff/registry/sections/people.html", order=10
+)
 def _people(unit: Unit, membership: Membership) -> dict[str, Any]:
     from .masking import may_see_full
     from .selectors import unit_occupancies
@@ -56,7 +58,10 @@ def _people(unit: Unit, membership: Membership) -> dict[str, Any]:
 
 
 @unit_section(
-    key="history", title=_("Move-in and move-out history"), template="portal/properties/sections/history.html", order=20
+    key="history",
+    title=_("Move-in and move-out history"),
+    template="portal/staff/registry/sections/history.html",
+    order=20,
 )
 def _history(unit: Unit, membership: Membership) -> dict[str, Any]:
     from .selectors import unit_occupancies
@@ -64,13 +69,15 @@ def _history(unit: Unit, membership: Membership) -> dict[str, Any]:
     return {"occupancies": list(unit_occupancies(unit=unit))}
 
 
-@unit_section(key="parking", title=_("Parking spaces"), template="portal/properties/sections/parking.html", order=30)
+@unit_section(
+    key="parking", title=_("Parking spaces"), template="portal/staff/registry/sections/parking.html", order=30
+)
 def _parking(unit: Unit, membership: Membership) -> dict[str, Any]:
     return {"spaces": list(unit.parking_spaces.all())}
 
 
 @unit_section(
-    key="bindings", title=_("Binding requests"), template="portal/properties/sections/bindings.html", order=40
+    key="bindings", title=_("Binding requests"), template="portal/staff/registry/sections/bindings.html", order=40
 )
 def _bindings(unit: Unit, membership: Membership) -> dict[str, Any]:
     return {"requests": list(unit.binding_requests.all()[:20])}

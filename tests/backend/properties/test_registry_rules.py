@@ -226,7 +226,7 @@ def test_a_new_section_registered_by_another_module_appears_on_the_unit_page(
     sections.unit_section(
         key="bills",
         title="账单",
-        template="portal/properties/sections/parking.html",
+        template="portal/staff/registry/sections/parking.html",
         roles=frozenset({"finance"}),
         order=5,
     )(lambda unit, membership: {"spaces": []})
