@@ -37,9 +37,6 @@ def can_manage(request: CompanyRequest) -> bool:
     return perms.BILLING_MANAGE.granted_to(request.membership)
 
 
-# -- fee items and standards ---------------------------------------------------------------------------------
-
-
 def fee_items_visible(scope: Scope) -> QuerySet[FeeItem]:
     return FeeItem.objects.filter(office__in=registry.office_list(scope=scope).values("pk")).select_related("office")
 
@@ -295,9 +292,3 @@ def _save_assignment(request: CompanyRequest, item: FeeItem, scope: Scope, form:
             request, _("%(n)s units stop being billed after %(month)s.") % {"n": changed, "month": f"{month:%Y-%m}"}
         )
     return True
-
-
-# -- bill runs -----------------------------------------------------------------------------------------------
-
-
-# -- a unit's statement -------------------------------------------------------------------------------------

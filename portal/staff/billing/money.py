@@ -31,9 +31,6 @@ from tenants.http import CompanyRequest
 TEMPLATES = "portal/staff/billing"
 
 
-# --- lookups through the data scope ----------------------------------------------------------------------
-
-
 def _unit_context(unit: Unit) -> dict[str, Any]:
     return {"unit": unit, "account": unit_account(unit.pk)}
 
@@ -115,9 +112,6 @@ def payment_record(request: CompanyRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-# --- waivers (减免 / 红冲) with approval -------------------------------------------------------------------
 
 
 # --- deposits (押金 / 保证金) ----------------------------------------------------------------------------
@@ -231,6 +225,3 @@ def adhoc_charge(request: CompanyRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
-
-
-# --- billing settings ------------------------------------------------------------------------------------
