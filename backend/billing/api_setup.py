@@ -13,9 +13,7 @@ import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F, IntegerField, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -36,7 +34,16 @@ from . import ledger, runs, services
 from . import serializers as s
 from .models import BillLine, BillRun, Deposit, FeeItem, FeeStandard, LedgerEntry, Payment, WaiverRequest
 from .periods import parse_period
-from .selectors import bill_lines_for, bill_runs_visible, lines_with_balances, unit_account, unit_statement
+from .selectors import (
+    bill_lines_for,
+    bill_runs_visible,
+    deposits_with_totals,
+    lines_with_balances,
+    payment_allocations,
+    payments_with_totals,
+    unit_account,
+    unit_statement,
+)
 
 STAFF = frozenset(STAFF_ROLES)
 # Money operations (fee setup changes, bill runs, payments, deposits, waiver decisions).
@@ -92,30 +99,6 @@ def _validated(serializer_class: type[serializers.Serializer], request: Request,
     data = serializer_class(data=request.data, **kw)
     data.is_valid(raise_exception=True)
     return dict(data.validated_data)
-
-
-def _total(kinds: list[str]) -> Coalesce:
-    return Coalesce(Sum("entries__amount", filter=Q(entries__kind__in=kinds), output_field=IntegerField()), Value(0))
-
-
-def _payments_with_totals(qs: QuerySet[Payment]) -> QuerySet[Payment]:
-    return qs.annotate(
-        received=_total(["payment", "prepayment"]),
-        settled_gross=_total(["settle"]),
-        unsettled=_total(["unsettle"]),
-        refunded=_total(["refund"]),
-    ).annotate(
-        settled=F("settled_gross") - F("unsettled"),
-        prepaid_credit=F("received") - F("settled_gross") + F("unsettled") - F("refunded"),
-    )
-
-
-def _deposits_with_totals(qs: QuerySet[Deposit]) -> QuerySet[Deposit]:
-    return qs.annotate(
-        held_gross=_total(["deposit_held"]),
-        refunded=_total(["deposit_refunded"]),
-        forfeited=_total(["deposit_forfeited"]),
-    ).annotate(held=F("held_gross") - F("refunded") - F("forfeited"))
 
 
 class BillingApi(APIView):
@@ -527,7 +510,7 @@ class PaymentListApi(BillingApi):
             qs = qs.filter(unit=self.unit(request, unit_id))
         if method := query_choice(request, "method", Payment.Method.values):
             qs = qs.filter(method=method)
-        qs = _payments_with_totals(qs).order_by("-received_at", "-id")
+        qs = payments_with_totals(qs).order_by("-received_at", "-id")
         return self.page(request, qs, s.PaymentSerializer)
 
     @extend_schema(
@@ -542,40 +525,24 @@ class PaymentListApi(BillingApi):
     )
     def post(self, request: Request) -> Response:
         data = _validated(s.PaymentCreateSerializer, request)
-        key = idempotency_key(request)
         unit = self.unit(request, data["unit"])
-        with transaction.atomic():
-            # Holding the unit's lock (re-entrant within this transaction) makes "was it there already?" exact.
-            ledger.unit_lock(unit.pk)
-            replay = key is not None and Payment.objects.filter(idempotency_key=key).exists()
-            payment = ledger.payment_record(
-                unit=unit,
-                amount=data["amount"],
-                method=data["method"],
-                line_ids=data.get("line_ids") or None,
-                to_prepaid=data["to_prepaid"],
-                reference=data["reference"],
-                payer_name=data["payer_name"],
-                note=data["note"],
-                received_at=data.get("received_at"),
-                recorded_by=api_user(request),
-                idempotency_key=key,
-            )
-        recorded = _payments_with_totals(Payment.objects.select_related("unit")).get(pk=payment.pk)
-        recorded.allocations = [  # type: ignore[attr-defined]
-            {"bill_line": row["bill_line_id"], "amount": row["total"]}
-            for row in LedgerEntry.objects.filter(payment=payment, kind__in=["settle", "unsettle"])
-            .values("bill_line_id")
-            .annotate(
-                total=Sum("amount", filter=Q(kind="settle"), default=0)
-                - Sum("amount", filter=Q(kind="unsettle"), default=0)
-            )
-            .order_by("bill_line_id")
-            if row["total"]
-        ]
-        return Response(
-            s.PaymentRecordedSerializer(recorded).data, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED
+        payment, created = ledger.payment_record(
+            unit=unit,
+            amount=data["amount"],
+            method=data["method"],
+            line_ids=data.get("line_ids") or None,
+            to_prepaid=data["to_prepaid"],
+            reference=data["reference"],
+            payer_name=data["payer_name"],
+            note=data["note"],
+            received_at=data.get("received_at"),
+            recorded_by=api_user(request),
+            idempotency_key=idempotency_key(request),
         )
+        recorded = payments_with_totals(Payment.objects.select_related("unit")).get(pk=payment.pk)
+        recorded.allocations = payment_allocations(payment)  # type: ignore[attr-defined]
+        answer = status.HTTP_201_CREATED if created else status.HTTP_200_OK  # 200: a replay of the key
+        return Response(s.PaymentRecordedSerializer(recorded).data, status=answer)
 
 
 # --- waivers -----------------------------------------------------------------------------------------------
@@ -659,7 +626,7 @@ class WaiverRejectApi(WaiverDecideApi):
 class DepositApi(BillingApi):
     def deposits(self, request: Request) -> QuerySet[Deposit]:
         qs = Deposit.objects.filter(unit__in=self.units(request).values("pk")).select_related("unit")
-        return _deposits_with_totals(qs)
+        return deposits_with_totals(qs)
 
     def deposit(self, request: Request, pk: int) -> Deposit:
         deposit = self.deposits(request).filter(pk=pk).first()

@@ -100,7 +100,7 @@ def _place(unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run:
     assert line is not None
     meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
     reading = meters.reading_record(meter=meter, period=READING_MONTH, reading="12.5", by=admin)
-    payment = ledger.payment_record(unit=unit, amount=500, method="cash", recorded_by=admin)
+    payment = ledger.payment_record(unit=unit, amount=500, method="cash", recorded_by=admin).payment
     online = OnlinePayment.objects.create(
         unit=unit, user=user, amount=300, status=OnlinePayment.Status.FAILED, line_ids=[line.pk]
     )

@@ -92,7 +92,7 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
     u = world.units
     v = world.units2
     payments = {
-        "b1_101": ledger.payment_record(unit=u[0], amount=23375, method="cash", received_at=june(15)),
+        "b1_101": ledger.payment_record(unit=u[0], amount=23375, method="cash", received_at=june(15)).payment,
         "b1_102_garbage": ledger.payment_record(
             unit=u[1],
             amount=1000,
@@ -100,7 +100,7 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
             channel="online",
             line_ids=[line(u[1], "garbage").pk],
             received_at=june(15),
-        ),
+        ).payment,
         "b1_102_mgmt": ledger.payment_record(
             unit=u[1],
             amount=5000,
@@ -108,7 +108,7 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
             channel="online",
             line_ids=[line(u[1], "mgmt").pk],
             received_at=june(15),
-        ),
+        ).payment,
     }
     ledger.waiver_post(
         line=line(v[0], "mgmt"),
@@ -120,9 +120,11 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
     )
     payments["b2_101"] = ledger.payment_record(
         unit=v[0], amount=21000, method="alipay", channel="online", received_at=june(15)
-    )
-    payments["b2_102"] = ledger.payment_record(unit=v[1], amount=40000, method="bank_transfer", received_at=june(20))
-    payments["a_101"] = ledger.payment_record(unit=units_b[0], amount=5000, method="cash", received_at=june(15))
+    ).payment
+    payments["b2_102"] = ledger.payment_record(
+        unit=v[1], amount=40000, method="bank_transfer", received_at=june(20)
+    ).payment
+    payments["a_101"] = ledger.payment_record(unit=units_b[0], amount=5000, method="cash", received_at=june(15)).payment
     return Scenario(world, office2, building_b, units_b, approver, payments)
 
 
