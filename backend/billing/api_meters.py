@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts import permissions as perms
 from backend.api.errors import error_body
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_int
@@ -129,7 +130,7 @@ class MeterPatch(serializers.Serializer):
 
 
 class MeterListApi(ScopedApi):
-    required_roles = {"GET": meters.METER_READERS, "POST": meters.METER_MANAGERS}
+    required_permission = {"GET": perms.METER_READ, "POST": perms.METER_MANAGE}
 
     @extend_schema(
         parameters=[
@@ -189,7 +190,7 @@ class MeterListApi(ScopedApi):
 
 
 class MeterDetailApi(ScopedApi):
-    required_roles = {"GET": meters.METER_READERS, "PATCH": meters.METER_MANAGERS}
+    required_permission = {"GET": perms.METER_READ, "PATCH": perms.METER_MANAGE}
 
     def _get(self, request: Request, pk: int) -> Meter:
         meter = meters.meter_get(scope=self.scope(request), meter_id=pk)
@@ -271,7 +272,7 @@ class RejectIn(serializers.Serializer):
 
 
 class ReadingListApi(ScopedApi):
-    required_roles = {"GET": meters.METER_READERS, "POST": meters.READING_RECORDERS}
+    required_permission = {"GET": perms.METER_READ, "POST": perms.READING_RECORD}
 
     @extend_schema(
         parameters=[
@@ -323,7 +324,7 @@ class ReadingListApi(ScopedApi):
 
 
 class ReadingConfirmApi(ScopedApi):
-    required_roles = meters.METER_MANAGERS
+    required_permission = perms.METER_MANAGE
 
     @extend_schema(request=None, responses={200: ReadingOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -334,7 +335,7 @@ class ReadingConfirmApi(ScopedApi):
 
 
 class ReadingRejectApi(ScopedApi):
-    required_roles = meters.METER_MANAGERS
+    required_permission = perms.METER_MANAGE
 
     @extend_schema(request=RejectIn, responses={200: ReadingOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -368,7 +369,7 @@ class ReadingImportApi(ScopedApi):
     """An .xlsx of readings (columns 小区, 表号, 月份, 读数, 抄表日期). All rows or none: a file with any bad row
     imports nothing and answers 400 with every problem in `rows` (row, column, message)."""
 
-    required_roles = meters.READING_RECORDERS
+    required_permission = perms.READING_RECORD
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(request={"multipart/form-data": ImportIn}, responses={200: ImportOut})

@@ -23,7 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.roles import STAFF_ROLES, Role
+from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import idempotency_key, query_choice, query_int
 from backend.api.permissions import api_user, request_membership
@@ -44,14 +44,6 @@ from .selectors import (
     unit_account,
     unit_statement,
 )
-
-STAFF = frozenset(STAFF_ROLES)
-# Money operations (fee setup changes, bill runs, payments, deposits, waiver decisions).
-MONEY = frozenset({Role.FINANCE, Role.COMPANY_ADMIN})
-# Staff who work with what units owe: they read bills and accounts and may ask for a waiver.
-BILLING_STAFF = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE})
-# ... and residents, who read their own homes' bills, ledger, payments and deposits.
-READERS = frozenset({*BILLING_STAFF, Role.RESIDENT})
 
 UNIT_PARAM = OpenApiParameter("unit", int, description="A unit id (residents: a unit they live in).")
 UNIT_REQUIRED = OpenApiParameter("unit", int, required=True, description="A unit id (residents: their own).")
@@ -152,7 +144,7 @@ class BillingApi(APIView):
 class FeeItemListApi(BillingApi):
     """收费项目 of the offices the caller manages."""
 
-    required_roles = {"GET": STAFF, "POST": MONEY}
+    required_permission = {"GET": perms.FEE_ITEMS_READ, "POST": perms.BILLING_MANAGE}
 
     @extend_schema(
         parameters=[
@@ -183,7 +175,7 @@ class FeeItemListApi(BillingApi):
 
 
 class FeeItemDetailApi(BillingApi):
-    required_roles = {"GET": STAFF, "PATCH": MONEY}
+    required_permission = {"GET": perms.FEE_ITEMS_READ, "PATCH": perms.BILLING_MANAGE}
 
     @extend_schema(responses={200: s.FeeItemSerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
@@ -210,7 +202,7 @@ def _selection(data: dict[str, Any]) -> dict[str, Any]:
 class FeeItemAssignApi(BillingApi):
     """Charge the item to a selection of units from a month on (bulk: estate / building / type / unit ids)."""
 
-    required_roles = MONEY
+    required_permission = perms.BILLING_MANAGE
 
     @extend_schema(request=s.FeeAssignSerializer, responses={200: s.FeeAssignResultSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
@@ -225,7 +217,7 @@ class FeeItemAssignApi(BillingApi):
 class FeeItemUnassignApi(BillingApi):
     """Stop charging the item to a selection of units after a day (earlier months still bill)."""
 
-    required_roles = MONEY
+    required_permission = perms.BILLING_MANAGE
 
     @extend_schema(request=s.FeeUnassignSerializer, responses={200: s.FeeUnassignResultSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
@@ -243,7 +235,7 @@ class FeeItemUnassignApi(BillingApi):
 class FeeStandardListApi(BillingApi):
     """收费标准: versioned rates. A new price starts on the first of a month; earlier months keep theirs."""
 
-    required_roles = {"GET": STAFF, "POST": MONEY}
+    required_permission = {"GET": perms.FEE_ITEMS_READ, "POST": perms.BILLING_MANAGE}
 
     @extend_schema(parameters=[OpenApiParameter("fee_item", int)], responses={200: s.FeeStandardSerializer(many=True)})
     def get(self, request: Request) -> Response:
@@ -277,7 +269,7 @@ class BillRunApi(BillingApi):
 class BillRunListApi(BillRunApi):
     """计费 / 月结. POST creates a run with its preview (nothing is posted yet); start it to post."""
 
-    required_roles = MONEY
+    required_permission = perms.BILL_RUN
 
     @extend_schema(
         parameters=[OpenApiParameter("period", str, description='"YYYY-MM"'), OpenApiParameter("status", str)],
@@ -311,7 +303,7 @@ class BillRunListApi(BillRunApi):
 class BillRunDetailApi(BillRunApi):
     """A run: status, progress (also pushed live over the websocket as billrun.progress), preview, totals."""
 
-    required_roles = MONEY
+    required_permission = perms.BILL_RUN
 
     @extend_schema(responses={200: s.BillRunSerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
@@ -321,7 +313,7 @@ class BillRunDetailApi(BillRunApi):
 class BillRunStartApi(BillRunApi):
     """Queue the run for posting in the background (202). Posting twice bills nothing twice."""
 
-    required_roles = MONEY
+    required_permission = perms.BILL_RUN
 
     @extend_schema(request=None, responses={202: s.BillRunSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
@@ -346,7 +338,7 @@ class BillListApi(BillingApi):
     """Bill lines with what was charged, waived, settled and is still owed. Staff: their scope; residents:
     the units they live in now."""
 
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(parameters=BILL_FILTERS, responses={200: s.BillLineSerializer(many=True), 404: ERRORS[404]})
     def get(self, request: Request) -> Response:
@@ -366,7 +358,7 @@ class BillListApi(BillingApi):
 
 
 class BillDetailApi(BillingApi):
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(responses={200: s.BillLineSerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
@@ -379,7 +371,7 @@ class BillDetailApi(BillingApi):
 class AdhocChargeApi(BillingApi):
     """临时费用: post a one-off charge on a unit (settled from its prepaid balance if it has one)."""
 
-    required_roles = MONEY
+    required_permission = perms.PAYMENT_RECORD
 
     @extend_schema(request=s.AdhocChargeSerializer, responses={201: s.BillLineSerializer, **ERRORS})
     def post(self, request: Request) -> Response:
@@ -404,7 +396,7 @@ class AdhocChargeApi(BillingApi):
 class LedgerListApi(BillingApi):
     """The append-only journal of one unit's account, newest first."""
 
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(
         parameters=[UNIT_REQUIRED, OpenApiParameter("kind", str, enum=LedgerEntry.Kind.values)],
@@ -443,7 +435,7 @@ def _describe(entry: LedgerEntry) -> str:
 class LedgerStatementApi(BillingApi):
     """对账单 of a unit between two dates: opening balance, the rows with a running balance, closing balance."""
 
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(
         parameters=[UNIT_REQUIRED, OpenApiParameter("start", dt.date), OpenApiParameter("end", dt.date)],
@@ -485,7 +477,7 @@ class LedgerStatementApi(BillingApi):
 class LedgerAccountApi(BillingApi):
     """A unit's account: owed, prepaid credit, deposits held and the balance (owed − prepaid)."""
 
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(parameters=[UNIT_REQUIRED], responses={200: s.AccountSerializer, 400: ERRORS[400], 404: ERRORS[404]})
     def get(self, request: Request) -> Response:
@@ -498,7 +490,7 @@ class LedgerAccountApi(BillingApi):
 class PaymentListApi(BillingApi):
     """Counter payments (POST: finance, company admin) and the payments of units in the caller's scope."""
 
-    required_roles = {"GET": READERS, "POST": MONEY}
+    required_permission = {"GET": perms.BILLS_OR_OWN_HOMES, "POST": perms.PAYMENT_RECORD}
 
     @extend_schema(
         parameters=[UNIT_PARAM, OpenApiParameter("method", str, enum=Payment.Method.values)],
@@ -564,7 +556,7 @@ class WaiverApi(BillingApi):
 class WaiverListApi(WaiverApi):
     """减免 / 红冲 requests. Finance, company admin and customer service may ask; a second person approves."""
 
-    required_roles = BILLING_STAFF
+    required_permission = {"GET": perms.BILLING_READ, "POST": perms.WAIVER_REQUEST}
 
     @extend_schema(
         parameters=[UNIT_PARAM, OpenApiParameter("status", str, enum=WaiverRequest.Status.values)],
@@ -591,7 +583,7 @@ class WaiverListApi(WaiverApi):
 
 
 class WaiverDecideApi(WaiverApi):
-    required_roles = MONEY
+    required_permission = perms.WAIVER_APPROVE
     approve = True
 
     def post(self, request: Request, pk: int) -> Response:
@@ -638,7 +630,7 @@ class DepositApi(BillingApi):
 class DepositListApi(DepositApi):
     """押金: deposits held for units (residents: their own)."""
 
-    required_roles = {"GET": READERS, "POST": MONEY}
+    required_permission = {"GET": perms.BILLS_OR_OWN_HOMES, "POST": perms.PAYMENT_RECORD}
 
     @extend_schema(parameters=[UNIT_PARAM], responses={200: s.DepositSerializer(many=True), 404: ERRORS[404]})
     def get(self, request: Request) -> Response:
@@ -666,7 +658,7 @@ class DepositListApi(DepositApi):
 class DepositReleaseApi(DepositApi):
     """Refund and/or forfeit (part of) what a deposit still holds."""
 
-    required_roles = MONEY
+    required_permission = perms.PAYMENT_RECORD
 
     @extend_schema(request=s.DepositReleaseSerializer, responses={200: s.DepositSerializer, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
@@ -306,7 +307,7 @@ def waiver_request(
         from backend.notifications.services import notify
 
         notify(
-            recipients=Recipients(roles=("finance", "company_admin"), exclude_user_ids=(by.pk,)),
+            recipients=Recipients(roles=tuple(sorted(perms.WAIVER_APPROVE.roles)), exclude_user_ids=(by.pk,)),
             kind="waiver.requested",
             title=_("Waiver to approve: %(unit)s ¥%(amount).2f") % {"unit": line.unit.label, "amount": amount / 100},
             body=reason,

@@ -35,7 +35,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
-from backend.accounts.roles import Role
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
@@ -44,11 +43,6 @@ from backend.properties.scope import Scope
 from .models import BillingSettings, BillLine, ChargeMethod, FeeItem, Meter, MeterKind, MeterReading
 from .periods import month_start
 from .services import decimal_value
-
-# Who may do what (pages and API use these).
-METER_READERS = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE, Role.ENGINEER, Role.SECURITY})
-READING_RECORDERS = frozenset({Role.ENGINEER, Role.FINANCE, Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN})
-METER_MANAGERS = frozenset({Role.FINANCE, Role.COMPANY_ADMIN})  # meter setup, confirm / reject
 
 HISTORY_READINGS = 6  # the average is taken over this many billable readings …
 MIN_HISTORY = 3  # … and only when there are at least this many

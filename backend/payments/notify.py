@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from backend.accounts import permissions as perms
 from backend.billing.models import Payment
 from backend.notifications.recipients import Recipients
 from backend.notifications.services import notify
@@ -61,7 +62,7 @@ def notify_refund(payment: Payment, amount: int, reason: str) -> None:
 
 def notify_webhook_failed(event_type: str, event_id: str, problem: str) -> None:
     notify(
-        recipients=Recipients(roles=("finance", "company_admin")),
+        recipients=Recipients(roles=tuple(sorted(perms.PAYMENT_ALERTS.roles))),
         kind="payment.webhook_failed",
         title=_("A payment webhook could not be processed: %(type)s") % {"type": event_type},
         body=f"{event_id}: {problem}",

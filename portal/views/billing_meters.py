@@ -24,6 +24,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from backend.accounts import permissions as perms
 from backend.billing import meter_imports, meters
 from backend.billing.models import Meter, MeterReading
 from backend.billing.periods import month_start, parse_period
@@ -44,7 +45,7 @@ from ..forms_billing_meters import (
     UnitMeterForm,
 )
 
-recorder_required = role_required(meters.READING_RECORDERS)
+recorder_required = role_required(perms.READING_RECORD.roles)
 
 
 def _scope(request: CompanyRequest) -> Scope:
@@ -78,12 +79,12 @@ def _int(value: Any) -> int | None:
 @require_http_methods(["GET", "POST"])
 def meter_list(request: CompanyRequest) -> HttpResponse:
     scope = _scope(request)
-    can_setup = _may(request, meters.METER_MANAGERS)
+    can_setup = _may(request, perms.METER_MANAGE.roles)
     unit_form = UnitMeterForm(prefix="unit", scope=scope)
     shared_form = SharedMeterForm(prefix="shared", scope=scope)
     status = 200
     if request.method == "POST":
-        _require(request, meters.METER_MANAGERS)
+        _require(request, perms.METER_MANAGE.roles)
         kind = request.POST.get("add")
         form: UnitMeterForm | SharedMeterForm
         if kind == "unit":
@@ -185,8 +186,8 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     meter = meters.meter_get(scope=scope, meter_id=pk)
     if meter is None:
         raise Http404
-    can_setup = _may(request, meters.METER_MANAGERS)
-    can_record = _may(request, meters.READING_RECORDERS) and meter.is_active
+    can_setup = _may(request, perms.METER_MANAGE.roles)
+    can_record = _may(request, perms.READING_RECORD.roles) and meter.is_active
     edit_form = MeterEditForm(
         prefix="edit", initial={"number": meter.number, "multiplier": meter.multiplier, "is_active": meter.is_active}
     )
@@ -197,7 +198,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         action = request.POST.get("action", "")
         try:
             if action == "edit":
-                _require(request, meters.METER_MANAGERS)
+                _require(request, perms.METER_MANAGE.roles)
                 edit_form = MeterEditForm(request.POST, prefix="edit")
                 edit_form.is_valid()
                 d = edit_form.cleaned_data
@@ -210,7 +211,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
                 )
                 messages.success(request, _("Saved."))
             elif action == "reading":
-                _require(request, meters.READING_RECORDERS)
+                _require(request, perms.READING_RECORD.roles)
                 reading_form = ReadingForm(request.POST, prefix="reading")
                 reading_form.is_valid()
                 d = reading_form.cleaned_data
@@ -327,7 +328,7 @@ def _reading_message(request: CompanyRequest, saved: list[MeterReading]) -> None
 
 
 def _review(request: CompanyRequest, scope: Scope, action: str) -> MeterReading:
-    _require(request, meters.METER_MANAGERS)
+    _require(request, perms.METER_MANAGE.roles)
     reading = meters.reading_get(scope=scope, reading_id=_int(request.POST.get("reading")) or 0)
     if reading is None:
         raise Http404
@@ -389,7 +390,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
             return redirect(here)
         if action != "grid" or period is None:
             raise Http404
-        _require(request, meters.READING_RECORDERS)
+        _require(request, perms.READING_RECORD.roles)
         read_on_text = request.POST.get("read_on", "").strip()
         read_on = None
         if read_on_text:
@@ -448,8 +449,8 @@ def readings(request: CompanyRequest) -> HttpResponse:
             "errors": errors,
             "posted": posted,
             "read_on": read_on_text or today.isoformat(),
-            "can_record": _may(request, meters.READING_RECORDERS),
-            "can_review": _may(request, meters.METER_MANAGERS),
+            "can_record": _may(request, perms.READING_RECORD.roles),
+            "can_review": _may(request, perms.METER_MANAGE.roles),
             "queue": queue,
             "queue_count": queue_qs.count(),
             "open_rows": sum(1 for r in rows if not r.locked),
