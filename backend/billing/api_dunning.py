@@ -29,6 +29,7 @@ from rest_framework.views import APIView
 from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
 from backend.api.permissions import api_user, request_membership
+from backend.errors import ApplicationError
 from backend.properties.masking import mask_phone, may_see_full
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
@@ -268,8 +269,6 @@ def letter_response(data: bytes, unit: Unit, *, download: bool) -> HttpResponse:
 
 
 def parse_deadline(raw: str | None) -> dt.date | None:
-    from backend.errors import ApplicationError
-
     if not raw:
         return None
     try:

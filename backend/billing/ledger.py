@@ -16,6 +16,8 @@ from backend.accounts import permissions as perms
 from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
+from backend.notifications.recipients import Recipients
+from backend.notifications.services import notification_send, notify
 from backend.properties.models import Unit
 from tenants.db import connection
 
@@ -303,8 +305,6 @@ def waiver_request(
         audit_record(
             action="billing.waiver_request", target=request, changes={"line": line.pk, "amount": amount, "kind": kind}
         )
-        from backend.notifications.recipients import Recipients
-        from backend.notifications.services import notify
 
         notify(
             recipients=Recipients(roles=tuple(sorted(perms.WAIVER_APPROVE.roles)), exclude_user_ids=(by.pk,)),
@@ -389,7 +389,6 @@ def waiver_decide(*, request: WaiverRequest, by: User, approve: bool, note: str 
             target=locked,
             changes={"amount": locked.amount, "line": locked.bill_line_id, "note": note},
         )
-        from backend.notifications.services import notification_send
 
         notification_send(
             recipient=locked.requested_by,

@@ -32,14 +32,19 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from backend.errors import ApplicationError
+from backend.properties import selectors as registry
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
 from backend.properties.scope import Scope
+from tenants.company.models import CompanySettings
 
 from .models import FeeItem, LedgerEntry, Payment
 from .money import yuan_plain
@@ -204,8 +209,6 @@ def parse_query(params: Mapping[str, Any], *, today: dt.date | None = None) -> R
 
 def target_pct() -> int:
     """The company's collection-rate target in percent (CompanySettings; 95 when not set)."""
-    from tenants.company.models import CompanySettings
-
     value = CompanySettings.objects.values_list("collection_rate_target_pct", flat=True).first()
     return int(value) if value else DEFAULT_TARGET_PCT
 
@@ -495,7 +498,6 @@ def payments_received(*, scope: Scope, query: ReportQuery) -> PaymentsReport:
     by_method: dict[str, dict[str, Any]] = {}
     by_channel: dict[str, dict[str, Any]] = {}
     count = amount = 0
-    from django.db.models import Count
 
     for r in qs.values("method", "channel").annotate(n=Count("id"), total=Sum("amount")).order_by():
         n, total = int(r["n"]), int(r["total"])
@@ -537,8 +539,6 @@ def payments_received(*, scope: Scope, query: ReportQuery) -> PaymentsReport:
 def query_filter_names(*, scope: Scope, query: ReportQuery) -> list[tuple[str, dict[str, str]]] | None:
     """The drill-down path as (name, query parameters) from the top; None when a filter names something
     the caller may not see (the page answers 404)."""
-    from backend.properties import selectors as registry
-
     path: list[tuple[str, dict[str, str]]] = []
     base = ReportQuery(period=query.period, as_of=query.as_of)
     if query.office_id:
@@ -675,10 +675,6 @@ def trend_chart(points: list[TrendPoint], target: int) -> dict[str, Any] | None:
 def report_xlsx(report: CollectionReport, trend: list[TrendPoint] | None = None) -> bytes:
     """The report table as a workbook: amounts as numbers in yuan (two decimals), the rate as a percentage;
     a second sheet with the monthly trend."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     money_format = "#,##0.00"
     pct_format = "0.00%"
     bold = Font(bold=True)

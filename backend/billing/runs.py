@@ -27,13 +27,18 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import schema_context
 
 from backend.accounts.models import User
 from backend.audit.services import audit_record
+from backend.celery import app
 from backend.errors import ApplicationError
 from backend.notifications.realtime import push_to_user
+from backend.notifications.recipients import Recipients
+from backend.notifications.services import notify
 from backend.properties.models import Occupancy, Unit
 from backend.properties.scope import Scope
 from backend.properties.selectors import AreaSelection, areas_outside_scope
@@ -41,13 +46,27 @@ from backend.properties.services import not_found
 from tenants.company.models import CompanySettings
 from tenants.db import connection
 
-from .models import BillingSettings, BillLine, BillRun, ChargeMethod, FeeItem, FeeStandard, Meter
+from . import hooks
+from .ledger import prepaid_settle
+from .models import (
+    BillingSettings,
+    BillLine,
+    BillRun,
+    ChargeMethod,
+    FeeAssignment,
+    FeeItem,
+    FeeStandard,
+    Meter,
+    MeterReading,
+)
 from .periods import due_date_for, item_period, months_between
 from .selectors import bill_runs_visible
 
 log = logging.getLogger(__name__)
 
 CHUNK_UNITS = 5000
+# The task that posts a run (backend/billing/tasks.py), enqueued by name: the tasks module imports this one.
+BILL_RUN_EXECUTE_TASK = "backend.billing.tasks.bill_run_execute_task"
 
 _PRICED = """
 WITH items(fee_item_id, pstart, pend, due) AS (
@@ -150,8 +169,6 @@ def _scope_sql(run: BillRun) -> tuple[str, dict[str, Any]]:
 
 
 def _units_in_run(run: BillRun) -> Any:
-    from django.db.models import Q
-
     qs = Unit.objects.all()
     q = Q()
     if run.office_ids:
@@ -281,7 +298,6 @@ def bill_run_preview(run: BillRun) -> dict[str, Any]:
         for item in FeeItem.objects.filter(pk__in={k[1] for k in shared}):
             by_item[item.pk]["name"] = item.name
     unit_ids = units.values("pk")
-    from .models import FeeAssignment, MeterReading
 
     no_standard = (
         FeeAssignment.objects.filter(unit__in=unit_ids, fee_item__in=items, fee_item__is_active=True)
@@ -323,12 +339,8 @@ def bill_run_start(*, run: BillRun, scope: Scope, by: User | None) -> BillRun:
         schema = connection.schema_name
 
         def enqueue() -> None:
-            from django_tenants.utils import schema_context
-
-            from .tasks import bill_run_execute_task
-
             with schema_context(schema):
-                bill_run_execute_task.delay(run.pk)
+                app.send_task(BILL_RUN_EXECUTE_TASK, args=[run.pk])
 
         transaction.on_commit(enqueue)
     return run
@@ -417,7 +429,6 @@ def bill_run_execute(run_id: int, *, on_chunk: Callable[[int], None] | None = No
         )
         _notify_issued(run)
     _push(run)
-    from . import hooks
 
     hooks.bills_issued(run)
     return run
@@ -430,8 +441,6 @@ def bill_run_fail(run_id: int, message: str) -> None:
 
 def _settle_prepaid(run: BillRun) -> int:
     """Units billed by this run that hold prepaid credit: settle their new bills from it (oldest first)."""
-    from .ledger import prepaid_settle
-
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -450,9 +459,6 @@ def _settle_prepaid(run: BillRun) -> int:
 
 
 def _notify_issued(run: BillRun) -> None:
-    from backend.notifications.recipients import Recipients
-    from backend.notifications.services import notify
-
     if not run.lines_created:
         return
     user_ids = sorted(

@@ -14,6 +14,9 @@ from backend.accounts.models import Membership
 from backend.properties.models import Unit
 from backend.properties.sections import unit_section
 
+from .models import BillLine
+from .selectors import lines_with_balances, unit_account
+
 UNPAID_SHOWN = 8
 
 
@@ -25,9 +28,6 @@ UNPAID_SHOWN = 8
     order=15,
 )
 def _bills(unit: Unit, membership: Membership) -> dict[str, Any]:
-    from .models import BillLine
-    from .selectors import lines_with_balances, unit_account
-
     today = timezone.localdate()
     unpaid = list(
         lines_with_balances(BillLine.objects.filter(unit_id=unit.pk).select_related("fee_item"))
