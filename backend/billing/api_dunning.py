@@ -6,7 +6,7 @@
     POST api/v1/dunning-contacts/           log a contact
 
 Finance, customer service and company admins; every unit is looked up within the caller's data scope.
-Money is integer fen with a `*_display` yuan twin (see backend/billing/serializers.py).
+Money is integer fen with a `*_display` yuan twin (see backend/billing/api_fields.py).
 """
 
 from __future__ import annotations
@@ -34,11 +34,11 @@ from backend.properties.masking import mask_phone, may_see_full
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
 
+from .api_fields import FenField, PeriodField, YuanField
 from .arrears import BUCKETS, ORDERINGS, ArrearsFilters, ArrearsRow, arrears_list
 from .dunning import dunning_contact_record
 from .letters import demand_letter_issue
 from .models import DunningContact
-from .serializers import FenField, PeriodField, YuanField
 
 
 def _scope(request: Request) -> Scope:

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import api_dunning, api_meters, api_reports, api_setup
+from . import api_dunning, api_fees, api_meters, api_reports
 
-urlpatterns = [*api_setup.urlpatterns, *api_meters.urlpatterns, *api_dunning.urlpatterns, *api_reports.urlpatterns]
+urlpatterns = [*api_fees.urlpatterns, *api_meters.urlpatterns, *api_dunning.urlpatterns, *api_reports.urlpatterns]

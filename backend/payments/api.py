@@ -28,7 +28,7 @@ from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
 from backend.api.params import idempotency_key, query_choice, query_int
 from backend.api.permissions import api_tenant, api_user, request_membership
-from backend.billing.api_setup import (
+from backend.billing.api_fees import (
     ERRORS,
     UNIT_PARAM,
     UNIT_REQUIRED,

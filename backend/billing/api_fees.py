@@ -30,8 +30,8 @@ from backend.api.permissions import api_user, request_membership
 from backend.properties.models import ManagementOffice, Unit
 from backend.properties.scope import Scope
 
+from . import api_fields as s
 from . import ledger, runs, services
-from . import serializers as s
 from .models import BillLine, BillRun, Deposit, FeeItem, FeeStandard, LedgerEntry, Payment, WaiverRequest
 from .periods import parse_period
 from .selectors import (
