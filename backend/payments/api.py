@@ -28,14 +28,14 @@ from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
 from backend.api.params import idempotency_key, query_choice, query_int
 from backend.api.permissions import api_tenant, api_user, request_membership
-from backend.billing.api_fees import (
+from backend.billing.api_base import (
     ERRORS,
     UNIT_PARAM,
     UNIT_REQUIRED,
     BillingApi,
-    _field_error,
-    _query_date,
-    _validated,
+    field_error,
+    query_date,
+    validated,
 )
 from backend.billing.models import Payment
 from backend.billing.periods import local_day_bounds
@@ -155,7 +155,7 @@ class OnlinePaymentListApi(PaymentsApi):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.OnlinePaymentStartSerializer, request)
+        data = validated(s.OnlinePaymentStartSerializer, request)
         key = idempotency_key(request)
         unit = self.resident_unit(request, data["unit"])
         op, created = online.online_payment_start(
@@ -199,13 +199,13 @@ class OnlinePaymentConfirmApi(PaymentsApi):
     )
     def post(self, request: Request, pk: int) -> Response:
         op = self.own_online_payment(request, pk)
-        data = _validated(s.OnlinePaymentConfirmSerializer, request)
+        data = validated(s.OnlinePaymentConfirmSerializer, request)
         next_action = None
         if op.method_type == OnlinePayment.MethodType.CARD:
             online.online_payment_confirm(op, payment_method=data["payment_method"])
         else:
             if not data["return_url"]:
-                raise _field_error("return_url", _("Say where the payer comes back to after paying."))
+                raise field_error("return_url", _("Say where the payer comes back to after paying."))
             _op, intent = online.online_payment_redirect(op, return_url=data["return_url"])
             next_action = intent.next_action
         context = _gateway_context(request, next_action=next_action)
@@ -293,7 +293,7 @@ class AutopayApi(PaymentsApi):
         responses={200: s.AutopayStatusSerializer, 409: CONFLICT[409], **ERRORS, **GATEWAY_DOWN},
     )
     def put(self, request: Request) -> Response:
-        data = _validated(s.AutopayEnableSerializer, request)
+        data = validated(s.AutopayEnableSerializer, request)
         unit = self.resident_unit(request, data["unit"])
         online.autopay_enable(
             user=api_user(request), unit=unit, payment_method=data["payment_method"], monthly_max=data["monthly_max"]
@@ -307,7 +307,7 @@ class AutopayApi(PaymentsApi):
     def delete(self, request: Request) -> Response:
         unit_id = query_int(request, "unit")
         if unit_id is None:
-            raise _field_error("unit", _("Choose a unit (?unit=<id>)."))
+            raise field_error("unit", _("Choose a unit (?unit=<id>)."))
         unit = self.resident_unit(request, unit_id)
         for mandate in AutopayMandate.objects.filter(unit=unit, active=True):
             online.autopay_disable(mandate=mandate, by=api_user(request))
@@ -335,7 +335,7 @@ class ReceiptListApi(PaymentsApi):
         qs = self.receipts(request)
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(payment__unit=self.unit(request, unit_id))
-        if (day := _query_date(request, "day")) is not None:
+        if (day := query_date(request, "day")) is not None:
             start, end = local_day_bounds(day)
             qs = qs.filter(payment__received_at__gte=start, payment__received_at__lt=end)
         if method := query_choice(request, "method", Payment.Method.values):
@@ -376,7 +376,7 @@ class ReceiptVoidApi(PaymentsApi):
     @extend_schema(request=s.ReceiptVoidSerializer, responses={200: s.ReceiptSerializer, 409: CONFLICT[409], **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         receipt = self.receipt(request, pk)
-        data = _validated(s.ReceiptVoidSerializer, request)
+        data = validated(s.ReceiptVoidSerializer, request)
         receipt_void(receipt=receipt, reason=data["reason"], by=api_user(request))
         return Response(s.ReceiptSerializer(self.receipt(request, pk)).data)
 
@@ -418,7 +418,7 @@ class RefundListApi(PaymentsApi):
         responses={201: s.RefundSerializer, 409: CONFLICT[409], **ERRORS, **GATEWAY_DOWN},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.RefundCreateSerializer, request)
+        data = validated(s.RefundCreateSerializer, request)
         payment = (
             Payment.objects.filter(pk=data["payment"], unit__in=self.units(request).values("pk"))
             .select_related("unit")
@@ -445,7 +445,7 @@ def _cashier(request: Request, cashier_id: int | None) -> User:
         .first()
     )
     if membership is None:
-        raise _field_error("cashier", _("Not a member of this company."))
+        raise field_error("cashier", _("Not a member of this company."))
     return membership.user
 
 
@@ -461,7 +461,7 @@ class DayCloseListApi(PaymentsApi):
     )
     def get(self, request: Request) -> Response:
         qs = DayClose.objects.select_related("cashier", "closed_by")
-        if (day := _query_date(request, "day")) is not None:
+        if (day := query_date(request, "day")) is not None:
             qs = qs.filter(business_date=day)
         if (cashier := query_int(request, "cashier")) is not None:
             qs = qs.filter(cashier_id=cashier)
@@ -472,7 +472,7 @@ class DayCloseListApi(PaymentsApi):
         responses={201: s.DayCloseSerializer, 409: OpenApiResponse(description="Already closed"), **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.DayCloseCreateSerializer, request)
+        data = validated(s.DayCloseCreateSerializer, request)
         cashier = _cashier(request, data.get("cashier"))
         close = day_close(cashier=cashier, day=data["day"], by=api_user(request), note=data["note"])
         close = DayClose.objects.select_related("cashier", "closed_by").get(pk=close.pk)
@@ -492,7 +492,7 @@ class DaySummaryApi(PaymentsApi):
         responses={200: s.DaySummarySerializer, 400: ERRORS[400]},
     )
     def get(self, request: Request) -> Response:
-        day = _query_date(request, "day") or timezone.localdate()
+        day = query_date(request, "day") or timezone.localdate()
         summary = day_summary(day, cashier_id=query_int(request, "cashier"), units=self.units(request))
         closed: dict[int, DayClose] = summary["closed"]
         body = {
