@@ -28,7 +28,7 @@ from backend.properties.scope import Scope
 from backend.uploads.fields import UploadSerializerField
 from backend.uploads.kinds import READINGS_IMPORT
 
-from . import meter_imports, meters
+from . import meter_imports, meter_readings, meters, reading_review
 from .models import Meter, MeterKind, MeterReading
 from .periods import parse_period
 
@@ -294,7 +294,7 @@ class ReadingListApi(ScopedApi):
         reading_status = request.query_params.get("status", "")
         if reading_status and reading_status not in MeterReading.Status.values:
             raise serializers.ValidationError({"status": [f"One of {', '.join(MeterReading.Status.values)}."]})
-        qs = meters.reading_list(
+        qs = meter_readings.reading_list(
             scope=self.scope(request),
             meter_id=query_int(request, "meter"),
             period=period,
@@ -312,7 +312,7 @@ class ReadingListApi(ScopedApi):
         meter = meters.meter_get(scope=self.scope(request), meter_id=v["meter"])
         if meter is None:
             raise ApplicationError.for_fields({"meter": [_("Choose a meter you manage.")]})
-        reading = meters.reading_record(
+        reading = meter_readings.reading_record(
             meter=meter,
             period=v["period"],
             reading=v["reading"],
@@ -328,10 +328,10 @@ class ReadingConfirmApi(ScopedApi):
 
     @extend_schema(request=None, responses={200: ReadingOut})
     def post(self, request: Request, pk: int) -> Response:
-        reading = meters.reading_get(scope=self.scope(request), reading_id=pk)
+        reading = meter_readings.reading_get(scope=self.scope(request), reading_id=pk)
         if reading is None:
             raise Http404
-        return Response(ReadingOut(meters.reading_confirm(reading=reading, by=api_user(request))).data)
+        return Response(ReadingOut(reading_review.reading_confirm(reading=reading, by=api_user(request))).data)
 
 
 class ReadingRejectApi(ScopedApi):
@@ -341,10 +341,12 @@ class ReadingRejectApi(ScopedApi):
     def post(self, request: Request, pk: int) -> Response:
         data = RejectIn(data=request.data)
         data.is_valid(raise_exception=True)
-        reading = meters.reading_get(scope=self.scope(request), reading_id=pk)
+        reading = meter_readings.reading_get(scope=self.scope(request), reading_id=pk)
         if reading is None:
             raise Http404
-        reading = meters.reading_reject(reading=reading, by=api_user(request), reason=data.validated_data["reason"])
+        reading = reading_review.reading_reject(
+            reading=reading, by=api_user(request), reason=data.validated_data["reason"]
+        )
         return Response(ReadingOut(reading).data)
 
 
