@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.money import yuan_plain
 from backend.billing.periods import local_day_bounds, month_end, month_start
-from backend.billing.reports import _n as svg_number
+from backend.billing.report_charts import svg_number
 from backend.errors import ApplicationError
 from backend.gateway.models import WebhookEvent
 from backend.gateway.webhooks import CLAIM_TIMEOUT
