@@ -1,32 +1,27 @@
-"""收费管理 models, by area. Django finds models through this package, and code imports them from here:
-`from backend.billing.models import BillLine`."""
+"""收费管理 models, by area: fees.py (fee items, standards, assignments), meters.py (meters, readings),
+bills.py (bill runs, bill lines), ledger.py (the ledger, payments, deposits, waivers; its docstring has the
+table of entry kinds), settings.py (the company's billing rules), dunning.py (reminders, contacts). Django
+finds the models through this package, and code imports them from here: `from backend.billing.models import
+BillLine`."""
 
 from __future__ import annotations
 
-from .ledger import (
+from .bills import BillLine, BillRun
+from .dunning import DunningContact, ReminderLog
+from .fees import (
     CURRENCY,
-    BillingSettings,
-    BillLine,
-    BillRun,
     ChargeMethod,
     Cycle,
-    Deposit,
-    DunningContact,
     FeeAssignment,
     FeeCategory,
     FeeItem,
     FeeStandard,
     LateFeeMode,
-    LedgerEntry,
-    Meter,
     MeterKind,
-    MeterReading,
-    Payment,
-    ReminderLog,
-    Sanction,
-    SettlementOrder,
-    WaiverRequest,
 )
+from .ledger import Deposit, LedgerEntry, Payment, WaiverRequest
+from .meters import Meter, MeterReading
+from .settings import BillingSettings, Sanction, SettlementOrder
 
 __all__ = [
     "CURRENCY",
