@@ -9,7 +9,8 @@ import pytest
 from backend.billing import services
 from backend.billing.ledger import payment_record
 from backend.billing.models import BillLine, BillRun, LedgerEntry, Meter, MeterReading
-from backend.billing.runs import apportion, bill_run_create, bill_run_execute
+from backend.billing.run_pricing import apportion
+from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.billing.selectors import unit_account
 from backend.errors import ApplicationError
 from backend.properties.models import Unit, UnitStatus
