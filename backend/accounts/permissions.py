@@ -86,6 +86,12 @@ HOLIDAYS_MANAGE = _permission("holidays_manage", FRONT_DESK, _("Keep the holiday
 
 # Billing (收费管理) ------------------------------------------------------------------------------------------
 BILLING_READ = _permission("billing_read", BILLING_DESK, _("Read fee items, bills, arrears and collection reports"))
+FEE_ITEMS_READ = _permission("fee_items_read", STAFF_ROLES, _("Read fee items and standards through the API"))
+BILLS_OR_OWN_HOMES = _permission(
+    "bills_or_own_homes",
+    BILLING_DESK | {Role.RESIDENT},
+    _("Read bills, statements, payments, receipts, deposits: staff within their scope, residents their own homes"),
+)
 BILLING_MANAGE = _permission("billing_manage", FINANCE, _("Set up fee items, standards and billing settings"))
 BILL_RUN = _permission("bill_run", FINANCE, _("Start, review and post bill runs"))
 METER_READ = _permission("meter_read", STAFF_ROLES, _("Read meters and meter readings"))

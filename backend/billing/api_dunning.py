@@ -6,7 +6,7 @@
     POST api/v1/dunning-contacts/           log a contact
 
 Finance, customer service and company admins; every unit is looked up within the caller's data scope.
-Money is integer fen with a `*_display` yuan twin (see backend/billing/serializers.py).
+Money is integer fen with a `*_display` yuan twin (see backend/billing/api_fields.py).
 """
 
 from __future__ import annotations
@@ -26,20 +26,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
 from backend.api.permissions import api_user, request_membership
+from backend.errors import ApplicationError
 from backend.properties.masking import mask_phone, may_see_full
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
 
+from .api_fields import FenField, PeriodField, YuanField
 from .arrears import BUCKETS, ORDERINGS, ArrearsFilters, ArrearsRow, arrears_list
 from .dunning import dunning_contact_record
 from .letters import demand_letter_issue
 from .models import DunningContact
-from .serializers import FenField, PeriodField, YuanField
-
-DUNNING_ROLES = frozenset({Role.FINANCE, Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN})
 
 
 def _scope(request: Request) -> Scope:
@@ -164,7 +163,7 @@ ARREARS_PARAMETERS = [
 class ArrearsListApi(APIView):
     """欠费: units with overdue unpaid bills (only what is really owed), in the caller's data scope."""
 
-    required_roles = DUNNING_ROLES
+    required_permission = perms.DUNNING
 
     @extend_schema(parameters=ARREARS_PARAMETERS, responses={200: ArrearsPageSerializer})
     def get(self, request: Request) -> Response:
@@ -227,7 +226,7 @@ class DunningContactIn(serializers.Serializer):
 class DunningContactListApi(APIView):
     """催缴记录: GET the log (?unit= for one unit), POST a new contact."""
 
-    required_roles = DUNNING_ROLES
+    required_permission = perms.DUNNING
     pagination_class = PageNumberPagination  # documents the paged list (and its page parameters)
 
     @extend_schema(parameters=[OpenApiParameter("unit", int)], responses={200: DunningContactSerializer(many=True)})
@@ -270,8 +269,6 @@ def letter_response(data: bytes, unit: Unit, *, download: bool) -> HttpResponse:
 
 
 def parse_deadline(raw: str | None) -> dt.date | None:
-    from backend.errors import ApplicationError
-
     if not raw:
         return None
     try:
@@ -283,7 +280,7 @@ def parse_deadline(raw: str | None) -> dt.date | None:
 class DemandLetterApi(APIView):
     """催缴函 as PDF for one unit in arrears. Every issue is logged as a contact (channel letter) and audited."""
 
-    required_roles = DUNNING_ROLES
+    required_permission = perms.DUNNING
 
     @extend_schema(
         parameters=[OpenApiParameter("deadline", OpenApiTypes.DATE, description="default: 15 days from today")],

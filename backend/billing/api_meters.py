@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts import permissions as perms
 from backend.api.errors import error_body
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_int
@@ -27,7 +28,7 @@ from backend.properties.scope import Scope
 from backend.uploads.fields import UploadSerializerField
 from backend.uploads.kinds import READINGS_IMPORT
 
-from . import meter_imports, meters
+from . import meter_imports, meter_readings, meters, reading_review
 from .models import Meter, MeterKind, MeterReading
 from .periods import parse_period
 
@@ -129,7 +130,7 @@ class MeterPatch(serializers.Serializer):
 
 
 class MeterListApi(ScopedApi):
-    required_roles = {"GET": meters.METER_READERS, "POST": meters.METER_MANAGERS}
+    required_permission = {"GET": perms.METER_READ, "POST": perms.METER_MANAGE}
 
     @extend_schema(
         parameters=[
@@ -189,7 +190,7 @@ class MeterListApi(ScopedApi):
 
 
 class MeterDetailApi(ScopedApi):
-    required_roles = {"GET": meters.METER_READERS, "PATCH": meters.METER_MANAGERS}
+    required_permission = {"GET": perms.METER_READ, "PATCH": perms.METER_MANAGE}
 
     def _get(self, request: Request, pk: int) -> Meter:
         meter = meters.meter_get(scope=self.scope(request), meter_id=pk)
@@ -271,7 +272,7 @@ class RejectIn(serializers.Serializer):
 
 
 class ReadingListApi(ScopedApi):
-    required_roles = {"GET": meters.METER_READERS, "POST": meters.READING_RECORDERS}
+    required_permission = {"GET": perms.METER_READ, "POST": perms.READING_RECORD}
 
     @extend_schema(
         parameters=[
@@ -293,7 +294,7 @@ class ReadingListApi(ScopedApi):
         reading_status = request.query_params.get("status", "")
         if reading_status and reading_status not in MeterReading.Status.values:
             raise serializers.ValidationError({"status": [f"One of {', '.join(MeterReading.Status.values)}."]})
-        qs = meters.reading_list(
+        qs = meter_readings.reading_list(
             scope=self.scope(request),
             meter_id=query_int(request, "meter"),
             period=period,
@@ -311,7 +312,7 @@ class ReadingListApi(ScopedApi):
         meter = meters.meter_get(scope=self.scope(request), meter_id=v["meter"])
         if meter is None:
             raise ApplicationError.for_fields({"meter": [_("Choose a meter you manage.")]})
-        reading = meters.reading_record(
+        reading = meter_readings.reading_record(
             meter=meter,
             period=v["period"],
             reading=v["reading"],
@@ -323,27 +324,29 @@ class ReadingListApi(ScopedApi):
 
 
 class ReadingConfirmApi(ScopedApi):
-    required_roles = meters.METER_MANAGERS
+    required_permission = perms.METER_MANAGE
 
     @extend_schema(request=None, responses={200: ReadingOut})
     def post(self, request: Request, pk: int) -> Response:
-        reading = meters.reading_get(scope=self.scope(request), reading_id=pk)
+        reading = meter_readings.reading_get(scope=self.scope(request), reading_id=pk)
         if reading is None:
             raise Http404
-        return Response(ReadingOut(meters.reading_confirm(reading=reading, by=api_user(request))).data)
+        return Response(ReadingOut(reading_review.reading_confirm(reading=reading, by=api_user(request))).data)
 
 
 class ReadingRejectApi(ScopedApi):
-    required_roles = meters.METER_MANAGERS
+    required_permission = perms.METER_MANAGE
 
     @extend_schema(request=RejectIn, responses={200: ReadingOut})
     def post(self, request: Request, pk: int) -> Response:
         data = RejectIn(data=request.data)
         data.is_valid(raise_exception=True)
-        reading = meters.reading_get(scope=self.scope(request), reading_id=pk)
+        reading = meter_readings.reading_get(scope=self.scope(request), reading_id=pk)
         if reading is None:
             raise Http404
-        reading = meters.reading_reject(reading=reading, by=api_user(request), reason=data.validated_data["reason"])
+        reading = reading_review.reading_reject(
+            reading=reading, by=api_user(request), reason=data.validated_data["reason"]
+        )
         return Response(ReadingOut(reading).data)
 
 
@@ -368,7 +371,7 @@ class ReadingImportApi(ScopedApi):
     """An .xlsx of readings (columns 小区, 表号, 月份, 读数, 抄表日期). All rows or none: a file with any bad row
     imports nothing and answers 400 with every problem in `rows` (row, column, message)."""
 
-    required_roles = meters.READING_RECORDERS
+    required_permission = perms.READING_RECORD
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(request={"multipart/form-data": ImportIn}, responses={200: ImportOut})

@@ -19,14 +19,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.api.permissions import request_membership
 from backend.properties.scope import Scope
 
 from . import reports
 from .models import CURRENCY
-
-REPORT_READERS = frozenset({Role.FINANCE, Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
 
 PARAMETERS = [
     OpenApiParameter("period", str, description="A month, YYYY-MM (default: this month)"),
@@ -152,7 +150,7 @@ def collection_data(report: reports.CollectionReport) -> dict[str, Any]:
 
 
 class ReportApi(APIView):
-    required_roles = REPORT_READERS
+    required_permission = perms.BILLING_READ
 
     def scope(self, request: Request) -> Scope:
         return Scope.of(request_membership(request))

@@ -20,7 +20,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from backend.properties.models import Unit
+from backend.properties.models import Occupancy, Unit
 from backend.properties.scope import Scope
 from tenants.db import company_time_zone, connection
 
@@ -336,7 +336,6 @@ def _attach(rows: list[ArrearsRow]) -> None:
     """Units, their current occupants and the last contact for one page of rows (three queries)."""
     if not rows:
         return
-    from backend.properties.models import Occupancy
 
     ids = [r.unit_id for r in rows]
     units = Unit.objects.select_related("estate", "building").in_bulk(ids)

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
+from backend.notifications.recipients import Recipients
+from backend.notifications.services import notification_send, notify
 from backend.properties.models import Unit
 from tenants.db import connection
 
@@ -42,6 +45,14 @@ def _today() -> dt.date:
 
 def _uid(user: User | None) -> int | None:
     return user.pk if user is not None else None
+
+
+class PaymentRecorded(NamedTuple):
+    """What `payment_record` did: `created` is False when an idempotency key's payment was there already (a
+    retried request, a second webhook), so a caller can answer a replay as one without a lock of its own."""
+
+    payment: Payment
+    created: bool
 
 
 def _settle(*, payment: Payment, lines: Iterable[BillLine], available: int, by: User | None) -> int:
@@ -84,7 +95,7 @@ def payment_record(
     received_at: dt.datetime | None = None,
     recorded_by: User | None = None,
     idempotency_key: str | None = None,
-) -> Payment:
+) -> PaymentRecorded:
     """Record money received for a unit and settle bill lines with it.
 
     - `line_ids`: settle exactly these lines (in the company's settlement order); what is left of the payment
@@ -92,7 +103,8 @@ def payment_record(
     - neither `line_ids` nor `to_prepaid`: settle whatever the unit owes, oldest first (by the company's order).
     - `to_prepaid`: a top-up (预收); it settles bills when they are issued.
     - `idempotency_key`: the same key returns the payment already recorded (a retried request, a second
-      webhook) instead of recording it twice.
+      webhook) instead of recording it twice, with `created` False; the check runs under the unit's lock,
+      so it is exact.
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -116,7 +128,7 @@ def payment_record(
                         code="idempotency_conflict",
                         status=409,
                     )
-                return existing
+                return PaymentRecorded(existing, created=False)
         lines: list[BillLine] = []
         if line_ids is not None:
             wanted = list(dict.fromkeys(int(i) for i in line_ids))
@@ -174,7 +186,7 @@ def payment_record(
                 "lines": [line.pk for line in lines],
             },
         )
-    return payment
+    return PaymentRecorded(payment, created=True)
 
 
 def prepaid_settle(unit_id: int, *, by: User | None = None, line_ids: Iterable[int] | None = None) -> int:
@@ -293,11 +305,9 @@ def waiver_request(
         audit_record(
             action="billing.waiver_request", target=request, changes={"line": line.pk, "amount": amount, "kind": kind}
         )
-        from backend.notifications.recipients import Recipients
-        from backend.notifications.services import notify
 
         notify(
-            recipients=Recipients(roles=("finance", "company_admin"), exclude_user_ids=(by.pk,)),
+            recipients=Recipients(roles=tuple(sorted(perms.WAIVER_APPROVE.roles)), exclude_user_ids=(by.pk,)),
             kind="waiver.requested",
             title=_("Waiver to approve: %(unit)s ¥%(amount).2f") % {"unit": line.unit.label, "amount": amount / 100},
             body=reason,
@@ -379,7 +389,6 @@ def waiver_decide(*, request: WaiverRequest, by: User, approve: bool, note: str 
             target=locked,
             changes={"amount": locked.amount, "line": locked.bill_line_id, "note": note},
         )
-        from backend.notifications.services import notification_send
 
         notification_send(
             recipient=locked.requested_by,

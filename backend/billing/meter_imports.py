@@ -2,7 +2,7 @@
 
 Like the registry importer (backend/properties/imports.py): every row is checked first and each problem is
 reported with its row and column; only a file without problems is applied, in one transaction (all rows or
-none). The same anomaly rules as entering a reading by hand apply (backend/billing/meters.py), rows of a
+none). The same anomaly rules as entering a reading by hand apply (backend/billing/reading_rules.py), rows of a
 meter are applied month by month, and the result says how many readings were flagged for review. Importing
 the same file again changes nothing. Runs in the request (a few thousand rows take a few seconds)."""
 
@@ -29,21 +29,21 @@ from backend.errors import ApplicationError
 from backend.properties.imports import MAX_REPORTED_ERRORS, RowError, _cell_text
 from backend.properties.scope import Scope
 
-from .meters import (
-    _check_period,
-    _check_read_on,
-    _covers,
-    _decimal,
-    _evaluate,
-    _locked_message,
-    _locked_periods,
-    _place,
-    _refresh_next,
-    _same,
-    estates_in,
-)
+from .meters import estates_in
 from .models import BillingSettings, Meter, MeterReading
 from .periods import parse_period
+from .reading_rules import (
+    check_period,
+    check_read_on,
+    covers,
+    evaluate,
+    locked_message,
+    locked_periods,
+    meter_decimal,
+    place,
+    refresh_next,
+    same_reading,
+)
 
 MAX_ROWS = 20_000
 COLUMNS = [
@@ -196,10 +196,10 @@ def readings_import(*, data: bytes, scope: Scope, by: User | None) -> ReadingImp
         except ValueError:
             errors["month"] = [_("Enter a month as YYYY-MM.")]
         else:
-            if _check_period(period, errors, today) is None:
+            if check_period(period, errors, today) is None:
                 errors["month"] = errors.pop("period")
                 period = None
-        value = _decimal(v["reading"], "reading", errors)
+        value = meter_decimal(v["reading"], "reading", errors)
         read_on = None
         if v["read_on"]:
             try:
@@ -207,7 +207,7 @@ def readings_import(*, data: bytes, scope: Scope, by: User | None) -> ReadingImp
             except ValueError:
                 errors["read_on"] = [_("Write dates as 2024-05-01.")]
             else:
-                _check_read_on(read_on, period, errors, today)
+                check_read_on(read_on, period, errors, today)
         if meter is not None and period is not None:
             first = seen.get((meter.pk, period))
             if first is not None:
@@ -226,7 +226,7 @@ def readings_import(*, data: bytes, scope: Scope, by: User | None) -> ReadingImp
     timelines: dict[int, list[MeterReading]] = defaultdict(list)
     for r in MeterReading.objects.filter(meter_id__in=list(by_meter)).order_by("meter_id", "period"):
         timelines[r.meter_id].append(r)
-    locks = _locked_periods(list(meter_objs.values()))
+    locks = locked_periods(list(meter_objs.values()))
     # Rows identical to what is stored change nothing (so a file can be imported twice, even after billing).
     todo: dict[int, list[_Planned]] = {}
     for meter_id, items in by_meter.items():
@@ -234,10 +234,10 @@ def readings_import(*, data: bytes, scope: Scope, by: User | None) -> ReadingImp
         keep = []
         for p in items:
             existing = stored.get(p.period)
-            if existing is not None and _same(existing, p.reading, p.read_on):
+            if existing is not None and same_reading(existing, p.reading, p.read_on):
                 result.unchanged += 1
-            elif _covers(locks.get(meter_id, ()), p.period):
-                result.add_error(p.row, "month", _locked_message(p.period))
+            elif covers(locks.get(meter_id, ()), p.period):
+                result.add_error(p.row, "month", locked_message(p.period))
             else:
                 keep.append(p)
         if keep:
@@ -263,8 +263,8 @@ def readings_import(*, data: bytes, scope: Scope, by: User | None) -> ReadingImp
                 entry.reading = p.reading
                 entry.read_on = p.read_on or (existing.read_on if existing else None)
                 entry.entered_by = by
-                index = _place(timeline, entry)
-                _evaluate(timeline, index, ratio, initial=start)
+                index = place(timeline, entry)
+                evaluate(timeline, index, ratio, initial=start)
                 imported.append(entry)
                 if existing is None:
                     to_create.append(entry)
@@ -272,7 +272,7 @@ def readings_import(*, data: bytes, scope: Scope, by: User | None) -> ReadingImp
                 else:
                     to_update[entry.pk] = entry
                     result.replaced += 1
-                following = _refresh_next(timeline, index, ratio, locks.get(meter_id, ()))
+                following = refresh_next(timeline, index, ratio, locks.get(meter_id, ()))
                 if following is not None and following.pk:
                     to_update[following.pk] = following
         MeterReading.objects.bulk_create(to_create, batch_size=2000)

@@ -1,62 +1,27 @@
-"""抄表: meters and their monthly readings — services and selectors.
-
-A meter is a unit's own (water / electricity / gas, billed under the unit's `meter` fee item of that kind)
-or shared (公摊: `unit` empty, billed under its `fee_item`, apportioned by area across `shared_units`).
-
-Readings, one per meter and month:
-
-* previous = the meter's latest reading before that month that was not rejected; usage = reading − previous.
-  The first reading of a meter has no previous and its usage is 0 — unless an *initial* (starting) reading
-  is given with it (e.g. what the meter showed when it was installed): then usage = reading − initial.
-* Anomalies flag a reading (status `flagged`, `flag_reason` says why) and a flagged reading is not billed
-  until someone confirms it: (a) the reading is lower than the previous one; (b) usage is above
-  `BillingSettings.meter_anomaly_ratio` × the meter's average usage over its last 6 billable (ok / confirmed)
-  readings that had a previous reading, when there are at least 3 of them.
-* A month can be entered again until it is billed: the new values replace the old ones and are checked
-  again (entering exactly what is stored changes nothing). Once the unit has a posted charge line for the
-  meter's item covering that month (for a shared meter: any of its units), the month is locked.
-* Changing or rejecting a month recomputes the next reading's previous and usage (unless that one is locked).
-* Confirming a reading lower than the previous one (a replaced or rolled-over meter) bills no usage for that
-  month (usage 0); the following month counts from it.
-"""
+"""抄表: meters — a unit's own (water / electricity / gas, billed under the unit's `meter` fee item of that kind)
+or shared (公摊: `unit` empty, billed under its `fee_item`, apportioned by area across `shared_units`): adding
+and changing them, and the meter lists. Their readings are meter_readings.py (the rules: reading_rules.py)."""
 
 from __future__ import annotations
 
-import datetime as dt
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import User
-from backend.accounts.roles import Role
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
 from backend.properties.scope import Scope
 
-from .models import BillingSettings, BillLine, ChargeMethod, FeeItem, Meter, MeterKind, MeterReading
-from .periods import month_start
-from .services import decimal_value
-
-# Who may do what (pages and API use these).
-METER_READERS = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE, Role.ENGINEER, Role.SECURITY})
-READING_RECORDERS = frozenset({Role.ENGINEER, Role.FINANCE, Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN})
-METER_MANAGERS = frozenset({Role.FINANCE, Role.COMPANY_ADMIN})  # meter setup, confirm / reject
-
-HISTORY_READINGS = 6  # the average is taken over this many billable readings …
-MIN_HISTORY = 3  # … and only when there are at least this many
-MAX_READING = Decimal("999999999999.99")
-Status = MeterReading.Status
-
-
-# --- selectors ------------------------------------------------------------------------------------------
+from .models import ChargeMethod, FeeItem, Meter, MeterKind
+from .reading_rules import (
+    Status,
+    meter_decimal,
+)
 
 
 def estates_in(scope: Scope) -> QuerySet[Estate]:
@@ -100,130 +65,6 @@ def meter_get(*, scope: Scope, meter_id: int) -> Meter | None:
     )
 
 
-def reading_list(
-    *,
-    scope: Scope,
-    meter_id: int | None = None,
-    period: dt.date | None = None,
-    status: str = "",
-    estate_id: int | None = None,
-    building_id: int | None = None,
-) -> QuerySet[MeterReading]:
-    qs = MeterReading.objects.filter(meter__estate__in=estates_in(scope))
-    if meter_id:
-        qs = qs.filter(meter_id=meter_id)
-    if period:
-        qs = qs.filter(period=period)
-    if status:
-        qs = qs.filter(status=status)
-    if estate_id:
-        qs = qs.filter(meter__estate_id=estate_id)
-    if building_id:
-        qs = qs.filter(
-            Q(meter__unit__building_id=building_id) | Q(meter__shared_units__building_id=building_id)
-        ).distinct()
-    return qs.select_related("meter", "meter__estate", "meter__unit").order_by("-period", "meter__number")
-
-
-def reading_get(*, scope: Scope, reading_id: int) -> MeterReading | None:
-    return reading_list(scope=scope).filter(pk=reading_id).first()
-
-
-def flagged_readings(
-    *, scope: Scope, estate_id: int | None = None, building_id: int | None = None
-) -> QuerySet[MeterReading]:
-    """The review queue: flagged readings, oldest month first."""
-    return (
-        reading_list(scope=scope, status=Status.FLAGGED, estate_id=estate_id, building_id=building_id)
-        .select_related("entered_by")
-        .order_by("period", "meter__estate__name", "meter__number")
-    )
-
-
-@dataclass
-class GridRow:
-    """One unit meter in the entry grid for a building and month."""
-
-    meter: Meter
-    unit: Unit
-    last: MeterReading | None  # the latest non-rejected reading before the month
-    average: Decimal | None  # average usage over the last billable readings (None: too little history)
-    current: MeterReading | None  # this month's reading, if entered
-    locked: bool  # the month is billed: no more changes
-
-
-def _average(usages: Sequence[Decimal]) -> Decimal | None:
-    if len(usages) < MIN_HISTORY:
-        return None
-    return (sum(usages, Decimal(0)) / len(usages)).quantize(Decimal("0.01"))
-
-
-def reading_grid(*, scope: Scope, building_id: int, period: dt.date, kind: str = "") -> list[GridRow]:
-    """One row per active unit meter of the building (in the caller's scope), by floor and unit number."""
-    meters = list(
-        Meter.objects.filter(
-            estate__in=estates_in(scope), unit__building_id=building_id, unit__isnull=False, is_active=True
-        )
-        .filter(**({"kind": kind} if kind else {}))
-        .select_related("unit", "estate")
-        .order_by("unit__floor", "unit__number", "kind", "number")
-    )
-    by_meter: dict[int, list[MeterReading]] = defaultdict(list)
-    for r in MeterReading.objects.filter(meter__in=meters, period__lte=period).order_by("meter_id", "-period"):
-        by_meter[r.meter_id].append(r)
-    locks = _locked_periods(meters)
-    rows = []
-    for meter in meters:
-        readings = by_meter.get(meter.pk, [])
-        current = next((r for r in readings if r.period == period), None)
-        earlier = [r for r in readings if r.period < period]
-        last = next((r for r in earlier if r.status != Status.REJECTED), None)
-        usages = [r.usage for r in earlier if r.status in MeterReading.BILLABLE and r.previous is not None]
-        assert meter.unit is not None
-        rows.append(
-            GridRow(
-                meter=meter,
-                unit=meter.unit,
-                last=last,
-                average=_average(usages[:HISTORY_READINGS]),
-                current=current,
-                locked=_covers(locks.get(meter.pk, ()), period),
-            )
-        )
-    return rows
-
-
-@dataclass
-class TrendPoint:
-    period: dt.date
-    usage: Decimal
-    status: str
-    percent: int  # bar height relative to the largest usage shown
-
-
-def meter_trend(meter: Meter, *, months: int = 24) -> list[TrendPoint]:
-    """Usage per month for the chart on the meter page (oldest first, rejected readings left out)."""
-    readings = list(meter.readings.exclude(status=Status.REJECTED).order_by("-period")[:months])
-    readings.reverse()
-    top = max((r.usage for r in readings if r.usage > 0), default=Decimal(0))
-    return [
-        TrendPoint(
-            period=r.period,
-            usage=r.usage,
-            status=r.status,
-            percent=int(r.usage * 100 / top) if top and r.usage > 0 else 0,
-        )
-        for r in readings
-    ]
-
-
-def meter_average(meter: Meter, before: dt.date | None = None) -> Decimal | None:
-    qs = meter.readings.filter(status__in=MeterReading.BILLABLE, previous__isnull=False)
-    if before:
-        qs = qs.filter(period__lt=before)
-    return _average(list(qs.order_by("-period").values_list("usage", flat=True)[:HISTORY_READINGS]))
-
-
 def shared_meter_items(*, scope: Scope) -> QuerySet[FeeItem]:
     """Fee items a shared meter can bill under (method shared_meter, in the caller's offices)."""
     return FeeItem.objects.filter(
@@ -237,27 +78,15 @@ def shared_meters_of_unit(unit_id: int) -> QuerySet[Meter]:
     return Meter.objects.filter(shared_units__id=unit_id).select_related("fee_item")
 
 
-# --- meter services -------------------------------------------------------------------------------------
-
-
-def _decimal(
-    value: Any, field: str, errors: dict[str, list[str]], *, places: int = 2, maximum: Decimal = MAX_READING
-) -> Decimal | None:
-    if isinstance(value, float):
-        value = repr(value)
-    # Meter readings are typed with thousands separators ("12,345.6"); rates never are (services.py).
-    text = str(value if value is not None else "").strip().replace(",", "").replace("，", "")
-    d = decimal_value(text, field, errors, places=places)
-    if d is None:
-        return None
-    if d > maximum:
-        errors[field] = [_("At most %(max)s.") % {"max": maximum}]
-        return None
-    return d
+def meters_with_reading_counts(qs: QuerySet[Meter]) -> QuerySet[Meter]:
+    return qs.annotate(
+        reading_count=Count("readings", distinct=True),
+        flagged=Count("readings", filter=Q(readings__status=Status.FLAGGED), distinct=True),
+    )
 
 
 def _multiplier(value: Any, errors: dict[str, list[str]]) -> Decimal | None:
-    m = _decimal(value, "multiplier", errors, maximum=Decimal("999999.99"))
+    m = meter_decimal(value, "multiplier", errors, maximum=Decimal("999999.99"))
     if m is not None and m <= 0:
         errors["multiplier"] = [_("The multiplier must be above zero.")]
         return None
@@ -502,309 +331,3 @@ def meter_update(
 def meter_deactivate(*, meter: Meter, scope: Scope) -> Meter:
     """Stop reading (and billing) a meter. Its history stays."""
     return meter_update(meter=meter, scope=scope, is_active=False)
-
-
-# --- reading services -----------------------------------------------------------------------------------
-
-
-def _covers(spans: Iterable[tuple[dt.date, dt.date]], period: dt.date) -> bool:
-    return any(start <= period <= end for start, end in spans)
-
-
-def _locked_periods(meters: Sequence[Meter]) -> dict[int, list[tuple[dt.date, dt.date]]]:
-    """meter id → the (first, last) days of posted charge lines of the meter's item: months inside are locked."""
-    out: dict[int, list[tuple[dt.date, dt.date]]] = {}
-    unit_meters = [m for m in meters if m.unit_id]
-    if unit_meters:
-        spans: dict[tuple[int, str], list[tuple[dt.date, dt.date]]] = defaultdict(list)
-        rows = (
-            BillLine.objects.filter(
-                kind=BillLine.Kind.CHARGE,
-                unit_id__in={m.unit_id for m in unit_meters},
-                fee_item__method=ChargeMethod.METER,
-            )
-            .values_list("unit_id", "fee_item__meter_kind", "period_start", "period_end")
-            .distinct()
-        )
-        for unit_id, kind, start, end in rows:
-            spans[(unit_id, kind)].append((start, end))
-        for m in unit_meters:
-            assert m.unit_id is not None
-            out[m.pk] = spans.get((m.unit_id, m.kind), [])
-    for m in meters:
-        if m.unit_id is None:
-            out[m.pk] = list(
-                BillLine.objects.filter(
-                    kind=BillLine.Kind.CHARGE,
-                    fee_item_id=m.fee_item_id,
-                    unit__in=m.shared_units.values("pk"),
-                )
-                .values_list("period_start", "period_end")
-                .distinct()
-            )
-    return out
-
-
-def reading_locked(reading: MeterReading) -> bool:
-    return _covers(_locked_periods([reading.meter]).get(reading.meter_id, ()), reading.period)
-
-
-def _previous_index(timeline: Sequence[MeterReading], index: int) -> int | None:
-    for i in range(index - 1, -1, -1):
-        if timeline[i].status != Status.REJECTED:
-            return i
-    return None
-
-
-def _plain(d: Decimal) -> str:
-    """3.00 → '3', 2.50 → '2.5', 10 → '10'."""
-    text = f"{d:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _evaluate(timeline: list[MeterReading], index: int, ratio: Decimal, *, initial: Decimal | None = None) -> None:
-    """Set previous, usage, status and flag_reason of timeline[index] (a meter's readings by period)."""
-    row = timeline[index]
-    p = _previous_index(timeline, index)
-    prev = timeline[p] if p is not None else None
-    row.previous = prev.reading if prev is not None else initial
-    row.usage = row.reading - row.previous if row.previous is not None else Decimal(0)
-    reasons: list[str] = []
-    if row.previous is not None and row.reading < row.previous:
-        reasons.append(
-            _("Lower than the previous reading (%(previous)s%(month)s).")
-            % {"previous": row.previous, "month": f", {prev.period:%Y-%m}" if prev is not None else ""}
-        )
-    else:
-        history = [
-            r.usage for r in reversed(timeline[:index]) if r.status in MeterReading.BILLABLE and r.previous is not None
-        ][:HISTORY_READINGS]
-        average = _average(history)
-        if average is not None and row.usage > ratio * average:
-            reasons.append(
-                _("Usage %(usage)s is more than %(ratio)s× the average %(average)s of the last %(n)d readings.")
-                % {"usage": row.usage, "ratio": _plain(ratio), "average": average, "n": len(history)}
-            )
-    row.status = Status.FLAGGED if reasons else Status.OK
-    row.flag_reason = " ".join(reasons)[:200]
-    row.reviewed_by = None
-    row.reviewed_at = None
-
-
-def _refresh_next(
-    timeline: list[MeterReading], index: int, ratio: Decimal, locks: Sequence[tuple[dt.date, dt.date]]
-) -> MeterReading | None:
-    """The first non-rejected reading after timeline[index]: recompute it when its previous changed (unless
-    its month is locked). Returns it when it changed."""
-    for i in range(index + 1, len(timeline)):
-        row = timeline[i]
-        if row.status == Status.REJECTED:
-            continue
-        if _covers(locks, row.period):
-            return None
-        p = _previous_index(timeline, i)
-        new_previous = timeline[p].reading if p is not None else None
-        if new_previous == row.previous:
-            return None
-        _evaluate(timeline, i, ratio)
-        return row
-    return None
-
-
-def _place(timeline: list[MeterReading], row: MeterReading) -> int:
-    """Put `row` into the period-ordered timeline (replacing the same month); its index."""
-    for i, r in enumerate(timeline):
-        if r.period == row.period:
-            timeline[i] = row
-            return i
-        if r.period > row.period:
-            timeline.insert(i, row)
-            return i
-    timeline.append(row)
-    return len(timeline) - 1
-
-
-def _timeline(meter: Meter) -> list[MeterReading]:
-    return list(MeterReading.objects.filter(meter=meter).order_by("period"))
-
-
-def _check_period(period: Any, errors: dict[str, list[str]], today: dt.date) -> dt.date | None:
-    if not isinstance(period, dt.date):
-        errors["period"] = [_("Enter a month as YYYY-MM.")]
-        return None
-    if period.day != 1:
-        errors["period"] = [_("A period starts on the first of a month.")]
-        return None
-    if period > month_start(today):
-        errors["period"] = [_("This month has not started yet.")]
-        return None
-    return period
-
-
-def _check_read_on(read_on: Any, period: dt.date | None, errors: dict[str, list[str]], today: dt.date) -> None:
-    if read_on is None:
-        return
-    if not isinstance(read_on, dt.date):
-        errors["read_on"] = [_("Write dates as 2024-05-01.")]
-    elif read_on > today:
-        errors["read_on"] = [_("The reading date cannot be in the future.")]
-    elif period is not None and read_on < period:
-        errors["read_on"] = [
-            _("A reading for %(month)s is taken in that month or later.") % {"month": f"{period:%Y-%m}"}
-        ]
-
-
-def _locked_message(period: dt.date) -> str:
-    return _("The bill for %(month)s is posted; its reading can no longer be changed.") % {"month": f"{period:%Y-%m}"}
-
-
-def _same(existing: MeterReading, value: Decimal, read_on: dt.date | None) -> bool:
-    """Entering what is stored already changes nothing (a rejected month entered again is checked again)."""
-    return (
-        existing.status != Status.REJECTED
-        and existing.reading == value
-        and (read_on is None or existing.read_on == read_on)
-    )
-
-
-def _reading_dict(r: MeterReading) -> dict[str, Any]:
-    return {
-        "period": f"{r.period:%Y-%m}",
-        "reading": str(r.reading),
-        "previous": None if r.previous is None else str(r.previous),
-        "usage": str(r.usage),
-        "status": r.status,
-        "flag_reason": r.flag_reason,
-    }
-
-
-def reading_record(
-    *,
-    meter: Meter,
-    period: dt.date,
-    reading: Any,
-    read_on: dt.date | None = None,
-    by: User | None = None,
-    initial: Any = None,
-) -> MeterReading:
-    """Enter (or enter again) a meter's reading for a month; see the module docstring for the rules.
-    `initial`: the meter's starting reading, used only when this is its first reading."""
-    today = timezone.localdate()
-    errors: dict[str, list[str]] = {}
-    if not meter.is_active:
-        errors["meter"] = [_("This meter is not in use any more.")]
-    checked = _check_period(period, errors, today)
-    value = _decimal(reading, "reading", errors)
-    start = _decimal(initial, "initial", errors) if initial not in (None, "") else None
-    _check_read_on(read_on, checked, errors, today)
-    if errors or checked is None or value is None:
-        raise ApplicationError.for_fields(errors)
-    with transaction.atomic():
-        Meter.objects.select_for_update().filter(pk=meter.pk).first()  # one writer per meter at a time
-        timeline = _timeline(meter)
-        existing = next((r for r in timeline if r.period == period), None)
-        if existing is not None and _same(existing, value, read_on):
-            return existing
-        locks = _locked_periods([meter]).get(meter.pk, [])
-        if _covers(locks, period):
-            raise ApplicationError.for_fields({"period": [_locked_message(period)]})
-        has_earlier = any(r.period < period and r.status != Status.REJECTED for r in timeline)
-        if start is not None and has_earlier:
-            raise ApplicationError.for_fields(
-                {"initial": [_("The meter has earlier readings: the previous reading is taken from them.")]}
-            )
-        if start is None and existing is not None and not has_earlier:
-            start = existing.previous  # entering the first month again keeps its starting reading
-        before = _reading_dict(existing) if existing is not None else None
-        row = existing or MeterReading(meter=meter, period=period)
-        row.reading = value
-        row.read_on = read_on or (existing.read_on if existing else None)
-        row.entered_by = by
-        index = _place(timeline, row)
-        ratio = BillingSettings.load().meter_anomaly_ratio
-        _evaluate(timeline, index, ratio, initial=start)
-        row.save()
-        following = _refresh_next(timeline, index, ratio, locks)
-        if following is not None:
-            following.save()
-        audit_record(
-            action="billing.reading_record",
-            target=row,
-            object_repr=f"{meter.number} {period:%Y-%m}",
-            changes={
-                "meter": meter.pk,
-                "before": before,
-                "after": _reading_dict(row),
-                **({"next_recomputed": _reading_dict(following)} if following is not None else {}),
-            },
-        )
-    return row
-
-
-def reading_confirm(*, reading: MeterReading, by: User | None) -> MeterReading:
-    """Accept a flagged reading: it bills from the next run. A confirmed reading lower than the previous one
-    (meter replaced or rolled over) bills no usage for its month."""
-    if reading.status != Status.FLAGGED:
-        raise ApplicationError(_("Only a flagged reading can be confirmed."), code="not_flagged")
-    with transaction.atomic():
-        reading.status = Status.CONFIRMED
-        if reading.usage < 0:
-            reading.usage = Decimal(0)
-        reading.reviewed_by = by
-        reading.reviewed_at = timezone.now()
-        reading.save(update_fields=["status", "usage", "reviewed_by", "reviewed_at"])
-        audit_record(
-            action="billing.reading_confirm",
-            target=reading,
-            object_repr=f"{reading.meter.number} {reading.period:%Y-%m}",
-            changes=_reading_dict(reading),
-        )
-    return reading
-
-
-def reading_reject(*, reading: MeterReading, by: User | None, reason: str) -> MeterReading:
-    """Throw a reading out (it is never billed and the next month counts from the one before). The month can
-    be entered again afterwards."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ApplicationError.for_fields({"reason": [_("Say why the reading is rejected.")]})
-    if reading.status == Status.REJECTED:
-        raise ApplicationError(_("This reading is rejected already."), code="already_rejected")
-    meter = reading.meter
-    with transaction.atomic():
-        Meter.objects.select_for_update().filter(pk=meter.pk).first()
-        locks = _locked_periods([meter]).get(meter.pk, [])
-        if _covers(locks, reading.period):
-            raise ApplicationError.for_fields({"period": [_locked_message(reading.period)]})
-        timeline = _timeline(meter)
-        index = next(i for i, r in enumerate(timeline) if r.pk == reading.pk)
-        row = timeline[index]
-        before = _reading_dict(row)
-        row.status = Status.REJECTED
-        text = _("Rejected: %(reason)s") % {"reason": reason}
-        row.flag_reason = (f"{row.flag_reason} — {text}" if row.flag_reason else text)[:200]
-        row.reviewed_by = by
-        row.reviewed_at = timezone.now()
-        row.save(update_fields=["status", "flag_reason", "reviewed_by", "reviewed_at"])
-        following = _refresh_next(timeline, index, BillingSettings.load().meter_anomaly_ratio, locks)
-        if following is not None:
-            following.save()
-        audit_record(
-            action="billing.reading_reject",
-            target=row,
-            object_repr=f"{meter.number} {row.period:%Y-%m}",
-            changes={"reason": reason, "before": before, "after": _reading_dict(row)},
-        )
-    reading.refresh_from_db()
-    return reading
-
-
-def flagged_count(*, scope: Scope) -> int:
-    return reading_list(scope=scope, status=Status.FLAGGED).count()
-
-
-def meters_with_reading_counts(qs: QuerySet[Meter]) -> QuerySet[Meter]:
-    return qs.annotate(
-        reading_count=Count("readings", distinct=True),
-        flagged=Count("readings", filter=Q(readings__status=Status.FLAGGED), distinct=True),
-    )

@@ -21,7 +21,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.properties.models import Building, Occupancy, Unit
+from tenants.company.models import CompanySettings
 from tenants.db import connection
+from tenants.services import company_url
 
 from . import pdf
 from .models import BillLine, LedgerEntry
@@ -122,8 +124,6 @@ def _item_text(line: BillLine) -> str:
 
 
 def _company() -> tuple[str, str]:
-    from tenants.company.models import CompanySettings
-
     row: dict[str, Any] = dict(CompanySettings.objects.values("display_name", "service_phone").first() or {})
     tenant = getattr(connection, "tenant", None)
     return (row.get("display_name") or getattr(tenant, "name", "") or ""), (row.get("service_phone") or "")
@@ -134,7 +134,6 @@ def _portal() -> str:
     slug = getattr(tenant, "slug", "")
     if not slug:
         return ""
-    from tenants.services import company_url
 
     return company_url(slug)
 

@@ -6,14 +6,14 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 
+from django.utils import timezone
+
 CYCLE_MONTHS = {"monthly": 1, "quarterly": 3, "yearly": 12}
 
 
 def local_day_bounds(first: dt.date, last: dt.date | None = None) -> tuple[dt.datetime, dt.datetime]:
     """Company-local days `first`..`last` (both included; `last` defaults to `first`) as an aware
     [start, end) pair in the current (the company's) time zone, for filtering timestamps by day."""
-    from django.utils import timezone
-
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     return start, dt.datetime.combine((last or first) + dt.timedelta(days=1), dt.time.min, tzinfo=tz)

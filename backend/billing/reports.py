@@ -1,7 +1,7 @@
 """收费报表: receivable (应收), waived, collected (实收), outstanding, collection rate (收缴率) against the
 company's target, prepaid balance (预收) and arrears (欠费) per management office, estate, building or fee item
-over a period; a 12-month trend; the money received by payment method and channel; the charts (inline SVG)
-and the .xlsx export.
+over a period; a 12-month trend; the money received by payment method and channel. Their charts (inline SVG)
+are report_charts.py, the .xlsx export report_xlsx.py.
 
 Every figure is derived from LedgerEntry with GROUP BY, never stored, and never computed unit by unit:
 
@@ -25,24 +25,24 @@ ledger table.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import BooleanField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.errors import ApplicationError
+from backend.properties import selectors as registry
 from backend.properties.models import Building, Estate, ManagementOffice, Unit
 from backend.properties.scope import Scope
+from tenants.company.models import CompanySettings
 
 from .models import FeeItem, LedgerEntry, Payment
-from .money import yuan_plain
 from .periods import add_months, local_day_bounds, month_end, month_start, parse_period
 
 GROUPS = ("office", "estate", "building", "fee_item")
@@ -204,8 +204,6 @@ def parse_query(params: Mapping[str, Any], *, today: dt.date | None = None) -> R
 
 def target_pct() -> int:
     """The company's collection-rate target in percent (CompanySettings; 95 when not set)."""
-    from tenants.company.models import CompanySettings
-
     value = CompanySettings.objects.values_list("collection_rate_target_pct", flat=True).first()
     return int(value) if value else DEFAULT_TARGET_PCT
 
@@ -495,7 +493,6 @@ def payments_received(*, scope: Scope, query: ReportQuery) -> PaymentsReport:
     by_method: dict[str, dict[str, Any]] = {}
     by_channel: dict[str, dict[str, Any]] = {}
     count = amount = 0
-    from django.db.models import Count
 
     for r in qs.values("method", "channel").annotate(n=Count("id"), total=Sum("amount")).order_by():
         n, total = int(r["n"]), int(r["total"])
@@ -537,8 +534,6 @@ def payments_received(*, scope: Scope, query: ReportQuery) -> PaymentsReport:
 def query_filter_names(*, scope: Scope, query: ReportQuery) -> list[tuple[str, dict[str, str]]] | None:
     """The drill-down path as (name, query parameters) from the top; None when a filter names something
     the caller may not see (the page answers 404)."""
-    from backend.properties import selectors as registry
-
     path: list[tuple[str, dict[str, str]]] = []
     base = ReportQuery(period=query.period, as_of=query.as_of)
     if query.office_id:
@@ -557,222 +552,3 @@ def query_filter_names(*, scope: Scope, query: ReportQuery) -> list[tuple[str, d
             return None
         path.append((f"{building.estate.name} {building.name}", base.params(group="fee_item", building=building.pk)))
     return path
-
-
-# --- charts (server-rendered SVG geometry; the templates draw it) ---------------------------------
-
-
-def _n(value: float) -> str:
-    """An SVG coordinate: one decimal, always a dot (never localised by the template)."""
-    return f"{value:.1f}"
-
-
-def rate_chart(report: CollectionReport) -> dict[str, Any] | None:
-    """Horizontal bars, one per group: its collection rate, with the target as a vertical line. Sized in
-    SVG units for a 360-wide view box, which a phone shows at about 1:1."""
-    rows = [r for r in report.rows if r.figures.rate is not None]
-    if not rows:
-        return None
-    left, right, bar, gap, top = 100, 50, 20, 8, 22
-    width = 360
-    plot = width - left - right
-    scale_max = max(Decimal(100), *(r.figures.rate or Decimal(0) for r in rows))
-    bars = []
-    for i, r in enumerate(rows):
-        rate = r.figures.rate or Decimal(0)
-        y = top + i * (bar + gap)
-        label = r.label if len(r.label) <= 8 else r.label[:7] + "…"
-        bar_width = float(rate / scale_max) * plot
-        bars.append(
-            {
-                "label": label,
-                "full_label": r.label,
-                "value": f"{rate}%",
-                "y": y,
-                "text_y": _n(y + bar * 0.72),
-                "width": _n(bar_width),
-                "value_x": _n(left + bar_width + 4),
-                "meets": r.meets_target,
-            }
-        )
-    height = top + len(rows) * (bar + gap) + 6
-    target_x = _n(left + float(Decimal(report.target_pct) / scale_max) * plot)
-    return {
-        "width": width,
-        "height": height,
-        "left": left,
-        "label_x": left - 6,
-        "bar": bar,
-        "bars": bars,
-        "target_x": target_x,
-        "target": report.target_pct,
-        "top": top - 6,
-        "bottom": height - 2,
-    }
-
-
-def trend_chart(points: list[TrendPoint], target: int) -> dict[str, Any] | None:
-    """Per month: a receivable bar and a collected bar (left scale, yuan), and the rate as a line (right
-    scale, 0–100 %), with the target as a dashed line."""
-    if not any(p.receivable or p.collected for p in points):
-        return None
-    width, height = 360, 200
-    left, right, top, bottom = 8, 34, 12, 22
-    plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max(max(p.receivable, p.collected) for p in points) or 1
-    slot = plot_w / len(points)
-    bar_w = max(2.0, slot * 0.36)
-    months = []
-    line = []
-    for i, p in enumerate(points):
-        x0 = left + i * slot + (slot - 2 * bar_w) / 2
-        h_r = plot_h * p.receivable / peak
-        h_c = plot_h * p.collected / peak
-        rate = p.rate
-        cx = left + i * slot + slot / 2
-        rate_y = top + plot_h - plot_h * float(min(rate, Decimal(100))) / 100 if rate is not None else None
-        months.append(
-            {
-                "label": f"{p.month:%m}",
-                "full": f"{p.month:%Y-%m}",
-                "x_r": _n(x0),
-                "x_c": _n(x0 + bar_w),
-                "y_r": _n(top + plot_h - h_r),
-                "h_r": _n(h_r),
-                "y_c": _n(top + plot_h - h_c),
-                "h_c": _n(h_c),
-                "cx": _n(cx),
-                "receivable": p.receivable,
-                "collected": p.collected,
-                "rate": f"{rate}%" if rate is not None else "—",
-                "rate_y": _n(rate_y) if rate_y is not None else "",
-            }
-        )
-        if rate_y is not None:
-            line.append(f"{cx:.1f},{rate_y:.1f}")
-    return {
-        "width": width,
-        "height": height,
-        "bar_w": _n(bar_w),
-        "months": months,
-        "line": " ".join(line),
-        "target_y": _n(top + plot_h - plot_h * target / 100),
-        "target": target,
-        "axis_y": top + plot_h,
-        "mid_y": _n(top + plot_h / 2),
-        "left": left,
-        "right_x": width - right + 3,
-        "plot_right": width - right,
-        "top": top,
-        "label_y": top + plot_h + 14,
-        "peak": peak,
-    }
-
-
-# --- .xlsx ---------------------------------------------------------------------------------------
-
-
-def report_xlsx(report: CollectionReport, trend: list[TrendPoint] | None = None) -> bytes:
-    """The report table as a workbook: amounts as numbers in yuan (two decimals), the rate as a percentage;
-    a second sheet with the monthly trend."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
-    money_format = "#,##0.00"
-    pct_format = "0.00%"
-    bold = Font(bold=True)
-    fill = PatternFill("solid", fgColor="DDEBF7")
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = _("Collection")[:31]
-    q = report.query
-    ws.append([_("Collection report (收缴率)"), str(q.period)])
-    ws.append([_("Grouped by"), group_labels()[q.group]])
-    ws.append([_("Target collection rate"), report.target_pct / 100])
-    ws.cell(row=3, column=2).number_format = "0%"
-    ws.append([_("Prepaid and arrears as of"), report.cutoff.isoformat()])
-    ws["A1"].font = bold
-    ws.append([])
-    headers = [
-        group_labels()[q.group],
-        _("Within"),
-        _("Receivable (应收)"),
-        _("Waived (减免)"),
-        _("Due after waivers"),
-        _("Collected (实收)"),
-        _("Outstanding"),
-        _("Collection rate (收缴率)"),
-        _("Meets target"),
-        _("Prepaid (预收)"),
-        _("Arrears (欠费)"),
-    ]
-    ws.append(headers)
-    header_row = ws.max_row
-    for cell in ws[header_row]:
-        cell.font = bold
-        cell.fill = fill
-
-    def figures_row(label: str, context: str, f: Figures, meets: bool | None) -> list[Any]:
-        rate = f.rate
-        return [
-            label,
-            context,
-            yuan_plain(f.receivable),
-            yuan_plain(f.waived),
-            yuan_plain(f.due),
-            yuan_plain(f.collected),
-            yuan_plain(f.outstanding),
-            (rate / 100) if rate is not None else None,
-            "" if meets is None else (_("yes") if meets else _("no")),
-            yuan_plain(f.prepaid) if f.prepaid is not None else None,
-            yuan_plain(f.arrears),
-        ]
-
-    for r in report.rows:
-        ws.append(figures_row(r.label, r.context, r.figures, r.meets_target))
-    ws.append(figures_row(_("Total"), "", report.totals, report.totals_meet_target))
-    for cell in ws[ws.max_row]:
-        cell.font = bold
-    for row in ws.iter_rows(min_row=header_row + 1, max_row=ws.max_row):
-        for cell in row[2:7] + row[9:11]:
-            cell.number_format = money_format
-        row[7].number_format = pct_format
-    for i, width in enumerate([22, 18, 14, 12, 14, 14, 14, 12, 10, 14, 14], start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
-    if trend:
-        ts = wb.create_sheet(_("Trend")[:31])
-        ts.append(
-            [
-                _("Month"),
-                _("Receivable (应收)"),
-                _("Waived (减免)"),
-                _("Collected (实收)"),
-                _("Collection rate (收缴率)"),
-            ]
-        )
-        for cell in ts[1]:
-            cell.font = bold
-            cell.fill = fill
-        for p in trend:
-            rate = p.rate
-            ts.append(
-                [
-                    f"{p.month:%Y-%m}",
-                    yuan_plain(p.receivable),
-                    yuan_plain(p.waived),
-                    yuan_plain(p.collected),
-                    (rate / 100) if rate is not None else None,
-                ]
-            )
-        for row in ts.iter_rows(min_row=2):
-            for cell in row[1:4]:
-                cell.number_format = money_format
-            row[4].number_format = pct_format
-        for i in range(1, 6):
-            ts.column_dimensions[get_column_letter(i)].width = 16
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()

@@ -9,13 +9,14 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership
-from backend.accounts.roles import Role
 from backend.properties.models import Unit
 from backend.properties.sections import unit_section
 
-# Who sees money on the unit page: the people who collect it and the desk that answers questions about it.
-BILLING_VIEW_ROLES = frozenset({Role.COMPANY_ADMIN, Role.FINANCE, Role.CUSTOMER_SERVICE})
+from .models import BillLine
+from .selectors import lines_with_balances, unit_account
+
 UNPAID_SHOWN = 8
 
 
@@ -23,13 +24,10 @@ UNPAID_SHOWN = 8
     key="bills",
     title=_("Bills and account (收费)"),
     template="portal/staff/billing/_unit_section.html",
-    roles=BILLING_VIEW_ROLES,
+    roles=perms.BILLING_READ.roles,
     order=15,
 )
 def _bills(unit: Unit, membership: Membership) -> dict[str, Any]:
-    from .models import BillLine
-    from .selectors import lines_with_balances, unit_account
-
     today = timezone.localdate()
     unpaid = list(
         lines_with_balances(BillLine.objects.filter(unit_id=unit.pk).select_related("fee_item"))

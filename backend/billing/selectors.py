@@ -139,6 +139,43 @@ def payments_with_credit(unit_id: int) -> list[tuple[Payment, int]]:
     return [(p, int(p.credit)) for p in payments]
 
 
+def payments_with_totals(qs: QuerySet[Payment]) -> QuerySet[Payment]:
+    """Payments annotated with what was received, settled (net of reversals), refunded and is left as credit."""
+    return qs.annotate(
+        received=_sum(["payment", "prepayment"]),
+        settled_gross=_sum(["settle"]),
+        unsettled=_sum(["unsettle"]),
+        refunded=_sum(["refund"]),
+    ).annotate(
+        settled=F("settled_gross") - F("unsettled"),
+        prepaid_credit=F("received") - F("settled_gross") + F("unsettled") - F("refunded"),
+    )
+
+
+def payment_allocations(payment: Payment) -> list[dict[str, int]]:
+    """The lines a payment settled, net of reversals: [{bill_line, amount}], by line."""
+    return [
+        {"bill_line": row["bill_line_id"], "amount": row["total"]}
+        for row in LedgerEntry.objects.filter(payment=payment, kind__in=["settle", "unsettle"])
+        .values("bill_line_id")
+        .annotate(
+            total=Sum("amount", filter=Q(kind="settle"), default=0)
+            - Sum("amount", filter=Q(kind="unsettle"), default=0)
+        )
+        .order_by("bill_line_id")
+        if row["total"]
+    ]
+
+
+def deposits_with_totals(qs: QuerySet[Deposit]) -> QuerySet[Deposit]:
+    """Deposits annotated with what is held, refunded and forfeited."""
+    return qs.annotate(
+        held_gross=_sum(["deposit_held"]),
+        refunded=_sum(["deposit_refunded"]),
+        forfeited=_sum(["deposit_forfeited"]),
+    ).annotate(held=F("held_gross") - F("refunded") - F("forfeited"))
+
+
 def deposit_held(deposit_id: int) -> int:
     t = _kind_totals(LedgerEntry.objects.filter(deposit_id=deposit_id))
     return t.get("deposit_held", 0) - t.get("deposit_refunded", 0) - t.get("deposit_forfeited", 0)

@@ -6,10 +6,10 @@ from backend.celery import app
 
 from . import tasks_dunning  # noqa: F401  (register its tasks with the worker)
 from .models import BillRun
-from .runs import bill_run_execute, bill_run_fail, scheduled_bill_run
+from .runs import BILL_RUN_EXECUTE_TASK, bill_run_execute, bill_run_fail, scheduled_bill_run
 
 
-@app.task(acks_late=True)
+@app.task(name=BILL_RUN_EXECUTE_TASK, acks_late=True)
 def bill_run_execute_task(run_id: int) -> str:
     """Post a bill run in the company's schema. A redelivered message after the run posted does nothing; one
     that arrives mid-way (worker crash) runs again and bills only what is missing."""

@@ -8,14 +8,14 @@ from typing import Any
 
 from backend.celery import app
 
+from . import dunning
+from .latefees import late_fees_accrue
+
 
 @app.task
 def late_fees_accrue_daily() -> dict[str, Any]:
     """01:30 every day: accrue late fees up to today (idempotent per day; catches up missed days)."""
-    from .dunning import company_today
-    from .latefees import late_fees_accrue
-
-    result = late_fees_accrue(company_today())
+    result = late_fees_accrue(dunning.company_today())
     return {
         "day": result.day.isoformat(),
         "units": len(result.units),
@@ -28,15 +28,10 @@ def late_fees_accrue_daily() -> dict[str, Any]:
 @app.task
 def reminders_send() -> int:
     """Hourly: payment reminders by the company's ladder (sends only inside its allowed hours)."""
-    from .dunning import reminders_send as send
-
-    return send()
+    return dunning.reminders_send()
 
 
 @app.task
 def promise_reminders_send() -> int:
     """09:00 daily: remind staff of payments promised for tomorrow."""
-    from .dunning import company_today
-    from .dunning import promise_reminders_send as send
-
-    return send(company_today())
+    return dunning.promise_reminders_send(dunning.company_today())

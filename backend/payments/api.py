@@ -24,20 +24,18 @@ from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
-from backend.accounts.roles import Role
 from backend.api.params import idempotency_key, query_choice, query_int
 from backend.api.permissions import api_tenant, api_user, request_membership
-from backend.billing.api_setup import (
+from backend.billing.api_base import (
     ERRORS,
-    MONEY,
-    READERS,
     UNIT_PARAM,
     UNIT_REQUIRED,
     BillingApi,
-    _field_error,
-    _query_date,
-    _validated,
+    field_error,
+    query_date,
+    validated,
 )
 from backend.billing.models import Payment
 from backend.billing.periods import local_day_bounds
@@ -54,10 +52,6 @@ from .receipt_pdf import receipt_pdf_response
 from .receipts import receipt_void
 from .refunds import refund_create
 from .reports import followup_online_payments
-
-RESIDENT = frozenset({Role.RESIDENT})
-# Residents follow their own online payments; finance and company admins those of the homes in their scope.
-PAYERS = frozenset({*MONEY, Role.RESIDENT})
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -133,7 +127,7 @@ class OnlinePaymentListApi(PaymentsApi):
     """Online payments. POST (residents): start paying chosen lines, everything owed or a top-up of one of
     their homes; the answer carries the client secret and publishable key for Stripe.js."""
 
-    required_roles = {"GET": PAYERS, "POST": RESIDENT}
+    required_permission = {"GET": perms.PAY_FOR_UNIT, "POST": perms.PAY_ONLINE}
 
     @extend_schema(
         parameters=[UNIT_PARAM, OpenApiParameter("status", str, enum=OnlinePayment.Status.values)],
@@ -161,7 +155,7 @@ class OnlinePaymentListApi(PaymentsApi):
         },
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.OnlinePaymentStartSerializer, request)
+        data = validated(s.OnlinePaymentStartSerializer, request)
         key = idempotency_key(request)
         unit = self.resident_unit(request, data["unit"])
         op, created = online.online_payment_start(
@@ -179,7 +173,7 @@ class OnlinePaymentListApi(PaymentsApi):
 
 
 class OnlinePaymentDetailApi(PaymentsApi):
-    required_roles = PAYERS
+    required_permission = perms.PAY_FOR_UNIT
 
     @extend_schema(responses={200: s.OnlinePaymentSerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
@@ -192,7 +186,7 @@ class OnlinePaymentConfirmApi(PaymentsApi):
     `failed` and `failure_message` (the lines stay owed; start a new payment to retry); `requires_action`
     hands back `client_secret` for Stripe.js confirmCardPayment (3-D Secure), then call refresh."""
 
-    required_roles = RESIDENT
+    required_permission = perms.PAY_ONLINE
 
     @extend_schema(
         request=s.OnlinePaymentConfirmSerializer,
@@ -205,13 +199,13 @@ class OnlinePaymentConfirmApi(PaymentsApi):
     )
     def post(self, request: Request, pk: int) -> Response:
         op = self.own_online_payment(request, pk)
-        data = _validated(s.OnlinePaymentConfirmSerializer, request)
+        data = validated(s.OnlinePaymentConfirmSerializer, request)
         next_action = None
         if op.method_type == OnlinePayment.MethodType.CARD:
             online.online_payment_confirm(op, payment_method=data["payment_method"])
         else:
             if not data["return_url"]:
-                raise _field_error("return_url", _("Say where the payer comes back to after paying."))
+                raise field_error("return_url", _("Say where the payer comes back to after paying."))
             _op, intent = online.online_payment_redirect(op, return_url=data["return_url"])
             next_action = intent.next_action
         context = _gateway_context(request, next_action=next_action)
@@ -221,7 +215,7 @@ class OnlinePaymentConfirmApi(PaymentsApi):
 class OnlinePaymentRefreshApi(PaymentsApi):
     """Ask Stripe where the payment stands and act on it (after 3-D Secure; finance following up)."""
 
-    required_roles = PAYERS
+    required_permission = perms.PAY_FOR_UNIT
 
     @extend_schema(request=None, responses={200: s.OnlinePaymentSerializer, 404: ERRORS[404], **GATEWAY_DOWN})
     def post(self, request: Request, pk: int) -> Response:
@@ -232,7 +226,7 @@ class OnlinePaymentRefreshApi(PaymentsApi):
 class CardSetupApi(PaymentsApi):
     """Start saving a card: a SetupIntent for Stripe.js confirmCardSetup (used to pay and for autopay)."""
 
-    required_roles = RESIDENT
+    required_permission = perms.PAY_ONLINE
 
     @extend_schema(request=None, responses={201: s.CardSetupSerializer, 409: CONFLICT[409], **GATEWAY_DOWN})
     def post(self, request: Request) -> Response:
@@ -256,7 +250,7 @@ class FollowupApi(PaymentsApi):
     """Online payments submitted more than the company's follow-up time ago whose webhook never arrived
     (not canceled): check them against Stripe (refresh) or with the payer."""
 
-    required_roles = MONEY
+    required_permission = perms.PAYMENTS_READ
 
     @extend_schema(
         parameters=[UNIT_PARAM, OpenApiParameter("status", str, enum=OnlinePayment.Status.values)],
@@ -285,7 +279,7 @@ class AutopayApi(PaymentsApi):
     (residents) turns it on with a saved card and a monthly maximum, replacing an earlier one; DELETE
     (residents) turns it off."""
 
-    required_roles = {"GET": PAYERS, "PUT": RESIDENT, "DELETE": RESIDENT}
+    required_permission = {"GET": perms.PAY_FOR_UNIT, "PUT": perms.PAY_ONLINE, "DELETE": perms.PAY_ONLINE}
 
     @extend_schema(
         parameters=[UNIT_REQUIRED],
@@ -299,7 +293,7 @@ class AutopayApi(PaymentsApi):
         responses={200: s.AutopayStatusSerializer, 409: CONFLICT[409], **ERRORS, **GATEWAY_DOWN},
     )
     def put(self, request: Request) -> Response:
-        data = _validated(s.AutopayEnableSerializer, request)
+        data = validated(s.AutopayEnableSerializer, request)
         unit = self.resident_unit(request, data["unit"])
         online.autopay_enable(
             user=api_user(request), unit=unit, payment_method=data["payment_method"], monthly_max=data["monthly_max"]
@@ -313,7 +307,7 @@ class AutopayApi(PaymentsApi):
     def delete(self, request: Request) -> Response:
         unit_id = query_int(request, "unit")
         if unit_id is None:
-            raise _field_error("unit", _("Choose a unit (?unit=<id>)."))
+            raise field_error("unit", _("Choose a unit (?unit=<id>)."))
         unit = self.resident_unit(request, unit_id)
         for mandate in AutopayMandate.objects.filter(unit=unit, active=True):
             online.autopay_disable(mandate=mandate, by=api_user(request))
@@ -326,7 +320,7 @@ class AutopayApi(PaymentsApi):
 class ReceiptListApi(PaymentsApi):
     """收费票据 of the homes in the caller's scope (residents: their homes), newest first."""
 
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(
         parameters=[
@@ -341,7 +335,7 @@ class ReceiptListApi(PaymentsApi):
         qs = self.receipts(request)
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(payment__unit=self.unit(request, unit_id))
-        if (day := _query_date(request, "day")) is not None:
+        if (day := query_date(request, "day")) is not None:
             start, end = local_day_bounds(day)
             qs = qs.filter(payment__received_at__gte=start, payment__received_at__lt=end)
         if method := query_choice(request, "method", Payment.Method.values):
@@ -352,7 +346,7 @@ class ReceiptListApi(PaymentsApi):
 
 
 class ReceiptDetailApi(PaymentsApi):
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(responses={200: s.ReceiptSerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
@@ -364,25 +358,25 @@ class ReceiptPdfApi(PaymentsApi):
     it is marked 补打. Others (residents, customer service) get a copy that is not counted, marked 补打 once
     the receipt has been printed."""
 
-    required_roles = READERS
+    required_permission = perms.BILLS_OR_OWN_HOMES
 
     @extend_schema(responses={(200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY), 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> HttpResponse:
         receipt = self.receipt(request, pk)
         membership = request_membership(request)
-        return receipt_pdf_response(receipt, count_print=membership is not None and membership.has_any_role(MONEY))
+        return receipt_pdf_response(receipt, count_print=perms.PAYMENT_RECORD.granted_to(membership))
 
 
 class ReceiptVoidApi(PaymentsApi):
     """作废: a counter payment recorded in error. Needs a reason; posts a reversing entry. Online payments are
     refunded instead, and a closed day's receipts stay (409)."""
 
-    required_roles = MONEY
+    required_permission = perms.PAYMENT_RECORD
 
     @extend_schema(request=s.ReceiptVoidSerializer, responses={200: s.ReceiptSerializer, 409: CONFLICT[409], **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         receipt = self.receipt(request, pk)
-        data = _validated(s.ReceiptVoidSerializer, request)
+        data = validated(s.ReceiptVoidSerializer, request)
         receipt_void(receipt=receipt, reason=data["reason"], by=api_user(request))
         return Response(s.ReceiptSerializer(self.receipt(request, pk)).data)
 
@@ -394,7 +388,7 @@ class RefundListApi(PaymentsApi):
     """Refunds and voids' reversals. POST refunds (part of) a payment: through Stripe for online payments, as
     a cash refund otherwise; never more than what is left of it (400 on `amount`)."""
 
-    required_roles = MONEY
+    required_permission = {"GET": perms.PAYMENTS_READ, "POST": perms.PAYMENT_RECORD}
 
     def refunds(self, request: Request) -> QuerySet[Refund]:
         return Refund.objects.filter(payment__unit__in=self.units(request).values("pk")).select_related(
@@ -424,7 +418,7 @@ class RefundListApi(PaymentsApi):
         responses={201: s.RefundSerializer, 409: CONFLICT[409], **ERRORS, **GATEWAY_DOWN},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.RefundCreateSerializer, request)
+        data = validated(s.RefundCreateSerializer, request)
         payment = (
             Payment.objects.filter(pk=data["payment"], unit__in=self.units(request).values("pk"))
             .select_related("unit")
@@ -451,7 +445,7 @@ def _cashier(request: Request, cashier_id: int | None) -> User:
         .first()
     )
     if membership is None:
-        raise _field_error("cashier", _("Not a member of this company."))
+        raise field_error("cashier", _("Not a member of this company."))
     return membership.user
 
 
@@ -459,7 +453,7 @@ class DayCloseListApi(PaymentsApi):
     """日结. POST closes a cashier's day (default: the caller's): the totals are stored and nothing that
     cashier recorded that day can be added, voided or changed afterwards (409)."""
 
-    required_roles = MONEY
+    required_permission = {"GET": perms.PAYMENTS_READ, "POST": perms.PAYMENT_RECORD}
 
     @extend_schema(
         parameters=[OpenApiParameter("day", dt.date), OpenApiParameter("cashier", int)],
@@ -467,7 +461,7 @@ class DayCloseListApi(PaymentsApi):
     )
     def get(self, request: Request) -> Response:
         qs = DayClose.objects.select_related("cashier", "closed_by")
-        if (day := _query_date(request, "day")) is not None:
+        if (day := query_date(request, "day")) is not None:
             qs = qs.filter(business_date=day)
         if (cashier := query_int(request, "cashier")) is not None:
             qs = qs.filter(cashier_id=cashier)
@@ -478,7 +472,7 @@ class DayCloseListApi(PaymentsApi):
         responses={201: s.DayCloseSerializer, 409: OpenApiResponse(description="Already closed"), **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        data = _validated(s.DayCloseCreateSerializer, request)
+        data = validated(s.DayCloseCreateSerializer, request)
         cashier = _cashier(request, data.get("cashier"))
         close = day_close(cashier=cashier, day=data["day"], by=api_user(request), note=data["note"])
         close = DayClose.objects.select_related("cashier", "closed_by").get(pk=close.pk)
@@ -488,7 +482,7 @@ class DayCloseListApi(PaymentsApi):
 class DaySummaryApi(PaymentsApi):
     """A day's payments by method, channel and cashier, refunds given and the cashiers' closes (company-wide)."""
 
-    required_roles = MONEY
+    required_permission = perms.PAYMENTS_READ
 
     @extend_schema(
         parameters=[
@@ -498,7 +492,7 @@ class DaySummaryApi(PaymentsApi):
         responses={200: s.DaySummarySerializer, 400: ERRORS[400]},
     )
     def get(self, request: Request) -> Response:
-        day = _query_date(request, "day") or timezone.localdate()
+        day = query_date(request, "day") or timezone.localdate()
         summary = day_summary(day, cashier_id=query_int(request, "cashier"), units=self.units(request))
         closed: dict[int, DayClose] = summary["closed"]
         body = {

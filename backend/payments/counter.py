@@ -76,4 +76,4 @@ def counter_collect(
         received_at=received_at,
         recorded_by=by,
         idempotency_key=idempotency_key,
-    )
+    ).payment

@@ -10,21 +10,20 @@ from django.db import transaction
 
 from backend.billing.hooks import on_bills_issued, on_payment_recorded
 
+from .dayclose import day_lock_check
+from .models import AutopayMandate
+from .receipts import receipt_issue
+from .tasks import autopay_charge_task
+
 
 @on_payment_recorded
 def _receipt_and_day_lock(payment: Any) -> None:
-    from .dayclose import day_lock_check
-    from .receipts import receipt_issue
-
     day_lock_check(payment)
     receipt_issue(payment)
 
 
 @on_bills_issued
 def _autopay(run: Any) -> None:
-    from .models import AutopayMandate
-    from .tasks import autopay_charge_task
-
     unit_ids = run.lines.values("unit_id")
     mandates = list(AutopayMandate.objects.filter(active=True, unit_id__in=unit_ids).values_list("pk", flat=True))
     run_id = run.pk

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
 
+from backend.accounts import permissions as perms
 from backend.billing.models import Payment
 from backend.notifications.recipients import Recipients
 from backend.notifications.services import notify
+from tenants.db import connection
+from tenants.models import Tenant
 
 RESULT_URL = "/resident/pay/{pk}/"
 
@@ -61,7 +66,7 @@ def notify_refund(payment: Payment, amount: int, reason: str) -> None:
 
 def notify_webhook_failed(event_type: str, event_id: str, problem: str) -> None:
     notify(
-        recipients=Recipients(roles=("finance", "company_admin")),
+        recipients=Recipients(roles=tuple(sorted(perms.PAYMENT_ALERTS.roles))),
         kind="payment.webhook_failed",
         title=_("A payment webhook could not be processed: %(type)s") % {"type": event_type},
         body=f"{event_id}: {problem}",
@@ -73,12 +78,6 @@ def notify_webhook_failed(event_type: str, event_id: str, problem: str) -> None:
 def after_commit(fn: Any) -> None:
     """transaction.on_commit, run in the company schema that is active now (the commit may happen after the
     caller has left it, e.g. in the platform's webhook task)."""
-    from django.db import transaction
-    from django_tenants.utils import tenant_context
-
-    from tenants.db import connection
-    from tenants.models import Tenant
-
     tenant = connection.tenant
     if not isinstance(tenant, Tenant):  # schema_context gives a stand-in without the company's row
         tenant = Tenant.objects.get(schema_name=connection.schema_name)

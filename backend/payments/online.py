@@ -372,7 +372,7 @@ def online_payment_succeeded(op: OnlinePayment, intent: IntentState) -> OnlinePa
             payer_name=payer.name if payer else "",
             note=_("Online payment") if locked.channel == "online" else _("Autopay"),
             idempotency_key=f"stripe:{intent.id}",
-        )
+        ).payment
         locked.payment = payment
         locked.status = OnlinePayment.Status.SUCCEEDED
         locked.succeeded_at = timezone.now()

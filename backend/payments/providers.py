@@ -18,11 +18,13 @@ from typing import Any
 
 import stripe
 from django.conf import settings
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 
 from backend.errors import ApplicationError
 from backend.gateway.config import StripeConfig, stripe_config
+from tenants.db import connection
+from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +75,6 @@ DECLINE_MESSAGES = {
 
 
 def decline_message(code: str, fallback: str = "") -> str:
-    from django.utils.translation import gettext
-
     if code in DECLINE_MESSAGES:
         return gettext(DECLINE_MESSAGES[code])
     return fallback or gettext("The payment did not go through. Nothing was charged; please try again.")
@@ -352,9 +352,6 @@ HTTP_CLIENT: Any = None
 
 def stripe_provider(tenant_id: int | None = None) -> StripeProvider:
     if tenant_id is None:
-        from tenants.db import connection
-        from tenants.models import Tenant
-
         tenant = getattr(connection, "tenant", None)
         tenant_id = getattr(tenant, "pk", None)
         if tenant_id is None and connection.schema_name != "public":

@@ -21,9 +21,11 @@ from reportlab.lib import colors
 from backend.billing import pdf
 from backend.billing.models import BillLine, LedgerEntry, Payment
 from backend.billing.money import chinese_capital, yuan
+from tenants.company.models import CompanySettings
 from tenants.db import company_time_zone, connection
 
 from .models import Receipt, Refund
+from .receipts import receipt_printed
 
 
 @dataclass
@@ -61,8 +63,6 @@ class ReceiptView:
 
 
 def _company_name() -> str:
-    from tenants.company.models import CompanySettings
-
     display = CompanySettings.objects.values_list("display_name", flat=True).first()
     tenant = getattr(connection, "tenant", None)
     return display or getattr(tenant, "name", "") or ""
@@ -208,8 +208,6 @@ def receipt_pdf_response(receipt: Receipt, *, count_print: bool) -> HttpResponse
     """The receipt as an inline PDF download. `count_print`: this download is a print (the counter, the payer
     of an online payment), so from the second one on it is marked 补打; otherwise it is an uncounted copy,
     marked 补打 once the receipt has been printed."""
-    from .receipts import receipt_printed
-
     reprint = receipt_printed(receipt) if count_print else receipt.print_count > 0
     response = HttpResponse(render_receipt(receipt, reprint), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{receipt.number}.pdf"'

@@ -16,6 +16,7 @@ from backend.billing.selectors import payment_refundable
 from backend.errors import ApplicationError
 from tenants.db import connection
 
+from .dayclose import day_lock_check, refund_lock_check
 from .models import PaymentSettings, Receipt, Refund
 
 
@@ -70,8 +71,6 @@ def receipt_void(*, receipt: Receipt, reason: str, by: User) -> Receipt:
     """作废: the payment was recorded in error. Needs a reason; posts a reversing entry (what is left of the
     payment goes back: reopened lines, prepaid taken back). Online payments are refunded instead, and a
     closed day's receipts stay as they are."""
-    from .dayclose import day_lock_check, refund_lock_check
-
     if not reason.strip():
         raise ApplicationError.for_fields({"reason": [_("Give a reason for voiding the receipt.")]})
     payment = receipt.payment

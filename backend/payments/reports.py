@@ -19,13 +19,17 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
 
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.money import yuan_plain
 from backend.billing.periods import local_day_bounds, month_end, month_start
-from backend.billing.reports import _n as svg_number
+from backend.billing.report_charts import svg_number
 from backend.errors import ApplicationError
 from backend.gateway.models import WebhookEvent
+from backend.gateway.webhooks import CLAIM_TIMEOUT
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
 
@@ -263,10 +267,6 @@ def _refund_entries(scope: Scope, days: DayRange) -> QuerySet[LedgerEntry]:
 def summary_xlsx(summary: PaymentsSummary) -> bytes:
     """The report as a workbook: totals, then one table each by day, method, cashier and channel; amounts
     as numbers in yuan with two decimals."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     money_format = "#,##0.00"
     bold = Font(bold=True)
     fill = PatternFill("solid", fgColor="DDEBF7")
@@ -351,8 +351,6 @@ def followup_online_payments(*, scope: Scope, now: dt.datetime | None = None) ->
 def webhook_events_to_review(schema_name: str) -> QuerySet[WebhookEvent]:
     """The company's webhook events that were flagged (unknown payment) or failed, or whose worker died while
     processing them (a claim past its timeout), newest first."""
-    from backend.gateway.webhooks import CLAIM_TIMEOUT
-
     stale = Q(status=WebhookEvent.Status.PROCESSING, claimed_at__lt=timezone.now() - CLAIM_TIMEOUT)
     return WebhookEvent.objects.filter(
         Q(status__in=[WebhookEvent.Status.FLAGGED, WebhookEvent.Status.FAILED]) | stale, tenant_schema=schema_name

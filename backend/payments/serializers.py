@@ -10,8 +10,8 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from backend.billing.api_fields import FenField, YuanField
 from backend.billing.models import Payment
-from backend.billing.serializers import FenField, YuanField
 
 from .models import AutopayMandate, DayClose, OnlinePayment, Receipt, Refund
 

@@ -7,27 +7,31 @@ import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from backend.celery import app
+from backend.gateway.models import WebhookEvent
+from backend.gateway.webhooks import CLAIM_TIMEOUT, webhook_event_process_now
+from tenants.db import connection
+
+from .models import OnlinePayment, PaymentSettings, Refund
+from .online import autopay_charge, online_payment_refresh
+from .providers import GatewayUnavailable
+from .refunds import refund_recheck
 
 log = logging.getLogger(__name__)
 
 
 @app.task(acks_late=True)
 def autopay_charge_task(mandate_id: int, run_id: int) -> str:
-    from .online import autopay_charge
-
     op = autopay_charge(mandate_id, run_id)
     return "nothing to charge" if op is None else f"{op.pk}: {op.status}"
 
 
 def online_payments_recheck_here(*, older_than_minutes: int | None = None, limit: int = 200) -> int:
     """Ask Stripe about online payments still open after the follow-up time (their webhook never came)."""
-    from .models import OnlinePayment, PaymentSettings
-    from .online import online_payment_refresh
-
     minutes = older_than_minutes if older_than_minutes is not None else PaymentSettings.load().followup_minutes
     now = timezone.now()
     due = OnlinePayment.objects.filter(
@@ -43,8 +47,6 @@ def online_payments_recheck_here(*, older_than_minutes: int | None = None, limit
 def _recheck_each(rows: Iterable[Any], recheck: Callable[[Any], Any], what: str) -> int:
     """Re-check the rows against Stripe one by one; stop when Stripe cannot be reached (next time, then), skip
     past one that fails otherwise. Returns how many were re-checked."""
-    from .providers import GatewayUnavailable
-
     done = 0
     for row in rows:
         try:
@@ -73,10 +75,6 @@ def webhook_events_retry_here() -> int:
     received after CLAIM_TIMEOUT: the broker was down when they were stored). We answered Stripe 200 when we
     stored them, so Stripe will not send them again: retrying is ours. Each is claimed as usual, so a worker
     processing one of them right now keeps it."""
-    from backend.gateway.models import WebhookEvent
-    from backend.gateway.webhooks import CLAIM_TIMEOUT, webhook_event_process_now
-    from tenants.db import connection
-
     tenant = connection.tenant
     stale = timezone.now() - CLAIM_TIMEOUT
     due = list(
@@ -109,11 +107,6 @@ def refunds_recheck_here(*, older_than: dt.timedelta | None = None, limit: int =
     """Ask Stripe about this company's refunds whose answer was never applied (`requested`: the process died or
     its database step failed after Stripe was asked), and about those marked failed because Stripe could not
     be reached (a timeout after Stripe made the refund), once each. Returns how many were looked at."""
-    from django.conf import settings
-
-    from .models import Refund
-    from .refunds import refund_recheck
-
     # Younger ones may still be waiting for Stripe's answer in the request that asked.
     wait = older_than if older_than is not None else dt.timedelta(seconds=max(120, 3 * settings.STRIPE_TIMEOUT))
     now = timezone.now()

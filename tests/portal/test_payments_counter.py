@@ -212,7 +212,9 @@ def test_an_online_receipt_offers_no_void_and_a_forced_void_is_refused_with_the_
     home: Home,  # noqa: F811
     staff: Any,
 ) -> None:
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="card", channel="online", reference="pi_1")
+    payment = ledger.payment_record(
+        unit=home.unit, amount=1000, method="card", channel="online", reference="pi_1"
+    ).payment
     receipt = Receipt.objects.get(payment=payment)
     s = staff("finance")
     page = s.get(f"{RECEIPTS}{receipt.pk}/").content.decode()
@@ -301,7 +303,7 @@ def pages_of(receipt: Receipt) -> list[str]:
 
 @pytest.mark.parametrize("roles", [["resident"], ["customer_service"], ["engineer"]])
 def test_other_roles_are_refused(home: Home, staff: Any, roles: list[str]) -> None:  # noqa: F811
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash")
+    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash").payment
     receipt = Receipt.objects.get(payment=payment)
     s = staff(*roles)
     for url in pages_of(receipt):
@@ -312,7 +314,7 @@ def test_other_roles_are_refused(home: Home, staff: Any, roles: list[str]) -> No
 
 
 def test_the_resident_of_the_home_is_refused_too(home: Home, tenant_a: Any) -> None:  # noqa: F811
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash")
+    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash").payment
     receipt = Receipt.objects.get(payment=payment)
     for url in pages_of(receipt):
         response = home.client.get(url)
@@ -324,7 +326,7 @@ def test_the_resident_of_the_home_is_refused_too(home: Home, tenant_a: Any) -> N
 
 
 def test_signed_out_visitors_are_sent_to_sign_in(home: Home, tenant_a: Any, client_for: Any) -> None:  # noqa: F811
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash")
+    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash").payment
     receipt = Receipt.objects.get(payment=payment)
     client = client_for(tenant_a)
     for url in pages_of(receipt):
@@ -333,7 +335,7 @@ def test_signed_out_visitors_are_sent_to_sign_in(home: Home, tenant_a: Any, clie
 
 
 def test_staff_outside_the_data_scope_get_404(home: Home, staff: Any) -> None:  # noqa: F811
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash")
+    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash").payment
     receipt = Receipt.objects.get(payment=payment)
     elsewhere = registry.office_create(name="别处管理处", scope=EVERYTHING)
     s = staff("finance", offices=[elsewhere.pk])
@@ -355,7 +357,7 @@ def test_company_beta_cannot_see_alphas_receipt(
     member: Any,
     client_for: Any,
 ) -> None:
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash", payer_name="阿尔法的业主")
+    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash", payer_name="阿尔法的业主").payment
     receipt = Receipt.objects.get(payment=payment)
     beta_user = member(tenant_b, ["finance"])
     beta = Staff(client_for(tenant_b, beta_user), tenant_b, beta_user)

@@ -177,7 +177,7 @@ def test_a_refund_with_the_gateway_down_shows_the_error_and_refunds_nothing(
         channel=Payment.Channel.ONLINE,
         to_prepaid=True,
         reference="pi_refund_gateway_down",
-    )
+    ).payment
 
     class Down:
         def refund_create(self, **kwargs: Any) -> Any:

@@ -77,7 +77,7 @@ def payment_record(request: CompanyRequest, pk: int) -> HttpResponse:
                 note=data["note"],
                 recorded_by=request.user,
                 idempotency_key=data["idempotency_key"],
-            )
+            ).payment
         except ApplicationError as error:
             add_service_errors(form, error)
         else:

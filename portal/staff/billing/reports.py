@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from backend.accounts import permissions as perms
-from backend.billing import reports
+from backend.billing import report_charts, report_xlsx, reports
 from backend.billing.periods import add_months
 from backend.errors import ApplicationError
 from portal.access import permission_required
@@ -64,9 +64,9 @@ def _page_context(request: CompanyRequest, query: reports.ReportQuery) -> dict[s
         "crumbs": [{"name": name, "url": _url(params)} for name, params in crumbs],
         "top_url": _url(top.params()),
         "export_url": f"{reverse('portal:billing-reports-export')}?{urlencode(query.params())}",
-        "rate_chart": reports.rate_chart(report),
+        "rate_chart": report_charts.rate_chart(report),
         "trend": trend,
-        "trend_chart": reports.trend_chart(trend, report.target_pct),
+        "trend_chart": report_charts.trend_chart(trend, report.target_pct),
         "payments": payments,
         "building_notice_url": building_notice_url,
         "shift": shift,
@@ -106,7 +106,7 @@ def reports_export(request: CompanyRequest) -> HttpResponse:
         raise Http404
     report = reports.collection_report(scope=scope, query=query)
     trend = reports.collection_trend(scope=scope, query=query)
-    data = reports.report_xlsx(report, trend)
+    data = report_xlsx.report_xlsx(report, trend)
     response = HttpResponse(data, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     name = f"collection-{query.group}-{query.period.start:%Y%m}"
     if not query.period.is_month:

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
-from backend.billing import meter_imports, meters
+from backend.billing import meter_imports, meter_readings, meters, reading_review
 from backend.billing.models import Meter, MeterReading
 from backend.billing.periods import month_start, parse_period
 from backend.errors import ApplicationError
@@ -129,7 +129,7 @@ def meter_list(request: CompanyRequest) -> HttpResponse:
             "unit_form": unit_form,
             "shared_form": shared_form,
             "open_form": request.POST.get("add", "") if request.method == "POST" else "",
-            "flagged": meters.flagged_count(scope=scope),
+            "flagged": reading_review.flagged_count(scope=scope),
         },
         status=status,
     )
@@ -201,7 +201,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
                 period = _period_or_error(d.get("period") or "")
                 if reading_form.errors:
                     raise ApplicationError.for_fields({})
-                reading = meters.reading_record(
+                reading = meter_readings.reading_record(
                     meter=meter,
                     period=period,
                     reading=d.get("reading") or "",
@@ -227,7 +227,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     readings = list(meter.readings.select_related("entered_by", "reviewed_by").order_by("-period")[:60])
     if any(r.status != MeterReading.Status.REJECTED for r in readings):
         reading_form.fields.pop("starting", None)  # only a meter's first reading takes a starting reading
-    trend = meters.meter_trend(meter, months=12)
+    trend = meter_readings.meter_trend(meter, months=12)
     shared_units = list(meter.shared_units.order_by("label")[:200]) if meter.is_shared else []
     return render(
         request,
@@ -236,7 +236,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
             "meter": meter,
             "readings": readings,
             "trend": _chart(trend),
-            "average": meters.meter_average(meter),
+            "average": meter_readings.meter_average(meter),
             "shared_units": shared_units,
             "shared_count": meter.shared_units.count() if meter.is_shared else 0,
             "can_setup": can_setup,
@@ -270,7 +270,7 @@ def _put_errors(form: Any, error: ApplicationError) -> None:
             form.add_error(target, m)
 
 
-def _chart(points: list[meters.TrendPoint]) -> dict[str, Any]:
+def _chart(points: list[meter_readings.TrendPoint]) -> dict[str, Any]:
     """An SVG bar chart of usage per month (no script; the viewBox scales it to the screen)."""
     n = len(points)
     step = 30
@@ -312,18 +312,18 @@ def _reading_message(request: CompanyRequest, saved: list[MeterReading]) -> None
 
 def _review(request: CompanyRequest, scope: Scope, action: str) -> MeterReading:
     permission_check(request, perms.METER_MANAGE)
-    reading = meters.reading_get(scope=scope, reading_id=_int(request.POST.get("reading")) or 0)
+    reading = meter_readings.reading_get(scope=scope, reading_id=_int(request.POST.get("reading")) or 0)
     if reading is None:
         raise Http404
     if action == "confirm":
-        meters.reading_confirm(reading=reading, by=request.user)
+        reading_review.reading_confirm(reading=reading, by=request.user)
         messages.success(
             request,
             _("Reading %(meter)s %(month)s confirmed; the next bill run bills it.")
             % {"meter": reading.meter.number, "month": f"{reading.period:%Y-%m}"},
         )
     else:
-        meters.reading_reject(reading=reading, by=request.user, reason=request.POST.get("reason", ""))
+        reading_review.reading_reject(reading=reading, by=request.user, reason=request.POST.get("reason", ""))
         messages.success(
             request,
             _("Reading %(meter)s %(month)s rejected; enter the month again when you have the right reading.")
@@ -354,7 +354,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
         except ValueError:
             grid_form.add_error("month", _("Enter a month as YYYY-MM."))
     rows = (
-        meters.reading_grid(scope=scope, building_id=building_id, period=period, kind=kind)
+        meter_readings.reading_grid(scope=scope, building_id=building_id, period=period, kind=kind)
         if building_id and period
         else []
     )
@@ -400,7 +400,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
                         pass
                 try:
                     saved.append(
-                        meters.reading_record(
+                        meter_readings.reading_record(
                             meter=row.meter, period=period, reading=text, read_on=read_on, by=request.user
                         )
                     )
@@ -415,11 +415,11 @@ def readings(request: CompanyRequest) -> HttpResponse:
         status = 400
         if errors:
             messages.error(request, _("%(n)s reading(s) could not be saved; see the marked rows.") % {"n": len(errors)})
-        rows = meters.reading_grid(scope=scope, building_id=building_id, period=period, kind=kind)  # type: ignore[arg-type]
-    queue_qs = meters.flagged_readings(scope=scope)
+        rows = meter_readings.reading_grid(scope=scope, building_id=building_id, period=period, kind=kind)  # type: ignore[arg-type]
+    queue_qs = reading_review.flagged_readings(scope=scope)
     queue = list(queue_qs[:200])
     for r in queue:
-        r.average = meters.meter_average(r.meter, before=r.period)  # type: ignore[attr-defined]
+        r.average = meter_readings.meter_average(r.meter, before=r.period)  # type: ignore[attr-defined]
     return render(
         request,
         "portal/staff/meters/readings.html",

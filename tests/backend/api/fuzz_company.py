@@ -87,7 +87,8 @@ def _seed(*, admin: Any, finance: Any, resident: Any) -> int:
     from backend.access.services import invitation_create
     from backend.billing import ledger, services
     from backend.billing.dunning import dunning_contact_record
-    from backend.billing.meters import meter_create, reading_record
+    from backend.billing.meter_readings import reading_record
+    from backend.billing.meters import meter_create
     from backend.billing.models import BillLine, FeeItem, LateFeeMode
     from backend.billing.runs import bill_run_create, bill_run_execute
     from backend.notifications.announcements import announcement_create

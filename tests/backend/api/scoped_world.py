@@ -20,7 +20,7 @@ from typing import Any
 from django.db import transaction
 
 from backend.accounts.models import Membership
-from backend.billing import ledger, meters, services
+from backend.billing import ledger, meter_readings, meters, services
 from backend.billing.models import BillLine, FeeItem
 from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.notifications.announcements import announcement_create
@@ -99,8 +99,8 @@ def _place(unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run:
     line = BillLine.objects.filter(unit=unit).first()
     assert line is not None
     meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
-    reading = meters.reading_record(meter=meter, period=READING_MONTH, reading="12.5", by=admin)
-    payment = ledger.payment_record(unit=unit, amount=500, method="cash", recorded_by=admin)
+    reading = meter_readings.reading_record(meter=meter, period=READING_MONTH, reading="12.5", by=admin)
+    payment = ledger.payment_record(unit=unit, amount=500, method="cash", recorded_by=admin).payment
     online = OnlinePayment.objects.create(
         unit=unit, user=user, amount=300, status=OnlinePayment.Status.FAILED, line_ids=[line.pk]
     )

@@ -146,7 +146,7 @@ def test_company_beta_sees_none_of_alphas_money(
 ) -> None:
     billed(JUN)
     unit = world.units[0]
-    payment = payment_record(unit=unit, amount=5000, method="cash")
+    payment = payment_record(unit=unit, amount=5000, method="cash").payment
     line = line_of(unit.pk, "mgmt")
     finance = api("finance")
     waiver = post(finance, "/api/v1/waivers/", {"bill_line": line.pk, "amount": 100, "reason": "漏水补偿"}).json()

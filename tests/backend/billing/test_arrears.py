@@ -105,7 +105,7 @@ def test_only_what_is_really_unpaid_counts(world: World, tenant_a: Any, member: 
     refunded = world.units2[0]
     units = (partly, waived, prepaid, paid, refunded)
     lines = {u.pk: charge(u, world.management, dt.date(2026, 11, 1), 20000) for u in units}
-    payment = payment_record(unit=refunded, amount=20000, method="cash")
+    payment = payment_record(unit=refunded, amount=20000, method="cash").payment
     refund_record(payment=payment, amount=8000, reason="退回多收", by=None)  # reopens 80 yuan of the line
     payment_record(unit=partly, amount=5000, method="cash", line_ids=[lines[partly.pk].pk])
     clerk, approver = member(tenant_a, ["finance"]), member(tenant_a, ["company_admin"])

@@ -9,7 +9,8 @@ import pytest
 from backend.billing import services
 from backend.billing.ledger import payment_record
 from backend.billing.models import BillLine, BillRun, LedgerEntry, Meter, MeterReading
-from backend.billing.runs import apportion, bill_run_create, bill_run_execute
+from backend.billing.run_pricing import apportion
+from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.billing.selectors import unit_account
 from backend.errors import ApplicationError
 from backend.properties.models import Unit, UnitStatus
@@ -219,3 +220,10 @@ def test_the_schedule_posts_the_month_once_on_the_company_billing_day(world: Wor
     settings_row.save()
     assert scheduled_bill_run(dt.date(2026, 8, 5)) is None
     assert not BillLine.objects.filter(period_start=dt.date(2026, 8, 1)).exists()
+
+
+def test_the_service_enqueues_a_run_by_the_name_its_task_is_registered_under() -> None:
+    from backend.billing import runs, tasks
+    from backend.celery import app
+
+    assert app.tasks[runs.BILL_RUN_EXECUTE_TASK].name == tasks.bill_run_execute_task.name  # KeyError if not

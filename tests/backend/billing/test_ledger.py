@@ -88,8 +88,8 @@ def test_settlement_order_by_priority(billed: World) -> None:
 
 def test_idempotency_key_records_once_and_refuses_a_different_payment(billed: World) -> None:
     unit = billed.units[0]
-    first = ledger.payment_record(unit=unit, amount=5000, method="cash", idempotency_key="k-1")
-    again = ledger.payment_record(unit=unit, amount=5000, method="cash", idempotency_key="k-1")
+    first = ledger.payment_record(unit=unit, amount=5000, method="cash", idempotency_key="k-1").payment
+    again = ledger.payment_record(unit=unit, amount=5000, method="cash", idempotency_key="k-1").payment
     assert first.pk == again.pk
     assert LedgerEntry.objects.filter(kind__in=["payment", "prepayment"]).count() == 1
     with pytest.raises(ApplicationError) as err:
@@ -97,9 +97,19 @@ def test_idempotency_key_records_once_and_refuses_a_different_payment(billed: Wo
     assert err.value.status == 409
 
 
+def test_a_replayed_idempotency_key_answers_the_same_payment_as_not_created(billed: World) -> None:
+    unit = billed.units[0]
+    first = ledger.payment_record(unit=unit, amount=5000, method="cash", idempotency_key="k-2")
+    replay = ledger.payment_record(unit=unit, amount=5000, method="cash", idempotency_key="k-2")
+    assert (first.created, replay.created) == (True, False)
+    assert replay.payment.pk == first.payment.pk
+    without_key = ledger.payment_record(unit=unit, amount=5000, method="cash")
+    assert without_key.created and without_key.payment.pk != first.payment.pk
+
+
 def test_refund_takes_the_unallocated_part_first_then_reopens_lines(billed: World) -> None:
     unit = billed.units[0]
-    payment = ledger.payment_record(unit=unit, amount=23375 + 1000, method="cash")  # June + July's garbage
+    payment = ledger.payment_record(unit=unit, amount=23375 + 1000, method="cash").payment  # June + July's garbage
     ledger.refund_record(payment=payment, amount=500, reason="多收", by=None)
     assert unit_account(unit.pk).owed == 23375 - 1000 + 500
     ledger.refund_record(payment=payment, amount=23875, reason="全部退", by=None)
@@ -173,7 +183,9 @@ def _pay_in_thread(results: list, barrier: threading.Barrier, tenant: Any, unit_
         connection.set_tenant(tenant)
         unit = Unit.objects.get(pk=unit_id)
         barrier.wait(timeout=10)
-        payment = ledger.payment_record(unit=unit, amount=1000, method="cash", line_ids=[line_id], reference=f"c{n}")
+        payment = ledger.payment_record(
+            unit=unit, amount=1000, method="cash", line_ids=[line_id], reference=f"c{n}"
+        ).payment
         results.append(payment.pk)
     except Exception as error:  # noqa: BLE001 - reported by the assertion below
         results.append(error)

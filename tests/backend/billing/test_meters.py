@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from backend.audit.models import AuditEntry
-from backend.billing import meters, services
+from backend.billing import meter_readings, meters, reading_review, services
 from backend.billing.models import BillingSettings, BillLine, BillRun, Meter, MeterReading
 from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.errors import ApplicationError
@@ -33,7 +33,7 @@ def water_meter(world: World, unit: Unit | None = None, number: str = "W-101") -
 
 
 def rec(meter: Meter, period: dt.date, value: Any, **kw: Any) -> MeterReading:
-    return meters.reading_record(meter=meter, period=period, reading=value, **kw)
+    return meter_readings.reading_record(meter=meter, period=period, reading=value, **kw)
 
 
 def history(meter: Meter, start: int = 1, usages: tuple[int, ...] = (10, 10, 10), first: int = 100) -> int:
@@ -105,7 +105,7 @@ def test_confirming_a_lower_reading_bills_no_usage_and_the_next_month_counts_fro
     meter = water_meter(world)
     rec(meter, month(1), 9990)
     rolled = rec(meter, month(2), 5)  # meter replaced
-    meters.reading_confirm(reading=rolled, by=None)
+    reading_review.reading_confirm(reading=rolled, by=None)
     rolled.refresh_from_db()
     assert (rolled.status, rolled.usage) == (CONFIRMED, Decimal(0))
     march = rec(meter, month(3), 17)
@@ -148,7 +148,7 @@ def test_the_average_uses_the_last_six_billable_readings_only(world: World) -> N
     rec(other, month(5), value)  # now 3: 10, 10, 100 → average 40
     low = rec(other, month(6), value - 1)
     assert low.status == FLAGGED  # lower: flagged, not billable → not in the average
-    meters.reading_reject(reading=low, by=None, reason="看错了")
+    reading_review.reading_reject(reading=low, by=None, reason="看错了")
     # history for July: 10 (May), 100 (Apr), 10, 10 → average 32.50, limit 97.50 (counting June's −1 would
     # give an average of 25.80 and flag 90)
     july = rec(other, month(7), value + 90)
@@ -184,7 +184,7 @@ def test_flagged_readings_are_not_billed_until_confirmed_then_a_rerun_bills_them
     assert run.preview["flagged_readings"] == 1
     assert water_amount(world.units[0], month(5)) is None  # flagged: not billed
     assert water_amount(world.units[1], month(5)) == 3360  # 12 t × ¥2.80
-    meters.reading_confirm(reading=spike, by=None)
+    reading_review.reading_confirm(reading=spike, by=None)
     again = post(month(5))
     assert again.lines_created == 1
     assert water_amount(world.units[0], month(5)) == 28000  # 100 t × ¥2.80
@@ -195,8 +195,8 @@ def test_a_rejected_reading_is_never_billed_and_the_month_can_be_entered_again(w
     meter = water_meter(world)
     last = history(meter, usages=(10, 10, 10))
     wrong = rec(meter, month(5), last + 1000)
-    assert "reason" in field_error(lambda: meters.reading_reject(reading=wrong, by=None, reason=" "))
-    meters.reading_reject(reading=wrong, by=None, reason="多抄了一位")
+    assert "reason" in field_error(lambda: reading_review.reading_reject(reading=wrong, by=None, reason=" "))
+    reading_review.reading_reject(reading=wrong, by=None, reason="多抄了一位")
     wrong.refresh_from_db()
     assert wrong.status == REJECTED and "多抄了一位" in wrong.flag_reason
     post(month(5))
@@ -214,7 +214,7 @@ def test_a_rejected_month_is_skipped_as_the_previous_reading(world: World) -> No
     feb = rec(meter, month(2), 90)  # lower: flagged
     march = rec(meter, month(3), 120)
     assert march.previous == Decimal(90)
-    meters.reading_reject(reading=feb, by=None, reason="读错")
+    reading_review.reading_reject(reading=feb, by=None, reason="读错")
     march.refresh_from_db()
     assert (march.previous, march.usage, march.status) == (Decimal(100), Decimal(20), OK)
 
@@ -234,7 +234,7 @@ def test_entering_the_same_value_again_changes_nothing(world: World) -> None:
     meter = water_meter(world)
     last = history(meter, usages=(10, 10, 10))
     spike = rec(meter, month(5), last + 100)
-    meters.reading_confirm(reading=spike, by=None)
+    reading_review.reading_confirm(reading=spike, by=None)
     again = rec(meter, month(5), last + 100)
     assert again.status == CONFIRMED  # not flagged again
 
@@ -250,7 +250,7 @@ def test_a_billed_month_is_locked(world: World) -> None:
     assert water_amount(world.units[0], month(5)) == 2800
     errors = field_error(lambda: rec(meter, month(5), last + 12))
     assert "posted" in errors["period"][0]
-    assert "period" in field_error(lambda: meters.reading_reject(reading=may, by=None, reason="x"))
+    assert "period" in field_error(lambda: reading_review.reading_reject(reading=may, by=None, reason="x"))
     assert rec(meter, month(5), last + 10).pk == may.pk  # the same value: nothing to change, no error
     # June is open; and entering June does not touch the billed May
     june = rec(meter, month(6), last + 25)
@@ -493,13 +493,13 @@ def test_every_reading_write_is_audited(world: World) -> None:
     spike = rec(meter, month(5), last + 100)
     entry = AuditEntry.objects.filter(action="billing.reading_record", object_id=str(spike.pk)).latest("id")
     assert entry.changes["after"]["status"] == FLAGGED
-    meters.reading_confirm(reading=spike, by=None)
+    reading_review.reading_confirm(reading=spike, by=None)
     assert AuditEntry.objects.filter(action="billing.reading_confirm", object_id=str(spike.pk)).exists()
     with pytest.raises(ApplicationError):
-        meters.reading_confirm(reading=spike, by=None)
+        reading_review.reading_confirm(reading=spike, by=None)
     june = rec(meter, month(6), last + 90)
     assert june.status == FLAGGED  # lower than May
-    meters.reading_reject(reading=june, by=None, reason="抄错")
+    reading_review.reading_reject(reading=june, by=None, reason="抄错")
     entry = AuditEntry.objects.get(action="billing.reading_reject", object_id=str(june.pk))
     assert entry.changes["reason"] == "抄错"
 
@@ -509,7 +509,7 @@ def test_the_entry_grid_shows_last_reading_and_average_per_unit_meter(world: Wor
     water_meter(world, world.units[1], "W-102")
     meters.meter_create(scope=EVERYTHING, unit_id=world.units2[0].pk, kind="water", number="W-2-101")
     history(meter, usages=(10, 20, 30))
-    rows = meters.reading_grid(scope=EVERYTHING, building_id=world.building.pk, period=month(5))
+    rows = meter_readings.reading_grid(scope=EVERYTHING, building_id=world.building.pk, period=month(5))
     assert [r.meter.number for r in rows] == ["W-101", "W-102"]
     assert rows[0].last is not None and rows[0].last.period == month(4)
     assert rows[0].average == Decimal(20)

@@ -34,7 +34,7 @@ from django.db import connection
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from backend.billing import ledger, reports
+from backend.billing import ledger, report_charts, report_xlsx, reports
 from backend.billing.models import BillLine, BillRun, Payment
 from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.errors import ApplicationError
@@ -92,7 +92,7 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
     u = world.units
     v = world.units2
     payments = {
-        "b1_101": ledger.payment_record(unit=u[0], amount=23375, method="cash", received_at=june(15)),
+        "b1_101": ledger.payment_record(unit=u[0], amount=23375, method="cash", received_at=june(15)).payment,
         "b1_102_garbage": ledger.payment_record(
             unit=u[1],
             amount=1000,
@@ -100,7 +100,7 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
             channel="online",
             line_ids=[line(u[1], "garbage").pk],
             received_at=june(15),
-        ),
+        ).payment,
         "b1_102_mgmt": ledger.payment_record(
             unit=u[1],
             amount=5000,
@@ -108,7 +108,7 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
             channel="online",
             line_ids=[line(u[1], "mgmt").pk],
             received_at=june(15),
-        ),
+        ).payment,
     }
     ledger.waiver_post(
         line=line(v[0], "mgmt"),
@@ -120,9 +120,11 @@ def build_scenario(world: World, tenant: Any) -> Scenario:
     )
     payments["b2_101"] = ledger.payment_record(
         unit=v[0], amount=21000, method="alipay", channel="online", received_at=june(15)
-    )
-    payments["b2_102"] = ledger.payment_record(unit=v[1], amount=40000, method="bank_transfer", received_at=june(20))
-    payments["a_101"] = ledger.payment_record(unit=units_b[0], amount=5000, method="cash", received_at=june(15))
+    ).payment
+    payments["b2_102"] = ledger.payment_record(
+        unit=v[1], amount=40000, method="bank_transfer", received_at=june(20)
+    ).payment
+    payments["a_101"] = ledger.payment_record(unit=units_b[0], amount=5000, method="cash", received_at=june(15)).payment
     return Scenario(world, office2, building_b, units_b, approver, payments)
 
 
@@ -305,7 +307,7 @@ def test_the_trend_has_twelve_months_with_rates(scenario: Scenario) -> None:
     assert by_month[JUN].rate == Decimal("39.71")
     assert (by_month[JUL].receivable, by_month[JUL].collected) == (227500, 9000)
     assert by_month[dt.date(2026, 5, 1)].rate is None
-    chart = reports.trend_chart(points, 95)
+    chart = report_charts.trend_chart(points, 95)
     assert chart is not None and len(chart["months"]) == 12
     assert chart["line"].count(",") == 2  # a rate point for June and July only
 
@@ -402,7 +404,7 @@ def test_parameters_default_to_this_month_by_office() -> None:
 def test_the_xlsx_has_the_figures_as_numbers(scenario: Scenario) -> None:
     rep = report("building")
     trend = reports.collection_trend(scope=EVERYTHING, query=rep.query)
-    wb = load_workbook(io.BytesIO(reports.report_xlsx(rep, trend)))
+    wb = load_workbook(io.BytesIO(report_xlsx.report_xlsx(rep, trend)))
     ws = wb.worksheets[0]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     header = next(i for i, r in enumerate(rows) if r[2] == "Receivable (应收)")
@@ -422,7 +424,7 @@ def test_the_xlsx_has_the_figures_as_numbers(scenario: Scenario) -> None:
 
 def test_the_rate_chart_has_a_bar_per_group_and_the_target_line(scenario: Scenario) -> None:
     rep = report("building")
-    chart = reports.rate_chart(rep)
+    chart = report_charts.rate_chart(rep)
     assert chart is not None
     assert [(b["full_label"], b["value"], b["meets"]) for b in chart["bars"]] == [
         ("1栋", "31.42%", False),
@@ -433,7 +435,7 @@ def test_the_rate_chart_has_a_bar_per_group_and_the_target_line(scenario: Scenar
     widths = [float(b["width"]) for b in chart["bars"]]
     assert widths[0] < widths[1] < widths[2]
     assert float(chart["target_x"]) == pytest.approx(chart["left"] + 0.95 * (360 - 100 - 50), abs=0.1)
-    assert reports.rate_chart(report("building", period="2026-03")) is None
+    assert report_charts.rate_chart(report("building", period="2026-03")) is None
 
 
 # --- API -------------------------------------------------------------------------------------------

@@ -247,7 +247,7 @@ def test_a_day_close_waits_for_a_refund_in_flight_and_counts_it(django_db_setup:
                 building_id=building.pk, first_floor=1, last_floor=1, units_per_floor=1, area="50", scope=everything
             )
             unit = Unit.objects.get(building=building)
-            payment = ledger.payment_record(unit=unit, amount=5000, method="cash", to_prepaid=True)
+            payment = ledger.payment_record(unit=unit, amount=5000, method="cash", to_prepaid=True).payment
             refunded, release = threading.Event(), threading.Event()
             refund_out: list[Any] = []
             close_out: list[Any] = []

@@ -174,7 +174,7 @@ def test_while_stripe_is_slow_to_refund_the_home_is_not_locked_and_the_refund_co
         try:
             assert at_stripe.wait(timeout=30)
             began = time.monotonic()
-            counter = ledger.payment_record(unit=w.unit, amount=500, method="cash", to_prepaid=True)
+            counter = ledger.payment_record(unit=w.unit, amount=500, method="cash", to_prepaid=True).payment
             assert refund_left(payment) == 1000  # 2000 of 3000 are on their way back
             with pytest.raises(ApplicationError) as refused:
                 refund_create(payment=payment, amount=1001, reason="再退", by=w.user)

@@ -70,7 +70,7 @@ def test_payments_get_consecutive_numbers_by_the_companys_rule(home: Home, cashi
     )
     start = ReceiptCounter.objects.filter(year=2026).values_list("last", flat=True).first() or 0
     payments = [
-        ledger.payment_record(unit=home.unit, amount=1000 + n, method="cash", received_at=at(2026, 3, 5 + n))
+        ledger.payment_record(unit=home.unit, amount=1000 + n, method="cash", received_at=at(2026, 3, 5 + n)).payment
         for n in range(3)
     ]
     receipts = [Receipt.objects.get(payment=p) for p in payments]
@@ -82,7 +82,9 @@ def test_payments_get_consecutive_numbers_by_the_companys_rule(home: Home, cashi
 def test_the_year_and_date_part_follow_the_company_time_zone(home: Home) -> None:
     # 2027-01-01 00:30 in Shanghai is still 2026 in UTC: the receipt belongs to 2027 and starts its sequence.
     ReceiptCounter.objects.filter(year=2027).delete()
-    payment = ledger.payment_record(unit=home.unit, amount=500, method="cash", received_at=at(2027, 1, 1, 0, 30))
+    payment = ledger.payment_record(
+        unit=home.unit, amount=500, method="cash", received_at=at(2027, 1, 1, 0, 30)
+    ).payment
     receipt = Receipt.objects.get(payment=payment)
     assert (receipt.year, receipt.sequence, receipt.number) == (2027, 1, "SF20270101000001")
 
@@ -90,11 +92,11 @@ def test_the_year_and_date_part_follow_the_company_time_zone(home: Home) -> None
 def test_a_rolled_back_payment_gives_its_number_back(home: Home) -> None:
     start = ReceiptCounter.objects.filter(year=2026).values_list("last", flat=True).first() or 0
     with pytest.raises(RuntimeError), transaction.atomic():
-        doomed = ledger.payment_record(unit=home.unit, amount=700, method="cash", received_at=at(2026, 4, 1))
+        doomed = ledger.payment_record(unit=home.unit, amount=700, method="cash", received_at=at(2026, 4, 1)).payment
         assert Receipt.objects.get(payment=doomed).sequence == start + 1
         raise RuntimeError("the cashier's printer caught fire")
     assert not Payment.objects.filter(amount=700).exists()
-    payment = ledger.payment_record(unit=home.unit, amount=800, method="cash", received_at=at(2026, 4, 1))
+    payment = ledger.payment_record(unit=home.unit, amount=800, method="cash", received_at=at(2026, 4, 1)).payment
     assert Receipt.objects.get(payment=payment).sequence == start + 1
 
 
@@ -113,7 +115,7 @@ def _record_in_thread(
         with transaction.atomic():
             payment = ledger.payment_record(
                 unit=unit, amount=100 + n, method="cash", to_prepaid=True, received_at=at(2031, 3, 1, 9, n)
-            )
+            ).payment
             sequence = Receipt.objects.get(payment=payment).sequence
             if roll_back:
                 raise LookupError(sequence)
@@ -205,7 +207,7 @@ def test_the_receipt_pdf_lists_the_settled_lines_the_prepaid_part_and_the_total_
         payer_name="王业主",
         recorded_by=cashier,
         received_at=at(2026, 2, 3, 14, 25),
-    )
+    ).payment
     receipt = Receipt.objects.get(payment=payment)
     text = text_of(render_receipt(receipt, reprint=False))
     assert "阿尔法物业" in text  # the company
@@ -224,7 +226,7 @@ def test_the_receipt_pdf_lists_the_settled_lines_the_prepaid_part_and_the_total_
 
 
 def test_the_second_print_is_a_reprint_marked_in_the_pdf(home: Home, cashier: Any) -> None:
-    payment = ledger.payment_record(unit=home.unit, amount=12345, method="cash", recorded_by=cashier)
+    payment = ledger.payment_record(unit=home.unit, amount=12345, method="cash", recorded_by=cashier).payment
     receipt = Receipt.objects.get(payment=payment)
     first = receipt_printed(receipt)
     original = text_of(render_receipt(receipt, reprint=first))
@@ -240,7 +242,7 @@ def test_the_second_print_is_a_reprint_marked_in_the_pdf(home: Home, cashier: An
 def test_an_online_payment_names_no_cashier_and_shows_refunds(home: Home, cashier: Any) -> None:
     payment = ledger.payment_record(
         unit=home.unit, amount=20000, method="card", channel="online", reference="ch_offline_test"
-    )
+    ).payment
     refund_create(payment=payment, amount=3000, reason="多付", by=cashier)  # not a pi_: no gateway involved
     text = text_of(render_receipt(Receipt.objects.get(payment=payment), reprint=False))
     assert "在线支付" in text and "¥30.00" in text
@@ -250,7 +252,7 @@ def test_an_online_payment_names_no_cashier_and_shows_refunds(home: Home, cashie
 
 
 def test_voiding_needs_a_reason(home: Home, cashier: Any) -> None:
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash", recorded_by=cashier)
+    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash", recorded_by=cashier).payment
     receipt = Receipt.objects.get(payment=payment)
     with pytest.raises(ApplicationError) as err:
         receipt_void(receipt=receipt, reason="   ", by=cashier)
@@ -265,7 +267,7 @@ def test_voiding_posts_a_reversing_entry_and_reopens_the_lines(home: Home, cashi
     before = unit_account(home.unit.pk)
     payment = ledger.payment_record(
         unit=home.unit, amount=due + 2000, method="cash", line_ids=[line.pk for line in lines], recorded_by=cashier
-    )
+    ).payment
     assert [owed(line) for line in lines] == [0, 0]
     receipt = receipt_void(receipt=Receipt.objects.get(payment=payment), reason="收错了户", by=cashier)
     assert receipt.status == "voided" and receipt.void_reason == "收错了户" and receipt.voided_by == cashier
@@ -287,7 +289,7 @@ def test_voiding_posts_a_reversing_entry_and_reopens_the_lines(home: Home, cashi
 
 
 def test_a_receipt_cannot_be_voided_twice(home: Home, cashier: Any) -> None:
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash", recorded_by=cashier)
+    payment = ledger.payment_record(unit=home.unit, amount=1000, method="cash", recorded_by=cashier).payment
     receipt = Receipt.objects.get(payment=payment)
     receipt_void(receipt=receipt, reason="重复收款", by=cashier)
     with pytest.raises(ApplicationError) as err:
@@ -298,7 +300,9 @@ def test_a_receipt_cannot_be_voided_twice(home: Home, cashier: Any) -> None:
 
 
 def test_an_online_payment_cannot_be_voided(home: Home, cashier: Any) -> None:
-    payment = ledger.payment_record(unit=home.unit, amount=1000, method="card", channel="online", reference="pi_x")
+    payment = ledger.payment_record(
+        unit=home.unit, amount=1000, method="card", channel="online", reference="pi_x"
+    ).payment
     receipt = Receipt.objects.get(payment=payment)
     with pytest.raises(ApplicationError) as err:
         receipt_void(receipt=receipt, reason="不要了", by=cashier)
@@ -308,7 +312,9 @@ def test_an_online_payment_cannot_be_voided(home: Home, cashier: Any) -> None:
 
 
 def test_a_partly_refunded_payment_voids_only_what_is_left(home: Home, cashier: Any) -> None:
-    payment = ledger.payment_record(unit=home.unit, amount=5000, method="cash", to_prepaid=True, recorded_by=cashier)
+    payment = ledger.payment_record(
+        unit=home.unit, amount=5000, method="cash", to_prepaid=True, recorded_by=cashier
+    ).payment
     refund_create(payment=payment, amount=1200, reason="退一部分", by=cashier)
     receipt_void(receipt=Receipt.objects.get(payment=payment), reason="作废剩余", by=cashier)
     assert Refund.objects.get(payment=payment, kind="void").amount == 3800

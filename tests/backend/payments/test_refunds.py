@@ -130,7 +130,7 @@ def test_a_cash_refund_of_a_counter_payment_is_recorded_without_stripe(home: Hom
     line = home.jan[0]
     payment = ledger.payment_record(
         unit=home.unit, amount=line.amount, method="cash", line_ids=[line.pk], recorded_by=finance
-    )
+    ).payment
     refund = refund_create(payment=payment, amount=line.amount, reason="paid twice", by=finance)
     assert (refund.provider, refund.provider_refund_id, refund.requested_by_id) == ("offline", None, finance.pk)
     assert owed(line) == line.amount and payment_refunded(payment.pk) == line.amount
@@ -152,7 +152,7 @@ def test_a_counter_refund_is_told_to_the_people_living_in_the_home(
     home: Home, finance: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
     line = home.jan[0]
-    payment = ledger.payment_record(unit=home.unit, amount=line.amount, method="cash", recorded_by=finance)
+    payment = ledger.payment_record(unit=home.unit, amount=line.amount, method="cash", recorded_by=finance).payment
     with django_capture_on_commit_callbacks(execute=True):
         refund_create(payment=payment, amount=200, reason="overcharged", by=finance)
     assert list(Notification.objects.filter(kind="payment.refunded").values_list("recipient_id", flat=True)) == [

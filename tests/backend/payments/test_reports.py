@@ -71,7 +71,7 @@ def takings(home: Home, tenant_a: Any, member: Any) -> Takings:
         to_prepaid=True,
         reference="pi_report_test",
         received_at=local(day2, 16),
-    )
+    ).payment
     refund_create(payment=p["a_cash_1"], amount=1500, reason="多收", by=a)
     return Takings(day1, day2, today, a, b, p)
 
