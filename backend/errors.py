@@ -27,6 +27,13 @@ class ApplicationError(Exception):
         return cls(message or _("Please correct the marked fields."), code="validation_error", fields=fields)
 
 
+def not_found() -> ApplicationError:
+    """What a lookup outside the caller's scope answers: the same 404 as an id that does not exist."""
+    from django.utils.translation import gettext as _
+
+    return ApplicationError(_("Not found."), code="not_found", status=404)
+
+
 class RateLimited(ApplicationError):
     """Too many attempts: answered 429 with a Retry-After of `retry_after` seconds (API and portal alike)."""
 

@@ -20,6 +20,8 @@ from backend.accounts.validation import email_normalize
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.notifications.services import notification_send
+from backend.properties.models import Estate, ManagementOffice
+from tenants.company.selectors import company_settings_get
 from tenants.db import connection
 from tenants.models import Tenant
 
@@ -155,8 +157,6 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 
 def resident_sign_up(*, name: str, phone: str, email: str, password: str) -> tuple[User, Membership]:
     """A resident registers on the company's portal (binding to a unit comes after)."""
-    from tenants.company.selectors import company_settings_get
-
     tenant = _current_tenant()
     if not company_settings_get().resident_self_signup:
         raise ApplicationError(_("This company does not take online sign-ups. Ask the service desk."), status=403)
@@ -199,8 +199,6 @@ def membership_scope_set(
     by: User,
 ) -> Membership:
     """数据权限: the whole company, or only the listed management offices and/or estates."""
-    from backend.properties.models import Estate, ManagementOffice
-
     tenant = _current_tenant()
     if membership.tenant_id != tenant.pk:
         raise ApplicationError(_("Not found."), status=404)

@@ -32,6 +32,7 @@ from backend.uploads.storage import files_removed_on_error
 from backend.uploads.validation import AcceptedUpload
 from tenants.db import connection
 
+from .masking import mask_id_number, mask_phone
 from .models import Building, Estate, ImportJob, Occupancy, OccupancyRole, Person, Unit, UnitStatus, UnitType
 from .scope import Scope
 from .services import area_parse, id_number_normalize, person_search_text, unit_label
@@ -195,8 +196,6 @@ def units_export_xlsx(units: Iterable[Unit]) -> bytes:
 
 
 def residents_export_xlsx(occupancies: Iterable[Occupancy], *, full_personal_data: bool) -> bytes:
-    from .masking import mask_id_number, mask_phone
-
     def row(o: Occupancy) -> list[Any]:
         p = o.person
         phone = p.phone if full_personal_data else mask_phone(p.phone)
