@@ -12,7 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from openpyxl import Workbook, load_workbook
 
-from backend.properties.imports import RESIDENT_COLUMNS, UNIT_COLUMNS
+from backend.properties.sheets import RESIDENT_COLUMNS, UNIT_COLUMNS
 from backend.properties.models import Building, ImportJob, Occupancy, Person, Unit
 
 from .conftest import ID_A, ID_B
