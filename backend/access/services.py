@@ -253,3 +253,18 @@ def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     )
     audit_record(action="api_token.issue", target=token, object_repr=f"token for {user}")
     return token, raw
+
+
+def api_token_used(*, token: ApiToken, now: dt.datetime) -> None:
+    """Remember when a token was last used, at most once a minute (not audited: every API call would be)."""
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def access_expired_remove(*, now: dt.datetime) -> dict[str, int]:
+    """Drop invitations dead for 90 days and expired tokens. Expiry is nobody's action, so it is not audited;
+    the invitations' and tokens' own audit entries stay."""
+    cutoff = now - dt.timedelta(days=90)
+    invitations, _ = Invitation.objects.filter(expires_at__lt=cutoff, accepted_at__isnull=True).delete()
+    tokens, _ = ApiToken.objects.filter(expires_at__lt=now).delete()
+    return {"invitations": invitations, "tokens": tokens}
