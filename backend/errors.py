@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 
 class ApplicationError(Exception):
     """A business rule said no. `fields` maps a field name to its messages, for forms and API clients."""
@@ -22,9 +24,12 @@ class ApplicationError(Exception):
 
     @classmethod
     def for_fields(cls, fields: dict[str, list[str]], message: str = "") -> ApplicationError:
-        from django.utils.translation import gettext as _
-
         return cls(message or _("Please correct the marked fields."), code="validation_error", fields=fields)
+
+
+def not_found() -> ApplicationError:
+    """What a lookup outside the caller's scope answers: the same 404 as an id that does not exist."""
+    return ApplicationError(_("Not found."), code="not_found", status=404)
 
 
 class RateLimited(ApplicationError):

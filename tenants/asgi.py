@@ -6,6 +6,8 @@ call, never assumed from an earlier one."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from http.cookies import SimpleCookie
+from importlib import import_module
 from typing import Any, TypeVar
 
 from channels.db import database_sync_to_async
@@ -15,7 +17,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.crypto import constant_time_compare
 from django_tenants.utils import tenant_context
 
-from .hosts import hostname_normalise, tenant_for_hostname
+from backend.accounts.services import membership_get_active
+
+from .host_cache import hostname_normalise
+from .hosts import tenant_for_hostname
 from .models import Tenant
 
 T = TypeVar("T")
@@ -37,8 +42,6 @@ def _header(scope: dict[str, Any], name: bytes) -> str:
 
 
 def _cookies(scope: dict[str, Any]) -> dict[str, str]:
-    from http.cookies import SimpleCookie
-
     jar: SimpleCookie = SimpleCookie()
     try:
         jar.load(_header(scope, b"cookie"))
@@ -57,10 +60,6 @@ def tenant_for_host(host: str) -> Tenant | None:
 def session_identity(tenant: Tenant, session_key: str | None) -> tuple[Any, Any]:
     """(user, membership) for this company's session cookie, else (AnonymousUser, None). Same checks as
     django.contrib.auth.get_user, including the password-change session hash."""
-    from importlib import import_module
-
-    from backend.accounts.services import membership_get_active
-
     if not session_key:
         return AnonymousUser(), None
     with tenant_context(tenant):

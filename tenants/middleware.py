@@ -12,8 +12,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tenants.middleware.main import TenantMainMiddleware
 
+from backend.api.health import healthz
+
 from .db import company_time_zone
-from .hosts import hostname_normalise, tenant_for_hostname
+from .host_cache import hostname_normalise
+from .hosts import tenant_for_hostname
 from .models import Tenant
 
 API_PREFIXES = ("/api/",)
@@ -53,8 +56,6 @@ class TenantMiddleware(TenantMainMiddleware):
     def process_request(self, request: HttpRequest) -> HttpResponse | None:  # type: ignore[override]
         if request.path == "/healthz":
             # Health must answer even when the database (and so the domain lookup) is down.
-            from backend.api.health import healthz
-
             return healthz(request)
         response = super().process_request(request)
         if response is not None:

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_tenants.models import DomainMixin, TenantMixin
 
-from .hosts import hosts_forget, tenant_hosts_forget
+from .host_cache import hosts_forget
 
 PUBLIC_SCHEMA = "public"
 
@@ -50,7 +50,7 @@ class Tenant(TenantMixin):
     # The host → tenant cache (tenants/hosts.py) forgets this company's hosts whenever it changes.
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        tenant_hosts_forget(self.pk)
+        hosts_forget(Domain.objects.filter(tenant_id=self.pk).values_list("domain", flat=True))
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         hosts = list(self.domains.values_list("domain", flat=True)) if self.pk else []

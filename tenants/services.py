@@ -20,11 +20,13 @@ from backend.accounts.services import user_fields_validate
 from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
+from tenants.company.models import CompanySettings
 from tenants.db import connection
 
 from .models import PUBLIC_SCHEMA, Domain, Tenant
 from .schema_clone import schema_clone
 from .spares import schema_rename, spare_claim, spare_schemas_fill
+from .tasks import spare_schemas_refill
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +138,6 @@ def company_onboard(
             admin = User.objects.create_user(email=email, password=admin_password, name=admin_name.strip(), phone=phone)
             Membership.objects.create(user=admin, tenant=tenant, roles=[Role.COMPANY_ADMIN])
             with schema_context(tenant.schema_name):
-                from tenants.company.models import CompanySettings
-
                 CompanySettings.objects.update_or_create(singleton=True, defaults={"display_name": company_name})
                 with acting_as(Actor(user_id=admin.pk, user_name=admin.name, ip=None)):
                     audit_record(
@@ -184,8 +184,6 @@ def _spare_refill_later() -> None:
 
     def enqueue() -> None:
         try:
-            from .tasks import spare_schemas_refill
-
             spare_schemas_refill.delay()
         except Exception:  # noqa: BLE001 - no broker: the next platform_setup or onboarding refills
             logger.warning("could not enqueue the spare schema refill", exc_info=True)

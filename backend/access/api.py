@@ -7,6 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership
 from backend.accounts.roles import Role
 from backend.api.pagination import PageNumberPagination
@@ -15,8 +16,6 @@ from backend.api.permissions import api_tenant, api_user
 from .models import Invitation
 from .selectors import invitation_list, member_list
 from .services import invitation_create, invitation_revoke, membership_roles_set, membership_scope_set
-
-ADMIN_ONLY = frozenset({Role.COMPANY_ADMIN})
 
 
 def portal_base_url(request: Request) -> str:
@@ -56,7 +55,7 @@ class InvitationCreatedOut(InvitationOut):
 
 
 class InvitationListApi(APIView):
-    required_roles = ADMIN_ONLY
+    required_permission = perms.MEMBERS_MANAGE
     pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(responses={200: InvitationOut(many=True)})
@@ -77,7 +76,7 @@ class InvitationListApi(APIView):
 
 
 class InvitationRevokeApi(APIView):
-    required_roles = ADMIN_ONLY
+    required_permission = perms.MEMBERS_MANAGE
 
     @extend_schema(request=None, responses={200: InvitationOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -117,7 +116,7 @@ class MemberRolesIn(serializers.Serializer):
 
 
 class MemberListApi(APIView):
-    required_roles = ADMIN_ONLY
+    required_permission = perms.MEMBERS_MANAGE
     pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(responses={200: MemberOut(many=True)})
@@ -129,7 +128,7 @@ class MemberListApi(APIView):
 
 
 class MemberDetailApi(APIView):
-    required_roles = ADMIN_ONLY
+    required_permission = perms.MEMBERS_MANAGE
 
     @extend_schema(request=MemberRolesIn, responses={200: MemberOut})
     def patch(self, request: Request, pk: int) -> Response:

@@ -20,6 +20,8 @@ from backend.accounts.validation import email_normalize
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 from backend.notifications.services import notification_send
+from backend.properties.models import Estate, ManagementOffice
+from tenants.company.selectors import company_settings_get
 from tenants.db import connection
 from tenants.models import Tenant
 
@@ -155,8 +157,6 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
 
 def resident_sign_up(*, name: str, phone: str, email: str, password: str) -> tuple[User, Membership]:
     """A resident registers on the company's portal (binding to a unit comes after)."""
-    from tenants.company.selectors import company_settings_get
-
     tenant = _current_tenant()
     if not company_settings_get().resident_self_signup:
         raise ApplicationError(_("This company does not take online sign-ups. Ask the service desk."), status=403)
@@ -199,8 +199,6 @@ def membership_scope_set(
     by: User,
 ) -> Membership:
     """数据权限: the whole company, or only the listed management offices and/or estates."""
-    from backend.properties.models import Estate, ManagementOffice
-
     tenant = _current_tenant()
     if membership.tenant_id != tenant.pk:
         raise ApplicationError(_("Not found."), status=404)
@@ -255,3 +253,18 @@ def api_token_issue(*, user: User, name: str = "") -> tuple[ApiToken, str]:
     )
     audit_record(action="api_token.issue", target=token, object_repr=f"token for {user}")
     return token, raw
+
+
+def api_token_used(*, token: ApiToken, now: dt.datetime) -> None:
+    """Remember when a token was last used, at most once a minute (not audited: every API call would be)."""
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def access_expired_remove(*, now: dt.datetime) -> dict[str, int]:
+    """Drop invitations dead for 90 days and expired tokens. Expiry is nobody's action, so it is not audited;
+    the invitations' and tokens' own audit entries stay."""
+    cutoff = now - dt.timedelta(days=90)
+    invitations, _ = Invitation.objects.filter(expires_at__lt=cutoff, accepted_at__isnull=True).delete()
+    tokens, _ = ApiToken.objects.filter(expires_at__lt=now).delete()
+    return {"invitations": invitations, "tokens": tokens}

@@ -11,13 +11,14 @@ from rest_framework.views import APIView
 
 from backend.access.services import api_token_issue, resident_sign_up
 from backend.api.openapi import error_response
-from backend.api.permissions import ANY_MEMBER, api_tenant, api_user, request_membership
+from backend.api.permissions import api_tenant, api_user, request_membership
 from backend.api.throttling import THROTTLED, ClientIpThrottle
 from backend.audit.context import Actor, acting_as
 from backend.client_ip import client_ip
 from backend.errors import ApplicationError
 from tenants.models import Tenant
 
+from . import permissions as perms
 from .models import Membership, User
 from .services import membership_get_active, user_sign_in
 
@@ -97,7 +98,7 @@ def me_body(*, user: User, membership: Membership, tenant: Tenant) -> dict[str, 
 class MeApi(APIView):
     """The caller and their roles in this company."""
 
-    required_roles = ANY_MEMBER
+    required_permission = perms.MEMBER
 
     @extend_schema(responses={200: MeOut})
     def get(self, request: Request) -> Response:

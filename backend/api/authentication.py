@@ -8,6 +8,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from backend.access.models import ApiToken
+from backend.access.services import api_token_used
 from backend.accounts.services import token_hash
 
 
@@ -37,9 +38,7 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         )
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
-        now = timezone.now()
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        api_token_used(token=token, now=timezone.now())
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:

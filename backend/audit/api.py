@@ -6,7 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.roles import Role
+from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
 
 from .models import AuditEntry
@@ -42,7 +42,7 @@ class AuditEntryOut(serializers.ModelSerializer):
 class AuditLogApi(APIView):
     """操作日志: company admins browse every write made in their company."""
 
-    required_roles = frozenset({Role.COMPANY_ADMIN})
+    required_permission = perms.AUDIT_READ
     pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(parameters=[AuditFilter], responses={200: AuditEntryOut(many=True)})

@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 
+from .models import StripeAccount
+
 STRIPE_API = "https://api.stripe.com"
 STRIPE_JS = "https://js.stripe.com/v3/"
 
@@ -69,8 +71,6 @@ def stripe_config(tenant_id: int | None) -> StripeConfig:
     base = platform_config()
     if tenant_id is None:
         return base
-    from .models import StripeAccount
-
     own = StripeAccount.objects.filter(tenant_id=tenant_id).first()
     if own is None or not own.secret_key:
         return base
@@ -87,8 +87,6 @@ def stripe_config(tenant_id: int | None) -> StripeConfig:
 
 def webhook_secrets() -> list[str]:
     """Every secret a webhook may be signed with: the platform's, then companies' own accounts'."""
-    from .models import StripeAccount
-
     secrets = [settings.STRIPE_WEBHOOK_SECRET] if settings.STRIPE_WEBHOOK_SECRET else []
     secrets += [
         s for s in StripeAccount.objects.exclude(webhook_secret="").values_list("webhook_secret", flat=True).distinct()

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from backend.celery import app
 
+from .webhooks import webhook_event_process_now
+
 
 @app.task(acks_late=True, autoretry_for=(), max_retries=0)
 def webhook_event_process(event_pk: int) -> str:
-    from .webhooks import webhook_event_process_now
-
     return webhook_event_process_now(event_pk).status

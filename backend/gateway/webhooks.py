@@ -22,13 +22,20 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from django_tenants.utils import tenant_context
 
+from backend.celery import task_named
+from backend.payments import events
+from backend.payments.notify import notify_webhook_failed
 from tenants.db import company_time_zone
+from tenants.models import Tenant
 
 from .config import webhook_secrets
-from .models import WebhookEvent
+from .models import StripeAccount, WebhookEvent
 
 log = logging.getLogger(__name__)
+# Enqueued by name: the task (backend/gateway/tasks.py) calls back into this module.
+WEBHOOK_EVENT_PROCESS = "backend.gateway.tasks.webhook_event_process"
 
 
 def _verify(payload: bytes, header: str) -> tuple[dict[str, Any], str] | None:
@@ -49,8 +56,6 @@ def _verify(payload: bytes, header: str) -> tuple[dict[str, Any], str] | None:
 def _signer_schemas(secret: str) -> list[str] | None:
     """The companies whose own Stripe account signs with `secret`; None for the platform's secret (its
     account serves every company)."""
-    from .models import StripeAccount
-
     if settings.STRIPE_WEBHOOK_SECRET and secret == settings.STRIPE_WEBHOOK_SECRET:
         return None
     return list(StripeAccount.objects.filter(webhook_secret=secret).values_list("tenant__schema_name", flat=True))
@@ -85,6 +90,15 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
             return JsonResponse(
                 {"detail": "This account's events cannot name that company.", "code": "wrong_account"}, status=400
             )
+    if webhook_event_store(event=event, tenant_schema=tenant_schema) is None:
+        return JsonResponse({"received": True, "duplicate": True})
+    return JsonResponse({"received": True})
+
+
+def webhook_event_store(*, event: dict[str, Any], tenant_schema: str) -> WebhookEvent | None:
+    """Keep a verified event once under its UNIQUE id and have it processed after commit. None when Stripe
+    sent it before (a redelivery: already stored, nothing to do)."""
+    obj = (event.get("data") or {}).get("object") or {}
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.create(
@@ -95,16 +109,10 @@ def stripe_webhook(request: HttpRequest) -> JsonResponse:
                 object_id=str(obj.get("id") or "")[:100],
                 payload=event,
             )
-            transaction.on_commit(lambda: _enqueue(stored.pk))
+            transaction.on_commit(lambda: task_named(WEBHOOK_EVENT_PROCESS).delay(stored.pk))
     except IntegrityError:
-        return JsonResponse({"received": True, "duplicate": True})
-    return JsonResponse({"received": True})
-
-
-def _enqueue(event_pk: int) -> None:
-    from .tasks import webhook_event_process
-
-    webhook_event_process.delay(event_pk)
+        return None
+    return stored
 
 
 CLAIMABLE = (WebhookEvent.Status.RECEIVED, WebhookEvent.Status.FAILED, WebhookEvent.Status.FLAGGED)
@@ -129,10 +137,6 @@ def webhook_event_claim(event_pk: int) -> WebhookEvent | None:
 def webhook_event_process_now(event_pk: int) -> WebhookEvent:
     """Process one stored event (the task's body; tests call it directly). Only the worker whose claim it is
     handles it and writes the outcome; anyone else gets the event as it stands (processing, or done)."""
-    from django_tenants.utils import tenant_context
-
-    from tenants.models import Tenant
-
     event = webhook_event_claim(event_pk)
     if event is None:
         return WebhookEvent.objects.get(pk=event_pk)
@@ -142,8 +146,6 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
         event.status = WebhookEvent.Status.FLAGGED
         event.note = f"unknown company {event.tenant_schema!r}"[:300]
     else:
-        from backend.payments.events import Unknown, handle
-
         obj = (event.payload.get("data") or {}).get("object") or {}
         try:
             # Inside the company (tenant_context, not schema_context: the company's own Stripe account and its
@@ -151,8 +153,8 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
             # by its local date). No transaction around it: a handler may ask Stripe, and each service it
             # calls locks and commits on its own (their notifications run on commit, still in the company).
             with tenant_context(tenant), timezone.override(company_time_zone(tenant)):
-                note = handle(event.type, obj)
-        except Unknown as unknown:
+                note = events.handle(event.type, obj)
+        except events.Unknown as unknown:
             event.status = WebhookEvent.Status.FLAGGED
             event.note = str(unknown)[:300]
         except Exception as exc:  # kept for a retry; finance hears of it
@@ -174,10 +176,6 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
 
 
 def _notify_failure(tenant: Any, event: WebhookEvent) -> None:
-    from django_tenants.utils import tenant_context
-
-    from backend.payments.notify import notify_webhook_failed
-
     try:
         with tenant_context(tenant):
             notify_webhook_failed(event.type, event.event_id, event.note)

@@ -12,10 +12,12 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
 from backend.audit.services import audit_record
-from backend.errors import ApplicationError
+from backend.errors import ApplicationError, not_found
+from backend.properties.models import Building, Estate, Person
 from backend.properties.scope import Scope
 from backend.properties.selectors import AreaSelection, areas_outside_scope, areas_within_q
 from backend.uploads.storage import files_removed_on_error
@@ -25,8 +27,9 @@ from .models import Announcement, AnnouncementRecipient, Holiday, Notification
 from .recipients import Recipients, recipients_resolve
 from .services import notify
 
-# Who may write, target and withdraw announcements (and see who read them).
-PUBLISHERS = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
+# The roles of perms.ANNOUNCEMENT_PUBLISH, for portal/views/notifications.py until the portal asks the
+# catalogue itself (its move by audience and area does); nothing else reads it.
+PUBLISHERS = perms.ANNOUNCEMENT_PUBLISH.roles
 ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a", "span"}
 
 
@@ -49,8 +52,6 @@ def _target_errors(
 ) -> dict[str, list[str]]:
     """A publisher addresses only what their data scope covers. The whole company, and roles (whose holders
     are found company-wide), need a company-wide scope."""
-    from backend.properties.models import Building, Estate
-
     errors: dict[str, list[str]] = {}
     if target_all and not scope.all_offices:
         errors["target_all"] = [_("Only staff who cover the whole company can address everyone.")]
@@ -170,8 +171,6 @@ def announcements_publish_due() -> int:
 def announcement_withdraw(*, announcement: Announcement, scope: Scope) -> Announcement:
     """Withdraw an announcement the publisher manages (not found otherwise: one addressed beyond their scope)."""
     if not announcements_managed(scope=scope).filter(pk=announcement.pk).exists():
-        from backend.properties.services import not_found
-
         raise not_found()
     with transaction.atomic():
         announcement.status = Announcement.Status.WITHDRAWN
@@ -229,7 +228,7 @@ def announcements_visible(*, membership: Membership | None, user_id: int) -> Que
     """What a member may open (the API list, the image): what they were sent, and for publishers also what
     they manage."""
     received = Announcement.objects.filter(status=Announcement.Status.PUBLISHED, recipients__user_id=user_id)
-    if membership is None or not membership.has_any_role(PUBLISHERS):
+    if not perms.ANNOUNCEMENT_PUBLISH.granted_to(membership):
         return received.order_by("-pinned", "-published_at")
     managed = announcements_managed(scope=Scope.of(membership))
     return Announcement.objects.filter(Q(pk__in=managed.values("pk")) | Q(pk__in=received.values("pk"))).order_by(
@@ -248,8 +247,6 @@ def read_rate(announcement: Announcement) -> float:
 def greetings_send(today: dt.date | None = None) -> int:
     """Birthday greetings to residents with a portal account whose birthday is today, and the holiday
     greeting of the day to every resident. Idempotent per day (one greeting per person and day)."""
-    from backend.properties.models import Person
-
     today = today or timezone.localdate()
     sent = 0
     already = set(

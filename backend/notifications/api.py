@@ -9,9 +9,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.roles import STAFF_ROLES, Role
+from backend.accounts import permissions as perms
+from backend.accounts.roles import Role
 from backend.api.pagination import PageNumberPagination
-from backend.api.permissions import ANY_MEMBER, api_user, request_membership
+from backend.api.permissions import api_user, request_membership
 from backend.properties.scope import Scope
 from backend.uploads.fields import UploadSerializerField
 from backend.uploads.kinds import ANNOUNCEMENT_IMAGE
@@ -21,8 +22,6 @@ from .kinds import KINDS
 from .models import Announcement, Notification, NotificationPreference, QuietHours
 from .selectors import notification_list, notification_unread_count
 from .services import notification_mark_all_read, notification_mark_read, preferences_set
-
-PUBLISHERS = ann.PUBLISHERS
 
 
 class NotificationOut(serializers.ModelSerializer):
@@ -34,7 +33,7 @@ class NotificationOut(serializers.ModelSerializer):
 class NotificationListApi(APIView):
     """The caller's inbox in this company, newest first. ?unread=1, ?kind=bill.issued, ?after=<id>."""
 
-    required_roles = ANY_MEMBER
+    required_permission = perms.MEMBER
 
     @extend_schema(
         parameters=[
@@ -74,7 +73,7 @@ class NotificationListApi(APIView):
 
 
 class UnreadCountApi(APIView):
-    required_roles = ANY_MEMBER
+    required_permission = perms.MEMBER
 
     @extend_schema(responses={200: inline_serializer("UnreadCountOut", {"unread": serializers.IntegerField()})})
     def get(self, request: Request) -> Response:
@@ -82,7 +81,7 @@ class UnreadCountApi(APIView):
 
 
 class NotificationReadApi(APIView):
-    required_roles = ANY_MEMBER
+    required_permission = perms.MEMBER
 
     @extend_schema(request=None, responses={200: NotificationOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -93,7 +92,7 @@ class NotificationReadApi(APIView):
 
 
 class NotificationReadAllApi(APIView):
-    required_roles = ANY_MEMBER
+    required_permission = perms.MEMBER
 
     @extend_schema(
         request=None, responses={200: inline_serializer("MarkedReadOut", {"marked_read": serializers.IntegerField()})}
@@ -142,12 +141,12 @@ def preferences_of(user_id: int, is_staff: bool) -> dict[str, Any]:
 class PreferencesApi(APIView):
     """Per kind: e-mail and SMS on or off (the inbox is always on); SMS quiet hours."""
 
-    required_roles = ANY_MEMBER
+    required_permission = perms.MEMBER
 
     @extend_schema(responses={200: PreferencesIO})
     def get(self, request: Request) -> Response:
         membership = request_membership(request)
-        is_staff = bool(membership and membership.has_any_role(STAFF_ROLES))
+        is_staff = perms.STAFF_AREA.granted_to(membership)
         return Response(preferences_of(api_user(request).pk, is_staff))
 
     @extend_schema(request=PreferencesIO, responses={200: PreferencesIO})
@@ -200,7 +199,7 @@ class AnnouncementListApi(APIView):
     their scope) and what they were sent; POST to publish or schedule, within their scope. Others: what they
     were sent."""
 
-    required_roles = {"GET": ANY_MEMBER, "POST": PUBLISHERS}
+    required_permission = {"GET": perms.MEMBER, "POST": perms.ANNOUNCEMENT_PUBLISH}
     pagination_class = PageNumberPagination  # documents the paged list
 
     @extend_schema(responses={200: AnnouncementOut(many=True)})
@@ -221,7 +220,7 @@ class AnnouncementListApi(APIView):
 
 
 class AnnouncementReadApi(APIView):
-    required_roles = ANY_MEMBER
+    required_permission = perms.MEMBER
 
     @extend_schema(
         request=None, responses={200: inline_serializer("AnnouncementReadOut", {"read": serializers.BooleanField()})}

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backend.accounts.models import Membership
+from backend.properties.models import Occupancy
 from tenants.db import connection
 
 
@@ -28,8 +29,6 @@ class Recipients:
 
 def recipients_resolve(recipients: Recipients) -> list[int]:
     """The active members of this company the spec names, as sorted user ids (no duplicates)."""
-    from backend.properties.models import Occupancy
-
     members = Membership.objects.filter(tenant=connection.tenant, is_active=True)
     ids: set[int] = set()
     if recipients.everyone:

@@ -15,12 +15,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_tenants.utils import schema_context
 
 from backend.accounts.models import User
+from backend.celery import task_named
 from tenants.db import company_time_zone, connection
 
 from .kinds import kind_get
-from .models import Channel, Delivery, Notification, NotificationPreference, QuietHours
+from .models import AnnouncementRecipient, Channel, Delivery, Notification, NotificationPreference, QuietHours
 from .realtime import push_to_user
 from .recipients import Recipients, batches, recipients_resolve
 
@@ -28,6 +30,9 @@ logger = logging.getLogger(__name__)
 
 INLINE_LIMIT = 200
 BATCH_SIZE = 1000
+# Enqueued by name: the tasks (backend/notifications/tasks.py) call back into this module.
+NOTIFY_FANOUT = "backend.notifications.tasks.notify_fanout"
+DELIVERY_SEND = "backend.notifications.tasks.delivery_send"
 
 
 def notification_message(notification: Notification) -> dict[str, Any]:
@@ -69,21 +74,13 @@ def notify(
         }
 
         def enqueue() -> None:
-            from .tasks import notify_fanout
-
             # Enqueued while this company's schema is active: the task runs in it (tenant-schemas-celery).
-            with schema_context_of(schema):
-                notify_fanout.delay(spec)
+            with schema_context(schema):
+                task_named(NOTIFY_FANOUT).delay(spec)
 
         transaction.on_commit(enqueue)
         return []
     return notifications_create(user_ids=user_ids, kind=kind, title=title, body=body, url=url, payload=payload)
-
-
-def schema_context_of(schema: str) -> Any:
-    from django_tenants.utils import schema_context
-
-    return schema_context(schema)
 
 
 def notification_send(
@@ -124,9 +121,8 @@ def notifications_create(
             except Exception:  # noqa: BLE001 - the inbox has it; a socket that misses it catches up on resume
                 logger.exception("push of notification %s failed", message["id"])
         if delivery_ids:
-            from .tasks import delivery_send
-
-            with schema_context_of(schema_name):
+            delivery_send = task_named(DELIVERY_SEND)
+            with schema_context(schema_name):
                 for delivery_id, not_before in delivery_ids:
                     try:
                         delivery_send.apply_async((delivery_id,), eta=not_before)
@@ -205,8 +201,6 @@ def notification_mark_all_read(*, user_id: int) -> int:
 def _announcement_read_from(notification: Notification) -> None:
     announcement_id = (notification.payload or {}).get("announcement")
     if announcement_id:
-        from .models import AnnouncementRecipient
-
         AnnouncementRecipient.objects.filter(
             announcement_id=announcement_id, user_id=notification.recipient_id, read_at__isnull=True
         ).update(read_at=timezone.now())

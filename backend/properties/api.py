@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.accounts.roles import STAFF_ROLES, Role
+from backend.accounts import permissions as perms
 from backend.api.openapi import error_response
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_int
@@ -35,10 +35,6 @@ from .models import (
     UnitType,
 )
 from .scope import Scope
-
-STAFF = frozenset(STAFF_ROLES)
-REGISTRY_WRITERS = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE})
-STAFF_AND_RESIDENTS = frozenset({*STAFF_ROLES, Role.RESIDENT})
 
 
 class ScopedApi(APIView):
@@ -70,7 +66,7 @@ class OfficeIn(serializers.Serializer):
 
 
 class OfficeListApi(ScopedApi):
-    required_roles = {"GET": STAFF, "POST": frozenset({Role.COMPANY_ADMIN})}
+    required_permission = {"GET": perms.REGISTRY_READ, "POST": perms.OFFICE_CREATE}
 
     @extend_schema(responses={200: OfficeOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -97,7 +93,7 @@ class EstateIn(serializers.Serializer):
 
 
 class EstateListApi(ScopedApi):
-    required_roles = {"GET": STAFF, "POST": REGISTRY_WRITERS}
+    required_permission = {"GET": perms.REGISTRY_READ, "POST": perms.REGISTRY_WRITE}
 
     @extend_schema(parameters=[OpenApiParameter("office", int)], responses={200: EstateOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -128,7 +124,7 @@ class BuildingIn(serializers.Serializer):
 
 
 class BuildingListApi(ScopedApi):
-    required_roles = {"GET": STAFF, "POST": REGISTRY_WRITERS}
+    required_permission = {"GET": perms.REGISTRY_READ, "POST": perms.REGISTRY_WRITE}
 
     @extend_schema(parameters=[OpenApiParameter("estate", int)], responses={200: BuildingOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -164,7 +160,7 @@ class GenerateOut(serializers.Serializer):
 class BuildingGenerateApi(ScopedApi):
     """批量生成: all units of a building from floors × units per floor and a numbering pattern."""
 
-    required_roles = REGISTRY_WRITERS
+    required_permission = perms.REGISTRY_WRITE
 
     @extend_schema(request=GenerateIn, responses={201: GenerateOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -217,7 +213,7 @@ UNIT_FILTER_PARAMETERS = [
 class UnitListApi(ScopedApi):
     """Staff: the units of their offices. Residents: the units they are bound to."""
 
-    required_roles = STAFF_AND_RESIDENTS
+    required_permission = perms.REGISTRY_OR_OWN_HOMES
 
     @extend_schema(parameters=UNIT_FILTER_PARAMETERS, responses={200: UnitOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -227,7 +223,7 @@ class UnitListApi(ScopedApi):
 
 
 class UnitDetailApi(ScopedApi):
-    required_roles = STAFF_AND_RESIDENTS
+    required_permission = perms.REGISTRY_OR_OWN_HOMES
 
     @extend_schema(responses={200: UnitOut})
     def get(self, request: Request, pk: int) -> Response:
@@ -245,7 +241,7 @@ class BulkUpdateIn(serializers.Serializer):
 
 
 class UnitBulkUpdateApi(ScopedApi):
-    required_roles = REGISTRY_WRITERS
+    required_permission = perms.REGISTRY_WRITE
 
     @extend_schema(
         request=BulkUpdateIn,
@@ -293,7 +289,7 @@ class PersonIn(serializers.Serializer):
 
 
 class PersonListApi(ScopedApi):
-    required_roles = {"GET": STAFF, "POST": REGISTRY_WRITERS}
+    required_permission = {"GET": perms.REGISTRY_READ, "POST": perms.REGISTRY_WRITE}
 
     @extend_schema(parameters=[OpenApiParameter("q", str)], responses={200: PersonOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -310,7 +306,7 @@ class PersonListApi(ScopedApi):
 
 
 class PersonDetailApi(ScopedApi):
-    required_roles = {"GET": STAFF, "PATCH": REGISTRY_WRITERS}
+    required_permission = {"GET": perms.REGISTRY_READ, "PATCH": perms.REGISTRY_WRITE}
 
     def _get(self, request: Request, pk: int) -> Person:
         person = selectors.person_get(scope=self.scope(request), person_id=pk)
@@ -341,7 +337,7 @@ class RevealIn(serializers.Serializer):
 class PersonRevealApi(ScopedApi):
     """The full ID number (or phone): company_admin, customer_service and finance only; always audited."""
 
-    required_roles = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE, Role.FINANCE})
+    required_permission = perms.PERSONAL_DATA_FULL
 
     @extend_schema(
         request=RevealIn,
@@ -389,7 +385,7 @@ class MoveOutIn(serializers.Serializer):
 
 
 class OccupancyListApi(ScopedApi):
-    required_roles = {"GET": STAFF, "POST": REGISTRY_WRITERS}
+    required_permission = {"GET": perms.REGISTRY_READ, "POST": perms.REGISTRY_WRITE}
 
     @extend_schema(
         parameters=[OpenApiParameter("unit", int), OpenApiParameter("person", int), OpenApiParameter("current", bool)],
@@ -426,7 +422,7 @@ class OccupancyListApi(ScopedApi):
 
 
 class OccupancyMoveOutApi(ScopedApi):
-    required_roles = REGISTRY_WRITERS
+    required_permission = perms.REGISTRY_WRITE
 
     @extend_schema(request=MoveOutIn, responses={200: OccupancyOut})
     def post(self, request: Request, pk: int) -> Response:
@@ -462,7 +458,7 @@ class DecisionIn(serializers.Serializer):
 class BindingListApi(ScopedApi):
     """Residents: their own requests (and POST a new one). Staff: requests for units in their scope."""
 
-    required_roles = {"GET": STAFF_AND_RESIDENTS, "POST": frozenset({Role.RESIDENT})}
+    required_permission = {"GET": perms.REGISTRY_OR_OWN_HOMES, "POST": perms.BINDING_REQUEST}
 
     @extend_schema(parameters=[OpenApiParameter("status", str)], responses={200: BindingOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -491,7 +487,7 @@ ALREADY_DECIDED = error_response(409, "The request was already approved or rejec
 
 
 class BindingApproveApi(ScopedApi):
-    required_roles = REGISTRY_WRITERS
+    required_permission = perms.BINDING_REVIEW
 
     @extend_schema(request=DecisionIn, responses={200: BindingOut, 409: ALREADY_DECIDED})
     def post(self, request: Request, pk: int) -> Response:
@@ -504,7 +500,7 @@ class BindingApproveApi(ScopedApi):
 
 
 class BindingRejectApi(ScopedApi):
-    required_roles = REGISTRY_WRITERS
+    required_permission = perms.BINDING_REVIEW
 
     @extend_schema(request=DecisionIn, responses={200: BindingOut, 409: ALREADY_DECIDED})
     def post(self, request: Request, pk: int) -> Response:
@@ -532,7 +528,7 @@ class ParkingIn(serializers.Serializer):
 
 
 class ParkingListApi(ScopedApi):
-    required_roles = {"GET": STAFF, "POST": REGISTRY_WRITERS}
+    required_permission = {"GET": perms.REGISTRY_READ, "POST": perms.REGISTRY_WRITE}
 
     @extend_schema(parameters=[OpenApiParameter("estate", int)], responses={200: ParkingOut(many=True)})
     def get(self, request: Request) -> Response:
@@ -564,7 +560,7 @@ class SearchHitOut(serializers.Serializer):
 class SearchApi(ScopedApi):
     """One box: unit number, estate or building, a person's name, phone or part of an ID number."""
 
-    required_roles = STAFF
+    required_permission = perms.REGISTRY_READ
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True)],

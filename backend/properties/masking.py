@@ -1,12 +1,10 @@
-"""Personal data in lists is masked; only these roles may see it in full, and every full view of an ID number
-is written to the audit log (see services.person_reveal)."""
+"""Personal data in lists is masked; only holders of perms.PERSONAL_DATA_FULL may see it in full, and every
+full view of an ID number is written to the audit log (see services.person_reveal)."""
 
 from __future__ import annotations
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership
-from backend.accounts.roles import Role
-
-FULL_VIEW_ROLES = frozenset({Role.COMPANY_ADMIN, Role.CUSTOMER_SERVICE, Role.FINANCE})
 
 
 def mask_phone(phone: str) -> str:
@@ -24,4 +22,4 @@ def mask_id_number(id_number: str) -> str:
 
 
 def may_see_full(membership: Membership | None) -> bool:
-    return membership is not None and membership.has_any_role(FULL_VIEW_ROLES)
+    return perms.PERSONAL_DATA_FULL.granted_to(membership)

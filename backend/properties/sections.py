@@ -9,10 +9,12 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts import permissions as perms
 from backend.accounts.models import Membership
-from backend.accounts.roles import STAFF_ROLES
 
+from .masking import may_see_full
 from .models import Unit
+from .selectors import unit_occupancies
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ UNIT_SECTIONS: dict[str, UnitSection] = {}
 
 
 def unit_section(
-    *, key: str, title: Any, template: str, roles: frozenset[str] = frozenset(STAFF_ROLES), order: int = 100
+    *, key: str, title: Any, template: str, roles: frozenset[str] = perms.REGISTRY_READ.roles, order: int = 100
 ) -> Callable[[Callable[[Unit, Membership], dict[str, Any]]], Callable[[Unit, Membership], dict[str, Any]]]:
     def register(fn: Callable[[Unit, Membership], dict[str, Any]]) -> Callable[[Unit, Membership], dict[str, Any]]:
         UNIT_SECTIONS[key] = UnitSection(key, title, template, fn, roles, order)
@@ -51,9 +53,6 @@ def unit_sections_for(unit: Unit, membership: Membership) -> list[dict[str, Any]
     key="people", title=_("People living here"), template="portal/staff/registry/sections/people.html", order=10
 )
 def _people(unit: Unit, membership: Membership) -> dict[str, Any]:
-    from .masking import may_see_full
-    from .selectors import unit_occupancies
-
     return {"occupancies": list(unit_occupancies(unit=unit, current_only=True)), "full_view": may_see_full(membership)}
 
 
@@ -64,8 +63,6 @@ def _people(unit: Unit, membership: Membership) -> dict[str, Any]:
     order=20,
 )
 def _history(unit: Unit, membership: Membership) -> dict[str, Any]:
-    from .selectors import unit_occupancies
-
     return {"occupancies": list(unit_occupancies(unit=unit))}
 
 

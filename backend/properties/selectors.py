@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from .masking import mask_phone
 from .models import BindingRequest, Building, Estate, ManagementOffice, Occupancy, ParkingSpace, Person, Unit
 from .scope import Scope
 
@@ -217,8 +218,6 @@ def registry_search(*, scope: Scope, q: str, limit: int = SEARCH_LIMIT) -> list[
     Three characters or more use a substring match (served by the pg_trgm GIN indexes where the extension is
     installed). Shorter queries match the start of a unit number (b-tree) or anywhere in a name: a Chinese
     given name is often two characters, and names are short enough to scan."""
-    from .masking import mask_phone
-
     term = (q or "").strip().lower()
     if not term:
         return []

@@ -14,10 +14,11 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import User
+from backend.accounts import permissions as perms
+from backend.accounts.models import Membership, User
 from backend.accounts.validation import phone_normalize
 from backend.audit.services import audit_record
-from backend.errors import ApplicationError
+from backend.errors import ApplicationError, not_found
 from backend.notifications.services import notification_send
 from backend.uploads.storage import files_removed_on_error
 from backend.uploads.validation import AcceptedUpload
@@ -40,10 +41,6 @@ from .numbering import pattern_check, unit_numbers
 from .scope import Scope
 
 MAX_GENERATED_UNITS = 20_000
-
-
-def not_found() -> ApplicationError:
-    return ApplicationError(_("Not found."), code="not_found", status=404)
 
 
 def _in_scope(qs: QuerySet, scope: Scope, pk: int) -> Any:
@@ -466,12 +463,8 @@ def binding_request_create(
             audit_record(action="binding.request", target=request, object_repr=f"{user} → {unit}")
     except IntegrityError as exc:
         raise ApplicationError.for_fields({"unit": [_("You have already asked to be bound to this unit.")]}) from exc
-    from backend.accounts.models import Membership
-    from backend.accounts.roles import Role
-    from tenants.db import connection
-
     staff = Membership.objects.filter(
-        tenant=connection.tenant, is_active=True, roles__overlap=[Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN]
+        tenant=connection.tenant, is_active=True, roles__overlap=list(perms.BINDING_REVIEW.roles)
     ).select_related("user")
     for membership in staff:
         in_scope = Scope.of(membership).filter_units(Unit.objects.filter(pk=unit.pk)).exists()

@@ -10,7 +10,7 @@ import uuid
 import pytest
 from openpyxl import Workbook
 
-from backend.properties.imports import RESIDENT_COLUMNS
+from backend.properties.sheets import RESIDENT_COLUMNS
 
 # No django_db mark: what this test writes must be committed, for the server process to see it.
 pytestmark = [pytest.mark.browser]

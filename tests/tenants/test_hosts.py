@@ -6,7 +6,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from tenants.hosts import KEY, tenant_for_hostname
+from tenants.host_cache import KEY
+from tenants.hosts import tenant_for_hostname
 from tenants.models import Domain
 from tenants.services import company_resume, company_suspend
 

@@ -12,8 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from openpyxl import Workbook, load_workbook
 
-from backend.properties.imports import RESIDENT_COLUMNS, UNIT_COLUMNS
 from backend.properties.models import Building, ImportJob, Occupancy, Person, Unit
+from backend.properties.sheets import RESIDENT_COLUMNS, UNIT_COLUMNS
 
 from .conftest import ID_A, ID_B
 

@@ -138,7 +138,7 @@ def test_a_text_file_named_xlsx_is_refused_by_the_registry_import(tenant_a, memb
 
 
 def test_a_registry_import_is_stored_as_xlsx_under_the_company(tenant_a, member, client_for, media):
-    from backend.properties.imports import UNIT_COLUMNS
+    from backend.properties.sheets import UNIT_COLUMNS
 
     client = client_for(tenant_a, member(tenant_a, ["customer_service"]))
     workbook = xlsx_bytes([[h for _k, h in UNIT_COLUMNS]])
