@@ -71,7 +71,6 @@ COMPANY_ALERTS = _permission("company_alerts", ADMIN, _("Receive the company's o
 # Property registry (房产档案) -------------------------------------------------------------------------------
 REGISTRY_READ = _permission("registry_read", STAFF_ROLES, _("Read estates, buildings, units and people"))
 REGISTRY_WRITE = _permission("registry_write", FRONT_DESK, _("Change units, owners and occupants"))
-ESTATE_CREATE = _permission("estate_create", ADMIN, _("Add an estate"))
 OFFICE_CREATE = _permission("office_create", ADMIN, _("Add a management office"))
 PERSONAL_DATA_FULL = _permission("personal_data_full", BILLING_DESK, _("See phone and ID numbers unmasked"))
 BINDING_REVIEW = _permission("binding_review", FRONT_DESK, _("Approve or refuse residents' binding requests"))

@@ -26,8 +26,8 @@ from openpyxl.utils import get_column_letter
 from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
-from backend.properties.imports import MAX_REPORTED_ERRORS, RowError, _cell_text
 from backend.properties.scope import Scope
+from backend.properties.sheets import MAX_REPORTED_ERRORS, RowError, _cell_text
 
 from .meters import estates_in
 from .models import BillingSettings, Meter, MeterReading

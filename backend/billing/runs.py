@@ -17,15 +17,14 @@ from django_tenants.utils import schema_context
 
 from backend.accounts.models import User
 from backend.audit.services import audit_record
-from backend.celery import app
-from backend.errors import ApplicationError
+from backend.celery import task_named
+from backend.errors import ApplicationError, not_found
 from backend.notifications.realtime import push_to_user
 from backend.notifications.recipients import Recipients
 from backend.notifications.services import notify
 from backend.properties.models import Occupancy
 from backend.properties.scope import Scope
 from backend.properties.selectors import AreaSelection, areas_outside_scope
-from backend.properties.services import not_found
 from tenants.company.models import CompanySettings
 from tenants.db import connection
 
@@ -194,7 +193,7 @@ def bill_run_start(*, run: BillRun, scope: Scope, by: User | None) -> BillRun:
 
         def enqueue() -> None:
             with schema_context(schema):
-                app.send_task(BILL_RUN_EXECUTE_TASK, args=[run.pk])
+                task_named(BILL_RUN_EXECUTE_TASK).delay(run.pk)
 
         transaction.on_commit(enqueue)
     return run

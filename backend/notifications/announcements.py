@@ -29,7 +29,6 @@ from .services import notify
 
 # The roles of perms.ANNOUNCEMENT_PUBLISH, for portal/views/notifications.py until the portal asks the
 # catalogue itself (its move by audience and area does); nothing else reads it.
-PUBLISHERS = perms.ANNOUNCEMENT_PUBLISH.roles
 ALLOWED_TAGS = {"p", "br", "b", "strong", "i", "em", "u", "ul", "ol", "li", "h3", "h4", "blockquote", "a", "span"}
 
 

@@ -31,7 +31,6 @@ from tenants.db import connection
 from .models import Building, Estate, ImportJob, Occupancy, Person, Unit, UnitStatus
 from .scope import Scope
 from .services import area_parse, id_number_normalize, person_search_text, unit_label
-from .sheets import COLUMNS as COLUMNS
 from .sheets import (
     MAX_REPORTED_ERRORS,
     RESIDENT_COLUMNS,
@@ -43,14 +42,7 @@ from .sheets import (
     _rows_within_limit,
     count_rows,
 )
-from .sheets import _cell_text as _cell_text
-from .sheets import residents_export_xlsx as residents_export_xlsx
-from .sheets import template_xlsx as template_xlsx
-from .sheets import units_export_xlsx as units_export_xlsx
 
-# The names imported `as` themselves are read from here by others: the portal's registry pages (COLUMNS, the
-# template and the exports) and the meter-reading and bank-collection importers (_cell_text; they report
-# RowError and stop at MAX_REPORTED_ERRORS like this one).
 logger = logging.getLogger(__name__)
 
 BACKGROUND_ROWS = 2000

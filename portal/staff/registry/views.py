@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
-from backend.properties import imports, selectors, services
+from backend.properties import imports, selectors, services, sheets
 from backend.properties.models import BindingRequest, ImportJob, Person
 from backend.properties.sections import unit_sections_for
 from backend.uploads.kinds import BINDING_DOCUMENT
@@ -194,7 +194,7 @@ def unit_export(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     form = UnitFilterForm(request.GET or None, scope=scope)
     units = selectors.unit_list(scope=scope, filters=_unit_filters(form)).select_related("building", "estate")
-    return _xlsx(imports.units_export_xlsx(units.iterator(chunk_size=2000)), "units")
+    return _xlsx(sheets.units_export_xlsx(units.iterator(chunk_size=2000)), "units")
 
 
 @permission_required(perms.REGISTRY_READ)
@@ -210,7 +210,7 @@ def residents_export(request: CompanyRequest) -> HttpResponse:
         .order_by("unit_id", "id")
     )
     full = perms.PERSONAL_DATA_FULL.granted_to(request.membership)
-    data = imports.residents_export_xlsx(occupancies.iterator(chunk_size=2000), full_personal_data=full)
+    data = sheets.residents_export_xlsx(occupancies.iterator(chunk_size=2000), full_personal_data=full)
     if full:
         # A file with phones and ID numbers in full is a full view of each of them: on the record.
         from backend.audit.services import audit_record
@@ -429,9 +429,9 @@ def import_status(request: CompanyRequest, pk: int) -> JsonResponse:
 
 @permission_required(perms.REGISTRY_IMPORT)
 def import_template(request: CompanyRequest, kind: str) -> HttpResponse:
-    if kind not in imports.COLUMNS:
+    if kind not in sheets.COLUMNS:
         raise Http404
-    return _xlsx(imports.template_xlsx(kind), f"template-{kind}")
+    return _xlsx(sheets.template_xlsx(kind), f"template-{kind}")
 
 
 @permission_required(perms.REGISTRY_READ)
