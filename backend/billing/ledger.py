@@ -36,15 +36,19 @@ def unit_lock(unit_id: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()), %s)", [int(unit_id)])
 
 
-def _today() -> dt.date:
-    return timezone.localdate()
+def _today(today: dt.date | None = None) -> dt.date:
+    """The business date a write is dated with: the caller's (a replay, a back-dated correction), else the
+    company's today."""
+    return today or timezone.localdate()
 
 
 def _uid(user: User | None) -> int | None:
     return user.pk if user is not None else None
 
 
-def _settle(*, payment: Payment, lines: Iterable[BillLine], available: int, by: User | None) -> int:
+def _settle(
+    *, payment: Payment, lines: Iterable[BillLine], available: int, by: User | None, today: dt.date | None = None
+) -> int:
     """Settle `lines` (annotated with owed) from `payment`, greedily in the given order. Returns what was used."""
     used = 0
     rows = []
@@ -59,7 +63,7 @@ def _settle(*, payment: Payment, lines: Iterable[BillLine], available: int, by: 
                 amount=take,
                 bill_line=line,
                 payment=payment,
-                occurred_on=_today(),
+                occurred_on=_today(today),
                 created_by_id=_uid(by),
             )
         )
@@ -84,6 +88,7 @@ def payment_record(
     received_at: dt.datetime | None = None,
     recorded_by: User | None = None,
     idempotency_key: str | None = None,
+    today: dt.date | None = None,
 ) -> Payment:
     """Record money received for a unit and settle bill lines with it.
 
@@ -93,6 +98,7 @@ def payment_record(
     - `to_prepaid`: a top-up (预收); it settles bills when they are issued.
     - `idempotency_key`: the same key returns the payment already recorded (a retried request, a second
       webhook) instead of recording it twice.
+    - `today`: the business date the settlements are dated with (default: the company's today).
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -159,7 +165,7 @@ def payment_record(
             occurred_on=timezone.localdate(payment.received_at),
             created_by=recorded_by,
         )
-        settled = _settle(payment=payment, lines=lines, available=amount, by=recorded_by)
+        settled = _settle(payment=payment, lines=lines, available=amount, by=recorded_by, today=today)
         hooks.payment_recorded(payment)
         audit_record(
             action="billing.payment_record",
@@ -177,7 +183,9 @@ def payment_record(
     return payment
 
 
-def prepaid_settle(unit_id: int, *, by: User | None = None, line_ids: Iterable[int] | None = None) -> int:
+def prepaid_settle(
+    unit_id: int, *, by: User | None = None, line_ids: Iterable[int] | None = None, today: dt.date | None = None
+) -> int:
     """Apply the unit's prepaid balance to what it owes (oldest payment first, lines in the company's
     settlement order). Returns the fen settled. Called when bills are issued."""
     with transaction.atomic():
@@ -190,7 +198,7 @@ def prepaid_settle(unit_id: int, *, by: User | None = None, line_ids: Iterable[i
         for payment, credit in credits:
             if not lines:
                 break
-            used = _settle(payment=payment, lines=lines, available=credit, by=by)
+            used = _settle(payment=payment, lines=lines, available=credit, by=by, today=today)
             total += used
             if used:
                 lines = owed_lines(unit_id, line_ids=line_ids)
@@ -437,7 +445,13 @@ def deposit_hold(
 
 
 def deposit_release(
-    *, deposit: Deposit, refund: int = 0, forfeit: int = 0, reason: str, by: User | None
+    *,
+    deposit: Deposit,
+    refund: int = 0,
+    forfeit: int = 0,
+    reason: str,
+    by: User | None,
+    today: dt.date | None = None,
 ) -> list[LedgerEntry]:
     """Refund and/or forfeit (part of) a held deposit; never more than is still held."""
     if refund < 0 or forfeit < 0 or refund + forfeit <= 0:
@@ -458,7 +472,7 @@ def deposit_release(
                 amount=value,
                 deposit=deposit,
                 reason=reason[:300],
-                occurred_on=_today(),
+                occurred_on=_today(today),
                 created_by=by,
             )
             for kind, value in (
@@ -484,6 +498,7 @@ def adhoc_charge_post(
     due_date: dt.date | None = None,
     period: dt.date | None = None,
     by: User | None = None,
+    today: dt.date | None = None,
 ) -> BillLine:
     """临时费用: a one-off charge posted by staff (a paid service, renovation debris, a replaced card)."""
     errors: dict[str, list[str]] = {}
@@ -495,7 +510,7 @@ def adhoc_charge_post(
         errors["description"] = [_("Describe the charge.")]
     if errors:
         raise ApplicationError.for_fields(errors)
-    today = _today()
+    today = _today(today)
     with transaction.atomic():
         unit_lock(unit.pk)
         line = BillLine.objects.create(
@@ -513,7 +528,7 @@ def adhoc_charge_post(
             unit=unit, kind=LedgerEntry.Kind.CHARGE, amount=amount, bill_line=line, occurred_on=today, created_by=by
         )
         audit_record(action="billing.adhoc_charge", target=line, changes={"amount": amount, "item": fee_item.code})
-    prepaid_settle(unit.pk, by=by, line_ids=[line.pk])
+    prepaid_settle(unit.pk, by=by, line_ids=[line.pk], today=today)
     return line
 
 

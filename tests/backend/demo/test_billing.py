@@ -1,4 +1,4 @@
-"""The demo company's year of billing (tenants/demo_billing.py), seeded into company alpha on top of the demo
+"""The demo company's year of billing (backend/demo/billing.py), seeded into company alpha on top of the demo
 registry: 12 months of bills for every unit, realistic payments, ~8% of units in arrears of every age, and
 nothing added when it runs again."""
 
@@ -24,9 +24,9 @@ from backend.billing.models import (
     WaiverRequest,
 )
 from backend.billing.selectors import lines_with_balances, unit_account
+from backend.demo.billing import MONTHS, demo_billing_seed
+from backend.demo.registry import demo_registry_seed
 from backend.properties.models import Unit, UnitStatus
-from tenants.demo_billing import MONTHS, demo_billing_seed
-from tenants.demo_registry import demo_registry_seed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 22, 18, 25, tzinfo=SHANGHAI)
