@@ -13,6 +13,7 @@ from .views import (
     billing_resident,
     billing_staff,
     notifications,
+    payments_bank_collection,
     payments_counter,
     payments_finance,
     payments_resident,
@@ -115,4 +116,5 @@ urlpatterns += [
     *payments_counter.urlpatterns,
     *payments_resident.urlpatterns,
     *payments_finance.urlpatterns,
+    *payments_bank_collection.urlpatterns,
 ]

@@ -23,6 +23,7 @@ import io
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
@@ -200,9 +201,10 @@ def collection_check(
     today = today or timezone.localdate()
     rows = read_rows(data, is_csv=is_csv)
     check = CollectionCheck(rows=len(rows))
+    numbers = {v["number"] for _row, v in rows}
     units = {
         (u.estate.name, u.building.name, u.number): u
-        for u in scope.filter_units(Unit.objects.all()).select_related("estate", "building")
+        for u in scope.filter_units(Unit.objects.filter(number__in=numbers)).select_related("estate", "building")
     }
     closed = set()
     if by is not None:
@@ -276,6 +278,25 @@ def collection_of(
     data = bytes(collection.data)
     # An .xlsx is a zip package; anything else was accepted as CSV.
     return collection_check(data=data, is_csv=not data.startswith(b"PK"), scope=scope, by=by, today=today)
+
+
+# --- reads ------------------------------------------------------------------------------------------------
+
+
+def bank_collections_visible(*, scope: Scope, user: User) -> QuerySet[BankCollection]:
+    """Imports a member may see: all of them for company-wide staff; otherwise the ones they uploaded (an
+    import's totals cover whatever offices its rows were for)."""
+    qs = BankCollection.objects.defer("data")
+    return qs if scope.all_offices else qs.filter(uploaded_by_id=user.pk)
+
+
+def collection_debits(collection: BankCollection, *, scope: Scope) -> QuerySet[BankCollectionRow]:
+    """An applied import's debits as counted, for the units within `scope`."""
+    return (
+        collection.debits.filter(unit__in=scope.filter_units(Unit.objects.all()).values("pk"))
+        .select_related("unit", "payment__receipt")
+        .order_by("row")
+    )
 
 
 # --- the two steps -----------------------------------------------------------------------------------------
