@@ -36,10 +36,10 @@ def unit_lock(unit_id: int) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(current_schema()), %s)", [int(unit_id)])
 
 
-def _today(today: dt.date | None = None) -> dt.date:
-    """The business date a write is dated with: the caller's (a replay, a back-dated correction), else the
-    company's today."""
-    return today or timezone.localdate()
+def _today() -> dt.date:
+    """The company's today: what a write is dated with unless its caller names the business date (`today=`:
+    a replay, a back-dated correction)."""
+    return timezone.localdate()
 
 
 def _uid(user: User | None) -> int | None:
@@ -63,7 +63,7 @@ def _settle(
                 amount=take,
                 bill_line=line,
                 payment=payment,
-                occurred_on=_today(today),
+                occurred_on=today or _today(),
                 created_by_id=_uid(by),
             )
         )
@@ -472,7 +472,7 @@ def deposit_release(
                 amount=value,
                 deposit=deposit,
                 reason=reason[:300],
-                occurred_on=_today(today),
+                occurred_on=today or _today(),
                 created_by=by,
             )
             for kind, value in (
@@ -510,7 +510,7 @@ def adhoc_charge_post(
         errors["description"] = [_("Describe the charge.")]
     if errors:
         raise ApplicationError.for_fields(errors)
-    today = _today(today)
+    today = today or _today()
     with transaction.atomic():
         unit_lock(unit.pk)
         line = BillLine.objects.create(

@@ -27,7 +27,6 @@ from backend.errors import ApplicationError
 from tenants.db import connection
 
 from . import hooks
-from .ledger import _today
 from .models import BillLine, LedgerEntry, Payment
 from .selectors import settlement_ordering
 
@@ -122,7 +121,7 @@ def payments_record_bulk(
     result = BulkResult()
     if not payments:
         return result
-    day = _today(today)
+    day = today or timezone.localdate()
     with transaction.atomic():
         units_lock([p.unit_id for p in payments])
         keys = [p.idempotency_key for p in payments if p.idempotency_key]
@@ -224,3 +223,75 @@ def _post(created: list[Payment], *, recorded_by: User | None, day: dt.date) -> 
                 break
     LedgerEntry.objects.bulk_create(entries, batch_size=ENTRY_BATCH)
     return settled_total, sum(p.amount for p in created) - settled_total
+
+
+_CREDITS = """
+SELECT p.unit_id, p.id,
+       SUM(CASE WHEN e.kind IN ('payment', 'prepayment', 'unsettle') THEN e.amount ELSE -e.amount END) AS credit
+FROM billing_payment p
+JOIN billing_ledgerentry e
+  ON e.payment_id = p.id AND e.kind IN ('payment', 'prepayment', 'settle', 'unsettle', 'refund')
+WHERE p.unit_id = ANY(%s)
+GROUP BY p.unit_id, p.id, p.received_at
+HAVING SUM(CASE WHEN e.kind IN ('payment', 'prepayment', 'unsettle') THEN e.amount ELSE -e.amount END) > 0
+ORDER BY p.unit_id, p.received_at, p.id
+"""
+SETTLE_CHUNK = 2000  # units per transaction: their locks are held only that long
+
+
+def prepaid_settle_bulk(unit_ids: Sequence[int], *, by: User | None = None, today: dt.date | None = None) -> int:
+    """ledger.prepaid_settle for many units (a bill run's homes with credit): each unit's prepaid balance,
+    oldest payment first, applied to what it owes in the company's settlement order, an audit entry per unit
+    that settled something. Returns the fen settled."""
+    day = today or timezone.localdate()
+    ids = sorted({int(i) for i in unit_ids})
+    total = 0
+    for start in range(0, len(ids), SETTLE_CHUNK):
+        chunk = ids[start : start + SETTLE_CHUNK]
+        with transaction.atomic():
+            units_lock(chunk)
+            total += _settle_credits(chunk, by=by, day=day)
+    return total
+
+
+def _settle_credits(unit_ids: list[int], *, by: User | None, day: dt.date) -> int:
+    credits: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    with connection.cursor() as cursor:
+        cursor.execute(_CREDITS, [unit_ids])
+        for unit_id, payment_id, credit in cursor.fetchall():
+            credits[unit_id].append((payment_id, int(credit)))
+    lines = _open_lines([u for u in unit_ids if credits.get(u)])
+    entries: list[LedgerEntry] = []
+    settled: dict[int, int] = defaultdict(int)
+    for unit_id, payments in credits.items():
+        unit_lines = lines.get(unit_id, [])
+        for payment_id, credit in payments:
+            for line in unit_lines:
+                take = min(line[1], credit)
+                if take <= 0:
+                    continue
+                entries.append(
+                    LedgerEntry(
+                        unit_id=unit_id,
+                        kind=LedgerEntry.Kind.SETTLE,
+                        amount=take,
+                        bill_line_id=line[0],
+                        payment_id=payment_id,
+                        occurred_on=day,
+                        created_by_id=by.pk if by is not None else None,
+                    )
+                )
+                line[1] -= take
+                credit -= take
+                settled[unit_id] += take
+                if credit == 0:
+                    break
+    LedgerEntry.objects.bulk_create(entries, batch_size=ENTRY_BATCH)
+    for unit_id, amount in sorted(settled.items()):
+        audit_record(
+            action="billing.prepaid_settle",
+            object_type="properties.unit",
+            object_id=unit_id,
+            changes={"settled": amount},
+        )
+    return sum(settled.values())

@@ -433,7 +433,7 @@ def bill_run_fail(run_id: int, message: str) -> None:
 
 def _settle_prepaid(run: BillRun, today: dt.date) -> int:
     """Units billed by this run that hold prepaid credit: settle their new bills from it (oldest first)."""
-    from .ledger import prepaid_settle
+    from .ledger_bulk import prepaid_settle_bulk
 
     with connection.cursor() as cursor:
         cursor.execute(
@@ -447,8 +447,7 @@ def _settle_prepaid(run: BillRun, today: dt.date) -> int:
             [run.pk],
         )
         unit_ids = [row[0] for row in cursor.fetchall()]
-    for unit_id in unit_ids:
-        prepaid_settle(unit_id, today=today)
+    prepaid_settle_bulk(unit_ids, today=today)
     return len(unit_ids)
 
 

@@ -161,7 +161,8 @@ class Seeder(Setup, Payers):
             stage.count(c["readings"], "reading")
             stage.count(c["payments"], "payment")
             files = c["bank_collection_files"]
-            stage.count(c["bank_collection_paid"], f"by bank collection ({files} files)")
+            paid_by_bank = f"by bank collection ({files} files)"
+            stage.count(c["bank_collection_paid"], paid_by_bank, paid_by_bank)
             stage.count(c["deposits"], "deposit")
         return dict(self.counts)
 

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from backend.billing import ledger
-from backend.billing.ledger_bulk import PaymentIn, payments_record_bulk
+from backend.billing.ledger_bulk import PaymentIn, payments_record_bulk, prepaid_settle_bulk
 from backend.billing.models import BillLine, LedgerEntry, Payment
 from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.billing.selectors import unit_account
@@ -105,3 +105,26 @@ def test_wrong_input_is_refused_before_anything_is_written(world: World) -> None
             recorded_by=None,
         )
     assert set(refused.value.fields) == {"amount", "method"}
+
+
+def test_prepaid_balances_settle_in_bulk_as_unit_by_unit(world: World) -> None:
+    """Two homes with the same bills and the same top-ups (an older and a newer one): one settled by
+    prepaid_settle, the other by prepaid_settle_bulk (what a bill run uses); the same entries and balances."""
+    bill(JAN, FEB)
+    bulk_unit, one_by_one = world.units[0], world.units[1]
+    tz = timezone.get_current_timezone()
+    for unit in (bulk_unit, one_by_one):
+        for amount, day in ((12_000, 1), (50_000, 20)):
+            ledger.payment_record(
+                unit=unit,
+                amount=amount,
+                method="cash",
+                to_prepaid=True,
+                received_at=dt.datetime(2026, 2, day, 10, tzinfo=tz),
+            )
+    settled = ledger.prepaid_settle(one_by_one.pk)
+    assert settled > 12_000  # both top-ups were used
+    assert prepaid_settle_bulk([bulk_unit.pk], today=timezone.localdate()) == settled
+    assert entries(bulk_unit.pk) == entries(one_by_one.pk)
+    assert unit_account(bulk_unit.pk) == unit_account(one_by_one.pk)
+    assert prepaid_settle_bulk([bulk_unit.pk, one_by_one.pk]) == 0  # nothing left to settle
