@@ -46,6 +46,3 @@ class Progress:
 
     def total(self) -> float:
         return time.perf_counter() - self.started
-
-
-SILENT = Progress()

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from backend.accounts.models import User
+from backend.audit.services import audit_record
 from backend.billing.ledger_bulk import PaymentIn, payments_record_bulk
 from backend.billing.models import Payment
 from backend.billing.money import parse_yuan
@@ -318,6 +319,11 @@ def bank_collection_upload(
                 existing = BankCollection.objects.create(
                     sha256=upload.sha256, file_name=name, data=upload.data, rows=check.rows, uploaded_by=by
                 )
+                audit_record(
+                    action="payments.bank_collection_upload",
+                    target=existing,
+                    changes={"rows": check.rows, "problems": len(check.errors), "sha256": upload.sha256},
+                )
         except IntegrityError:  # the same file, uploaded at the same moment
             existing = BankCollection.objects.get(sha256=upload.sha256)
     return existing, check
@@ -363,7 +369,6 @@ def bank_collection_apply(
             ],
             recorded_by=by,
             today=today,
-            audit_action="payments.bank_collection_apply",
             audit_repr=_("bank collection %(file)s") % {"file": collection.file_name},
         )
         paid = {d.serial: (p, fresh) for d, p, fresh in zip(todo, result.payments, result.fresh, strict=True)}
@@ -400,6 +405,16 @@ def bank_collection_apply(
         collection.applied_by = by
         collection.applied_at = timezone.now()
         collection.save()
+        audit_record(
+            action="payments.bank_collection_apply",
+            target=collection,
+            changes={
+                "succeeded": collection.succeeded,
+                "amount": collection.amount,
+                "failed": collection.failed,
+                "skipped": collection.skipped,
+            },
+        )
     return collection
 
 

@@ -14,6 +14,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 from openpyxl import Workbook
 
+from backend.audit.models import AuditEntry
 from backend.billing.models import LedgerEntry, Payment
 from backend.billing.selectors import unit_account
 from backend.errors import ApplicationError
@@ -183,6 +184,14 @@ def test_successful_debits_become_payments_that_settle_the_oldest_bills_first(wo
     assert not Payment.objects.filter(unit=other).exists()
     failed = BankCollectionRow.objects.get(collection=collection, unit=other)
     assert (failed.outcome, failed.reason, failed.payment) == ("failed", "余额不足", None)
+    actions = set(
+        AuditEntry.objects.filter(object_id=str(collection.pk), object_type="payments.bankcollection").values_list(
+            "action", flat=True
+        )
+    )
+    assert actions == {"payments.bank_collection_upload", "payments.bank_collection_apply"}
+    bulk = AuditEntry.objects.get(action="billing.payments_record_bulk")
+    assert bulk.changes["payments"] == [payment.pk] and bulk.changes["amount"] == jan
 
 
 def test_a_debit_beyond_what_is_owed_goes_to_the_prepaid_balance(world: World, finance: Any):
