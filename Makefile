@@ -1,5 +1,5 @@
 # The project's commands. Each target installs what it needs on a fresh machine.
-#   make demo   run the platform with the seeded demo company 示范物业
+#   make demo   run the platform with the seeded demo companies 示范物业 and 绿城物业
 #   make test   the whole suite against real PostgreSQL and Redis (+ Chromium for browser tests)
 #   make lint   ruff + mypy
 #   make bench  every benchmark (B=<name> for one)

@@ -52,6 +52,7 @@ cat <<TXT
   物业云 is running (Ctrl-C to stop):
     Platform site (sign up a company):  http://localhost:${PORT}/
     Demo company 示范物业:               http://demo.localhost:${PORT}/
+    Second demo company 绿城物业:        http://lvcheng.localhost:${PORT}/
     API docs:                           http://demo.localhost:${PORT}/api/docs/
     Online payments go to:              ${GATEWAY}
                                         test card 4242 4242 4242 4242, any future date, any CVC

@@ -50,6 +50,7 @@ BILLING_NAV = [
     NavItem(_("Payments"), "portal:payments-list", "yuan", perms.PAYMENTS_READ),
     NavItem(_("Online payments to follow up"), "portal:payments-followup", "alert", perms.PAYMENTS_READ),
     NavItem(_("Payment report"), "portal:payments-report", "chart", perms.PAYMENTS_READ),
+    NavItem(_("Bank collection (银行托收)"), "portal:payments-bank-collection", "upload", perms.PAYMENT_RECORD),
     NavItem(_("Collection reports"), "portal:billing-reports", "chart", perms.BILLING_READ),
     NavItem(_("Billing settings"), "portal:billing-settings", "settings", perms.BILLING_MANAGE),
     NavItem(_("Payment settings"), "portal:payments-settings", "settings", perms.PAYMENT_SETTINGS),

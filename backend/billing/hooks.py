@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -39,3 +39,18 @@ def on_payment_recorded(fn: Callable[[Any], None]) -> Callable[[Any], None]:
 def payment_recorded(payment: Any) -> None:
     for fn in PAYMENT_RECORDED:
         fn(payment)
+
+
+PAYMENTS_RECORDED: list[Callable[[Sequence[Any]], None]] = []
+
+
+def on_payments_recorded(fn: Callable[[Sequence[Any]], None]) -> Callable[[Sequence[Any]], None]:
+    """Register fn(payments) for payments recorded together (ledger_bulk.py: an import), called once inside
+    their transaction, with the same contract as on_payment_recorded: raising refuses all of them."""
+    PAYMENTS_RECORDED.append(fn)
+    return fn
+
+
+def payments_recorded(payments: Sequence[Any]) -> None:
+    for fn in PAYMENTS_RECORDED:
+        fn(payments)

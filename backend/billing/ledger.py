@@ -40,6 +40,8 @@ def unit_lock(unit_id: int) -> None:
 
 
 def _today() -> dt.date:
+    """The company's today: what a write is dated with unless its caller names the business date (`today=`:
+    a replay, a back-dated correction)."""
     return timezone.localdate()
 
 
@@ -55,7 +57,9 @@ class PaymentRecorded(NamedTuple):
     created: bool
 
 
-def _settle(*, payment: Payment, lines: Iterable[BillLine], available: int, by: User | None) -> int:
+def _settle(
+    *, payment: Payment, lines: Iterable[BillLine], available: int, by: User | None, today: dt.date | None = None
+) -> int:
     """Settle `lines` (annotated with owed) from `payment`, greedily in the given order. Returns what was used."""
     used = 0
     rows = []
@@ -70,7 +74,7 @@ def _settle(*, payment: Payment, lines: Iterable[BillLine], available: int, by: 
                 amount=take,
                 bill_line=line,
                 payment=payment,
-                occurred_on=_today(),
+                occurred_on=today or _today(),
                 created_by_id=_uid(by),
             )
         )
@@ -95,6 +99,7 @@ def payment_record(
     received_at: dt.datetime | None = None,
     recorded_by: User | None = None,
     idempotency_key: str | None = None,
+    today: dt.date | None = None,
 ) -> PaymentRecorded:
     """Record money received for a unit and settle bill lines with it.
 
@@ -105,6 +110,7 @@ def payment_record(
     - `idempotency_key`: the same key returns the payment already recorded (a retried request, a second
       webhook) instead of recording it twice, with `created` False; the check runs under the unit's lock,
       so it is exact.
+    - `today`: the business date the settlements are dated with (default: the company's today).
     """
     errors: dict[str, list[str]] = {}
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
@@ -171,7 +177,7 @@ def payment_record(
             occurred_on=timezone.localdate(payment.received_at),
             created_by=recorded_by,
         )
-        settled = _settle(payment=payment, lines=lines, available=amount, by=recorded_by)
+        settled = _settle(payment=payment, lines=lines, available=amount, by=recorded_by, today=today)
         hooks.payment_recorded(payment)
         audit_record(
             action="billing.payment_record",
@@ -189,7 +195,9 @@ def payment_record(
     return PaymentRecorded(payment, created=True)
 
 
-def prepaid_settle(unit_id: int, *, by: User | None = None, line_ids: Iterable[int] | None = None) -> int:
+def prepaid_settle(
+    unit_id: int, *, by: User | None = None, line_ids: Iterable[int] | None = None, today: dt.date | None = None
+) -> int:
     """Apply the unit's prepaid balance to what it owes (oldest payment first, lines in the company's
     settlement order). Returns the fen settled. Called when bills are issued."""
     with transaction.atomic():
@@ -202,7 +210,7 @@ def prepaid_settle(unit_id: int, *, by: User | None = None, line_ids: Iterable[i
         for payment, credit in credits:
             if not lines:
                 break
-            used = _settle(payment=payment, lines=lines, available=credit, by=by)
+            used = _settle(payment=payment, lines=lines, available=credit, by=by, today=today)
             total += used
             if used:
                 lines = owed_lines(unit_id, line_ids=line_ids)
@@ -446,7 +454,13 @@ def deposit_hold(
 
 
 def deposit_release(
-    *, deposit: Deposit, refund: int = 0, forfeit: int = 0, reason: str, by: User | None
+    *,
+    deposit: Deposit,
+    refund: int = 0,
+    forfeit: int = 0,
+    reason: str,
+    by: User | None,
+    today: dt.date | None = None,
 ) -> list[LedgerEntry]:
     """Refund and/or forfeit (part of) a held deposit; never more than is still held."""
     if refund < 0 or forfeit < 0 or refund + forfeit <= 0:
@@ -467,7 +481,7 @@ def deposit_release(
                 amount=value,
                 deposit=deposit,
                 reason=reason[:300],
-                occurred_on=_today(),
+                occurred_on=today or _today(),
                 created_by=by,
             )
             for kind, value in (
@@ -493,6 +507,7 @@ def adhoc_charge_post(
     due_date: dt.date | None = None,
     period: dt.date | None = None,
     by: User | None = None,
+    today: dt.date | None = None,
 ) -> BillLine:
     """临时费用: a one-off charge posted by staff (a paid service, renovation debris, a replaced card)."""
     errors: dict[str, list[str]] = {}
@@ -504,7 +519,7 @@ def adhoc_charge_post(
         errors["description"] = [_("Describe the charge.")]
     if errors:
         raise ApplicationError.for_fields(errors)
-    today = _today()
+    today = today or _today()
     with transaction.atomic():
         unit_lock(unit.pk)
         line = BillLine.objects.create(
@@ -522,7 +537,7 @@ def adhoc_charge_post(
             unit=unit, kind=LedgerEntry.Kind.CHARGE, amount=amount, bill_line=line, occurred_on=today, created_by=by
         )
         audit_record(action="billing.adhoc_charge", target=line, changes={"amount": amount, "item": fee_item.code})
-    prepaid_settle(unit.pk, by=by, line_ids=[line.pk])
+    prepaid_settle(unit.pk, by=by, line_ids=[line.pk], today=today)
     return line
 
 

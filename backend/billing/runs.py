@@ -29,7 +29,7 @@ from tenants.company.models import CompanySettings
 from tenants.db import connection
 
 from . import hooks
-from .ledger import prepaid_settle
+from .ledger_bulk import prepaid_settle_bulk
 from .models import (
     BillingSettings,
     BillLine,
@@ -216,9 +216,12 @@ def _push(run: BillRun) -> None:
         )
 
 
-def bill_run_execute(run_id: int, *, on_chunk: Callable[[int], None] | None = None) -> BillRun:
+def bill_run_execute(
+    run_id: int, *, on_chunk: Callable[[int], None] | None = None, today: dt.date | None = None
+) -> BillRun:
     """Post a run: each chunk of units in its own transaction, so a crash loses at most one chunk's work and
-    a retry picks up where it stopped (lines already there are skipped by the unique index)."""
+    a retry picks up where it stopped (lines already there are skipped by the unique index). `today` is the
+    business date its charges and prepaid settlements carry (default: the company's today)."""
     run = BillRun.objects.get(pk=run_id)
     items, arrays = run_items(run)
     scope_sql, scope_params = run_scope_sql(run)
@@ -229,7 +232,7 @@ def bill_run_execute(run_id: int, *, on_chunk: Callable[[int], None] | None = No
     run.done_units = 0
     run.save(update_fields=["status", "started_at", "total_units", "done_units"])
     _push(run)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     fresh_statistics()
     sql = INSERT_SQL.format(scope=scope_sql)
     created = existing = 0
@@ -265,7 +268,7 @@ def bill_run_execute(run_id: int, *, on_chunk: Callable[[int], None] | None = No
         shared_created, shared_amount = shared_meter_post(run, today)
         created += shared_created
         amount += shared_amount
-    settled_units = _settle_prepaid(run)
+    settled_units = _settle_prepaid(run, today)
     with transaction.atomic():
         run.status = BillRun.Status.POSTED
         run.finished_at = timezone.now()
@@ -292,7 +295,7 @@ def bill_run_fail(run_id: int, message: str) -> None:
     _push(BillRun.objects.get(pk=run_id))
 
 
-def _settle_prepaid(run: BillRun) -> int:
+def _settle_prepaid(run: BillRun, today: dt.date) -> int:
     """Units billed by this run that hold prepaid credit: settle their new bills from it (oldest first)."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -306,8 +309,7 @@ def _settle_prepaid(run: BillRun) -> int:
             [run.pk],
         )
         unit_ids = [row[0] for row in cursor.fetchall()]
-    for unit_id in unit_ids:
-        prepaid_settle(unit_id)
+    prepaid_settle_bulk(unit_ids, today=today)
     return len(unit_ids)
 
 
@@ -356,4 +358,4 @@ def scheduled_bill_run(today: dt.date | None = None) -> BillRun | None:
     run = bill_run_create(period=period, scope=Scope.everything(), by=None, scheduled=True)
     run.status = BillRun.Status.QUEUED
     run.save(update_fields=["status"])
-    return bill_run_execute(run.pk)
+    return bill_run_execute(run.pk, today=today)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -43,6 +45,29 @@ def day_lock_check(payment: Payment) -> None:
             code="day_closed",
             status=409,
         )
+
+
+def days_lock_check(payments: Sequence[Payment]) -> None:
+    """day_lock_check for many payments at once: each cashier locked once (in id order), and refused when
+    any of the payments falls on a day its cashier closed."""
+    days: dict[int, set[dt.date]] = defaultdict(set)
+    for payment in payments:
+        if payment.recorded_by_id is not None:
+            days[payment.recorded_by_id].add(timezone.localdate(payment.received_at))
+    for cashier_id in sorted(days):
+        cashier_lock(cashier_id)
+    closed = (
+        DayClose.objects.filter(cashier_id__in=list(days), business_date__in={d for ds in days.values() for d in ds})
+        .order_by("business_date")
+        .values_list("cashier_id", "business_date")
+    )
+    for cashier_id, day in closed:
+        if day in days[cashier_id]:
+            raise ApplicationError(
+                _("%(day)s is closed for this cashier (日结); it can no longer be changed.") % {"day": day.isoformat()},
+                code="day_closed",
+                status=409,
+            )
 
 
 def refund_lock_check(by: User | None) -> None:

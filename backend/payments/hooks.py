@@ -1,5 +1,5 @@
 """Payments plugs into billing here: every new payment gets its receipt (and is refused on a closed day);
-every posted bill run charges the homes with autopay."""
+payments recorded together (an import) the same, in bulk; every posted bill run charges the homes with autopay."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
-from backend.billing.hooks import on_bills_issued, on_payment_recorded
+from backend.billing.hooks import on_bills_issued, on_payment_recorded, on_payments_recorded
 
 from .dayclose import day_lock_check
 from .models import AutopayMandate
@@ -20,6 +20,15 @@ from .tasks import autopay_charge_task
 def _receipt_and_day_lock(payment: Any) -> None:
     day_lock_check(payment)
     receipt_issue(payment)
+
+
+@on_payments_recorded
+def _receipts_and_day_locks(payments: Any) -> None:
+    from .dayclose import days_lock_check
+    from .receipts import receipts_issue
+
+    days_lock_check(payments)
+    receipts_issue(payments)
 
 
 @on_bills_issued

@@ -268,3 +268,74 @@ class DayClose(models.Model):
 
     def __str__(self) -> str:
         return f"day close {self.business_date} {self.cashier_id}"
+
+
+class BankCollection(models.Model):
+    """银行托收: one result file the bank returned for a collection run (the bank debited owners' accounts under
+    their collection agreements). Finance uploads it (pending: checked, shown, nothing counted) and confirms
+    it (applied: each successful debit a payment). The same file, by its SHA-256, is taken once."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Checked, not applied")
+        APPLIED = "applied", _("Applied")
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    file_name = models.CharField(_("file"), max_length=200, blank=True)
+    data = models.BinaryField(help_text="the file as uploaded (kept: it is the bank's record of the debits)")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    rows = models.PositiveIntegerField(default=0)
+    succeeded = models.PositiveIntegerField(default=0, help_text="debits that became payments")
+    failed = models.PositiveIntegerField(default=0, help_text="debits the bank could not make")
+    skipped = models.PositiveIntegerField(default=0, help_text="debits already imported from another file")
+    amount = models.BigIntegerField(default=0, help_text="fen received (the succeeded debits)")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
+    )
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="pending") | Q(applied_at__isnull=False), name="bank_collection_applied_at"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"bank collection {self.pk} {self.file_name}"
+
+
+class BankCollectionRow(models.Model):
+    """One debit of an applied file, as it was counted: a payment, a failed debit (the bank's reason) or a
+    debit skipped because another file already brought it in (by the bank's serial number)."""
+
+    class Outcome(models.TextChoices):
+        PAID = "paid", _("Paid")
+        FAILED = "failed", _("Debit failed")
+        SKIPPED = "skipped", _("Already imported")
+
+    collection = models.ForeignKey(BankCollection, on_delete=models.CASCADE, related_name="debits")
+    row = models.PositiveIntegerField()
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(_("amount (fen)"))
+    debited_on = models.DateField(_("debit date"))
+    serial = models.CharField(_("bank serial number"), max_length=60)
+    outcome = models.CharField(max_length=8, choices=Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["collection_id", "row"]
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "row"], name="bank_collection_row_once"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_collection_row_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(outcome="paid", payment__isnull=False) | (~Q(outcome="paid") & Q(payment__isnull=True)),
+                name="bank_collection_row_payment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"debit {self.serial} ¥{self.amount / 100:.2f}"

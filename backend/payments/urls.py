@@ -1,7 +1,7 @@
-"""Payments API routes (under /api/v1/); the views are in api.py."""
+"""Payments API routes (under /api/v1/); the views are in api.py and api_bank_collection.py."""
 
 from __future__ import annotations
 
-from .api import urlpatterns
+from . import api, api_bank_collection
 
-__all__ = ["urlpatterns"]
+urlpatterns = [*api.urlpatterns, *api_bank_collection.urlpatterns]

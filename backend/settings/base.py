@@ -83,6 +83,8 @@ SHARED_APPS = [
     "backend.gateway",
     "portal",
     "marketplace",
+    # No models: the seed_demo command and the demo companies' seeders.
+    "backend.demo",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",

@@ -32,6 +32,8 @@ PNG = FileFormat("PNG", "image/png", ".png", "PNG")
 WEBP = FileFormat("WebP", "image/webp", ".webp", "WEBP")
 PDF = FileFormat("PDF", "application/pdf", ".pdf")
 XLSX = FileFormat("Excel .xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx")
+# Text has no signature: format_detect never answers CSV; only a use that takes CSV asks csv_detect.
+CSV = FileFormat("CSV", "text/csv", ".csv")
 
 _BY_MIME = {f.mime: f for f in (JPEG, PNG, WEBP, PDF, XLSX)}
 _ZIP = "application/zip"
@@ -68,3 +70,29 @@ def _is_workbook(data: bytes) -> bool:
             return _WORKBOOK_PART in package.read("[Content_Types].xml")
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return False
+
+
+def text_decode(data: bytes) -> str | None:
+    """The text of a file in UTF-8 (with or without a byte-order mark) or GB18030 (what Chinese banks' and
+    Excel's CSV exports use), or None when it is neither or holds control characters other than tab and
+    line ends (a binary file)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if any(ord(c) < 32 and c not in "\t\r\n" for c in text):
+            return None
+        return text
+    return None
+
+
+def csv_detect(data: bytes) -> FileFormat | None:
+    """CSV when the bytes are text with a delimited first line and no markup (an HTML or SVG page is text too)."""
+    text = text_decode(data)
+    if text is None:
+        return None
+    first = text.lstrip().split("\n", 1)[0]
+    if not first or first.startswith("<") or not ("," in first or "\t" in first):
+        return None
+    return CSV

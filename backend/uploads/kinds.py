@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .formats import JPEG, PDF, PNG, WEBP, XLSX, FileFormat
+from .formats import CSV, JPEG, PDF, PNG, WEBP, XLSX, FileFormat
 
 IMAGES = (JPEG, PNG, WEBP)
 
@@ -44,6 +44,10 @@ BINDING_DOCUMENT = UploadKind("binding_document", (*IMAGES, PDF), max_side_setti
 ANNOUNCEMENT_IMAGE = UploadKind("announcement_image", IMAGES)
 REGISTRY_IMPORT = UploadKind("registry_import", (XLSX,), max_bytes_setting="UPLOAD_IMPORT_MAX_BYTES")
 READINGS_IMPORT = UploadKind("readings_import", (XLSX,), max_bytes_setting="UPLOAD_READINGS_IMPORT_MAX_BYTES")
+# 银行托收: the bank's result file, as the bank sends it (CSV) or as finance saved it from Excel.
+BANK_COLLECTION_RESULT = UploadKind(
+    "bank_collection_result", (CSV, XLSX), max_bytes_setting="UPLOAD_READINGS_IMPORT_MAX_BYTES"
+)
 
 # Uses of the modules to come (club facilities, marketplace, service desk): they only name these.
 FACILITY_PHOTO = UploadKind("facility_photo", IMAGES)
@@ -59,6 +63,7 @@ KINDS = {
         ANNOUNCEMENT_IMAGE,
         REGISTRY_IMPORT,
         READINGS_IMPORT,
+        BANK_COLLECTION_RESULT,
         FACILITY_PHOTO,
         MERCHANT_LICENCE,
         PRODUCT_PHOTO,

@@ -19,7 +19,7 @@ from django.core.files.base import ContentFile
 from django.utils.translation import gettext as _
 
 from .errors import UploadRejected
-from .formats import PDF, XLSX, FileFormat, format_detect
+from .formats import CSV, PDF, XLSX, FileFormat, csv_detect, format_detect
 from .images import image_reencode
 from .kinds import UploadKind
 
@@ -57,6 +57,8 @@ def upload_accept(*, kind: UploadKind, upload: IO[bytes]) -> AcceptedUpload:
     if not data:
         raise UploadRejected(_("The file is empty."))
     fmt = format_detect(data)
+    if fmt is None and CSV in kind.formats:
+        fmt = csv_detect(data)
     if fmt is None or fmt not in kind.formats:
         raise UploadRejected(_("Upload a file of one of these types: %(formats)s.") % {"formats": kind.formats_label})
     if fmt.is_image:

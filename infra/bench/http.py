@@ -88,8 +88,8 @@ def _identities() -> tuple[str, dict[str, dict[str, str]], str]:
 
     from backend.access.services import api_token_issue
     from backend.accounts.models import User
+    from backend.demo.companies import DEMO_PEOPLE, DEMO_SLUG, demo_seed
     from backend.properties.models import Unit
-    from tenants.demo import DEMO_PEOPLE, DEMO_SLUG, demo_seed
     from tenants.models import Tenant
 
     tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()

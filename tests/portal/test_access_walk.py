@@ -159,6 +159,9 @@ PAGES: dict[str, Page] = {
     "payments-followup": page(MONEY),
     "payments-report": page(MONEY),
     "payments-settings": page(MONEY),
+    "payments-bank-collection": page(MONEY),
+    "payments-bank-collection-detail": page(MONEY, pk="bank_collection"),
+    "payments-bank-collection-template": page(MONEY),
 }
 
 

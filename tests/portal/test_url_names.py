@@ -103,6 +103,9 @@ TENANT_URLS = [
     ("staff/payments/followup/", "payments-followup", "followup"),
     ("staff/payments/report/", "payments-report", "report"),
     ("staff/payments/settings/", "payments-settings", "payment_settings"),
+    ("staff/payments/bank-collection/", "payments-bank-collection", "bank_collection"),
+    ("staff/payments/bank-collection/<int:pk>/", "payments-bank-collection-detail", "bank_collection_detail"),
+    ("staff/payments/bank-collection/template.csv", "payments-bank-collection-template", "bank_collection_template"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import configuration, counter, followup, payments, report
+from . import bank_collection, configuration, counter, followup, payments, report
 
 urlpatterns = [
     path("staff/payments/counter/", counter.counter, name="payments-counter"),
@@ -13,4 +13,15 @@ urlpatterns = [
     path("staff/payments/followup/", followup.followup, name="payments-followup"),
     path("staff/payments/report/", report.report, name="payments-report"),
     path("staff/payments/settings/", configuration.payment_settings, name="payments-settings"),
+    path("staff/payments/bank-collection/", bank_collection.bank_collection, name="payments-bank-collection"),
+    path(
+        "staff/payments/bank-collection/<int:pk>/",
+        bank_collection.bank_collection_detail,
+        name="payments-bank-collection-detail",
+    ),
+    path(
+        "staff/payments/bank-collection/template.csv",
+        bank_collection.bank_collection_template,
+        name="payments-bank-collection-template",
+    ),
 ]

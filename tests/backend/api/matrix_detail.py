@@ -109,6 +109,10 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-online-payment-refresh", "post"): Detail(
         "/api/v1/payments/online/{id}/refresh/", "online_payment", **EVERYONE_ASKS, body={}
     ),
+    ("api-bank-collection", "get"): Detail("/api/v1/payments/bank-collections/{id}/", "bank_collection", **STAFF_ASK),
+    ("api-bank-collection-apply", "post"): Detail(
+        "/api/v1/payments/bank-collections/{id}/apply/", "bank_collection", **STAFF_ASK, body={}
+    ),
     ("api-receipt", "get"): Detail("/api/v1/receipts/{id}/", "receipt", **EVERYONE_ASKS),
     ("api-receipt-pdf", "get"): Detail("/api/v1/receipts/{id}/pdf/", "receipt", **EVERYONE_ASKS),
     ("api-receipt-void", "post"): Detail(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,8 @@ from backend.billing.models import BillLine, FeeItem
 from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.notifications.announcements import announcement_create
 from backend.notifications.models import Announcement, Notification
-from backend.payments.models import OnlinePayment, Receipt
+from backend.payments.bank_collection import template_csv
+from backend.payments.models import BankCollection, OnlinePayment, Receipt
 from backend.properties import services as registry
 from backend.properties.models import BindingRequest, ImportJob, Occupancy, Person, Unit
 from backend.properties.scope import Scope
@@ -132,8 +134,16 @@ def _place(unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run:
             "announcement": announcement.pk,
             "notification": Notification.objects.create(recipient=user, kind="announcement", title="你好").pk,
             "membership": Membership.objects.get(user=user, tenant=connection.tenant).pk,
+            "bank_collection": _bank_collection(admin),
         }
     )
+
+
+def _bank_collection(user: Any) -> int:
+    """A pending 银行托收 import uploaded by `user` (the template's example row: not a unit of this world)."""
+    return BankCollection.objects.create(
+        sha256=uuid.uuid4().hex * 2, file_name="托收结果.csv", data=template_csv(), uploaded_by=user
+    ).pk
 
 
 def build_company(tenant: Any, marker: str, *, second_office: bool) -> Company:
@@ -191,6 +201,7 @@ def personal_objects(company: Company, users: dict[str, Any]) -> dict[str, dict[
                 kind="units", file="import.xlsx", file_sha256="0" * 64, created_by=user
             ).pk,
             "announcement_to_all": to_all.pk,
+            "bank_collection": _bank_collection(user),
         }
         for caller, user in users.items()
     }

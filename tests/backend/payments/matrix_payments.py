@@ -45,4 +45,6 @@ ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
     "day-closes": ("get", "/api/v1/day-closes/", None, MONEY),
     "day-closes-create": ("post", "/api/v1/day-closes/", {"day": "2026-13-01"}, MONEY),
     "day-closes-summary": ("get", "/api/v1/day-closes/summary/", None, MONEY),
+    "bank-collections": ("get", "/api/v1/payments/bank-collections/", None, MONEY),
+    "bank-collections-upload": ("post", "/api/v1/payments/bank-collections/", {}, MONEY),
 }

@@ -23,7 +23,7 @@ TENANT_ONLY = {
     "backend.billing",
     "backend.payments",
 }
-SHARED_ONLY = {"tenants", "backend.accounts", "backend.gateway", "portal", "marketplace"}
+SHARED_ONLY = {"tenants", "backend.accounts", "backend.gateway", "portal", "marketplace", "backend.demo"}
 
 
 def local_apps() -> set[str]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from django_tenants.utils import schema_context
 
 from backend.accounts.models import Membership
-from tenants.demo import DEMO_PASSWORD, DEMO_PEOPLE, demo_seed
+from backend.demo.companies import DEMO_PASSWORD, DEMO_PEOPLE, demo_seed
 
 
 def test_demo_company_has_a_login_per_role_and_a_realistic_registry(db):
-    # The year of billing is seeded and checked by test_demo_billing.py (it is the slow part; once is enough).
+    # The year of billing is seeded and checked by test_billing.py (it is the slow part; once is enough).
     tenant = demo_seed(billing=False)
     assert tenant.name == "示范物业" and tenant.domains.get().domain == "demo.localhost"
     for person in DEMO_PEOPLE:

@@ -1,4 +1,4 @@
-"""The demo company's year of billing (tenants/demo_billing.py), seeded into company alpha on top of the demo
+"""The demo company's year of billing (backend/demo/billing.py), seeded into company alpha on top of the demo
 registry: 12 months of bills for every unit, realistic payments, ~8% of units in arrears of every age, and
 nothing added when it runs again."""
 
@@ -24,9 +24,10 @@ from backend.billing.models import (
     WaiverRequest,
 )
 from backend.billing.selectors import lines_with_balances, unit_account
+from backend.demo.billing import MONTHS, demo_billing_seed
+from backend.demo.registry import demo_registry_seed
+from backend.payments.models import BankCollection, BankCollectionRow
 from backend.properties.models import Unit, UnitStatus
-from tenants.demo_billing import MONTHS, demo_billing_seed
-from tenants.demo_registry import demo_registry_seed
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2026, 11, 22, 18, 25, tzinfo=SHANGHAI)
@@ -126,7 +127,14 @@ def _the_seeded_year_has_what_the_reports_and_pages_need(seeded: dict[str, Any])
     assert set(charges.values_list("occurred_on", flat=True)) == {FIRST}
     payments = Payment.objects.all()
     assert payments.count() > 1300 * 10
-    assert {p.method for p in payments} >= {"cash", "pos", "bank_transfer"}
+    assert {p.method for p in payments} >= {"cash", "pos", "bank_transfer", "bank_collection"}
+    # a third of the owners by bank collection: a result file a month, imported, some debits refused
+    collections = BankCollection.objects.all()
+    assert collections.count() == MONTHS and {c.status for c in collections} == {"applied"}
+    assert payments.filter(method="bank_collection", channel="import").count() == sum(c.succeeded for c in collections)
+    assert payments.filter(method="bank_collection").count() > 300 * 10
+    refused = BankCollectionRow.objects.filter(outcome="failed")
+    assert refused.exists() and all(r.reason for r in refused[:50])
     first_local = dt.datetime.combine(FIRST - dt.timedelta(days=20), dt.time(), tzinfo=SHANGHAI)
     assert all(first_local <= p.received_at <= NOW for p in payments)
     receipts = LedgerEntry.objects.filter(kind__in=["payment", "prepayment"]).select_related("payment")
