@@ -32,8 +32,8 @@ def test_a_bill_run_given_the_business_date_dates_its_charges_and_prepaid_settle
 def test_a_payment_given_the_business_date_settles_on_it_and_without_it_on_today(world: World) -> None:
     bill_run_execute(bill_run_create(period=JAN, scope=EVERYTHING, by=None).pk)
     first, second = world.units[0], world.units[1]
-    dated = ledger.payment_record(unit=first, amount=1000, method="cash", today=DAY)
-    plain = ledger.payment_record(unit=second, amount=1000, method="cash")
+    dated = ledger.payment_record(unit=first, amount=1000, method="cash", today=DAY).payment
+    plain = ledger.payment_record(unit=second, amount=1000, method="cash").payment
     assert set(LedgerEntry.objects.filter(payment=dated, kind="settle").values_list("occurred_on", flat=True)) == {DAY}
     assert set(LedgerEntry.objects.filter(payment=plain, kind="settle").values_list("occurred_on", flat=True)) == {
         timezone.localdate()

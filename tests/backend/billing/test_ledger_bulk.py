@@ -65,7 +65,7 @@ def test_bulk_payments_settle_exactly_as_one_payment_after_another(world: World)
 def test_an_idempotency_key_used_before_answers_that_payment_and_another_amount_is_a_conflict(world: World) -> None:
     bill(JAN)
     unit = world.units[0]
-    first = ledger.payment_record(unit=unit, amount=1000, method="cash", idempotency_key="k-1")
+    first = ledger.payment_record(unit=unit, amount=1000, method="cash", idempotency_key="k-1").payment
     payment = PaymentIn(unit_id=unit.pk, amount=1000, method="cash", received_at=timezone.now(), idempotency_key="k-1")
     result = payments_record_bulk(payments=[payment], recorded_by=None)
     assert (result.created, result.replayed, result.payments, result.fresh) == (0, 1, [first], [False])
