@@ -15,7 +15,7 @@ from backend.api.permissions import api_tenant, api_user
 
 from .models import Invitation
 from .selectors import invitation_list, member_list
-from .services import invitation_create, invitation_revoke, membership_roles_set, membership_scope_set
+from .services import ScopeChange, invitation_create, invitation_revoke, membership_access_set
 
 
 def portal_base_url(request: Request) -> str:
@@ -137,14 +137,14 @@ class MemberDetailApi(APIView):
         data = MemberRolesIn(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        if "roles" in v:
-            membership = membership_roles_set(membership=membership, roles=v["roles"], by=api_user(request))
+        scope = None
         if "scope_all" in v:
-            membership = membership_scope_set(
-                membership=membership,
+            scope = ScopeChange(
                 scope_all=v["scope_all"],
-                office_ids=v["scope_office_ids"],
-                estate_ids=v["scope_estate_ids"],
-                by=api_user(request),
+                office_ids=tuple(v["scope_office_ids"]),
+                estate_ids=tuple(v["scope_estate_ids"]),
             )
+        membership = membership_access_set(
+            membership=membership, by=api_user(request), roles=v.get("roles"), scope=scope
+        )
         return Response(MemberOut(membership).data)

@@ -5,19 +5,24 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
-from backend.accounts.services import membership_grant, token_hash, user_create
+from backend.accounts.services import membership_get_active, membership_grant, token_hash, user_create
 from backend.accounts.validation import email_normalize
+from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
+from backend.client_ip import client_ip
 from backend.errors import ApplicationError
 from backend.notifications.services import notification_send
 from backend.properties.models import Estate, ManagementOffice
@@ -232,6 +237,41 @@ def membership_scope_set(
     return membership
 
 
+@dataclass(frozen=True)
+class ScopeChange:
+    """数据权限 as a member editor submits it: the whole company, or these offices and estates."""
+
+    scope_all: bool
+    office_ids: tuple[int, ...] = ()
+    estate_ids: tuple[int, ...] = ()
+
+
+def membership_access_set(
+    *,
+    membership: Membership,
+    by: User,
+    roles: Iterable[str] | None = None,
+    scope: ScopeChange | None = None,
+) -> Membership:
+    """Roles and data scope of one member in one transaction: both change, or neither does.
+
+    The member editor saves both at once; a refused scope (an unknown office) must not leave
+    the new roles behind. ``None`` leaves that part as it is.
+    """
+    with transaction.atomic():
+        if roles is not None:
+            membership = membership_roles_set(membership=membership, roles=roles, by=by)
+        if scope is not None:
+            membership = membership_scope_set(
+                membership=membership,
+                scope_all=scope.scope_all,
+                office_ids=scope.office_ids,
+                estate_ids=scope.estate_ids,
+                by=by,
+            )
+    return membership
+
+
 def membership_deactivate(*, membership: Membership, by: User) -> Membership:
     tenant = _current_tenant()
     if membership.tenant_id != tenant.pk:
@@ -243,6 +283,23 @@ def membership_deactivate(*, membership: Membership, by: User) -> Membership:
         membership.save(update_fields=["is_active"])
         ApiToken.objects.filter(user_id=membership.user_id).delete()
         audit_record(action="membership.deactivate", target=membership, object_repr=str(membership.user))
+    return membership
+
+
+SESSION_BACKEND = "backend.accounts.backends.EmailOrPhoneBackend"
+
+
+def session_start(*, request: HttpRequest, user: User) -> Membership | None:
+    """Sign `user` in on this company's site (a new session key) and put the sign-in on the audit record.
+
+    The caller has already checked the credentials (or consumed a one-time hand-off); this is the one
+    place a portal session begins, so every sign-in path is audited the same way. Returns the user's
+    active membership in the current company.
+    """
+    login(request, user, backend=SESSION_BACKEND)
+    membership = membership_get_active(user=user, tenant=_current_tenant())
+    with acting_as(Actor(user_id=user.pk, user_name=str(user), ip=client_ip(request.META))):
+        audit_record(action="session.sign_in", target=user)
     return membership
 
 

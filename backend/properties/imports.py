@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.validation import phone_normalize
 from backend.audit.services import audit_record
+from backend.celery import task_named
 from backend.errors import ApplicationError
 from backend.notifications.realtime import push_to_user
 from backend.uploads.storage import files_removed_on_error
@@ -46,6 +47,7 @@ from .sheets import (
 logger = logging.getLogger(__name__)
 
 BACKGROUND_ROWS = 2000
+IMPORT_JOB_EXECUTE = "backend.properties.tasks.import_job_execute"
 BATCH = 2000
 
 
@@ -392,6 +394,22 @@ def import_job_create(*, kind: str, upload: AcceptedUpload | None, user_id: int)
     with files_removed_on_error(job):
         job.save()
     return job
+
+
+def import_job_start(
+    *, kind: str, upload: AcceptedUpload | None, membership_id: int, user_id: int, scope: Scope
+) -> ImportJob:
+    """Create the job and run it: in this request up to BACKGROUND_ROWS rows, otherwise in a worker.
+
+    A big file is handed to the worker only once the job row is committed (the worker reads it);
+    the returned job is then QUEUED and the page follows its progress over the websocket.
+    """
+    job = import_job_create(kind=kind, upload=upload, user_id=user_id)
+    if job.total_rows > BACKGROUND_ROWS:
+        job_id = job.pk
+        transaction.on_commit(lambda: task_named(IMPORT_JOB_EXECUTE).delay(job_id, membership_id))
+        return job
+    return import_job_run(job_id=job.pk, scope=scope)
 
 
 def _push_progress(job: ImportJob) -> None:

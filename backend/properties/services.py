@@ -407,6 +407,33 @@ def occupancy_move_in(
     return occupancy
 
 
+def person_move_in(
+    *,
+    unit_id: int,
+    name: str,
+    role: str,
+    start_date: dt.date,
+    scope: Scope,
+    phone: str = "",
+    id_number: str = "",
+    birthday: dt.date | None = None,
+) -> Occupancy:
+    """入住 from the unit page: the person with this ID number, or a new one, moves in, in one transaction.
+
+    A person is one record across the company (the same owner of two flats is one person), so a
+    known ID number reuses that record; a new person is created. When the move-in is refused (the
+    person already lives there, a bad role), no half-made person stays behind.
+    """
+    try:
+        normalized = id_number_normalize(id_number)
+    except ValidationError:
+        normalized = ""  # person_create reports the field error
+    with transaction.atomic():
+        known = Person.objects.filter(id_number=normalized).first() if normalized else None
+        person = known or person_create(name=name, phone=phone, id_number=id_number, birthday=birthday)
+        return occupancy_move_in(unit_id=unit_id, person=person, role=role, start_date=start_date, scope=scope)
+
+
 def occupancy_move_out(*, occupancy_id: int, end_date: dt.date, scope: Scope) -> Occupancy:
     """迁出: the occupancy ends on end_date; the record stays as history."""
     occupancy = (

@@ -12,13 +12,17 @@ DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 def add_service_errors(form: forms.BaseForm, error: ApplicationError) -> None:
-    placed = False
+    """The service's errors on the form: each on its field, or above the form when the form has no such
+    field (say ``person`` on a move-in form), so no message the service gave is lost."""
+    unplaced = [message for field, messages in error.fields.items() if field not in form.fields for message in messages]
     for field, messages in error.fields.items():
-        for message in messages:
-            if field in form.fields:
+        if field in form.fields:
+            for message in messages:
                 form.add_error(field, message)
-                placed = True
-    if not placed or not error.fields:
+    if unplaced:
+        for message in unplaced:
+            form.add_error(None, message)
+    elif not error.fields:
         form.add_error(None, error.message)
 
 

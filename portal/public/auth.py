@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -14,12 +14,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from backend.access.services import invitation_accept, invitation_find, resident_sign_up
+from backend.access.services import invitation_accept, invitation_find, resident_sign_up, session_start
 from backend.accounts import permissions as perms
 from backend.accounts.backends import user_find_by_login
 from backend.accounts.services import login_handoff_consume, membership_get_active, user_sign_in
-from backend.audit.context import Actor, acting_as
-from backend.audit.services import audit_record
 from backend.client_ip import client_ip
 from backend.errors import ApplicationError, RateLimited
 from portal.access import public_view
@@ -34,8 +32,6 @@ from portal.public.forms import (
 )
 from portal.throttling import rate_limited
 from tenants.http import CompanyRequest
-
-BACKEND = "backend.accounts.backends.EmailOrPhoneBackend"
 
 
 def _safe_next(request: CompanyRequest, fallback: str) -> str:
@@ -55,10 +51,7 @@ def home_for(request: CompanyRequest) -> str:
 
 
 def _sign_in(request: CompanyRequest, user: object) -> None:
-    login(request, user, backend=BACKEND)  # type: ignore[arg-type]
-    request.membership = membership_get_active(user=user, tenant=request.tenant)  # type: ignore[attr-defined,arg-type]
-    with acting_as(Actor(user_id=user.pk, user_name=str(user), ip=client_ip(request.META))):  # type: ignore[attr-defined]
-        audit_record(action="session.sign_in", target=user)  # type: ignore[arg-type]
+    request.membership = session_start(request=request, user=user)  # type: ignore[arg-type]
 
 
 @public_view

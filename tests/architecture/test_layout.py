@@ -265,3 +265,75 @@ def test_the_graph_sees_function_level_imports_and_skips_type_checking_ones() ->
         Import("c", "d", 1, False),
     )
     assert import_cycles(cycle) == [["a", "b", "c"]]
+
+
+# What a write looks like in a view: the ORM's writes, a transaction or a row lock, the audit trail, a task
+# enqueued. A portal view reads (selectors), checks a form and calls one service; the service holds the rules.
+WRITE_METHODS = frozenset(
+    {
+        "save",
+        "bulk_create",
+        "bulk_update",
+        "get_or_create",
+        "update_or_create",
+        "select_for_update",
+        "atomic",
+        "on_commit",
+        "delay",
+        "apply_async",
+        "send_task",
+    }
+)
+WRITE_FUNCTIONS = frozenset({"audit_record", "atomic", "on_commit"})
+
+
+def _writes_in(source: str) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            # Model.objects.create(...) / .objects.filter(...).delete(): a manager or queryset write.
+            chain = ast.unparse(func.value)
+            if func.attr in WRITE_METHODS or (func.attr in ("create", "delete", "update") and ".objects" in chain):
+                found.append((node.lineno, ast.unparse(func)))
+        elif isinstance(func, ast.Name) and func.id in WRITE_FUNCTIONS:
+            found.append((node.lineno, func.id))
+    return found
+
+
+def test_portal_views_make_no_writes_of_their_own() -> None:
+    writes = [
+        f"{path.relative_to(ROOT)}:{line}: {call}"
+        for module, path in project_modules().items()
+        if _layer(module) == "portal"
+        for line, call in _writes_in(path.read_text(encoding="utf-8"))
+    ]
+    assert not writes, "the portal writes outside a service (move it into backend/<app>/services):\n" + "\n".join(
+        writes
+    )
+
+
+def test_the_write_rule_sees_the_writes_a_view_could_make() -> None:
+    source = (
+        "def view(request, job):\n"
+        "    with transaction.atomic():\n"
+        "        Person.objects.create(name='x')\n"
+        "        Unit.objects.filter(pk=1).update(status='vacant')\n"
+        "        audit_record(action='x')\n"
+        "        transaction.on_commit(lambda: import_job_execute.delay(job.pk))\n"
+        "    context.update(a=1)\n"  # a dict, not a write
+        "    form.fields['x'].widget.attrs.update({'min': 1})\n"
+    )
+    calls = sorted(call for _line, call in _writes_in(source))
+    assert calls == sorted(
+        [
+            "transaction.atomic",
+            "Person.objects.create",
+            "Unit.objects.filter(pk=1).update",
+            "audit_record",
+            "transaction.on_commit",
+            "import_job_execute.delay",
+        ]
+    )

@@ -4,7 +4,6 @@ data scope."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.access.models import Invitation
 from backend.access.selectors import invitation_list, member_list, role_names
-from backend.access.services import invitation_create, invitation_revoke, membership_roles_set, membership_scope_set
+from backend.access.services import ScopeChange, invitation_create, invitation_revoke, membership_access_set
 from backend.accounts import permissions as perms
 from backend.accounts.models import Membership
 from backend.errors import ApplicationError
@@ -78,15 +77,16 @@ def member_edit(request: CompanyRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                membership_roles_set(membership=membership, roles=data["roles"], by=request.user)
-                membership_scope_set(
-                    membership=membership,
+            membership_access_set(
+                membership=membership,
+                by=request.user,
+                roles=data["roles"],
+                scope=ScopeChange(
                     scope_all=data["scope_all"],
-                    office_ids=[int(i) for i in data["scope_office_ids"]],
-                    estate_ids=[int(i) for i in data["scope_estate_ids"]],
-                    by=request.user,
-                )
+                    office_ids=tuple(int(i) for i in data["scope_office_ids"]),
+                    estate_ids=tuple(int(i) for i in data["scope_estate_ids"]),
+                ),
+            )
         except ApplicationError as error:
             add_service_errors(form, error)
         else:

@@ -18,8 +18,8 @@ from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
-from backend.properties import imports, selectors, services, sheets
-from backend.properties.models import BindingRequest, ImportJob, Person
+from backend.properties import exports, imports, selectors, services, sheets
+from backend.properties.models import BindingRequest, ImportJob
 from backend.properties.sections import unit_sections_for
 from backend.uploads.kinds import BINDING_DOCUMENT
 from backend.uploads.serving import upload_response
@@ -202,25 +202,11 @@ def residents_export(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     form = UnitFilterForm(request.GET or None, scope=scope)
     units = selectors.unit_list(scope=scope, filters=_unit_filters(form))
-    from backend.properties.models import Occupancy
-
-    occupancies = (
-        Occupancy.objects.filter(unit__in=units, end_date__isnull=True)
-        .select_related("person", "unit__estate", "unit__building")
-        .order_by("unit_id", "id")
+    data = exports.residents_export(
+        units=units,
+        full_personal_data=perms.PERSONAL_DATA_FULL.granted_to(request.membership),
+        filters=request.GET.urlencode(),
     )
-    full = perms.PERSONAL_DATA_FULL.granted_to(request.membership)
-    data = sheets.residents_export_xlsx(occupancies.iterator(chunk_size=2000), full_personal_data=full)
-    if full:
-        # A file with phones and ID numbers in full is a full view of each of them: on the record.
-        from backend.audit.services import audit_record
-
-        audit_record(
-            action="person.export_full",
-            object_type="properties.person",
-            object_repr=_("residents export (%(n)s rows)") % {"n": occupancies.count()},
-            changes={"filters": request.GET.urlencode()},
-        )
     return _xlsx(data, "residents")
 
 
@@ -254,14 +240,17 @@ def unit_detail(request: CompanyRequest, pk: int) -> HttpResponse:
                 return redirect("portal:unit", pk=unit.pk)
             if move_in.is_valid():
                 data = move_in.cleaned_data
-                known = data["id_number"] and Person.objects.filter(id_number=data["id_number"].strip().upper()).first()
-                person = known or services.person_create(
-                    name=data["name"], phone=data["phone"], id_number=data["id_number"], birthday=data["birthday"]
+                occupancy = services.person_move_in(
+                    unit_id=unit.pk,
+                    name=data["name"],
+                    phone=data["phone"],
+                    id_number=data["id_number"],
+                    birthday=data["birthday"],
+                    role=data["role"],
+                    start_date=data["start_date"],
+                    scope=scope,
                 )
-                services.occupancy_move_in(
-                    unit_id=unit.pk, person=person, role=data["role"], start_date=data["start_date"], scope=scope
-                )
-                messages.success(request, _("%(name)s moved in.") % {"name": person.name})
+                messages.success(request, _("%(name)s moved in.") % {"name": occupancy.person.name})
                 return redirect("portal:unit", pk=unit.pk)
         except (ApplicationError, ValueError) as error:
             if isinstance(error, ApplicationError):
@@ -372,32 +361,28 @@ def import_page(request: CompanyRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid() and request.membership is not None:
         try:
-            job = imports.import_job_create(
-                kind=form.cleaned_data["kind"], upload=form.cleaned_data["file"], user_id=request.user.pk
+            job = imports.import_job_start(
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+                membership_id=request.membership.pk,
+                user_id=request.user.pk,
+                scope=scope_of(request),
             )
         except ApplicationError as error:
             add_service_errors(form, error)
         else:
-            if job.total_rows > imports.BACKGROUND_ROWS:
-                from django.db import transaction
-
-                from backend.properties.tasks import import_job_execute
-
-                membership_id = request.membership.pk
-                transaction.on_commit(lambda: import_job_execute.delay(job.pk, membership_id))
+            if job.status == ImportJob.Status.QUEUED:
                 messages.info(request, _("Importing %(n)s rows in the background…") % {"n": job.total_rows})
+            elif job.status == ImportJob.Status.DONE:
+                messages.success(
+                    request,
+                    _("Imported: %(c)s new, %(u)s changed, %(s)s unchanged.")
+                    % {"c": job.created_count, "u": job.updated_count, "s": job.unchanged_count},
+                )
             else:
-                job = imports.import_job_run(job_id=job.pk, scope=scope_of(request))
-                if job.status == ImportJob.Status.DONE:
-                    messages.success(
-                        request,
-                        _("Imported: %(c)s new, %(u)s changed, %(s)s unchanged.")
-                        % {"c": job.created_count, "u": job.updated_count, "s": job.unchanged_count},
-                    )
-                else:
-                    messages.error(
-                        request, _("Nothing was imported: the file has %(n)s problem(s).") % {"n": len(job.errors)}
-                    )
+                messages.error(
+                    request, _("Nothing was imported: the file has %(n)s problem(s).") % {"n": len(job.errors)}
+                )
             return redirect(f"{reverse('portal:imports')}?job={job.pk}")
     jobs = ImportJob.objects.filter(created_by_id=request.user.pk)[:10]
     current = None

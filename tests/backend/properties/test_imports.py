@@ -297,3 +297,48 @@ def test_an_import_that_crashes_in_the_worker_is_marked_failed_not_left_running(
     job.refresh_from_db()
     assert job.status == "failed" and "internal error" in job.errors[0]["message"]
     job.file.delete(save=False)
+
+
+def _start(rows, user) -> ImportJob:
+    from backend.properties import imports
+    from backend.properties.scope import Scope
+
+    return imports.import_job_start(
+        kind="units",
+        upload=accepted_xlsx(xlsx(UNIT_COLUMNS, rows)),
+        membership_id=1,
+        user_id=user.pk,
+        scope=Scope.everything(),
+    )
+
+
+def test_a_large_upload_is_queued_for_the_worker_once_the_job_is_committed(
+    tenant_a, member, registry, django_capture_on_commit_callbacks
+):
+    """Above BACKGROUND_ROWS the request only creates the job; the worker task (run above) is enqueued on commit."""
+    from backend.celery import app
+    from backend.properties import imports
+
+    user = member(tenant_a, ["customer_service"])
+    connection.set_tenant(tenant_a)
+    rows = [
+        [registry.estate.name, "9栋", f"{n:04d}", 1, "88.8", "住宅", "空置"] for n in range(imports.BACKGROUND_ROWS + 1)
+    ]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        job = _start(rows, user)
+    assert job.status == ImportJob.Status.QUEUED and job.total_rows == imports.BACKGROUND_ROWS + 1
+    assert not Unit.objects.filter(building__name="9栋").exists()  # nothing imported in the request
+    assert len(callbacks) == 1
+    assert imports.IMPORT_JOB_EXECUTE in app.tasks  # the name resolves in a web process (apps.ready)
+    job.file.delete(save=False)
+
+
+def test_a_small_upload_runs_in_the_request(tenant_a, member, registry):
+
+    user = member(tenant_a, ["customer_service"])
+    connection.set_tenant(tenant_a)
+    rows = [[registry.estate.name, "8栋", "0101", 1, "88.8", "住宅", "空置"]]
+    job = _start(rows, user)
+    assert job.status == ImportJob.Status.DONE and job.created_count == 1
+    assert Unit.objects.filter(building__name="8栋", number="0101").exists()
+    job.file.delete(save=False)
