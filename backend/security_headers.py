@@ -1,4 +1,5 @@
-"""The Content-Security-Policy of every response: SECURE_CSP, plus what one page adds for itself.
+"""The Content-Security-Policy of every response: SECURE_CSP, plus what one page adds for itself; and the
+Permissions-Policy of every document (PERMISSIONS_POLICY: the camera for our own pages only).
 
 Django's SecurityMiddleware sets the other headers (X-Content-Type-Options: nosniff, Referrer-Policy,
 Cross-Origin-Opener-Policy, HSTS in production) and XFrameOptionsMiddleware X-Frame-Options; Django 5.2 has
@@ -21,6 +22,7 @@ from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 
 CSP = "Content-Security-Policy"
+PERMISSIONS_POLICY = "Permissions-Policy"
 # What a browser renders as a document of ours, able to run scripts.
 DOCUMENT_TYPES = frozenset({"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"})
 NOT_A_DOCUMENT = "frame-ancestors 'none'"
@@ -40,6 +42,11 @@ def csp_header(extra: Mapping[str, Iterable[str]] | None = None) -> str:
         current = policy.get(directive, policy.get("default-src", []))
         policy[directive] = [s for s in dict.fromkeys([*current, *values]) if s != "'none'"]
     return "; ".join(" ".join([directive, *values]) for directive, values in policy.items())
+
+
+def permissions_policy_header() -> str:
+    """PERMISSIONS_POLICY ({"camera": ["self"], "microphone": []}) as 'camera=(self), microphone=()'."""
+    return ", ".join(f"{feature}=({' '.join(origins)})" for feature, origins in settings.PERMISSIONS_POLICY.items())
 
 
 class SecurityHeadersMiddleware:
@@ -69,6 +76,9 @@ class SecurityHeadersMiddleware:
         content_type = response.get("Content-Type", "text/html").split(";")[0].strip().lower()
         if content_type in DOCUMENT_TYPES:
             response[CSP] = csp_header(request.__dict__.get("csp_extra"))
+            policy = permissions_policy_header()
+            if policy and PERMISSIONS_POLICY not in response:
+                response[PERMISSIONS_POLICY] = policy
         else:
             response[CSP] = NOT_A_DOCUMENT
         return response

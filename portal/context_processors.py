@@ -56,7 +56,7 @@ BILLING_NAV = [
     NavItem(_("Payment settings"), "portal:payments-settings", "settings", perms.PAYMENT_SETTINGS),
 ]
 RESIDENT_NAV = [
-    NavItem(_("My homes"), "portal:resident-home", "home", perms.RESIDENT_AREA),
+    NavItem(_("Home"), "portal:resident-home", "home", perms.RESIDENT_AREA),
     NavItem(_("My bills"), "portal:resident-bills", "yuan", perms.RESIDENT_AREA),
     NavItem(_("Autopay"), "portal:resident-autopay", "card", perms.PAY_ONLINE),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),

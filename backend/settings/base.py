@@ -252,6 +252,10 @@ SECURE_CSP = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+# Powerful browser features our pages may use (Permissions-Policy, backend/security_headers.py): the camera for
+# our own pages only (a QR code scanned on a phone, js/qr-scan.js), never for a frame of another origin;
+# microphone and location for nobody. A feature left out keeps the browser's default.
+PERMISSIONS_POLICY = {"camera": ["self"], "microphone": [], "geolocation": []}
 # Other sites (Stripe, the banks of 3-D Secure) see our origin, never our paths and query strings.
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 

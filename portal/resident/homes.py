@@ -1,4 +1,4 @@
-"""Resident pages: my units and binding requests, asking to be bound to a unit."""
+"""Resident pages: asking to be bound to a unit (the home page with my units and requests: home.py)."""
 
 from __future__ import annotations
 
@@ -10,26 +10,12 @@ from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
-from backend.properties import selectors, services
+from backend.properties import services
 from backend.properties.models import Building, Estate, Unit
 from portal.access import permission_required
 from portal.common.forms import add_service_errors, set_choices
 from portal.resident.forms import BindRequestForm
-from tenants.company.selectors import company_settings_get
 from tenants.http import CompanyRequest
-
-
-@permission_required(perms.RESIDENT_AREA)
-def home(request: CompanyRequest) -> HttpResponse:
-    return render(
-        request,
-        "portal/resident/home.html",
-        {
-            "company": company_settings_get(),
-            "units": selectors.resident_units(user_id=request.user.pk),
-            "requests": selectors.binding_requests_of(user_id=request.user.pk)[:10],
-        },
-    )
 
 
 def _bind_choices(form: BindRequestForm, estate_id: str, building_id: str) -> None:

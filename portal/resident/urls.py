@@ -1,9 +1,9 @@
 from django.urls import path
 
-from . import bills, homes, payments
+from . import bills, home, homes, payments
 
 urlpatterns = [
-    path("resident/", homes.home, name="resident-home"),
+    path("resident/", home.home, name="resident-home"),
     path("resident/bind/", homes.bind, name="resident-bind"),
     path("resident/bills/", bills.bills, name="resident-bills"),
     path("resident/bills/<int:pk>/statement/", bills.statement, name="resident-statement"),

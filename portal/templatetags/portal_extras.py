@@ -5,6 +5,8 @@ from typing import Any
 
 from django import template
 
+from portal.common.qr import qr_svg as draw_qr_svg
+
 register = template.Library()
 
 
@@ -47,6 +49,13 @@ def stripe_js(context: template.Context, config: Any) -> str:
     if request is not None:
         csp_extend(request, config.csp_sources)
     return format_html('<script src="{}"></script>', config.js_url)
+
+
+@register.simple_tag
+def qr_svg(value: Any, label: str = "") -> str:
+    """{% qr_svg booking.code %} or {% qr_svg code label=_("Check-in code") %}: the value as an inline SVG QR
+    code drawn on the server (portal/common/qr.py), no script needed to show it."""
+    return draw_qr_svg(value, label=str(label))
 
 
 @register.simple_tag

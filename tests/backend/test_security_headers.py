@@ -1,6 +1,7 @@
 """Security headers on every response: a CSP without inline scripts or eval (plus Stripe's origins on the
-pages that load Stripe.js, and nothing more), frame-ancestors 'none', nosniff, Referrer-Policy; HSTS on
-HTTPS in production; and no template that would need 'unsafe-inline'."""
+pages that load Stripe.js, and nothing more), frame-ancestors 'none', nosniff, Referrer-Policy; a
+Permissions-Policy on documents that lets our own pages (and no frame) use the camera; HSTS on HTTPS in
+production; and no template that would need 'unsafe-inline'."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.template import Context, Template
 from django.test import RequestFactory
 
 from backend.gateway.config import StripeConfig
-from backend.security_headers import CSP, SecurityHeadersMiddleware, csp_header
+from backend.security_headers import CSP, PERMISSIONS_POLICY, SecurityHeadersMiddleware, csp_header
 from tests.backend.billing.conftest import world as world  # noqa: PLC0414  (the billed world fixture)
 from tests.backend.payments.conftest import Home
 from tests.backend.payments.conftest import home as home  # noqa: PLC0414  (the resident's home fixture)
@@ -65,6 +66,15 @@ def suspended_alpha(tenant_a: Any) -> Any:
 )
 def test_every_kind_of_response_carries_the_security_headers(db, client, host, path):
     assert_locked_down(client.get(path, HTTP_HOST=host))
+
+
+@pytest.mark.parametrize(("host", "path"), [("alpha.localhost", "/login/"), ("localhost", "/")])
+def test_documents_allow_the_camera_to_our_own_pages_only(db, client, host, path):
+    # A QR code is scanned on a phone page of ours (js/qr-scan.js); a frame of another origin may not ask.
+    response = client.get(path, HTTP_HOST=host)
+    assert response[PERMISSIONS_POLICY] == "camera=(self), microphone=(), geolocation=()"
+    # getUserMedia needs no CSP source: the preview is a MediaStream, and jsQR is one of our own scripts.
+    assert policy(response)["script-src"] == ["'self'"] and policy(response)["default-src"] == ["'self'"]
 
 
 def test_a_suspended_company_page_carries_them_too(suspended_alpha, client_for):

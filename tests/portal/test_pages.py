@@ -59,7 +59,9 @@ def test_static_assets_are_served(tenant_a, client_for):
     client = client_for(tenant_a)
     for path in (
         "/static/portal/vendor/htmx.min.js",
+        "/static/portal/vendor/jsQR.js",
         "/static/portal/js/portal.js",
+        "/static/portal/js/qr-scan.js",
         "/static/portal/css/portal.css",
     ):
         assert client.get(path).status_code == 200, path
