@@ -5,8 +5,8 @@ inside one opening range, the slot or the free-length rules, the booking window)
 Pure: no database access. Callers hand in what they loaded (a Facility with its opening hours and closures,
 or the Rules built from them), so the availability grid and the booking engine agree by construction.
 
-Times of day are minutes after local midnight in the company's time zone; a day's cells are counted in wall
-time from each opening range's start (06:30 opens, 60-minute slots: 06:30, 07:30, …)."""
+Times of day are minutes after local midnight in the company's time zone; a day's cells are counted from
+each opening range's start (06:30 opens, 60-minute slots: 06:30, 07:30, …)."""
 
 from __future__ import annotations
 
@@ -119,16 +119,21 @@ def closed_by(spans: Sequence[Span], starts_at: dt.datetime, ends_at: dt.datetim
 
 
 def day_cells(rules: Rules, day: dt.date, spans: Sequence[Span] = ()) -> list[CellSpec]:
-    """The cells of one day, in order, each marked with the closure that covers it."""
+    """The cells of one day, in order, each marked with the closure that covers it. A range opens at its
+    wall-clock time and is cut into cells of elapsed time, so a daylight-saving change never makes two cells
+    of one instant (zones such as Asia/Shanghai have none)."""
     cells = []
-    step = rules.cell_minutes
-    for opens, closes in rules.hours.get(day.weekday(), ()):
-        minute = opens
-        while minute + step <= closes:
-            start, end = at_minute(day, minute, rules.tz), at_minute(day, minute + step, rules.tz)
-            cells.append(CellSpec(start, end, closed_by(spans, start, end)))
-            minute += step
+    step = dt.timedelta(minutes=rules.cell_minutes)
+    for open_at, close_at in _ranges(rules, day):
+        start = open_at
+        while start + step <= close_at:
+            cells.append(CellSpec(start, start + step, closed_by(spans, start, start + step)))
+            start += step
     return cells
+
+
+def _ranges(rules: Rules, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
+    return [(at_minute(day, o, rules.tz), at_minute(day, c, rules.tz)) for o, c in rules.hours.get(day.weekday(), ())]
 
 
 def range_cells(rules: Rules, first: dt.date, last: dt.date, closures: Iterable[Any] = ()) -> list[CellSpec]:
@@ -156,19 +161,14 @@ def booking_cells(
     if ends_at <= starts_at:
         raise ApplicationError.for_fields({"ends_at": [_("The end must be after the start.")]})
     day = local_date(starts_at, rules.tz)
-    base = midnight(day, rules.tz)
-    start_min = _minutes(starts_at.astimezone(rules.tz) - base)
-    end_min = _minutes(ends_at.astimezone(rules.tz) - base)
-    if start_min is None or end_min is None:
-        raise ApplicationError.for_fields({"starts_at": [_("Give whole minutes.")]})
-    if end_min > MINUTES_A_DAY:
+    if ends_at > at_minute(day, MINUTES_A_DAY, rules.tz):
         raise ApplicationError.for_fields({"ends_at": [_("A booking starts and ends on the same day.")]})
-    length = end_min - start_min
-    opening = next(((o, c) for o, c in rules.hours.get(day.weekday(), ()) if o <= start_min and end_min <= c), None)
+    opening = next(((o, c) for o, c in _ranges(rules, day) if o <= starts_at and ends_at <= c), None)
     if opening is None:
         raise ApplicationError.for_fields({"starts_at": [_("The facility is not open for all of that time.")]})
+    offset, length = _minutes(starts_at - opening[0]), _minutes(ends_at - starts_at)
     step = rules.cell_minutes
-    if (start_min - opening[0]) % step or length % step:
+    if offset is None or length is None or offset % step or length % step:
         raise ApplicationError.for_fields(
             {"starts_at": [_("Bookings start and end on the facility's %(n)d-minute grid.") % {"n": step}]}
         )
@@ -183,7 +183,7 @@ def booking_cells(
                 ]
             }
         )
-    starts = [at_minute(day, m, rules.tz) for m in range(start_min, end_min, step)]
+    starts = cell_starts(starts_at.astimezone(dt.UTC), ends_at.astimezone(dt.UTC), step)
     reason = closed_by(closure_spans(closures, day, day, rules.tz), starts_at, ends_at)
     if reason:
         raise ApplicationError.for_fields({"starts_at": [_("The facility is closed then: %(r)s") % {"r": reason}]})
