@@ -143,8 +143,11 @@ def _check_together(facility: Facility, clean: dict[str, Any], errors: dict[str,
         clean["fee_item"] = fee_item
 
 
-def facility_create(*, estate_id: int, scope: Scope, **values: Any) -> Facility:
-    """A facility of an estate in the caller's scope; `values` are any of EDITABLE (name and kind needed)."""
+def facility_create(
+    *, estate_id: int, scope: Scope, hours: list[tuple[int, int, int]] | None = None, **values: Any
+) -> Facility:
+    """A facility of an estate in the caller's scope; `values` are any of EDITABLE (name and kind needed),
+    `hours` its opening hours (see opening_hours_set)."""
     estate = Estate.objects.filter(scope.estate_q(), pk=estate_id).first()
     if estate is None:
         raise not_found()
@@ -159,6 +162,8 @@ def facility_create(*, estate_id: int, scope: Scope, **values: Any) -> Facility:
         with transaction.atomic():
             facility.save()
             audit_record(action="club.facility_create", target=facility, changes=_loggable(clean))
+            if hours is not None:
+                opening_hours_set(facility=facility, hours=hours)
     except IntegrityError as exc:
         raise ApplicationError.for_fields({"name": [_("This estate already has a facility with this name.")]}) from exc
     return facility
@@ -172,12 +177,20 @@ def _future_live(facility: Facility, now: dt.datetime) -> Any:
     return Booking.objects.filter(facility=facility, status__in=LIVE_STATUSES, ends_at__gt=now)
 
 
-def facility_update(*, facility: Facility, now: dt.datetime | None = None, **values: Any) -> Facility:
-    """Change a facility's rules (the caller passes a facility from their scope)."""
+def facility_update(
+    *,
+    facility: Facility,
+    hours: list[tuple[int, int, int]] | None = None,
+    now: dt.datetime | None = None,
+    **values: Any,
+) -> Facility:
+    """Change a facility's rules and/or its opening hours (the caller passes a facility from their scope)."""
     now = now or timezone.now()
     clean = _clean(values, facility)
     changed = {k: v for k, v in clean.items() if getattr(facility, k) != v}
     if not changed:
+        if hours is not None:
+            opening_hours_set(facility=facility, hours=hours, now=now)
         return facility
     try:
         with transaction.atomic():
@@ -197,6 +210,8 @@ def facility_update(*, facility: Facility, now: dt.datetime | None = None, **val
                 target=locked,
                 changes={"before": _loggable(before), "after": _loggable(changed)},
             )
+            if hours is not None:
+                opening_hours_set(facility=locked, hours=hours, now=now)
     except IntegrityError as exc:
         if "capacity" in changed:
             raise ApplicationError.for_fields(

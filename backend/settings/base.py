@@ -321,6 +321,7 @@ SPECTACULAR_SETTINGS = {
         "FacilityKindEnum": "backend.club.models.FacilityKind",
         "BookingModeEnum": "backend.club.models.BookingMode",
         "PriceModeEnum": "backend.club.models.PriceMode",
+        "ClosureKindEnum": "backend.club.models.Closure.Kind",
         "FeeCategoryEnum": "backend.billing.models.FeeCategory",
         "ChargeMethodEnum": "backend.billing.models.ChargeMethod",
         "MeterKindEnum": "backend.billing.models.MeterKind",
