@@ -1,6 +1,7 @@
 """Availability: the places left in every cell of a facility's day or week, from a constant number of
 queries whatever the number of bookings or cells: the opening hours (none when prefetched), the closures
-touching the days, and the counter rows (SlotCell) of the range. Bookings themselves are never read: the
+touching the days, and the counter rows (SlotCell) of the range (the last two in plain SQL: this is the
+hottest read of the club). Bookings themselves are never read: the
 counters hold what they take. The cells come from rules.py, as for booking, so the grid and the engine agree.
 
 Each cell has a state: open, full, closed (a closure or a class holds it), past, too_soon (inside the
@@ -10,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q
 from django.utils import timezone
 
-from tenants.db import company_time_zone
+from tenants.db import company_time_zone, connection
 
-from .models import Closure, Facility, SlotCell
+from .models import Facility
 from .rules import days, horizon_end, midnight, range_cells, rules_of
 
 MAX_DAYS = 31
@@ -48,12 +49,40 @@ class Grid:
     days: list[GridDay]
 
 
-def closures_between(facility_id: int, first: dt.date, last: dt.date, tz: dt.tzinfo) -> list[Closure]:
+@dataclass(frozen=True)
+class ClosureRow:
+    """What rules.py reads of a Closure."""
+
+    kind: str
+    reason: str
+    starts_at: dt.datetime | None
+    ends_at: dt.datetime | None
+    weekday: int | None
+    start_minute: int | None
+    end_minute: int | None
+    first_date: dt.date | None
+    last_date: dt.date | None
+
+
+_CLOSURES = """
+SELECT kind, reason, starts_at, ends_at, weekday, start_minute, end_minute, first_date, last_date
+FROM club_closure
+WHERE facility_id = %(f)s
+  AND ((kind = 'one_off' AND starts_at < %(hi)s AND ends_at > %(lo)s)
+       OR (kind = 'weekly' AND first_date <= %(last)s AND (last_date IS NULL OR last_date >= %(first)s)))
+"""
+_COUNTERS = """
+SELECT starts_at, capacity, taken, blocks FROM club_slotcell
+WHERE facility_id = %(f)s AND starts_at >= %(lo)s AND starts_at <= %(hi)s
+"""
+
+
+def closures_between(facility_id: int, first: dt.date, last: dt.date, tz: ZoneInfo) -> list[ClosureRow]:
     """The facility's closures that may touch the days first..last (one query)."""
-    lo, hi = midnight(first, tz), midnight(last + dt.timedelta(days=1), tz)  # type: ignore[arg-type]
-    one_off = Q(kind=Closure.Kind.ONE_OFF, starts_at__lt=hi, ends_at__gt=lo)
-    weekly = Q(kind=Closure.Kind.WEEKLY, first_date__lte=last) & (Q(last_date__isnull=True) | Q(last_date__gte=first))
-    return list(Closure.objects.filter(one_off | weekly, facility_id=facility_id))
+    lo, hi = midnight(first, tz), midnight(last + dt.timedelta(days=1), tz)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLOSURES, {"f": facility_id, "lo": lo, "hi": hi, "first": first, "last": last})
+        return [ClosureRow(*row) for row in cursor.fetchall()]
 
 
 def availability(*, facility: Facility, first: dt.date, days_count: int = 1, now: dt.datetime | None = None) -> Grid:
@@ -64,12 +93,11 @@ def availability(*, facility: Facility, first: dt.date, days_count: int = 1, now
     tz = company_time_zone()
     rules = rules_of(facility, facility.opening_hours.all(), tz)
     specs = range_cells(rules, first, last, closures_between(facility.pk, first, last, tz))
-    counters = {}
+    counters: dict[dt.datetime, tuple[int, int, int]] = {}
     if specs:
-        rows = SlotCell.objects.filter(
-            facility_id=facility.pk, starts_at__gte=specs[0].starts_at, starts_at__lte=specs[-1].starts_at
-        ).values_list("starts_at", "capacity", "taken", "blocks")
-        counters = {row[0]: row[1:] for row in rows}
+        with connection.cursor() as cursor:
+            cursor.execute(_COUNTERS, {"f": facility.pk, "lo": specs[0].starts_at, "hi": specs[-1].starts_at})
+            counters = {row[0]: (row[1], row[2], row[3]) for row in cursor.fetchall()}
     notice = now + dt.timedelta(minutes=facility.min_notice_minutes)
     window_end = horizon_end(rules, now)
     by_day = {day: GridDay(day) for day in days(first, last)}

@@ -310,3 +310,15 @@ def test_a_closure_over_a_booking_through_the_api(world: Club, api, member, tena
     listed = api(world.resident).get(f"/api/v1/club/facilities/{world.gym.pk}/closures/").json()["results"]
     assert [c["reason"] for c in listed] == ["消防检查"]
     assert api(clerk).delete(f"/api/v1/club/closures/{closed.json()['id']}/").status_code == 204
+
+
+def test_the_grid_written_directly_is_what_its_serializer_documents(world: Club):
+    from backend.club.api_facilities import GridSerializer, grid_data
+    from backend.club.availability import availability
+    from backend.club.closures import closure_create
+
+    closure_create(
+        facility=world.gym, by=None, kind="one_off", reason="检修", starts_at=soon(1, "10:00"), ends_at=soon(1, "12:00")
+    )
+    grid = availability(facility=world.gym, first=soon(0, "00:00").date(), days_count=3)
+    assert grid_data(grid) == GridSerializer(grid).data
