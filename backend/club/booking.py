@@ -84,6 +84,8 @@ def _plan(
         raise ApplicationError.for_fields({"facility": [_("This facility takes no bookings now.")]})
     if not isinstance(starts_at, dt.datetime) or not isinstance(ends_at, dt.datetime):
         raise ApplicationError.for_fields({"starts_at": [_("Give the start and the end of the booking.")]})
+    if not (2000 < starts_at.year < 2100 and 2000 < ends_at.year < 2100):
+        raise ApplicationError.for_fields({"starts_at": [_("Give a time in this century.")]})
     if not isinstance(party_size, int) or isinstance(party_size, bool) or party_size < 1:
         raise ApplicationError.for_fields({"party_size": [_("At least one person.")]})
     if party_size > facility.max_party_size:

@@ -48,7 +48,9 @@ def _clean(
         if not isinstance(ends_at, dt.datetime) or ends_at.tzinfo is None:
             errors["ends_at"] = [_("Give the end with its time zone.")]
         elif isinstance(starts_at, dt.datetime) and starts_at.tzinfo is not None:
-            if ends_at <= starts_at:
+            if not (2000 < starts_at.year < 2100 and 2000 < ends_at.year < 2100):
+                errors["starts_at"] = [_("Give a time in this century.")]
+            elif ends_at <= starts_at:
                 errors["ends_at"] = [_("The end must be after the start.")]
             elif ends_at <= now:
                 errors["ends_at"] = [_("That time has passed.")]
@@ -63,7 +65,7 @@ def _clean(
         errors["start_minute"] = [_("Give the times the closure starts and ends.")]
     elif not 0 <= start_minute < end_minute <= MINUTES_A_DAY:
         errors["end_minute"] = [_("The end must be after the start, within the day.")]
-    if not isinstance(first_date, dt.date):
+    if not isinstance(first_date, dt.date) or not 2000 < first_date.year < 2100:
         errors["first_date"] = [_("Give the first day.")]
     elif last_date is not None and (not isinstance(last_date, dt.date) or last_date < first_date):
         errors["last_date"] = [_("The last day cannot be before the first.")]

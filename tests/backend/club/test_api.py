@@ -237,6 +237,7 @@ def test_the_quota_answer_and_an_idempotent_replay(world: Club, api):
         ({"party_size": 3}, "party_size"),
         ({"facility": "x"}, "facility"),
         ({"ends_at": None}, "ends_at"),
+        ({"starts_at": "9999-12-31T23:00:00Z", "ends_at": "9999-12-31T23:59:00Z"}, "starts_at"),
     ],
 )
 def test_bad_booking_input_is_a_field_error(world: Club, api, change, field):
