@@ -76,8 +76,11 @@ def cells_release(*, facility_id: int, cells: Sequence[dt.datetime], places: int
     """Give back `places` in the cells (never below zero). Returns (cell, places left)."""
     if not cells:
         return []
+    params = {"f": facility_id, "cells": sorted(cells), "n": places}
     with connection.cursor() as cursor:
-        cursor.execute(_RELEASE, {"f": facility_id, "cells": sorted(cells), "n": places})
+        if len(cells) > 1:
+            cursor.execute(_LOCK, params)  # in starts_at order, as a take locks them
+        cursor.execute(_RELEASE, params)
         return [(row[0], int(row[1])) for row in cursor.fetchall()]
 
 

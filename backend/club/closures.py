@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,10 +20,9 @@ from backend.errors import ApplicationError
 
 from .booking import booking_cancel_locked, facility_rules
 from .cells import cells_block
-from .models import MINUTES_A_DAY, Booking, Closure, Facility
+from .models import LIVE_STATUSES, MINUTES_A_DAY, Booking, Closure, Facility
 from .realtime import availability_push_on_commit
 from .rules import Span, closure_spans, horizon_end, local_date, range_cells
-from .selectors import live_bookings
 
 
 def _clean(
@@ -95,6 +95,14 @@ def _window_spans(facility: Facility, closure: Closure, now: dt.datetime) -> tup
     return spans, cells
 
 
+def _under(facility: Facility, spans: list[Span], now: dt.datetime) -> QuerySet[Booking]:
+    """The live bookings of the facility that overlap any of the spans and are not over."""
+    overlaps = Q(pk__in=[])
+    for span in spans:
+        overlaps |= Q(starts_at__lt=span.ends_at, ends_at__gt=span.starts_at)
+    return Booking.objects.filter(overlaps, facility=facility, status__in=LIVE_STATUSES, ends_at__gt=now)
+
+
 def closure_create(
     *, facility: Facility, by: User | None, kind: str, reason: str, now: dt.datetime | None = None, **when: Any
 ) -> tuple[Closure, list[Booking]]:
@@ -118,26 +126,25 @@ def closure_create(
         spans, cells = _window_spans(facility, closure, now)
         closure.blocked_cells = cells
         closure.save()
-        # Blocking first: a booking of these cells now waits for this transaction, then finds them blocked.
+        # The bookings under it first (a cancel in flight locks its booking, then its cells: taking the cells
+        # first would wait for it while it waits for them), then the cells: a booking of these cells from now
+        # on waits for this transaction and finds them blocked. The bookings are read again after the block,
+        # for any that committed in between.
+        list(_under(facility, spans, now).select_for_update().order_by("pk").values_list("pk", flat=True))
         left = cells_block(facility_id=facility.pk, capacity=facility.capacity, cells=cells, delta=1)
         cancelled: list[Booking] = []
-        seen: set[int] = set()
-        for span in spans:
-            under = live_bookings(facility_id=facility.pk, starts_from=span.starts_at, starts_before=span.ends_at)
-            for booking in under.order_by("starts_at", "pk"):
-                if booking.ends_at > now and booking.pk not in seen:
-                    seen.add(booking.pk)
-                    cancelled.append(
-                        booking_cancel_locked(
-                            booking,
-                            by=by,
-                            reason=fields["reason"],
-                            now=now,
-                            full=True,
-                            action="club.booking_cancel_closure",
-                            kind="club.facility_closed",
-                        )
-                    )
+        for booking in _under(facility, spans, now).order_by("starts_at", "pk"):
+            cancelled.append(
+                booking_cancel_locked(
+                    booking,
+                    by=by,
+                    reason=fields["reason"],
+                    now=now,
+                    full=True,
+                    action="club.booking_cancel_closure",
+                    kind="club.facility_closed",
+                )
+            )
         audit_record(
             action="club.closure_create",
             target=closure,

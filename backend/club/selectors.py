@@ -15,7 +15,7 @@ from backend.accounts.roles import Role
 from backend.properties.models import Occupancy, Unit
 from backend.properties.scope import Scope
 
-from .models import LIVE_STATUSES, Booking, Facility
+from .models import Booking, Facility
 
 
 def staff_facility_q(scope: Scope) -> Q:
@@ -101,10 +101,3 @@ def booking_list(
 
 def booking_get(*, scope: Scope, booking_id: int) -> Booking | None:
     return booking_list(scope=scope).filter(pk=booking_id).first()
-
-
-def live_bookings(*, facility_id: int, starts_from: dt.datetime, starts_before: dt.datetime) -> QuerySet[Booking]:
-    """Bookings holding places that overlap [starts_from, starts_before)."""
-    return Booking.objects.filter(
-        facility_id=facility_id, status__in=LIVE_STATUSES, starts_at__lt=starts_before, ends_at__gt=starts_from
-    )
