@@ -84,3 +84,30 @@ def test_many_bookings_of_one_home_against_a_quota_of_one_give_exactly_one(
         assert (counter.bookings, counter.minutes) == (1, 60)
         # the refused ones gave their places back: only the winner's cell holds a place
         assert sum(SlotCell.objects.filter(facility=world.facility).values_list("taken", flat=True)) == 1
+
+
+def test_a_closure_racing_with_bookings_leaves_no_live_booking_under_it(django_db_setup: None, django_db_blocker: Any):
+    from backend.club.closures import closure_create
+    from backend.club.models import LIVE_STATUSES
+
+    with django_db_blocker.unblock(), committed_club(capacity=50) as world:
+        starts = [at(1, f"{h:02d}:00") for h in (6, 7, 8, 9, 10, 11)]
+        jobs = [request(world, s) for s in starts for _ in range(2)]
+
+        def close() -> Any:
+            return closure_create(
+                facility=world.facility,
+                by=None,
+                kind="one_off",
+                reason="抢修",
+                starts_at=at(1, "06:00"),
+                ends_at=at(1, "12:00"),
+                now=NOW,
+            )
+
+        results = run_together(world.tenant, [*jobs, close])
+        assert not [r for r in results if isinstance(r, Exception) and not isinstance(r, Full)], results
+        live = Booking.objects.filter(facility=world.facility, status__in=LIVE_STATUSES)
+        assert not live.exists()
+        cells = SlotCell.objects.filter(facility=world.facility, starts_at__in=starts)
+        assert {(c.taken, c.blocks) for c in cells} == {(0, 1)}
