@@ -118,6 +118,28 @@ PAY_FOR_UNIT = _permission(
     "pay_for_unit", FINANCE | {Role.RESIDENT}, _("Start a payment: staff for any unit, residents for their own")
 )
 
+# Club (会所) ------------------------------------------------------------------------------------------------
+CLUB_FACILITIES = _permission(
+    "club_facilities",
+    ALL_ROLES,
+    _("See facilities and their availability: staff within their scope, residents those their homes may book"),
+)
+CLUB_MANAGE = _permission(
+    "club_manage", FRONT_DESK, _("Set up facilities, hours, closures and prices; book for guests; approve, cancel")
+)
+CLUB_CHECKIN = _permission("club_checkin", FRONT_DESK | {Role.SECURITY}, _("Check bookings in at the door"))
+CLUB_BOOK = _permission("club_book", {Role.RESIDENT}, _("Book club facilities for one's home; cancel one's bookings"))
+CLUB_BOOKINGS = _permission(
+    "club_bookings",
+    FRONT_DESK | {Role.SECURITY, Role.RESIDENT},
+    _("List bookings: staff within their scope, residents their own"),
+)
+CLUB_BOOKING_WRITE = _permission(
+    "club_booking_write",
+    FRONT_DESK | {Role.RESIDENT},
+    _("Make and cancel bookings: residents for their homes, staff for homes and guests (with a reason)"),
+)
+
 
 def permission(code: str) -> Permission:
     """The permission with this code (KeyError for a code the catalogue does not define)."""

@@ -9,6 +9,7 @@ from backend.access.api import InvitationListApi, InvitationRevokeApi, MemberDet
 from backend.accounts.api import MeApi, ResidentSignupApi, TokenApi
 from backend.audit.api import AuditLogApi
 from backend.billing.urls import urlpatterns as billing_urlpatterns
+from backend.club.urls import urlpatterns as club_urlpatterns
 from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
 from backend.payments.urls import urlpatterns as payments_urlpatterns
@@ -71,4 +72,5 @@ tenant_urlpatterns = [
     *docs_urlpatterns("backend.urls_tenant"),
     *billing_urlpatterns,
     *payments_urlpatterns,
+    *club_urlpatterns,
 ]

@@ -96,6 +96,7 @@ TENANT_APPS = [
     "backend.properties",
     "backend.billing",
     "backend.payments",
+    "backend.club",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -319,6 +320,12 @@ SPECTACULAR_SETTINGS = {
         "ReceiptStatusEnum": "backend.payments.models.Receipt.Status",
         "RefundStatusEnum": "backend.payments.models.Refund.Status",
         "RefundKindEnum": "backend.payments.models.Refund.Kind",
+        "BookingStatusEnum": "backend.club.models.BookingStatus",
+        "BookingSourceEnum": "backend.club.models.BookingSource",
+        "FacilityKindEnum": "backend.club.models.FacilityKind",
+        "BookingModeEnum": "backend.club.models.BookingMode",
+        "PriceModeEnum": "backend.club.models.PriceMode",
+        "ClosureKindEnum": "backend.club.models.Closure.Kind",
         "FeeCategoryEnum": "backend.billing.models.FeeCategory",
         "ChargeMethodEnum": "backend.billing.models.ChargeMethod",
         "MeterKindEnum": "backend.billing.models.MeterKind",
@@ -422,6 +429,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "payments-refunds-recheck": {
         "task": "backend.payments.tasks.refunds_recheck",
         "schedule": 60 * 10,
+    },
+    # Club: holds not paid in time (and waitlist offers not taken) expire and free their places.
+    "club-holds-expire": {
+        "task": "backend.club.tasks.holds_expire",
+        "schedule": 60,
     },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",

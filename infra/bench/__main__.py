@@ -22,6 +22,9 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "http-errors": ("infra.bench.http", "run_errors"),
     "http-throughput": ("infra.bench.http", "run_throughput"),
     "http-1000": ("infra.bench.http", "run_1000"),
+    "availability-p95": ("infra.bench.club", "run_availability"),
+    # Two lines: the last place, then one home's quota.
+    "booking-race": ("infra.bench.club", "run_race"),
 }
 
 

@@ -156,4 +156,31 @@ def _seed(*, admin: Any, finance: Any, resident: Any) -> int:
         email="engineer@fuzzco.test", name="模糊师傅", roles=["engineer"], invited_by=admin, portal_base_url=""
     )
     registry.binding_request_create(user=resident, unit_id=units[4].pk, relation="tenant")
+    _seed_club(estate=estates[0], home=home, resident=resident)
     return home.pk
+
+
+def _seed_club(*, estate: Any, home: Any, resident: Any) -> None:
+    """A gym (open all day, free) and a tennis court (paid, free length), with a booking of the resident."""
+    from django.utils import timezone
+
+    from backend.club import services as club
+    from backend.club.booking import booking_create
+    from backend.properties.scope import Scope
+
+    all_day = [(d, 0, 24 * 60) for d in range(7)]
+    gym = club.facility_create(
+        estate_id=estate.pk, scope=Scope.everything(), name="模糊健身房", kind="gym", hours=all_day
+    )
+    club.facility_create(
+        estate_id=estate.pk,
+        scope=Scope.everything(),
+        name="模糊网球场",
+        kind="tennis_court",
+        booking_mode="free",
+        price_mode="per_hour",
+        resident_price_fen=4000,
+        hours=all_day,
+    )
+    start = (timezone.now() + dt.timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    booking_create(facility=gym, user=resident, unit=home, starts_at=start, ends_at=start + dt.timedelta(hours=1))

@@ -24,6 +24,7 @@ Way = str | Skip
 
 STAFF_ONLY = Skip("residents are refused by role (403) before any lookup")
 RESIDENTS_ONLY = Skip("only residents may call it: staff are refused by role (403)")
+SAME_ESTATE = Skip("a neighbour's home books the same facilities: facilities belong to the estate, not a home")
 COMPANY_LEVEL = Skip("invitations and members belong to the company, not to an office; company admins only")
 
 
@@ -117,5 +118,39 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-receipt-pdf", "get"): Detail("/api/v1/receipts/{id}/pdf/", "receipt", **EVERYONE_ASKS),
     ("api-receipt-void", "post"): Detail(
         "/api/v1/receipts/{id}/void/", "receipt", **STAFF_ASK, body={"reason": "录入错误"}
+    ),
+    ("api-club-facility", "get"): Detail("/api/v1/club/facilities/{id}/", "facility", "scoped_staff", SAME_ESTATE),
+    ("api-club-facility", "patch"): Detail(
+        "/api/v1/club/facilities/{id}/", "facility", **STAFF_ASK, body={"description": "新说明"}
+    ),
+    ("api-club-availability", "get"): Detail(
+        "/api/v1/club/facilities/{id}/availability/", "facility", "scoped_staff", SAME_ESTATE
+    ),
+    ("api-club-closures", "get"): Detail(
+        "/api/v1/club/facilities/{id}/closures/", "facility", "scoped_staff", SAME_ESTATE
+    ),
+    ("api-club-closures", "post"): Detail(
+        "/api/v1/club/facilities/{id}/closures/",
+        "facility",
+        **STAFF_ASK,
+        body={
+            "kind": "weekly",
+            "reason": "保洁",
+            "weekday": 6,
+            "start_minute": 0,
+            "end_minute": 60,
+            "first_date": "2099-01-04",
+        },
+    ),
+    ("api-club-closure", "delete"): Detail("/api/v1/club/closures/{id}/", "closure", **STAFF_ASK),
+    ("api-club-booking", "get"): Detail("/api/v1/club/bookings/{id}/", "booking", **EVERYONE_ASKS),
+    ("api-club-booking-cancel", "post"): Detail(
+        "/api/v1/club/bookings/{id}/cancel/", "booking", **EVERYONE_ASKS, body={"reason": "临时有事"}
+    ),
+    ("api-club-booking-approve", "post"): Detail(
+        "/api/v1/club/bookings/{id}/approve/", "booking", **STAFF_ASK, body={}
+    ),
+    ("api-club-booking-reject", "post"): Detail(
+        "/api/v1/club/bookings/{id}/reject/", "booking", **STAFF_ASK, body={"reason": "不符合"}
     ),
 }

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from backend.accounts.models import Membership
 from backend.billing import ledger, meter_readings, meters, services
@@ -78,6 +79,38 @@ def _move_in(unit: Unit, user: Any, name: str) -> Occupancy:
     )
 
 
+def _facility(estate: Any, label: str) -> tuple[Any, int]:
+    """The estate's gym (open all day, 10 places an hour, free) and a closure of it far ahead (no bookings)."""
+    from backend.club import services as club
+    from backend.club.closures import closure_create
+
+    gym = club.facility_create(
+        estate_id=estate.pk,
+        scope=EVERYTHING,
+        name=f"{label}健身房",
+        kind="gym",
+        capacity=10,
+        hours=[(d, 0, 24 * 60) for d in range(7)],
+    )
+    far = timezone.now() + dt.timedelta(days=300)
+    closure, _cancelled = closure_create(
+        facility=gym, by=None, kind="one_off", reason="检修", starts_at=far, ends_at=far + dt.timedelta(hours=2)
+    )
+    return gym, closure.pk
+
+
+def _booking(facility: Any, unit: Unit, user: Any) -> int:
+    """A booking of the home's resident tomorrow at 10:00 (company time)."""
+    from backend.club.booking import booking_create
+    from tenants.db import company_time_zone
+
+    tomorrow = timezone.localdate(timezone=company_time_zone()) + dt.timedelta(days=1)
+    start = dt.datetime.combine(tomorrow, dt.time(10), tzinfo=company_time_zone())
+    return booking_create(
+        facility=facility, user=user, unit=unit, starts_at=start, ends_at=start + dt.timedelta(hours=1)
+    ).pk
+
+
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
@@ -94,10 +127,15 @@ def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     return office, run, item, units
 
 
-def _place(unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str) -> Place:
+def _place(
+    unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str, club: dict[int, Any]
+) -> Place:
     """Every object of one home: occupancy, binding request, bill line, waiver, deposit, meter and reading,
-    a counter payment with its receipt, an online payment, an announcement to its building."""
+    a counter payment with its receipt, an online payment, an announcement to its building; the estate's gym
+    with a closure, and the resident's booking of it."""
     occupancy = _move_in(unit, user, name=f"业主{number}")
+    gym, closure = _facility(unit.estate, number) if not club.get(unit.estate_id) else club[unit.estate_id]
+    club[unit.estate_id] = (gym, closure)
     line = BillLine.objects.filter(unit=unit).first()
     assert line is not None
     meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
@@ -135,6 +173,9 @@ def _place(unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run:
             "notification": Notification.objects.create(recipient=user, kind="announcement", title="你好").pk,
             "membership": Membership.objects.get(user=user, tenant=connection.tenant).pk,
             "bank_collection": _bank_collection(admin),
+            "facility": gym.pk,
+            "closure": closure,
+            "booking": _booking(gym, unit, user),
         }
     )
 
@@ -151,16 +192,19 @@ def build_company(tenant: Any, marker: str, *, second_office: bool) -> Company:
     admin, clerk = _user(tenant, STAFF_ROLES), _user(tenant, ["finance"])
     office, run, item, units = _office(marker, "甲")
     resident, neighbour = _user(tenant, ["resident"]), _user(tenant, ["resident"])
+    club: dict[int, Any] = {}  # estate id → (its gym, a closure of it): homes of one estate share them
     places = {
-        "mine": _place(units[0], resident, admin, clerk, item=item, run=run, number="1"),
-        "neighbour": _place(units[1], neighbour, admin, clerk, item=item, run=run, number="2"),
+        "mine": _place(units[0], resident, admin, clerk, item=item, run=run, number="1", club=club),
+        "neighbour": _place(units[1], neighbour, admin, clerk, item=item, run=run, number="2", club=club),
     }
     users = {"admin": admin, "clerk": clerk, "resident": resident, "neighbour": neighbour}
     office_b = None
     if second_office:
         office_b, run_b, item_b, units_b = _office(marker, "乙")
         users["resident_b"] = _user(tenant, ["resident"])
-        places["office_b"] = _place(units_b[0], users["resident_b"], admin, clerk, item=item_b, run=run_b, number="3")
+        places["office_b"] = _place(
+            units_b[0], users["resident_b"], admin, clerk, item=item_b, run=run_b, number="3", club=club
+        )
     # Company-level objects (not an office's): an invitation and a member.
     from backend.access.services import invitation_create
 

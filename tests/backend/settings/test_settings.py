@@ -22,6 +22,7 @@ TENANT_ONLY = {
     "backend.properties",
     "backend.billing",
     "backend.payments",
+    "backend.club",
 }
 SHARED_ONLY = {"tenants", "backend.accounts", "backend.gateway", "portal", "marketplace", "backend.demo"}
 

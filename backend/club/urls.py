@@ -1,0 +1,7 @@
+"""The club's API routes, under /api/v1/club/ (facilities and availability, closures, bookings)."""
+
+from __future__ import annotations
+
+from . import api_bookings, api_facilities
+
+urlpatterns = [*api_facilities.urlpatterns, *api_bookings.urlpatterns]
