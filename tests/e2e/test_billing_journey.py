@@ -306,6 +306,12 @@ def test_bill_run_for_a_building_with_live_progress_then_the_resident_sees_the_b
         box = staff.locator("[data-run-progress]")
         box.wait_for()
         assert staff.url == preview_url and staff.locator("[data-post-run]").count() == 0
+        # htmx settles a swapped element by keeping the old element's class for a moment (attributesToSettle):
+        # read the status once the swap has settled, not while it still shows the preview's class.
+        staff.wait_for_function(
+            "() => { const s = document.querySelector('[data-run-status]');"
+            " return s && !s.classList.contains('htmx-settling') && !s.classList.contains('htmx-added'); }"
+        )
         assert staff.locator("[data-run-status]").get_attribute("class") in (
             "state state-queued",
             "state state-running",
