@@ -22,6 +22,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "http-errors": ("infra.bench.http", "run_errors"),
     "http-throughput": ("infra.bench.http", "run_throughput"),
     "http-1000": ("infra.bench.http", "run_1000"),
+    "page-cpu": ("infra.bench.profile_pages", "run"),
 }
 
 
