@@ -49,6 +49,14 @@ def stripe_js(context: template.Context, config: Any) -> str:
     return format_html('<script src="{}"></script>', config.js_url)
 
 
+@register.simple_tag(takes_context=True)
+def nav_links(context: template.Context, navigation: Any) -> str:
+    """The navigation's sections and links (portal/context_processors.py builds and keeps them per roles and
+    language), the link to this page marked aria-current."""
+    request = context.get("request")
+    return navigation.html(request.path if request is not None else "")  # type: ignore[no-any-return]
+
+
 @register.simple_tag
 def icon(name: str) -> str:
     """The SVG icon `name` (portal/common/_icon.html), rendered once per name and process: a nav of twenty items
