@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts import permissions as perms
@@ -74,19 +79,79 @@ NAV_SECTIONS = [
 ]
 
 
-def _nav_for(membership: Any) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Navigation:
+    """The navigation one set of roles sees in one language: its sections (title, items with label, url and
+    icon) and their HTML, built once per process for each (roles, language, URLconf) and reused by every page.
+    Behaves as the list of sections in templates (`{% if nav_sections %}`, `{% for section in nav_sections %}`)."""
+
+    sections: tuple[dict[str, Any], ...]
+    # Per section: its title's HTML, then per link (url, the <li> as shown, the <li> of the current page).
+    _html: tuple[tuple[str, tuple[tuple[str, str, str], ...]], ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.sections)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.sections)
+
+    def __len__(self) -> int:
+        return len(self.sections)
+
+    def html(self, current_path: str) -> SafeString:
+        """The sections' markup, the link to `current_path` marked aria-current."""
+        parts = []
+        for title, links in self._html:
+            parts.append(title)
+            parts.append("<ul>")
+            parts.extend(current if url == current_path else plain for url, plain, current in links)
+            parts.append("</ul>")
+        return mark_safe("".join(parts))  # noqa: S308 - built with format_html from our own labels
+
+
+NO_NAVIGATION = Navigation((), ())
+LINK = '<li><a href="{}"{}>{} {}</a></li>'
+CURRENT = mark_safe(' aria-current="page"')
+
+
+def navigation_for(membership: Any) -> Navigation:
     if membership is None:
-        return []
+        return NO_NAVIGATION
+    return _navigation(frozenset(membership.roles), get_language() or "", get_urlconf() or "", get_script_prefix())
+
+
+def _nav_for(membership: Any) -> list[dict[str, Any]]:
+    """The sections a membership sees (none without one)."""
+    return list(navigation_for(membership).sections)
+
+
+@functools.lru_cache(maxsize=256)
+def _navigation(roles: frozenset[str], language: str, urlconf: str, script_prefix: str) -> Navigation:
+    # The key names everything the result depends on: which links (the roles), their labels (the active
+    # language) and their URLs (the URLconf and script prefix reverse() reads, both per request).
+    from portal.templatetags.portal_extras import icon
+
     sections = []
+    markup = []
     for title, items in NAV_SECTIONS:
         allowed = [
-            {"label": i.label, "url": reverse(i.url_name), "icon": i.icon}
+            {"label": str(i.label), "url": reverse(i.url_name), "icon": i.icon}
             for i in items
-            if i.permission.granted_to(membership)
+            if roles & i.permission.roles
         ]
-        if allowed:
-            sections.append({"title": title, "items": allowed})
-    return sections
+        if not allowed:
+            continue
+        sections.append({"title": str(title), "items": tuple(allowed)})
+        links = tuple(
+            (
+                link["url"],
+                format_html(LINK, link["url"], "", icon(link["icon"]), link["label"]),
+                format_html(LINK, link["url"], CURRENT, icon(link["icon"]), link["label"]),
+            )
+            for link in allowed
+        )
+        markup.append((format_html('<p class="nav-title">{}</p>', str(title)), links))
+    return Navigation(tuple(sections), tuple(markup))
 
 
 def portal(request: HttpRequest) -> dict[str, Any]:
@@ -104,7 +169,7 @@ def portal(request: HttpRequest) -> dict[str, Any]:
         "tenant": tenant if is_company else None,
         "membership": membership,
         "can": Can(membership),
-        "nav_sections": _nav_for(membership),
+        "nav_sections": navigation_for(membership),
         "unread_count": unread,
         "is_company_site": is_company,
     }

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .models import User
+from .signed_in import current_company_id, remember_membership_here, with_membership_here
 from .validation import looks_like_email, phone_normalize
 
 
@@ -44,3 +45,15 @@ class EmailOrPhoneBackend(ModelBackend):
         if user.check_password(password) and self.user_can_authenticate(user):
             return user
         return None
+
+    def get_user(self, user_id: Any) -> User | None:  # type: ignore[override]
+        """The session's user, as ModelBackend reads it, with their active membership in this company joined
+        in (backend/accounts/signed_in.py): one query for both on every signed-in page."""
+        company_id = current_company_id()
+        if company_id is None:
+            return super().get_user(user_id)  # type: ignore[return-value]
+        user = with_membership_here(User.objects.filter(pk=user_id), tenant_id=company_id).first()
+        if user is None:
+            return None
+        remember_membership_here(user, tenant_id=company_id, joined=user)
+        return user if self.user_can_authenticate(user) else None

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 
 from tenants.models import Tenant
 
-from .services import membership_get_active
+from .signed_in import membership_of_signed_in
 
 
 class MembershipMiddleware:
@@ -28,7 +28,7 @@ class MembershipMiddleware:
             and user is not None
             and user.is_authenticated
         ):
-            membership = membership_get_active(user=user, tenant=tenant)  # type: ignore[arg-type]
+            membership = membership_of_signed_in(user=user, tenant=tenant)  # type: ignore[arg-type]
             if membership is None:
                 logout(request)
             else:

@@ -13,6 +13,7 @@ membership covers) is a separate question, answered by each app's scoped selecto
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -150,8 +151,14 @@ def permissions_of(membership: Any) -> frozenset[str]:
     """The codes of every permission a membership holds."""
     if membership is None:
         return frozenset()
-    held = set(membership.roles)
-    return frozenset(code for code, p in CATALOGUE.items() if held & p.roles)
+    return _permissions_of_roles(frozenset(membership.roles), len(CATALOGUE))
+
+
+@functools.lru_cache(maxsize=256)
+def _permissions_of_roles(roles: frozenset[str], catalogue_size: int) -> frozenset[str]:
+    # Every page asks (the `can` of its templates); a role set's answer is fixed once the catalogue is loaded.
+    # The catalogue's size is in the key so a permission defined later (a module imported late) is not missed.
+    return frozenset(code for code, p in CATALOGUE.items() if roles & p.roles)
 
 
 class Can:

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 from backend.access.models import ApiToken
 from backend.access.services import api_token_used
 from backend.accounts.services import token_hash
+from backend.accounts.signed_in import remember_membership_here, with_membership_here
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -31,13 +32,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=token_hash(raw), expires_at__gt=timezone.now())
-            .first()
-        )
+        # The token, its user and the user's active membership here in one query (backend/accounts/signed_in.py).
+        tokens = ApiToken.objects.select_related("user").filter(key_hash=token_hash(raw), expires_at__gt=timezone.now())
+        token = with_membership_here(tokens, tenant_id=tenant.pk, user_path="user").first()
         if token is None or not token.user.is_active:
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
+        remember_membership_here(token.user, tenant_id=tenant.pk, joined=token)
         api_token_used(token=token, now=timezone.now())
         return token.user, token
 

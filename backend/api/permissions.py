@@ -13,7 +13,7 @@ from rest_framework.request import Request
 
 from backend.accounts.models import Membership, User
 from backend.accounts.permissions import Permission
-from backend.accounts.services import membership_get_active
+from backend.accounts.signed_in import membership_of_signed_in
 from tenants.models import Tenant
 
 ANY_MEMBER = "any_member"
@@ -29,7 +29,7 @@ def request_membership(request: Request) -> Membership | None:
     tenant = getattr(django_request, "tenant", None)
     if tenant is None or not user or not user.is_authenticated:
         return None
-    membership = membership_get_active(user=user, tenant=tenant)
+    membership = membership_of_signed_in(user=user, tenant=tenant)
     django_request.membership = membership  # type: ignore[attr-defined]
     return membership
 

@@ -3,7 +3,6 @@ their scope; residents: the homes they live in now), and one-off charges (临时
 
 from __future__ import annotations
 
-from django.db.models import Q
 from django.http import Http404
 from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy
@@ -13,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
+from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_choice, query_int
 from backend.api.permissions import api_user
 
@@ -20,7 +20,7 @@ from . import ledger
 from .api_base import ERRORS, UNIT_PARAM, BillingApi, period_value, validated
 from .api_fields import FenField, PeriodField, YuanField
 from .models import BillLine
-from .selectors import lines_with_balances
+from .selectors import bill_lines_for, lines_with_balances
 
 
 class BillLineSerializer(serializers.ModelSerializer):
@@ -105,19 +105,28 @@ class BillListApi(BillingApi):
 
     @extend_schema(parameters=BILL_FILTERS, responses={200: BillLineSerializer(many=True), 404: ERRORS[404]})
     def get(self, request: Request) -> Response:
-        qs = self.bill_lines(request)
+        # The page is chosen on the lines alone (the count and the ids are plain indexed queries; "unpaid" is
+        # the `outstanding` column the ledger triggers keep equal to the derived owed, BillLine.outstanding),
+        # then only that page's lines are summed up from the ledger, instead of grouping every line of the
+        # caller's scope by its ledger entries to count them and to sort them.
+        qs = bill_lines_for(self.scope(request))
         if (unit_id := query_int(request, "unit")) is not None:
             qs = qs.filter(unit=self.unit(request, unit_id))
         if (period := period_value(request.query_params.get("period"))) is not None:
             qs = qs.filter(period_start__lte=period, period_end__gte=period)
         if request.query_params.get("unpaid") in ("1", "true"):
-            qs = qs.filter(Q(owed__gt=0))
+            qs = qs.filter(outstanding__gt=0)
         if kind := query_choice(request, "kind", BillLine.Kind.values):
             qs = qs.filter(kind=kind)
         if (item := query_int(request, "fee_item")) is not None:
             qs = qs.filter(fee_item_id=item)
-        qs = qs.order_by("-period_start", "unit_id", "fee_item__priority", "id")
-        return self.page(request, qs, BillLineSerializer)
+        ids = qs.order_by("-period_start", "unit_id", "fee_item__priority", "id").values_list("pk", flat=True)
+        paginator = PageNumberPagination()
+        page = list(paginator.paginate_queryset(ids, request, view=self) or [])
+        lines = lines_with_balances(BillLine.objects.filter(pk__in=page).select_related("unit", "fee_item"))
+        by_id = {line.pk: line for line in lines}
+        rows = [by_id[pk] for pk in page if pk in by_id]
+        return paginator.get_paginated_response(BillLineSerializer(rows, many=True).data)
 
 
 class BillDetailApi(BillingApi):

@@ -98,9 +98,9 @@ def aging_field() -> serializers.DictField:
 
 class ArrearsRowSerializer(serializers.Serializer):
     unit = serializers.IntegerField(source="unit_id")
-    unit_label = serializers.CharField(source="unit.label")
-    estate = serializers.CharField(source="unit.estate.name")
-    building = serializers.CharField(source="unit.building.name")
+    unit_label = serializers.CharField()
+    estate = serializers.CharField(source="estate_name")
+    building = serializers.CharField(source="building_name")
     occupant = serializers.SerializerMethodField()
     phone = serializers.SerializerMethodField(help_text="Masked unless the caller's role may see it in full.")
     amount = FenField(read_only=True)
@@ -116,18 +116,11 @@ class ArrearsRowSerializer(serializers.Serializer):
     next_follow_up = serializers.DateField(allow_null=True)
     follow_up_due = serializers.BooleanField()
 
-    def _first(self, row: ArrearsRow) -> Any:
-        return row.occupants[0].person if row.occupants else None
-
     def get_occupant(self, row: ArrearsRow) -> str:
-        person = self._first(row)
-        return person.name if person else ""
+        return row.occupant_name
 
     def get_phone(self, row: ArrearsRow) -> str:
-        person = self._first(row)
-        if person is None:
-            return ""
-        return person.phone if self.context.get("full_view") else mask_phone(person.phone)
+        return row.occupant_phone if self.context.get("full_view") else mask_phone(row.occupant_phone)
 
 
 class ArrearsTotalsSerializer(serializers.Serializer):

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from backend.properties.models import Occupancy, Unit
+from backend.properties.models import Unit
 from backend.properties.scope import Scope
 from tenants.db import company_time_zone, connection
 
@@ -78,13 +78,25 @@ class ArrearsRow:
     last_category: str
     next_follow_up: dt.date | None
     follow_up_due: bool
-    unit: Unit | None = None
-    last_contact: DunningContact | None = None
-    occupants: list[Any] = field(default_factory=list)
+    # Read in the same statement, for the page of rows only: where the unit is, whom to call (the current
+    # occupant listed first: an owner before tenants and household members), what the last contact promised.
+    unit_label: str = ""
+    estate_name: str = ""
+    building_name: str = ""
+    occupant_name: str = ""
+    occupant_phone: str = ""
+    last_promised_date: dt.date | None = None
 
     @property
     def bucket(self) -> str:
         return bucket_of(self.days_overdue)
+
+    @property
+    def last_category_label(self) -> str:
+        """The last contact's outcome as DunningContact.Category names it ("" when never contacted)."""
+        if not self.last_category:
+            return ""
+        return str(DunningContact.Category(self.last_category).label)
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,7 @@ r AS (
     SELECT u.*, pu.label AS unit_label,
            %s::date - u.oldest_due AS days_overdue,
            c.id AS last_contact_id, c.contacted_at AS last_contacted_at, COALESCE(c.category, '') AS last_category,
+           c.promised_date AS last_promised_date,
            CASE
                WHEN c.id IS NULL THEN NULL
                WHEN c.category IN ('unreachable', 'away') THEN (c.contacted_at AT TIME ZONE %s)::date + 1
@@ -166,8 +179,25 @@ _TOTALS_COLUMNS = (
 )
 _ROW_COLUMNS = (
     "unit_id, amount, lines, oldest_period, oldest_due, days_overdue, b0, b1, b2, b3,"
-    " last_contact_id, last_contacted_at, last_category, next_follow_up"
+    " last_contact_id, last_contacted_at, last_category, next_follow_up, unit_label, last_promised_date"
 )
+_ROW_WIDTH = 16
+# What a page of rows shows beside its figures, joined to the page only (after ORDER BY … LIMIT): the unit's
+# estate and building, and its first current occupant (an owner first, then by role, move-in date, id).
+_PAGE_SQL = """
+SELECT p.*, COALESCE(pe.name, ''), COALESCE(pb.name, ''), COALESCE(occ.name, ''), COALESCE(occ.phone, '')
+FROM ({page}) p
+JOIN properties_unit pu ON pu.id = p.unit_id
+LEFT JOIN properties_estate pe ON pe.id = pu.estate_id
+LEFT JOIN properties_building pb ON pb.id = pu.building_id
+LEFT JOIN LATERAL (
+    SELECT pp.name, pp.phone FROM properties_occupancy o JOIN properties_person pp ON pp.id = o.person_id
+    WHERE o.unit_id = p.unit_id AND o.end_date IS NULL
+    ORDER BY (o.role <> 'owner'), o.role, o.start_date, o.id
+    LIMIT 1
+) occ ON TRUE
+ORDER BY {order}
+"""
 # The totals as window aggregates over every filtered row, computed before LIMIT: a page and the totals of
 # the whole list in one statement.
 _WINDOW_TOTALS = ", ".join(
@@ -243,10 +273,15 @@ class ArrearsQuery:
         self._where_params = where_params
         self._count: int | None = None
 
-    def _fetch(self, columns: str, params: Sequence[Any], tail: str = "") -> list[tuple[Any, ...]]:
-        """SELECT `columns` FROM the filtered rows. Every piece of SQL here is a constant of this module or
-        an ORM-compiled query; values travel as parameters."""
-        sql = f"{self._with} SELECT {columns} FROM r{self._where}{tail}"  # noqa: S608
+    def _fetch(
+        self, columns: str, params: Sequence[Any], tail: str = "", *, page: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """SELECT `columns` FROM the filtered rows (`page`: with what _PAGE_SQL joins to them). Every piece of
+        SQL here is a constant of this module or an ORM-compiled query; values travel as parameters."""
+        sql = f"SELECT {columns} FROM r{self._where}{tail}"  # noqa: S608
+        if page:
+            sql = _PAGE_SQL.format(page=sql, order=self.order_sql)
+        sql = f"{self._with} {sql}"
         with connection.cursor() as cursor:
             cursor.execute(sql, [*self._params, *params])
             return list(cursor.fetchall())
@@ -293,8 +328,8 @@ class ArrearsQuery:
             tail += " OFFSET %s"
             params.append(int(offset))
         columns = f"{_ROW_COLUMNS}, {_WINDOW_TOTALS}" if with_totals else _ROW_COLUMNS
-        fetched = self._fetch(columns, params, tail)
-        totals = _totals_of(fetched[0][14:]) if with_totals and fetched else None
+        fetched = self._fetch(columns, params, tail, page=True)
+        totals = _totals_of(fetched[0][_ROW_WIDTH:-4]) if with_totals and fetched else None
         if totals is not None:
             self._count = totals.units
         out = []
@@ -313,9 +348,14 @@ class ArrearsQuery:
                     last_category=r[12],
                     next_follow_up=r[13],
                     follow_up_due=r[13] is None or r[13] <= self.today,
+                    unit_label=r[14],
+                    last_promised_date=r[15],
+                    estate_name=r[-4],
+                    building_name=r[-3],
+                    occupant_name=r[-2],
+                    occupant_phone=r[-1],
                 )
             )
-        _attach(out)
         return out, totals
 
     def __getitem__(self, key: int | slice) -> Any:
@@ -330,29 +370,6 @@ class ArrearsQuery:
 
     def __iter__(self) -> Iterator[ArrearsRow]:
         return iter(self.rows())
-
-
-def _attach(rows: list[ArrearsRow]) -> None:
-    """Units, their current occupants and the last contact for one page of rows (three queries)."""
-    if not rows:
-        return
-
-    ids = [r.unit_id for r in rows]
-    units = Unit.objects.select_related("estate", "building").in_bulk(ids)
-    contacts = DunningContact.objects.select_related("staff").in_bulk(
-        [r.last_contact_id for r in rows if r.last_contact_id]
-    )
-    occupants: dict[int, list[Any]] = {}
-    for o in (
-        Occupancy.objects.filter(unit_id__in=ids, end_date__isnull=True)
-        .select_related("person")
-        .order_by("unit_id", "role", "start_date", "id")
-    ):
-        occupants.setdefault(o.unit_id, []).append(o)
-    for r in rows:
-        r.unit = units.get(r.unit_id)
-        r.last_contact = contacts.get(r.last_contact_id) if r.last_contact_id else None
-        r.occupants = sorted(occupants.get(r.unit_id, []), key=lambda o: o.role != "owner")
 
 
 def arrears_list(

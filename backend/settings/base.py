@@ -192,6 +192,9 @@ TEMPLATES = [
     }
 ]
 
+# Django's renderer, with <select> and <input> built in Python instead of a template per option (same markup).
+FORM_RENDERER = "portal.common.form_renderer.PortalFormRenderer"
+
 WSGI_APPLICATION = "backend.wsgi.application"
 ASGI_APPLICATION = "backend.asgi.application"
 

@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "availability-p95": ("infra.bench.club", "run_availability"),
     # Two lines: the last place, then one home's quota.
     "booking-race": ("infra.bench.club", "run_race"),
+    "page-cpu": ("infra.bench.profile_pages", "run"),
 }
 
 

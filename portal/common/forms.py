@@ -3,6 +3,8 @@ the form (add_service_errors). Each area keeps its own forms in its forms.py."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -41,15 +43,22 @@ def set_choices(form: forms.Form, name: str, choices: list[tuple[str, str]]) -> 
     field.choices = choices
 
 
+def _id_names(qs: Any) -> list[tuple[str, str]]:
+    return [(str(pk), name) for pk, name in qs.values_list("pk", "name")]
+
+
 def scoped_choices(scope, model: str, blank: str | None = None) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
     from backend.properties import selectors
 
+    # Only the ids and names (values_list): a filter bar on every list page should not build model objects.
     rows = {
-        "office": lambda: [(str(o.pk), o.name) for o in selectors.office_list(scope=scope).order_by("name")],
-        "estate": lambda: [(str(e.pk), e.name) for e in selectors.estate_list(scope=scope).order_by("name")],
+        "office": lambda: _id_names(selectors.office_list(scope=scope).order_by("name")),
+        "estate": lambda: _id_names(selectors.estate_list(scope=scope).order_by("name")),
         "building": lambda: [
-            (str(b.pk), f"{b.estate.name} {b.name}")
-            for b in selectors.building_list(scope=scope).order_by("estate__name", "name")
+            (str(pk), f"{estate} {name}")
+            for pk, estate, name in selectors.building_list(scope=scope)
+            .order_by("estate__name", "name")
+            .values_list("pk", "estate__name", "name")
         ],
     }[model]()
     return ([("", blank)] if blank is not None else []) + rows

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,17 +42,45 @@ def line_state(line: BillLine, today: dt.date) -> str:
     return "overdue" if line.due_date < today else "unpaid"
 
 
-def statement_context(request: HttpRequest, unit: Unit) -> dict[str, Any]:
+def _month(day: dt.date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"  # what the date filter's "Y-m" writes
+
+
+def bill_rows(lines: list[BillLine], *, today: dt.date, notice_unit: Unit | None = None) -> list[BillLine]:
+    """The lines, each with what its row in portal/common/billing/_bills_table.html shows, worked out here
+    once instead of by date filters, includes and {% url %} per row: `state` (paid, unpaid, overdue),
+    `period_from` ("2026-07"), `period_to` (the last month when the line covers several, else ""), `due_on`
+    ("2026-07-15") and, for a resident's own unit (`notice_unit`), `notice_url`: the month's fee notice."""
+    notice_urls: dict[str, str] = {}
+    for line in lines:
+        row: Any = line
+        row.state = line_state(line, today)
+        row.period_from = _month(line.period_start)
+        last = _month(line.period_end)
+        row.period_to = last if last != row.period_from else ""
+        row.due_on = line.due_date.isoformat()
+        row.notice_url = ""
+        if notice_unit is not None:
+            month = row.period_from
+            if month not in notice_urls:
+                try:
+                    notice_urls[month] = reverse("portal:billing-notice", args=[notice_unit.pk, month])
+                except NoReverseMatch:
+                    notice_urls[month] = ""
+            row.notice_url = notice_urls[month]
+    return lines
+
+
+def statement_context(request: HttpRequest, unit: Unit, *, notice_links: bool = False) -> dict[str, Any]:
     """What a statement page shows, staff or resident: the account, every bill (unpaid first) with its
-    state, the ledger between two dates with a running balance, and the deposits."""
+    state, the ledger between two dates with a running balance, and the deposits. `notice_links`: each bill's
+    period links to the month's fee notice (a resident's own statement)."""
     today = timezone.localdate()
     filters = StatementFilterForm(request.GET or None)
     start = end = None
     if filters.is_bound and filters.is_valid():
         start, end = filters.cleaned_data.get("start"), filters.cleaned_data.get("end")
-    bills = unit_bills(unit.pk)
-    for line in bills:
-        line.state = line_state(line, today)  # type: ignore[attr-defined]
+    bills = bill_rows(unit_bills(unit.pk), today=today, notice_unit=unit if notice_links else None)
     unpaid = [b for b in bills if owed_of(b) > 0]
     overdue = [b for b in unpaid if b.due_date < today]
     return {

@@ -14,17 +14,14 @@ from backend.billing.selectors import unit_account, unit_bills
 from backend.properties.models import Unit
 from backend.properties.selectors import resident_units
 from portal.access import permission_required
-from portal.common.statements import line_state, owed_of, statement_context
+from portal.common.statements import bill_rows, owed_of, statement_context
 from tenants.http import CompanyRequest
 
 PAID_SHOWN = 24
 
 
 def _home(unit: Unit) -> dict[str, Any]:
-    today = timezone.localdate()
-    bills = unit_bills(unit.pk)
-    for line in bills:
-        line.state = line_state(line, today)  # type: ignore[attr-defined]
+    bills = bill_rows(unit_bills(unit.pk), today=timezone.localdate(), notice_unit=unit)
     unpaid = [b for b in bills if b.state != "paid"]  # type: ignore[attr-defined]
     paid = [b for b in bills if b.state == "paid"]  # type: ignore[attr-defined]
     overdue = [b for b in unpaid if b.state == "overdue"]  # type: ignore[attr-defined]
@@ -52,6 +49,6 @@ def statement(request: CompanyRequest, pk: int) -> HttpResponse:
     unit = resident_units(user_id=request.user.pk).filter(pk=pk).first()
     if unit is None:
         raise Http404
-    context = statement_context(request, unit)
+    context = statement_context(request, unit, notice_links=True)
     status = 400 if context["filters"].is_bound and context["filters"].errors else 200
     return render(request, "portal/resident/statement.html", context, status=status)

@@ -29,6 +29,25 @@ def mask_id(value: str | None) -> str:
     return mask_id_number(value or "")
 
 
+@register.filter(expects_localtime=True)
+def ymd(value: Any) -> str:
+    """A date (or a datetime, in the current time zone) as "2026-07-15": what `|date:"Y-m-d"` writes, without
+    Django's format machinery, for tables of many rows."""
+    try:
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    except AttributeError:
+        return ""
+
+
+@register.filter(expects_localtime=True)
+def ym(value: Any) -> str:
+    """A date as "2026-07": what `|date:"Y-m"` writes."""
+    try:
+        return f"{value.year:04d}-{value.month:02d}"
+    except AttributeError:
+        return ""
+
+
 @register.filter
 def yuan(fen: int | None) -> str:
     """Integer fen → '¥1,234.56'."""
@@ -49,6 +68,14 @@ def stripe_js(context: template.Context, config: Any) -> str:
     if request is not None:
         csp_extend(request, config.csp_sources)
     return format_html('<script src="{}"></script>', config.js_url)
+
+
+@register.simple_tag(takes_context=True)
+def nav_links(context: template.Context, navigation: Any) -> str:
+    """The navigation's sections and links (portal/context_processors.py builds and keeps them per roles and
+    language), the link to this page marked aria-current."""
+    request = context.get("request")
+    return navigation.html(request.path if request is not None else "")  # type: ignore[no-any-return]
 
 
 @register.simple_tag

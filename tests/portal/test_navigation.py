@@ -31,3 +31,19 @@ def test_each_role_sees_the_links_of_its_permissions(role: str) -> None:
 
 def test_no_membership_no_navigation() -> None:
     assert _nav_for(None) == []
+
+
+def test_the_current_page_is_marked_in_the_navigation(tenant_a, member, client_for):
+    html = client_for(tenant_a, member(tenant_a, ["finance"])).get("/staff/billing/arrears/").content.decode()
+    nav = html.split('id="sidenav"', 1)[1].split("</nav>", 1)[0]
+    assert nav.count('aria-current="page"') == 1
+    assert f'<a href="{reverse("portal:billing-arrears")}" aria-current="page">' in nav
+
+
+def test_the_navigation_speaks_the_visitors_language(tenant_a, member, client_for):
+    client = client_for(tenant_a, member(tenant_a, ["finance"]))
+    client.cookies["django_language"] = "en"
+    english = client.get("/staff/").content.decode().split('id="sidenav"', 1)[1]
+    client.cookies["django_language"] = "zh-hans"
+    chinese = client.get("/staff/").content.decode().split('id="sidenav"', 1)[1]
+    assert ">Billing</p>" in english and ">Billing</p>" not in chinese

@@ -34,12 +34,20 @@ class ArrearsFilterForm(forms.Form):
 
     def __init__(self, *args: Any, scope: Scope, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        estates = registry.estate_list(scope=scope).order_by("name")
-        buildings = registry.building_list(scope=scope).select_related("estate").order_by("estate__name", "name")
-        items = FeeItem.objects.filter(office__in=registry.office_list(scope=scope)).order_by("name", "id")
-        self._choices("estate", [(str(e.pk), e.name) for e in estates])
-        self._choices("building", [(str(b.pk), f"{b.estate.name} {b.name}") for b in buildings])
-        self._choices("fee_item", [(str(i.pk), i.name) for i in items])
+        estates = registry.estate_list(scope=scope).order_by("name").values_list("pk", "name")
+        buildings = (
+            registry.building_list(scope=scope)
+            .order_by("estate__name", "name")
+            .values_list("pk", "estate__name", "name")
+        )
+        items = (
+            FeeItem.objects.filter(office__in=registry.office_list(scope=scope))
+            .order_by("name", "id")
+            .values_list("pk", "name")
+        )
+        self._choices("estate", [(str(pk), name) for pk, name in estates])
+        self._choices("building", [(str(pk), f"{estate} {name}") for pk, estate, name in buildings])
+        self._choices("fee_item", [(str(pk), name) for pk, name in items])
 
     def _choices(self, name: str, rows: list[tuple[str, str]]) -> None:
         field = self.fields[name]

@@ -26,6 +26,7 @@ from backend.errors import ApplicationError
 from backend.properties.models import Occupancy, Unit
 from portal.access import permission_required
 from portal.common.forms import add_service_errors
+from portal.common.links import id_link
 from portal.common.scope import scope_of
 from portal.staff.dunning.forms import ArrearsFilterForm, DunningContactForm, LetterForm
 from tenants.http import CompanyRequest
@@ -59,6 +60,9 @@ def arrears(request: CompanyRequest) -> HttpResponse:
         number = 1
     # One statement for the page and the totals of the whole list; a page past the end shows the last one.
     rows, totals, number = query.page(number, PAGE_SIZE)
+    unit_link = id_link("portal:billing-dunning-unit")
+    for row in rows:
+        row.url = unit_link(row.unit_id)  # type: ignore[attr-defined]
     page = Page(rows, number, Paginator(range(totals.units), PAGE_SIZE))  # type: ignore[misc]
     params = request.GET.copy()
     params.pop("page", None)

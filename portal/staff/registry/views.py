@@ -19,12 +19,13 @@ from django.views.decorators.http import require_http_methods
 from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.properties import exports, imports, selectors, services, sheets
-from backend.properties.models import BindingRequest, ImportJob
+from backend.properties.models import BindingRequest, ImportJob, UnitStatus, UnitType
 from backend.properties.sections import unit_sections_for
 from backend.uploads.kinds import BINDING_DOCUMENT
 from backend.uploads.serving import upload_response
 from portal.access import permission_required
 from portal.common.forms import add_service_errors
+from portal.common.links import id_link
 from portal.common.scope import scope_of
 from portal.staff.registry.forms import (
     BuildingForm,
@@ -172,8 +173,17 @@ def unit_list(request: CompanyRequest) -> HttpResponse:
                 messages.success(request, _("%(n)s units updated.") % {"n": n})
         return redirect(f"{reverse('portal:units')}?{request.GET.urlencode()}")
     form = UnitFilterForm(request.GET or None, scope=scope)
-    units = selectors.unit_list(scope=scope, filters=_unit_filters(form)).select_related("building", "estate")
+    units = selectors.unit_list(scope=scope, filters=_unit_filters(form))
     page = Paginator(units, 50).get_page(request.GET.get("page"))
+    # What each row shows, worked out once here (a link and two labels per row would otherwise be a URL
+    # resolution and two choice lookups each in the template).
+    page.object_list = list(page.object_list)
+    unit_link = id_link("portal:unit")
+    type_labels, status_labels = dict(UnitType.choices), dict(UnitStatus.choices)
+    for unit in page.object_list:
+        unit.url = unit_link(unit.pk)  # type: ignore[attr-defined]
+        unit.type_label = type_labels.get(unit.unit_type, unit.unit_type)  # type: ignore[attr-defined]
+        unit.status_label = status_labels.get(unit.status, unit.status)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
     return render(
