@@ -190,8 +190,9 @@ def test_successful_debits_become_payments_that_settle_the_oldest_bills_first(wo
         )
     )
     assert actions == {"payments.bank_collection_upload", "payments.bank_collection_apply"}
-    bulk = AuditEntry.objects.get(action="billing.payments_record_bulk")
-    assert bulk.changes["payments"] == [payment.pk] and bulk.changes["amount"] == jan
+    # Found by this payment: the committed race tests leave their own bulk entries in the shared test company.
+    bulk = AuditEntry.objects.get(action="billing.payments_record_bulk", changes__payments=[payment.pk])
+    assert bulk.changes["amount"] == jan
 
 
 def test_a_debit_beyond_what_is_owed_goes_to_the_prepaid_balance(world: World, finance: Any):
