@@ -57,6 +57,7 @@ BILLING_NAV = [
     NavItem(_("Payment report"), "portal:payments-report", "chart", perms.PAYMENTS_READ),
     NavItem(_("Bank collection (银行托收)"), "portal:payments-bank-collection", "upload", perms.PAYMENT_RECORD),
     NavItem(_("Collection reports"), "portal:billing-reports", "chart", perms.BILLING_READ),
+    NavItem(_("Club report"), "portal:club-reports", "chart", perms.CLUB_REPORTS),
     NavItem(_("Billing settings"), "portal:billing-settings", "settings", perms.BILLING_MANAGE),
     NavItem(_("Payment settings"), "portal:payments-settings", "settings", perms.PAYMENT_SETTINGS),
 ]

@@ -8,6 +8,7 @@ from .public import urls as public
 from .resident import urls as resident
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
+from .staff.club_reports import urls as staff_club_reports
 from .staff.dashboard import urls as staff_dashboard
 from .staff.dunning import urls as staff_dunning
 from .staff.members import urls as staff_members
@@ -30,6 +31,7 @@ urlpatterns = [
     *staff_meters.urlpatterns,
     *staff_dunning.urlpatterns,
     *staff_payments.urlpatterns,
+    *staff_club_reports.urlpatterns,
     *resident.urlpatterns,
     *merchant.urlpatterns,
 ]

@@ -141,6 +141,12 @@ CLUB_BOOKING_WRITE = _permission(
     _("Make and cancel bookings: residents for their homes, staff for homes and guests (with a reason)"),
 )
 
+CLUB_REPORTS = _permission(
+    "club_reports",
+    FRONT_DESK | FINANCE,
+    _("Read the club's reports: utilisation, income by facility and month, no-shows"),
+)
+
 
 def permission(code: str) -> Permission:
     """The permission with this code (KeyError for a code the catalogue does not define)."""

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import api_bookings, api_facilities
+from . import api_bookings, api_facilities, api_reports
 
-urlpatterns = [*api_facilities.urlpatterns, *api_bookings.urlpatterns]
+urlpatterns = [*api_facilities.urlpatterns, *api_bookings.urlpatterns, *api_reports.urlpatterns]

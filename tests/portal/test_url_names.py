@@ -106,6 +106,8 @@ TENANT_URLS = [
     ("staff/payments/bank-collection/", "payments-bank-collection", "bank_collection"),
     ("staff/payments/bank-collection/<int:pk>/", "payments-bank-collection-detail", "bank_collection_detail"),
     ("staff/payments/bank-collection/template.csv", "payments-bank-collection-template", "bank_collection_template"),
+    ("staff/club/reports/", "club-reports", "report_page"),
+    ("staff/club/reports/export.xlsx", "club-reports-export", "report_export"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

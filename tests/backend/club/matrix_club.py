@@ -12,6 +12,7 @@ EVERYONE = {"company_admin", "finance", "customer_service", "engineer", "securit
 MANAGERS = {"company_admin", "customer_service"}
 BOOKINGS_READERS = MANAGERS | {"security", "resident"}
 BOOKERS = MANAGERS | {"resident"}
+REPORT_READERS = MANAGERS | {"finance"}
 
 ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
     "club-facilities": ("get", "/api/v1/club/facilities/", None, EVERYONE),
@@ -28,4 +29,6 @@ ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
     "club-booking-cancel": ("post", "/api/v1/club/bookings/0/cancel/", {}, BOOKERS),
     "club-booking-approve": ("post", "/api/v1/club/bookings/0/approve/", {}, MANAGERS),
     "club-booking-reject": ("post", "/api/v1/club/bookings/0/reject/", {"reason": "x"}, MANAGERS),
+    "club-reports": ("get", "/api/v1/club/reports/", None, REPORT_READERS),
+    "club-reports-xlsx": ("get", "/api/v1/club/reports.xlsx", None, REPORT_READERS),
 }
