@@ -183,7 +183,7 @@ def initial_of(facility: Any) -> dict[str, Any]:
     initial: dict[str, Any] = {n: getattr(facility, n) for n in names}
     initial["allowed_estate_ids"] = [str(e) for e in facility.allowed_estate_ids]
     by_day: dict[int, list[str]] = {}
-    for h in facility.opening_hours.all():
+    for h in facility.opening_hours.all() if facility.pk else []:
         by_day.setdefault(h.weekday, []).append(
             f"{h.opens // 60:02d}:{h.opens % 60:02d}-{h.closes // 60:02d}:{h.closes % 60:02d}"
         )
