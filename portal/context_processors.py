@@ -57,14 +57,21 @@ BILLING_NAV = [
     NavItem(_("Payment report"), "portal:payments-report", "chart", perms.PAYMENTS_READ),
     NavItem(_("Bank collection (银行托收)"), "portal:payments-bank-collection", "upload", perms.PAYMENT_RECORD),
     NavItem(_("Collection reports"), "portal:billing-reports", "chart", perms.BILLING_READ),
-    NavItem(_("Club report"), "portal:club-reports", "chart", perms.CLUB_REPORTS),
     NavItem(_("Billing settings"), "portal:billing-settings", "settings", perms.BILLING_MANAGE),
     NavItem(_("Payment settings"), "portal:payments-settings", "settings", perms.PAYMENT_SETTINGS),
+]
+CLUB_NAV = [
+    NavItem(_("Facilities"), "portal:staff-club-facilities", "building", perms.CLUB_MANAGE),
+    NavItem(_("Day calendar"), "portal:staff-club-calendar", "calendar", perms.CLUB_CHECKIN),
+    NavItem(_("Bookings"), "portal:staff-club-bookings", "check", perms.CLUB_CHECKIN),
+    NavItem(_("Club report"), "portal:club-reports", "chart", perms.CLUB_REPORTS),
 ]
 RESIDENT_NAV = [
     NavItem(_("Home"), "portal:resident-home", "home", perms.RESIDENT_AREA),
     NavItem(_("My bills"), "portal:resident-bills", "yuan", perms.RESIDENT_AREA),
     NavItem(_("Autopay"), "portal:resident-autopay", "card", perms.PAY_ONLINE),
+    NavItem(_("Book facilities"), "portal:resident-facilities", "calendar", perms.CLUB_BOOK),
+    NavItem(_("My bookings"), "portal:resident-bookings", "check", perms.CLUB_BOOK),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
 ]
 COMMON_NAV = [
@@ -75,6 +82,7 @@ COMMON_NAV = [
 NAV_SECTIONS = [
     (_("Staff"), STAFF_NAV),
     (_("Billing"), BILLING_NAV),
+    (_("Club"), CLUB_NAV),
     (_("Resident"), RESIDENT_NAV),
     (_("Me"), COMMON_NAV),
 ]

@@ -6,9 +6,11 @@ from .member import urls as member
 from .merchant import urls as merchant
 from .public import urls as public
 from .resident import urls as resident
+from .resident.club import urls as resident_club
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
 from .staff.club_reports import urls as staff_club_reports
+from .staff.club import urls as staff_club
 from .staff.dashboard import urls as staff_dashboard
 from .staff.dunning import urls as staff_dunning
 from .staff.members import urls as staff_members
@@ -32,6 +34,8 @@ urlpatterns = [
     *staff_dunning.urlpatterns,
     *staff_payments.urlpatterns,
     *staff_club_reports.urlpatterns,
+    *staff_club.urlpatterns,
     *resident.urlpatterns,
+    *resident_club.urlpatterns,
     *merchant.urlpatterns,
 ]

@@ -172,3 +172,25 @@ def closure_delete(*, closure: Closure, by: User | None) -> None:
         audit_record(action="club.closure_delete", target=locked, changes={"facility": facility.pk})
         locked.delete()
         availability_push_on_commit(facility.pk, left)
+
+
+def closure_affected(
+    *, facility: Facility, kind: str, reason: str, now: dt.datetime | None = None, **when: Any
+) -> list[Booking]:
+    """The live bookings closure_create would cancel with these values, read only (the pages show them before
+    the manager confirms). Raises the same field errors as closure_create."""
+    now = now or timezone.now()
+    fields = _clean(
+        kind=kind,
+        reason=reason,
+        starts_at=when.get("starts_at"),
+        ends_at=when.get("ends_at"),
+        weekday=when.get("weekday"),
+        start_minute=when.get("start_minute"),
+        end_minute=when.get("end_minute"),
+        first_date=when.get("first_date"),
+        last_date=when.get("last_date"),
+        now=now,
+    )
+    spans, _cells = _window_spans(facility, Closure(facility=facility, **fields), now)
+    return list(_under(facility, spans, now).select_related("unit").order_by("starts_at", "pk"))

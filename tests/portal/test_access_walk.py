@@ -39,6 +39,7 @@ WRITERS = frozenset({"company_admin", "customer_service"})  # the registry; anno
 MONEY = frozenset({"company_admin", "finance"})
 BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and dunning, reports
 RECORDERS = BILLING | {"engineer"}  # meter readings import
+CHECKIN = WRITERS | {"security"}  # the club's calendar and bookings (writes there: WRITERS)
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
 
@@ -162,6 +163,24 @@ PAGES: dict[str, Page] = {
     "payments-bank-collection": page(MONEY),
     "payments-bank-collection-detail": page(MONEY, pk="bank_collection"),
     "payments-bank-collection-template": page(MONEY),
+    # the club (会所): residents book, staff set up and run it
+    "resident-facilities": page(RESIDENT),
+    "resident-facility": page(RESIDENT, pk="facility"),
+    "club-photo": page(EVERYONE, pk="photo"),
+    "resident-bookings": page(RESIDENT),
+    "resident-booking": page(RESIDENT, pk="booking"),
+    "resident-booking-cancel": page(RESIDENT, pk="booking"),
+    "staff-club-facilities": page(WRITERS),
+    "staff-club-facility-new": page(WRITERS),
+    "staff-club-facility": page(WRITERS, pk="facility"),
+    "staff-club-photo-add": page(WRITERS, pk="facility"),
+    "staff-club-photo-remove": page(WRITERS, pk="photo"),
+    "staff-club-closures": page(WRITERS, pk="facility"),
+    "staff-club-closure-lift": page(WRITERS, pk="closure"),
+    "staff-club-book": page(WRITERS, pk="facility"),
+    "staff-club-calendar": page(CHECKIN),
+    "staff-club-bookings": page(CHECKIN),
+    "staff-club-booking": page(CHECKIN, pk="booking"),
 }
 
 
@@ -292,7 +311,17 @@ def test_a_page_that_declares_nobody_is_closed_to_everyone(
 # everyone), and the company's members and invitations.
 NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation"}
 # Pages about one object that take only POST (the walk's GET gets 405 there, before any lookup).
-POST_ONLY = {"staff-invitation-withdraw", "resident-pay-confirm", "resident-pay-refresh", "resident-pay-redirect"}
+POST_ONLY = {
+    "staff-invitation-withdraw",
+    "resident-pay-confirm",
+    "resident-pay-refresh",
+    "resident-pay-redirect",
+    "staff-club-photo-add",
+    "staff-club-photo-remove",
+    "staff-club-closure-lift",
+}
+# Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too).
+SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo"}
 # way -> (who asks, where the object lives, the roles that make a page concern them)
 WAYS = {
     "office": ("scoped_staff", "office_b", STAFF),
@@ -304,7 +333,12 @@ OBJECT_CASES = [
     for way, (_caller, _place, concerned) in WAYS.items()
     if page_.roles is not None
     and page_.roles & concerned
-    and any(not source.startswith("=") and source not in NOT_PLACED for source in page_.params.values())
+    and any(
+        not source.startswith("=")
+        and source not in NOT_PLACED
+        and not (way == "neighbour" and source in SHARED_BY_NEIGHBOURS)
+        for source in page_.params.values()
+    )
 ]
 
 

@@ -182,8 +182,8 @@ def test_no_announcements_and_no_bookings_say_so(world: World, resident: Any) ->
     bookings = part(html, 'data-home-section="upcoming-bookings"')
     assert "data-home-empty" in bookings and "data-home-item=" not in bookings
     assert "data-home-empty" in part(html, 'data-home-section="announcements"')
-    # The club's "my bookings" page has not landed: no link to it yet.
-    assert "data-home-section" in html and "/resident/bookings" not in bookings
+    # The club's "my bookings" page links from the card.
+    assert "data-home-section" in html and 'href="/resident/bookings/"' in bookings
 
 
 def test_an_area_adds_a_card_and_fills_upcoming_bookings_without_the_home_knowing_it(
@@ -223,7 +223,7 @@ def test_entries_appear_only_once_their_pages_exist(
 ) -> None:
     _user, client = resident(world.units[0])
     entries = part(text(client.get("/resident/")), "data-entries>").split("</nav>", 1)[0]
-    assert re.findall(r'data-entry="(\w+)"', entries) == ["pay"]  # book, shop and repair have not landed yet
+    assert re.findall(r'data-entry="(\w+)"', entries) == ["pay", "book"]  # shop and repair have not landed yet
     monkeypatch.setattr(
         resident_home,
         "ENTRIES",

@@ -111,6 +111,13 @@ def _booking(facility: Any, unit: Unit, user: Any) -> int:
     ).pk
 
 
+def _photo(facility: Any) -> int:
+    """A photo of the facility (the world's 1×1 PNG, see write_files)."""
+    from backend.club.models import FacilityPhoto
+
+    return FacilityPhoto.objects.create(facility=facility, image=DOCUMENT).pk
+
+
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
@@ -176,6 +183,7 @@ def _place(
             "facility": gym.pk,
             "closure": closure,
             "booking": _booking(gym, unit, user),
+            "photo": _photo(gym),
         }
     )
 

@@ -32,11 +32,21 @@
     });
   }
 
+  // Topic subscriptions of this page (window.portalRealtime.subscribe("facility", 7)): sent on every (re)connect,
+  // answered "subscribed" or "subscribe_refused" (dispatched as realtime:message like everything else).
+  var subscriptions = [], socket = null;
+  window.portalRealtime = {
+    subscribe: function (topic, id) {
+      subscriptions.push({ topic: topic, id: id });
+      if (socket && socket.readyState === 1) socket.send(JSON.stringify({ type: "subscribe", topic: topic, id: id }));
+    }
+  };
+
   var marker = document.querySelector("[data-realtime-url]");
   if (!marker || !("WebSocket" in window)) return;
   var badge = document.querySelector("[data-unread]");
   var toasts = document.querySelector("[data-toasts]");
-  var lastId = 0, retry = 0, socket = null;
+  var lastId = 0, retry = 0;
 
   function setUnread(n) {
     if (!badge) return;
@@ -68,6 +78,7 @@
       retry = 0;
       document.documentElement.setAttribute("data-realtime", "open");
       if (lastId) socket.send(JSON.stringify({ type: "resume", last_id: lastId }));
+      subscriptions.forEach(function (s) { socket.send(JSON.stringify({ type: "subscribe", topic: s.topic, id: s.id })); });
     };
     socket.onmessage = function (event) {
       var message;

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import bookings, calendar, closures, facilities
+
+urlpatterns = [
+    path("staff/club/", facilities.facilities, name="staff-club-facilities"),
+    path("staff/club/new/", facilities.facility_new, name="staff-club-facility-new"),
+    path("staff/club/<int:pk>/", facilities.facility_edit, name="staff-club-facility"),
+    path("staff/club/<int:pk>/photos/", facilities.facility_photo_add, name="staff-club-photo-add"),
+    path("staff/club/photos/<int:pk>/remove/", facilities.facility_photo_remove, name="staff-club-photo-remove"),
+    path("staff/club/<int:pk>/closures/", closures.closures, name="staff-club-closures"),
+    path("staff/club/closures/<int:pk>/lift/", closures.closure_lift, name="staff-club-closure-lift"),
+    path("staff/club/<int:pk>/book/", bookings.staff_book, name="staff-club-book"),
+    path("staff/club/calendar/", calendar.day_calendar, name="staff-club-calendar"),
+    path("staff/club/bookings/", bookings.bookings, name="staff-club-bookings"),
+    path("staff/club/bookings/<int:pk>/", bookings.booking_detail, name="staff-club-booking"),
+]
