@@ -180,6 +180,8 @@ PAGES: dict[str, Page] = {
     "staff-club-book": page(WRITERS, pk="facility"),
     "staff-club-calendar": page(CHECKIN),
     "staff-club-bookings": page(CHECKIN),
+    "club-reports": page(BILLING),
+    "club-reports-export": page(BILLING),
     "staff-club-booking": page(CHECKIN, pk="booking"),
 }
 
