@@ -9,8 +9,8 @@ from .resident import urls as resident
 from .resident.club import urls as resident_club
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
-from .staff.club_reports import urls as staff_club_reports
 from .staff.club import urls as staff_club
+from .staff.club_reports import urls as staff_club_reports
 from .staff.dashboard import urls as staff_dashboard
 from .staff.dunning import urls as staff_dunning
 from .staff.members import urls as staff_members
