@@ -26,8 +26,9 @@ class Teacher(models.Model):
 
     name = models.CharField(_("name"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # Users live in the public schema: DO_NOTHING, as every user link of a company's schema.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
     share_percent = models.PositiveSmallIntegerField(
         _("teacher's share (%)"), help_text=_("60 means the teacher gets 60% and the company 40%.")
