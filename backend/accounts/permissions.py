@@ -146,6 +146,20 @@ CLUB_REPORTS = _permission(
     FRONT_DESK | FINANCE,
     _("Read the club's reports: utilisation, income by facility and month, no-shows"),
 )
+CLUB_CLASSES = _permission(
+    "club_classes", FRONT_DESK, _("Run training classes: teachers, classes, sessions, enrolments, attendance")
+)
+CLUB_CLASS_STATEMENTS = _permission(
+    "club_class_statements", BILLING_DESK, _("Read teachers' monthly statements (教师结算单) of training classes")
+)
+CLUB_CLASS_ENROL = _permission(
+    "club_class_enrol", {Role.RESIDENT}, _("Enrol in training classes for one's home; withdraw")
+)
+CLUB_CLASS_ENROLMENTS = _permission(
+    "club_class_enrolments",
+    FRONT_DESK | {Role.RESIDENT},
+    _("List class enrolments: staff within their scope, residents their own"),
+)
 
 
 def permission(code: str) -> Permission:

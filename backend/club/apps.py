@@ -8,4 +8,10 @@ class ClubConfig(AppConfig):
 
     def ready(self) -> None:
         # The notification kinds, the websocket topic "facility" and the tasks the services enqueue by name.
-        from . import kinds, realtime, tasks  # noqa: F401
+        # Training classes: their notification kinds and the payment hook that marks enrolments paid.
+        from . import (  # noqa: F401
+            classes_money,  # noqa: F401
+            kinds,
+            realtime,
+            tasks,
+        )

@@ -1,6 +1,7 @@
 """会所 models, by area: facilities.py (facilities and their rules, opening hours, photos, closures) and
 bookings.py (the slot and quota counters, bookings, waitlist, suspensions, weekly series). Code imports them
-from here: `from backend.club.models import Facility`."""
+from here: `from backend.club.models import Facility`. classes.py: training classes (teachers, sessions,
+enrolments, attendance)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ from .bookings import (
     SlotCell,
     WaitlistEntry,
 )
+from .classes import (
+    Attendance,
+    ClassSession,
+    ClassStatus,
+    Enrolment,
+    EnrolmentStatus,
+    RefundPolicy,
+    Teacher,
+    TrainingClass,
+)
 from .facilities import (
     MINUTES_A_DAY,
     BookingMode,
@@ -32,13 +43,18 @@ __all__ = [
     "LIVE_STATUSES",
     "MINUTES_A_DAY",
     "UNLIMITED",
+    "Attendance",
     "Booking",
     "BookingMode",
     "BookingSeries",
     "BookingSource",
     "BookingStatus",
     "BookingSuspension",
+    "ClassSession",
+    "ClassStatus",
     "Closure",
+    "Enrolment",
+    "EnrolmentStatus",
     "Facility",
     "FacilityKind",
     "FacilityPhoto",
@@ -46,6 +62,9 @@ __all__ = [
     "PriceMode",
     "QuotaCounter",
     "QuotaPeriod",
+    "RefundPolicy",
     "SlotCell",
+    "Teacher",
+    "TrainingClass",
     "WaitlistEntry",
 ]

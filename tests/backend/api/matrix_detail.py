@@ -25,6 +25,7 @@ Way = str | Skip
 STAFF_ONLY = Skip("residents are refused by role (403) before any lookup")
 RESIDENTS_ONLY = Skip("only residents may call it: staff are refused by role (403)")
 SAME_ESTATE = Skip("a neighbour's home books the same facilities: facilities belong to the estate, not a home")
+TEACHERS = Skip("teachers belong to the company, not to an office (their statements cover the caller's scope)")
 COMPANY_LEVEL = Skip("invitations and members belong to the company, not to an office; company admins only")
 
 
@@ -152,5 +153,39 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ),
     ("api-club-booking-reject", "post"): Detail(
         "/api/v1/club/bookings/{id}/reject/", "booking", **STAFF_ASK, body={"reason": "不符合"}
+    ),
+    # Training classes (tests/backend/club/test_classes_api.py covers them end to end).
+    ("api-club-teacher", "get"): Detail("/api/v1/club/teachers/{id}/", "teacher", TEACHERS, STAFF_ONLY),
+    ("api-club-teacher", "patch"): Detail(
+        "/api/v1/club/teachers/{id}/", "teacher", TEACHERS, STAFF_ONLY, body={"phone": "13900000000"}
+    ),
+    ("api-club-teacher-statement", "get"): Detail(
+        "/api/v1/club/teachers/{id}/statement/", "teacher", TEACHERS, STAFF_ONLY
+    ),
+    ("api-club-class", "get"): Detail("/api/v1/club/classes/{id}/", "class", "scoped_staff", SAME_ESTATE),
+    ("api-club-class", "patch"): Detail("/api/v1/club/classes/{id}/", "class", **STAFF_ASK, body={"title": "新"}),
+    ("api-club-class-publish", "post"): Detail("/api/v1/club/classes/{id}/publish/", "class", **STAFF_ASK, body={}),
+    ("api-club-class-close", "post"): Detail("/api/v1/club/classes/{id}/close/", "class", **STAFF_ASK, body={}),
+    ("api-club-class-cancel", "post"): Detail(
+        "/api/v1/club/classes/{id}/cancel/", "class", **STAFF_ASK, body={"reason": "停办"}
+    ),
+    ("api-club-class-sessions", "get"): Detail(
+        "/api/v1/club/classes/{id}/sessions/", "class", "scoped_staff", SAME_ESTATE
+    ),
+    ("api-club-class-sessions", "post"): Detail(
+        "/api/v1/club/classes/{id}/sessions/", "class", **STAFF_ASK, body={"starts_at": "x"}
+    ),
+    ("api-club-class-enrol", "post"): Detail(
+        "/api/v1/club/classes/{id}/enrol/", "class", RESIDENTS_ONLY, SAME_ESTATE, company="resident", body={"unit": 0}
+    ),
+    ("api-club-session-cancel", "post"): Detail(
+        "/api/v1/club/sessions/{id}/cancel/", "session", **STAFF_ASK, body={"reason": "停课"}
+    ),
+    ("api-club-session-attendance", "get"): Detail("/api/v1/club/sessions/{id}/attendance/", "session", **STAFF_ASK),
+    ("api-club-session-attendance", "post"): Detail(
+        "/api/v1/club/sessions/{id}/attendance/", "session", **STAFF_ASK, body={"marks": []}
+    ),
+    ("api-club-enrolment-withdraw", "post"): Detail(
+        "/api/v1/club/enrolments/{id}/withdraw/", "enrolment", **EVERYONE_ASKS, body={}
     ),
 }

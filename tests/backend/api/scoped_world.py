@@ -99,6 +99,24 @@ def _facility(estate: Any, label: str) -> tuple[Any, int]:
     return gym, closure.pk
 
 
+def _training_class(gym: Any) -> tuple[Any, int]:
+    """A free class on the estate's gym with one session far ahead (after the closure), published."""
+    from backend.club import classes
+
+    teacher = classes.teacher_create(by=None, name=f"老师{gym.pk}", share_percent=60)
+    klass = classes.class_create(facility=gym, by=None, teacher=teacher, title=f"瑜伽{gym.pk}", seats=10, price_fen=0)
+    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=310)
+    session = classes.session_add(training_class=klass, by=None, starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    classes.class_publish(training_class=klass, by=None)
+    return klass, session.pk
+
+
+def _enrolment(klass: Any, unit: Unit, user: Any) -> int:
+    from backend.club.classes_money import enrolment_create
+
+    return enrolment_create(training_class=klass, user=user, unit=unit).pk
+
+
 def _booking(facility: Any, unit: Unit, user: Any) -> int:
     """A booking of the home's resident tomorrow at 10:00 (company time)."""
     from backend.club.booking import booking_create
@@ -135,7 +153,7 @@ def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
 
 
 def _place(
-    unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str, club: dict[int, Any]
+    unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str, club: dict[Any, Any]
 ) -> Place:
     """Every object of one home: occupancy, binding request, bill line, waiver, deposit, meter and reading,
     a counter payment with its receipt, an online payment, an announcement to its building; the estate's gym
@@ -143,6 +161,8 @@ def _place(
     occupancy = _move_in(unit, user, name=f"业主{number}")
     gym, closure = _facility(unit.estate, number) if not club.get(unit.estate_id) else club[unit.estate_id]
     club[unit.estate_id] = (gym, closure)
+    klass, session = club.get(("class", unit.estate_id)) or _training_class(gym)
+    club[("class", unit.estate_id)] = (klass, session)
     line = BillLine.objects.filter(unit=unit).first()
     assert line is not None
     meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
@@ -184,6 +204,10 @@ def _place(
             "closure": closure,
             "booking": _booking(gym, unit, user),
             "photo": _photo(gym),
+            "class": klass.pk,
+            "session": session,
+            "enrolment": _enrolment(klass, unit, user),
+            "teacher": klass.teacher_id,
         }
     )
 
@@ -200,7 +224,9 @@ def build_company(tenant: Any, marker: str, *, second_office: bool) -> Company:
     admin, clerk = _user(tenant, STAFF_ROLES), _user(tenant, ["finance"])
     office, run, item, units = _office(marker, "甲")
     resident, neighbour = _user(tenant, ["resident"]), _user(tenant, ["resident"])
-    club: dict[int, Any] = {}  # estate id → (its gym, a closure of it): homes of one estate share them
+    # estate id → (its gym, a closure of it); ("class", estate id) → (its class, a session): homes of one estate
+    # share them
+    club: dict[Any, Any] = {}
     places = {
         "mine": _place(units[0], resident, admin, clerk, item=item, run=run, number="1", club=club),
         "neighbour": _place(units[1], neighbour, admin, clerk, item=item, run=run, number="2", club=club),
