@@ -96,6 +96,10 @@ def aging_field() -> serializers.DictField:
     )
 
 
+# No list has a billion rows: a larger page number is simply not there.
+MAX_PAGE = 10_000_000
+
+
 class ArrearsRowSerializer(serializers.Serializer):
     unit = serializers.IntegerField(source="unit_id")
     unit_label = serializers.CharField()
@@ -168,6 +172,8 @@ class ArrearsListApi(APIView):
             number = int(request.query_params.get(paginator.page_query_param) or 1)
         except ValueError:
             raise NotFound(_("Invalid page.")) from None
+        if not 1 <= number <= MAX_PAGE:  # an offset past PostgreSQL's bigint would be a server error
+            raise NotFound(_("Invalid page."))
         # One statement for the page and the totals of the whole list (arrears.ArrearsQuery.page).
         rows, totals, served = query.page(number, size)
         if served != number:

@@ -286,6 +286,9 @@ def test_api_filters_and_bad_input(aged_now: World, tenant_a: Any, member: Any, 
     assert [r["unit"] for r in second["results"]] == [aged.units2[0].pk] and second["next"] is None
     assert second["previous"] and second["totals"]["units"] == 2
     assert api(client_for, tenant_a, finance, "/api/v1/arrears/?page_size=1&page=3").status_code == 404
+    # A page number whose offset would not fit PostgreSQL's bigint is not there either (it was a 500).
+    assert api(client_for, tenant_a, finance, f"/api/v1/arrears/?page={10**19}").status_code == 404
+    assert api(client_for, tenant_a, finance, "/api/v1/arrears/?page=0").status_code == 404
     bad = api(client_for, tenant_a, finance, "/api/v1/arrears/?bucket=old&min_amount=x&ordering=zzz")
     assert bad.status_code == 400
     assert set(bad.json()["error"]["fields"]) == {"bucket", "min_amount", "ordering"}
