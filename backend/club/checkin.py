@@ -68,7 +68,7 @@ def booking_check_in(*, code: str, by: User, scope: Scope, now: dt.datetime | No
     if not Facility.objects.filter(staff_facility_q(scope), pk=found[1]).exists():
         raise _refuse(_("This booking is for a facility outside your estates."), "out_of_scope", 403)
     with transaction.atomic():
-        booking = Booking.objects.select_for_update().select_related("facility", "unit").get(pk=found[0])
+        booking = Booking.objects.select_for_update(of=("self",)).select_related("facility", "unit").get(pk=found[0])
         _check_state(booking)
         _check_window(booking, now)
         booking.status = BookingStatus.CHECKED_IN
