@@ -56,6 +56,11 @@ def third(world: Club, member: Any, in_tenant_a: Any) -> Any:
     return user
 
 
+def offer_of(entry: WaitlistEntry) -> Booking:
+    assert entry.booking_id is not None
+    return Booking.objects.get(pk=entry.booking_id)
+
+
 def taken(world: Club, start: dt.datetime, facility: Any = None) -> int:
     return SlotCell.objects.get(facility=facility or world.gym, starts_at=start).taken
 
@@ -113,7 +118,7 @@ def test_a_cancellation_offers_the_place_to_the_first_in_line_that_fits(
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == Entry.OFFERED and second.status == Entry.WAITING
-    offer = Booking.objects.get(pk=first.booking_id)
+    offer = offer_of(first)
     assert offer.status == BookingStatus.OFFERED and offer.source == "waitlist" and offer.user_id == world.neighbour.pk
     assert offer.hold_expires_at == NOW + dt.timedelta(minutes=world.gym.offer_minutes) == first.offered_until
     assert taken(world, slot) == 2  # the offer holds both places
@@ -146,9 +151,9 @@ def test_an_offer_not_taken_expires_and_goes_to_the_next_in_line(
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == Entry.EXPIRED
-    assert Booking.objects.get(pk=first.booking_id).status == BookingStatus.EXPIRED
+    assert offer_of(first).status == BookingStatus.EXPIRED
     assert second.status == Entry.OFFERED
-    assert Booking.objects.get(pk=second.booking_id).hold_expires_at == later + dt.timedelta(minutes=30)
+    assert offer_of(second).hold_expires_at == later + dt.timedelta(minutes=30)
     assert taken(world, slot) == 2
     with pytest.raises(ApplicationError) as caught:  # the expired offer cannot be accepted any more
         waitlist.waitlist_accept(entry=first, by=world.neighbour, now=later)
@@ -181,7 +186,7 @@ def test_accepting_a_paid_offer_holds_it_for_payment(world: Club, django_capture
     with django_capture_on_commit_callbacks(execute=True):
         engine.booking_cancel(booking=mine, by=world.resident, now=NOW)
     entry.refresh_from_db()
-    offer = Booking.objects.get(pk=entry.booking_id)
+    offer = offer_of(entry)
     assert (offer.status, offer.price_fen, offer.deposit_fen) == (BookingStatus.OFFERED, 4000, 10000)
     accepted_at = NOW + dt.timedelta(minutes=10)
     booking = waitlist.waitlist_accept(entry=entry, by=world.neighbour, now=accepted_at)
