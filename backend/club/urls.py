@@ -1,7 +1,14 @@
-"""The club's API routes, under /api/v1/club/ (facilities and availability, closures, bookings)."""
+"""The club's API routes, under /api/v1/club/ (facilities and availability, closures, bookings, the waitlist,
+check-in and no-shows, weekly series)."""
 
 from __future__ import annotations
 
-from . import api_bookings, api_facilities
+from . import api_bookings, api_checkin, api_facilities, api_series, api_waitlist
 
-urlpatterns = [*api_facilities.urlpatterns, *api_bookings.urlpatterns]
+urlpatterns = [
+    *api_facilities.urlpatterns,
+    *api_bookings.urlpatterns,
+    *api_waitlist.urlpatterns,
+    *api_checkin.urlpatterns,
+    *api_series.urlpatterns,
+]
