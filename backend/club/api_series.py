@@ -149,21 +149,23 @@ class SeriesListApi(ClubApi):
         return Response(body, status=status.HTTP_201_CREATED)
 
 
-class SeriesDetailApi(ClubApi):
-    required_permission = perms.CLUB_BOOKINGS
-
+class SeriesLookup(ClubApi):
     def series(self, request: Request, pk: int) -> BookingSeries:
         found = series_get(scope=self.scope(request), series_id=pk)
         if found is None:
             raise Http404
         return found
 
+
+class SeriesDetailApi(SeriesLookup):
+    required_permission = perms.CLUB_BOOKINGS
+
     @extend_schema(responses={200: SeriesSerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
         return Response(SeriesSerializer(self.series(request, pk)).data)
 
 
-class SeriesEndApi(SeriesDetailApi):
+class SeriesEndApi(SeriesLookup):
     """End the series: its occurrences not yet started are cancelled, and no more weeks are booked."""
 
     required_permission = perms.CLUB_BOOKING_WRITE

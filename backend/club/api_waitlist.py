@@ -118,21 +118,23 @@ class WaitlistApi(ClubApi):
         return Response(entry_body(entry), status=status.HTTP_201_CREATED)
 
 
-class WaitlistEntryApi(ClubApi):
-    required_permission = perms.CLUB_BOOKINGS
-
+class EntryLookup(ClubApi):
     def entry(self, request: Request, pk: int) -> WaitlistEntry:
         entry = waitlist_get(scope=self.scope(request), entry_id=pk)
         if entry is None:
             raise Http404
         return entry
 
+
+class WaitlistEntryApi(EntryLookup):
+    required_permission = perms.CLUB_BOOKINGS
+
     @extend_schema(responses={200: WaitlistEntrySerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
         return Response(entry_body(self.entry(request, pk)))
 
 
-class WaitlistLeaveApi(WaitlistEntryApi):
+class WaitlistLeaveApi(EntryLookup):
     """Leave the line (an open offer is declined, and goes to the next in line)."""
 
     required_permission = perms.CLUB_BOOK
@@ -143,7 +145,7 @@ class WaitlistLeaveApi(WaitlistEntryApi):
         return Response(entry_body(entry))
 
 
-class WaitlistAcceptApi(WaitlistEntryApi):
+class WaitlistAcceptApi(EntryLookup):
     """Take the offered place: the booking is confirmed, or held for payment when it costs money."""
 
     required_permission = perms.CLUB_BOOK
@@ -154,7 +156,7 @@ class WaitlistAcceptApi(WaitlistEntryApi):
         return Response(BookingSerializer(self.booking(request, booking.pk)).data)
 
 
-class WaitlistDeclineApi(WaitlistEntryApi):
+class WaitlistDeclineApi(EntryLookup):
     required_permission = perms.CLUB_BOOK
 
     @extend_schema(request=None, responses={200: WaitlistEntrySerializer, 409: CONFLICT, 404: ERRORS[404]})
