@@ -157,3 +157,19 @@ def test_the_no_show_rule_is_off_by_default(world: Club):
         checkin.no_shows_mark(now=at(day, "10:20"))
     assert Booking.objects.filter(unit=world.home, status=BookingStatus.NO_SHOW).count() == 3
     assert not BookingSuspension.objects.filter(unit=world.home).exists()
+
+
+def test_the_sweeps_are_scheduled_and_registered_by_name():
+    from django.conf import settings
+
+    from backend.celery import task_named
+
+    beat = settings.CELERY_BEAT_SCHEDULE
+    for key, task in {
+        "club-waitlist-sweep": "backend.club.tasks.waitlist_sweep",
+        "club-no-shows": "backend.club.tasks.no_shows_mark",
+        "club-reminders": "backend.club.tasks.reminders_send",
+        "club-series-extend": "backend.club.tasks.series_extend",
+    }.items():
+        assert beat[key]["task"] == task
+        assert task_named(task).name == task

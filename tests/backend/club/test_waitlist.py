@@ -216,6 +216,51 @@ def test_leaving_the_line_and_the_sweep(world: Club, third: Any, django_capture_
     assert second.status == Entry.EXPIRED
 
 
+# --- the live toast ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_offer_arrives_as_a_toast_on_the_residents_socket_and_nowhere_else(
+    world: Club,
+    tenant_a: Any,
+    tenant_b: Any,
+    member: Any,
+    client_for: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+):
+    import channels.db
+    from asgiref.sync import async_to_sync
+    from channels.db import database_sync_to_async
+
+    from .test_realtime import cookie_of, opened
+
+    monkeypatch.setattr(channels.db, "close_old_connections", lambda: None)  # share the test's connection
+    slot = at(1, "10:00")
+    mine = book(world, world.resident, world.home, slot, party=2)
+    join(world, world.neighbour, world.units[1], slot)
+    waiting = cookie_of(client_for, tenant_a, world.neighbour)
+    stranger = cookie_of(client_for, tenant_b, member(tenant_b, ["resident"]))
+    connection.set_tenant(tenant_a)
+
+    def cancel() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            engine.booking_cancel(booking=mine, by=world.resident, now=NOW)
+
+    async def scenario() -> None:
+        ws = await opened("alpha.localhost", waiting)
+        other = await opened("beta.localhost", stranger)
+        await database_sync_to_async(cancel)()
+        message = await ws.receive_json_from(timeout=5)
+        assert (message["type"], message["kind"]) == ("notification", "club.waitlist_offer")
+        assert message["title"].startswith("A place is free for you")
+        assert await other.receive_nothing(timeout=0.5)
+        await ws.disconnect()
+        await other.disconnect()
+
+    async_to_sync(scenario)()
+
+
 # --- races -----------------------------------------------------------------------------------------------------
 
 
@@ -275,3 +320,37 @@ def test_many_promotions_at_once_offer_one_place_once(django_db_setup: None, dja
         assert entry.status == Entry.OFFERED
         assert Booking.objects.filter(facility=world.facility).count() == 1
         assert SlotCell.objects.get(facility=world.facility, starts_at=slot).taken == 1
+
+
+def test_accepting_while_the_offer_expires_ends_one_way_only(django_db_setup: None, django_db_blocker: Any):
+    with django_db_blocker.unblock(), committed_club(capacity=1) as world:
+        slot = at(1, "10:00")
+        entry = WaitlistEntry.objects.create(
+            facility=world.facility,
+            starts_at=slot,
+            ends_at=slot + dt.timedelta(hours=1),
+            unit=world.unit,
+            user=world.user,
+        )
+        [offer] = waitlist.waitlist_promote(
+            facility_id=world.facility.pk, starts_from=slot, starts_before=slot + dt.timedelta(hours=1), now=NOW
+        )
+        assert offer.hold_expires_at is not None
+        edge = offer.hold_expires_at - dt.timedelta(seconds=1)  # the accept is still in time; the sweep is not
+
+        def accept() -> Any:
+            return waitlist.waitlist_accept(entry=entry, by=world.user, now=edge)
+
+        def expire() -> Any:
+            return engine.holds_expire(now=offer.hold_expires_at)
+
+        results = run_together(world.tenant, [accept, expire] * 3)
+        unexpected = [r for r in results if isinstance(r, Exception) and getattr(r, "status", None) != 409]
+        assert not unexpected, results
+        offer.refresh_from_db()
+        entry.refresh_from_db()
+        cell = SlotCell.objects.get(facility=world.facility, starts_at=slot)
+        if offer.status == BookingStatus.CONFIRMED:
+            assert entry.status == Entry.ACCEPTED and cell.taken == 1
+        else:
+            assert offer.status == BookingStatus.EXPIRED and entry.status == Entry.EXPIRED and cell.taken == 0
