@@ -163,7 +163,9 @@ def _book_one(
     unit = series.unit
     with transaction.atomic():
         plan = engine._plan(facility, starts_at, ends_at, series.party_size, now, window=not as_staff)
-        if unit is not None:
+        if not as_staff and unit is not None and series.user is not None:
+            engine._may_book(facility, series.user, unit, now)  # still living there, with a role that may book
+        elif unit is not None:
             engine._unit_may_book(facility, unit, now)
         price = booking_price(
             mode=facility.price_mode,

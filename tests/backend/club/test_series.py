@@ -15,6 +15,7 @@ from backend.club.closures import closure_create
 from backend.club.models import Booking, BookingSeries, BookingStatus
 from backend.errors import ApplicationError
 from backend.notifications.models import Notification
+from backend.properties.models import Occupancy
 
 from .conftest import NOW, Club, at
 
@@ -128,6 +129,11 @@ def test_who_may_set_up_a_series(world: Club):
     mine = as_resident(world.gym)
     assert mine.series.user_id == world.resident.pk and len(mine.booked) == 2
     assert {b.user_id for b in mine.booked} == {world.resident.pk}
+    # moved out: the weeks that come into the horizon are skipped, not booked
+    Occupancy.objects.filter(unit=world.home, person__user=world.resident).update(end_date=dt.date(2030, 3, 4))
+    assert series.series_extend(now=NOW + dt.timedelta(days=7)) == 0
+    mine.series.refresh_from_db()
+    assert mine.series.booked_through == dt.date(2030, 3, 19)
     world.court.residents_may_recur = True
     world.court.save(update_fields=["residents_may_recur"])
     with pytest.raises(ApplicationError) as caught:  # paid: staff set it up
