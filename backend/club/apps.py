@@ -7,11 +7,7 @@ class ClubConfig(AppConfig):
     verbose_name = "Club facilities (会所)"
 
     def ready(self) -> None:
-        # The notification kinds, the websocket topic "facility" and the tasks the services enqueue by name.
-        # Training classes: their notification kinds and the payment hook that marks enrolments paid.
-        from . import (  # noqa: F401
-            classes_money,  # noqa: F401
-            kinds,
-            realtime,
-            tasks,
-        )
+        # The notification kinds, the websocket topic "facility", the tasks the services enqueue by name, the
+        # waitlist's hook on released places (booking.RELEASE_HOOKS), and training classes' notification kinds
+        # and payment hook (enrolments marked paid).
+        from . import classes_money, kinds, realtime, tasks, waitlist  # noqa: F401

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,10 @@ from .suspensions import suspension_check
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 12
 CANCELLABLE = (BookingStatus.HELD, BookingStatus.PENDING, BookingStatus.OFFERED, BookingStatus.CONFIRMED)
+# Called with (booking, now) inside the transaction that released a booking's places: the waitlist
+# (waitlist.py registers itself at start-up, so this module imports nothing of it) closes the offer's entry
+# and offers the freed places to the next in line after commit.
+RELEASE_HOOKS: list[Callable[[Booking, dt.datetime], None]] = []
 
 
 def booking_code() -> str:
@@ -327,6 +332,8 @@ def _release(booking: Booking, now: dt.datetime) -> None:
             periods=list(booking.quota_periods),
         )
     availability_push_on_commit(booking.facility_id, left)
+    for hook in RELEASE_HOOKS:
+        hook(booking, now)
 
 
 def _locked(booking: Booking, statuses: tuple[str, ...]) -> Booking:

@@ -13,4 +13,5 @@ notification_kind("club.waitlist_offer", _("A place from the waitlist"), sms=Tru
 notification_kind("club.booking_approved", _("Booking approved"))
 notification_kind("club.booking_rejected", _("Booking not approved"))
 notification_kind("club.facility_closed", _("Facility closed: booking cancelled"), sms=True)
+notification_kind("club.checked_in", _("Checked in at the door"))
 notification_kind("club.no_show", _("Missed booking (no-show)"))

@@ -6,9 +6,37 @@ from __future__ import annotations
 from backend.celery import app
 
 from .booking import holds_expire as holds_expire_now
+from .checkin import no_shows_mark as no_shows_mark_now
+from .reminders import reminders_send as reminders_send_now
+from .series import series_extend as series_extend_now
+from .waitlist import waitlist_sweep as waitlist_sweep_now
 
 
 @app.task
 def holds_expire() -> int:
     """Every minute, per company: holds not paid in time and waitlist offers not taken free their places."""
     return holds_expire_now()
+
+
+@app.task
+def waitlist_sweep() -> int:
+    """Every minute: waitlist entries whose time came expire; free places with a line are offered."""
+    return waitlist_sweep_now()
+
+
+@app.task
+def no_shows_mark() -> int:
+    """Every minute: confirmed bookings not checked in within the grace become no-shows."""
+    return no_shows_mark_now()
+
+
+@app.task
+def reminders_send() -> int:
+    """Every five minutes: the reminder an hour before each resident's booking."""
+    return reminders_send_now()
+
+
+@app.task
+def series_extend() -> int:
+    """Hourly (the horizon moves at each company's midnight; idempotent): weekly series book the new week."""
+    return series_extend_now()

@@ -438,6 +438,24 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.club.tasks.holds_expire",
         "schedule": 60,
     },
+    # ...the waitlist's expired entries and missed promotions, no-shows past the check-in grace, the reminder
+    # an hour before, and weekly series booking the week that came into the horizon.
+    "club-waitlist-sweep": {
+        "task": "backend.club.tasks.waitlist_sweep",
+        "schedule": 60,
+    },
+    "club-no-shows": {
+        "task": "backend.club.tasks.no_shows_mark",
+        "schedule": 60,
+    },
+    "club-reminders": {
+        "task": "backend.club.tasks.reminders_send",
+        "schedule": 60 * 5,
+    },
+    "club-series-extend": {
+        "task": "backend.club.tasks.series_extend",
+        "schedule": crontab(minute=20),
+    },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
         "schedule": 60 * 60 * 6,

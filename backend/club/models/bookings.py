@@ -130,6 +130,8 @@ class BookingSeries(models.Model):
     first_date = models.DateField()
     last_date = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    # The last week tried (booked or skipped as full or closed): the daily extension goes on from here.
+    booked_through = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
@@ -208,6 +210,8 @@ class Booking(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
     no_show_at = models.DateTimeField(null=True, blank=True)
+    # The reminder an hour before (club.booking_reminder) went out then: each booking is reminded once.
+    reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "id"]
@@ -231,6 +235,8 @@ class Booking(models.Model):
                 condition=Q(status__in=["held", "offered"]),
                 name="club_booking_holds_idx",
             ),
+            # The reminder and no-show sweeps read confirmed bookings by their start.
+            models.Index(fields=["starts_at"], condition=Q(status="confirmed"), name="club_booking_confirmed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -151,6 +151,18 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-club-booking-approve", "post"): Detail(
         "/api/v1/club/bookings/{id}/approve/", "booking", **STAFF_ASK, body={}
     ),
+    ("api-club-waitlist-entry", "get"): Detail("/api/v1/club/waitlist/{id}/", "waitlist_entry", **EVERYONE_ASKS),
+    ("api-club-waitlist-leave", "post"): Detail(
+        "/api/v1/club/waitlist/{id}/leave/", "waitlist_entry", RESIDENTS_ONLY, "resident", company="resident", body={}
+    ),
+    ("api-club-waitlist-accept", "post"): Detail(
+        "/api/v1/club/waitlist/{id}/accept/", "waitlist_entry", RESIDENTS_ONLY, "resident", company="resident", body={}
+    ),
+    ("api-club-waitlist-decline", "post"): Detail(
+        "/api/v1/club/waitlist/{id}/decline/", "waitlist_entry", RESIDENTS_ONLY, "resident", company="resident", body={}
+    ),
+    ("api-club-series-detail", "get"): Detail("/api/v1/club/series/{id}/", "series", **EVERYONE_ASKS),
+    ("api-club-series-end", "post"): Detail("/api/v1/club/series/{id}/end/", "series", **EVERYONE_ASKS, body={}),
     ("api-club-booking-reject", "post"): Detail(
         "/api/v1/club/bookings/{id}/reject/", "booking", **STAFF_ASK, body={"reason": "不符合"}
     ),

@@ -136,6 +136,34 @@ def _photo(facility: Any) -> int:
     return FacilityPhoto.objects.create(facility=facility, image=DOCUMENT).pk
 
 
+def _waitlist_entry(facility: Any, unit: Unit, user: Any) -> int:
+    """The resident's place in the line of tomorrow 15:00 at the gym."""
+    from backend.club.models import WaitlistEntry
+    from tenants.db import company_time_zone
+
+    tomorrow = timezone.localdate(timezone=company_time_zone()) + dt.timedelta(days=1)
+    start = dt.datetime.combine(tomorrow, dt.time(15), tzinfo=company_time_zone())
+    return WaitlistEntry.objects.create(
+        facility=facility, unit=unit, user=user, starts_at=start, ends_at=start + dt.timedelta(hours=1)
+    ).pk
+
+
+def _series(facility: Any, unit: Unit, user: Any) -> int:
+    """A weekly series of the home (no bookings of its own: the lookup is what is asked)."""
+    from backend.club.models import BookingSeries
+
+    first = timezone.localdate() + dt.timedelta(days=2)
+    return BookingSeries.objects.create(
+        facility=facility,
+        unit=unit,
+        user=user,
+        weekday=first.weekday(),
+        start_minute=600,
+        minutes=60,
+        first_date=first,
+    ).pk
+
+
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
@@ -208,6 +236,8 @@ def _place(
             "session": session,
             "enrolment": _enrolment(klass, unit, user),
             "teacher": klass.teacher_id,
+            "waitlist_entry": _waitlist_entry(gym, unit, user),
+            "series": _series(gym, unit, user),
         }
     )
 
