@@ -438,6 +438,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.club.tasks.holds_expire",
         "schedule": 60,
     },
+    # Club: held bookings paid another way are confirmed; cancellations' refunds not settled or sent are.
+    "club-money-sweep": {
+        "task": "backend.club.tasks.money_sweep",
+        "schedule": 60,
+    },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
         "schedule": 60 * 60 * 6,

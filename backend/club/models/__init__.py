@@ -1,6 +1,6 @@
-"""会所 models, by area: facilities.py (facilities and their rules, opening hours, photos, closures) and
-bookings.py (the slot and quota counters, bookings, waitlist, suspensions, weekly series). Code imports them
-from here: `from backend.club.models import Facility`."""
+"""会所 models, by area: facilities.py (facilities and their rules, opening hours, photos, closures),
+bookings.py (the slot and quota counters, bookings, waitlist, suspensions, weekly series) and settings.py (the
+company's club settings). Code imports them from here: `from backend.club.models import Facility`."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from .bookings import (
     BookingSuspension,
     QuotaCounter,
     QuotaPeriod,
+    RefundStatus,
     SlotCell,
     WaitlistEntry,
 )
@@ -27,6 +28,7 @@ from .facilities import (
     OpeningHours,
     PriceMode,
 )
+from .settings import ClubSettings
 
 __all__ = [
     "LIVE_STATUSES",
@@ -39,6 +41,7 @@ __all__ = [
     "BookingStatus",
     "BookingSuspension",
     "Closure",
+    "ClubSettings",
     "Facility",
     "FacilityKind",
     "FacilityPhoto",
@@ -46,6 +49,7 @@ __all__ = [
     "PriceMode",
     "QuotaCounter",
     "QuotaPeriod",
+    "RefundStatus",
     "SlotCell",
     "WaitlistEntry",
 ]
