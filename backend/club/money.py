@@ -168,6 +168,17 @@ def _settling_payment(line_ids: Sequence[int]) -> Payment | None:
     return entry.payment if entry is not None else None
 
 
+def _online_of(payment: Payment | None) -> OnlinePayment | None:
+    """The online attempt behind a payment (inside the payment's transaction it is not linked yet: by its
+    intent, which the payment carries as its reference)."""
+    if payment is None:
+        return None
+    found = Q(payment=payment)
+    if payment.reference.startswith("pi_"):
+        found |= Q(intent_id=payment.reference)
+    return OnlinePayment.objects.filter(found).first()
+
+
 def lines_paid(line_ids: Sequence[int]) -> bool:
     """Nothing left owed on any of the lines (their `outstanding` column, kept by the ledger's triggers)."""
     return bool(line_ids) and not BillLine.objects.filter(pk__in=line_ids, outstanding__gt=0).exists()
@@ -182,7 +193,7 @@ def _confirm_if_paid(locked: Booking, *, now: dt.datetime, payment: Payment | No
     locked.status = BookingStatus.CONFIRMED
     locked.paid_at = now
     locked.payment = payment
-    locked.online_payment = OnlinePayment.objects.filter(payment=payment).first() if payment else None
+    locked.online_payment = _online_of(payment)
     locked.save(update_fields=["status", "paid_at", "payment", "online_payment"])
     deposit_register(locked, by=None, now=now)
     audit_record(

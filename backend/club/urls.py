@@ -1,7 +1,7 @@
-"""The club's API routes, under /api/v1/club/ (facilities and availability, closures, bookings)."""
+"""The club's API routes, under /api/v1/club/ (facilities and availability, closures, bookings and their money)."""
 
 from __future__ import annotations
 
-from . import api_bookings, api_facilities
+from . import api_booking_money, api_bookings, api_facilities
 
-urlpatterns = [*api_facilities.urlpatterns, *api_bookings.urlpatterns]
+urlpatterns = [*api_facilities.urlpatterns, *api_bookings.urlpatterns, *api_booking_money.urlpatterns]
