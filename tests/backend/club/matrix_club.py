@@ -28,4 +28,8 @@ ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
     "club-booking-cancel": ("post", "/api/v1/club/bookings/0/cancel/", {}, BOOKERS),
     "club-booking-approve": ("post", "/api/v1/club/bookings/0/approve/", {}, MANAGERS),
     "club-booking-reject": ("post", "/api/v1/club/bookings/0/reject/", {"reason": "x"}, MANAGERS),
+    "club-booking-payment": ("get", "/api/v1/club/bookings/0/payment/", {}, BOOKINGS_READERS),
+    "club-booking-charge-to-account": ("post", "/api/v1/club/bookings/0/charge-to-account/", {}, BOOKERS),
+    "club-booking-deposit-release": ("post", "/api/v1/club/bookings/0/deposit/release/", {}, MANAGERS),
+    "club-booking-deposit-forfeit": ("post", "/api/v1/club/bookings/0/deposit/forfeit/", {"reason": "x"}, MANAGERS),
 }
