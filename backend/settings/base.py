@@ -324,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "backend.payments.models.Refund.Status",
         "RefundKindEnum": "backend.payments.models.Refund.Kind",
         "BookingStatusEnum": "backend.club.models.BookingStatus",
+        "BookingRefundStatusEnum": "backend.club.models.RefundStatus",
         "BookingSourceEnum": "backend.club.models.BookingSource",
         "FacilityKindEnum": "backend.club.models.FacilityKind",
         "BookingModeEnum": "backend.club.models.BookingMode",
