@@ -37,8 +37,11 @@ IDEMPOTENCY_KEY = OpenApiParameter(
 
 
 class BookingSerializer(serializers.ModelSerializer):
-    """A booking. `code` is what the QR code carries (check-in); money is integer fen; `refund_due_fen` is what
-    a cancellation or a closure owes back."""
+    """A booking. `code` is what the QR code carries (check-in); money is integer fen. `charge` and
+    `deposit_charge` are its bill lines (pay them: GET …/payment/), `payment` / `online_payment` what paid
+    them, `charged_to_account_at` when it was left on the home's account; `refund_due_fen` is what a
+    cancellation or a closure owes back, `refund_status` how far giving it back got ("", "gateway": card
+    refunds waiting for Stripe, "done"), `refunded_at` when it was done; `deposit` the billing deposit it holds."""
 
     facility_name = serializers.CharField(source="facility.name", read_only=True)
     unit_label = serializers.SerializerMethodField()
@@ -65,7 +68,15 @@ class BookingSerializer(serializers.ModelSerializer):
             "deposit_fen",
             "hold_expires_at",
             "paid_at",
+            "charge",
+            "deposit_charge",
+            "deposit",
+            "payment",
+            "online_payment",
+            "charged_to_account_at",
             "refund_due_fen",
+            "refund_status",
+            "refunded_at",
             "created_at",
             "cancelled_at",
             "cancel_reason",

@@ -24,16 +24,19 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing.arrears import unit_sanctioned
+from backend.billing.ledger import unit_lock
 from backend.billing.models import Sanction
 from backend.errors import ApplicationError
 from backend.notifications.services import notification_send
 from backend.properties.models import Occupancy, Unit
 from tenants.db import company_time_zone
 
+from . import money
 from .cells import cells_release, cells_take
 from .models import Booking, BookingSource, BookingStatus, Closure, Facility
 from .quotas import quota_release, quota_take
 from .realtime import availability_push_on_commit
+from .refunds import booking_refund_on_commit
 from .rules import Rules, booking_cells, booking_price, cell_starts, local_date, midnight, rules_of, window_check
 from .suspensions import suspension_check
 
@@ -231,7 +234,7 @@ def booking_create(
     deposit = facility.deposit_fen
     status, hold = _first_status(facility, price + deposit, now)
     try:
-        return _insert(
+        booking = _insert(
             facility=facility,
             plan=plan,
             unit=unit,
@@ -254,6 +257,9 @@ def booking_create(
         if key is not None and (existing := Booking.objects.filter(idempotency_key=key).first()) is not None:
             return existing
         raise
+    # A held booking's fee and deposit go on the home's ledger at once (and are paid there if prepaid money
+    # covers them); if that fails the hold stands and the sweep posts them (money.held_bookings_confirm).
+    return money.booking_charges_post(booking=booking, by=user, now=now)
 
 
 def _first_status(facility: Facility, total: int, now: dt.datetime) -> tuple[str, dt.datetime | None]:
@@ -378,6 +384,7 @@ def booking_cancel_locked(
     locked.cancelled_at, locked.cancelled_by, locked.cancel_reason = now, by, reason[:300]
     locked.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason", "refund_due_fen"])
     _release(locked, now)
+    booking_refund_on_commit(locked.pk)  # refunds.py settles the money once this commits
     audit_record(
         action=action,
         target=locked,
@@ -426,6 +433,8 @@ def booking_approve(*, booking: Booking, by: User, now: dt.datetime | None = Non
         locked.save(update_fields=["status", "hold_expires_at", "approved_at", "approved_by"])
         audit_record(action="club.booking_approve", target=locked, changes={"status": status})
         _notify(locked, "club.booking_approved", _("Booking approved"))
+    if locked.status == BookingStatus.HELD:
+        return money.booking_charges_post(booking=locked, by=by, now=now)
     return locked
 
 
@@ -452,27 +461,32 @@ def booking_reject(*, booking: Booking, by: User, reason: str, now: dt.datetime 
 
 
 def holds_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
-    """Holds (awaiting payment) and waitlist offers past their time expire and free their places. Each in
-    its own short transaction, skipping rows another worker holds; returns how many expired."""
+    """Holds (awaiting payment) and waitlist offers past their time expire and free their places, and their
+    unpaid lines are corrected (money.hold_expired); a hold whose online payment is being processed or
+    authenticated waits (money.payment_in_flight). Each in its own short transaction, skipping rows another
+    worker holds; returns how many expired."""
     now = now or timezone.now()
     due = list(
         Booking.objects.filter(
             status__in=[BookingStatus.HELD, BookingStatus.OFFERED], hold_expires_at__lte=now
-        ).values_list("pk", flat=True)[:limit]
+        ).values_list("pk", "unit_id")[:limit]
     )
     expired = 0
-    for pk in due:
+    for pk, unit_id in due:
         with transaction.atomic():
+            if unit_id is not None:
+                unit_lock(unit_id)  # the ledger's lock before the row's, as a payment takes them
             booking = (
                 Booking.objects.select_for_update(skip_locked=True)
                 .filter(pk=pk, status__in=[BookingStatus.HELD, BookingStatus.OFFERED], hold_expires_at__lte=now)
                 .first()
             )
-            if booking is None:
+            if booking is None or money.payment_in_flight(booking, now=now):
                 continue
             booking.status = BookingStatus.EXPIRED
             booking.save(update_fields=["status"])
             _release(booking, now)
+            money.hold_expired(booking, now=now)
             audit_record(action="club.booking_expire", target=booking)
             expired += 1
     return expired

@@ -7,6 +7,8 @@ from backend.celery import app
 
 from .booking import holds_expire as holds_expire_now
 from .checkin import no_shows_mark as no_shows_mark_now
+from .money import held_bookings_confirm
+from .refunds import booking_refunds_sweep
 from .reminders import reminders_send as reminders_send_now
 from .series import series_extend as series_extend_now
 from .waitlist import waitlist_sweep as waitlist_sweep_now
@@ -40,3 +42,12 @@ def reminders_send() -> int:
 def series_extend() -> int:
     """Hourly (the horizon moves at each company's midnight; idempotent): weekly series book the new week."""
     return series_extend_now()
+
+
+@app.task
+def money_sweep() -> str:
+    """Every minute, per company: held bookings paid some other way (prepaid money, an import) are confirmed,
+    lines a failed post left out are posted, and cancellations' refunds not yet settled or sent are."""
+    confirmed = held_bookings_confirm()
+    looked_at = booking_refunds_sweep()
+    return f"{confirmed} confirmed, {looked_at} refunds looked at"

@@ -50,10 +50,21 @@ def refund_left(payment: Payment) -> int:
     return payment_refundable(payment) - refund_in_flight(payment)
 
 
-def refund_create(*, payment: Payment, amount: int, reason: str, by: User) -> Refund:
+def refund_create(*, payment: Payment, amount: int, reason: str, by: User | None) -> Refund:
     """Refund (part of) a payment. Online: a `requested` row, then Stripe, then the ledger (see the module's
     docstring); Stripe unreachable or refusing marks the row failed, and what is left is as before.
     Offline: a cash refund is recorded."""
+    refund = refund_request(payment=payment, amount=amount, reason=reason, by=by)
+    if refund.status != Refund.Status.REQUESTED:
+        return refund
+    return refund_send(refund)
+
+
+def refund_request(*, payment: Payment, amount: int, reason: str, by: User | None) -> Refund:
+    """Step 1 alone: check what is left and write the refund (offline: the whole cash refund; online: the
+    `requested` row that counts against what is left from now on). It may run inside the caller's transaction
+    (the club settles a cancelled booking's ledger in the same one); the caller then sends it with
+    `refund_send` once that transaction has committed, never while it holds locks."""
     errors: dict[str, list[str]] = {}
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         errors["amount"] = [_("Enter an amount above zero.")]
@@ -91,10 +102,17 @@ def refund_create(*, payment: Payment, amount: int, reason: str, by: User) -> Re
             requested_by=by,
         )
         audit_record(action="payments.refund_request", target=refund, changes={"payment": payment.pk, "amount": amount})
+    return refund
+
+
+def refund_send(refund: Refund) -> Refund:
+    """Steps 2 and 3 of an online refund written as `requested`: ask Stripe (with no transaction open; the row's
+    pk is Stripe's idempotency key, so sending the same row twice makes one refund), then apply its answer."""
+    payment = refund.payment
     try:
         state = stripe_provider().refund_create(
             intent_id=payment.reference,
-            amount=amount,
+            amount=refund.amount,
             metadata={"tenant": connection.schema_name, "payment": str(payment.pk), "refund": str(refund.pk)},
             idempotency_key=f"{connection.schema_name}:refund:{refund.pk}",
         )

@@ -324,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "RefundStatusEnum": "backend.payments.models.Refund.Status",
         "RefundKindEnum": "backend.payments.models.Refund.Kind",
         "BookingStatusEnum": "backend.club.models.BookingStatus",
+        "BookingRefundStatusEnum": "backend.club.models.RefundStatus",
         "BookingSourceEnum": "backend.club.models.BookingSource",
         "FacilityKindEnum": "backend.club.models.FacilityKind",
         "BookingModeEnum": "backend.club.models.BookingMode",
@@ -455,6 +456,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "club-series-extend": {
         "task": "backend.club.tasks.series_extend",
         "schedule": crontab(minute=20),
+    },
+    # Club: held bookings paid another way are confirmed; cancellations' refunds not settled or sent are.
+    "club-money-sweep": {
+        "task": "backend.club.tasks.money_sweep",
+        "schedule": 60,
     },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",

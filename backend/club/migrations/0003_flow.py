@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('billing', '0002_bill_line_outstanding'),
-        ('club', '0001_initial'),
+        ('club', '0002_money'),
         ('payments', '0003_bank_collection'),
         ('properties', '0002_search_trigram_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),

@@ -1,7 +1,7 @@
-"""会所 models, by area: facilities.py (facilities and their rules, opening hours, photos, closures) and
-bookings.py (the slot and quota counters, bookings, waitlist, suspensions, weekly series). Code imports them
-from here: `from backend.club.models import Facility`. classes.py: training classes (teachers, sessions,
-enrolments, attendance)."""
+"""会所 models, by area: facilities.py (facilities and their rules, opening hours, photos, closures),
+bookings.py (the slot and quota counters, bookings, waitlist, suspensions, weekly series), settings.py (the
+company's club settings) and classes.py (training classes: teachers, sessions, enrolments, attendance). Code
+imports them from here: `from backend.club.models import Facility`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from .bookings import (
     BookingSuspension,
     QuotaCounter,
     QuotaPeriod,
+    RefundStatus,
     SlotCell,
     WaitlistEntry,
 )
@@ -38,6 +39,7 @@ from .facilities import (
     OpeningHours,
     PriceMode,
 )
+from .settings import ClubSettings
 
 __all__ = [
     "LIVE_STATUSES",
@@ -55,6 +57,7 @@ __all__ = [
     "Closure",
     "Enrolment",
     "EnrolmentStatus",
+    "ClubSettings",
     "Facility",
     "FacilityKind",
     "FacilityPhoto",
@@ -63,6 +66,7 @@ __all__ = [
     "QuotaCounter",
     "QuotaPeriod",
     "RefundPolicy",
+    "RefundStatus",
     "SlotCell",
     "Teacher",
     "TrainingClass",

@@ -101,6 +101,12 @@ LIVE_STATUSES = (
 )
 
 
+class RefundStatus(models.TextChoices):
+    NONE = "", _("Not settled")
+    GATEWAY = "gateway", _("Waiting for the payment gateway")
+    DONE = "done", _("Settled")
+
+
 class BookingSource(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     STAFF = "staff", _("Staff")
@@ -186,10 +192,22 @@ class Booking(models.Model):
     charge = models.OneToOneField(
         BillLine, on_delete=models.PROTECT, null=True, blank=True, related_name="club_booking"
     )
+    # The deposit as its own one-off line (money.py: paid through the same flow as the fee), and the billing
+    # Deposit that registers it as held once that line is paid (released or forfeited through billing).
+    deposit_charge = models.OneToOneField(
+        BillLine, on_delete=models.PROTECT, null=True, blank=True, related_name="club_booking_deposit"
+    )
     deposit = models.ForeignKey(Deposit, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # "Charge to my account": confirmed with the lines left owed on the unit's ledger (paid_at is then set too).
+    charged_to_account_at = models.DateTimeField(null=True, blank=True)
     # What the resident is owed back after a cancellation (cutoff rule) or a closure; refunded_at once done.
     refund_due_fen = models.PositiveIntegerField(default=0)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # refunds.py, a cancellation's money: "" not settled yet; "gateway": the ledger is settled and its Stripe
+    # refunds wait for the gateway; "done": settled once and for all. refund_ids: the payments.Refund rows of
+    # the booking (its cancellation's and its deposit's), written as requested before Stripe is asked.
+    refund_status = models.CharField(max_length=8, choices=RefundStatus.choices, blank=True, default="")
+    refund_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"

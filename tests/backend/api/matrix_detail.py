@@ -200,4 +200,14 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-club-enrolment-withdraw", "post"): Detail(
         "/api/v1/club/enrolments/{id}/withdraw/", "enrolment", **EVERYONE_ASKS, body={}
     ),
+    ("api-club-booking-payment", "get"): Detail("/api/v1/club/bookings/{id}/payment/", "booking", **EVERYONE_ASKS),
+    ("api-club-booking-charge-to-account", "post"): Detail(
+        "/api/v1/club/bookings/{id}/charge-to-account/", "booking", **EVERYONE_ASKS, body={}
+    ),
+    ("api-club-booking-deposit-release", "post"): Detail(
+        "/api/v1/club/bookings/{id}/deposit/release/", "booking", **STAFF_ASK, body={"reason": "使用完毕"}
+    ),
+    ("api-club-booking-deposit-forfeit", "post"): Detail(
+        "/api/v1/club/bookings/{id}/deposit/forfeit/", "booking", **STAFF_ASK, body={"reason": "损坏"}
+    ),
 }

@@ -43,4 +43,8 @@ ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
     "club-series-create": ("post", "/api/v1/club/series/", {"facility": 0}, BOOKERS),
     "club-series-detail": ("get", "/api/v1/club/series/0/", {}, BOOKINGS_READERS),
     "club-series-end": ("post", "/api/v1/club/series/0/end/", {}, BOOKERS),
+    "club-booking-payment": ("get", "/api/v1/club/bookings/0/payment/", {}, BOOKINGS_READERS),
+    "club-booking-charge-to-account": ("post", "/api/v1/club/bookings/0/charge-to-account/", {}, BOOKERS),
+    "club-booking-deposit-release": ("post", "/api/v1/club/bookings/0/deposit/release/", {}, MANAGERS),
+    "club-booking-deposit-forfeit": ("post", "/api/v1/club/bookings/0/deposit/forfeit/", {"reason": "x"}, MANAGERS),
 }
