@@ -282,7 +282,10 @@ def bookings_confirm_for(payments: Sequence[Any]) -> int:
                 locked = _lock(pk)
                 paid_by = _settling_payment(booking_line_ids(locked))
                 payment = by_pk.get(paid_by.pk) if paid_by else None
-                confirmed += _confirm_if_paid(locked, now=timezone.now(), payment=payment or paid_by)
+                payment = payment or paid_by
+                # Paid when the money came (a counter payment may be recorded after it was received).
+                paid_at = getattr(payment, "received_at", None) or timezone.now()
+                confirmed += _confirm_if_paid(locked, now=paid_at, payment=payment)
         except Exception:
             log.exception("club: confirming booking %s after a payment failed", pk)
     return confirmed

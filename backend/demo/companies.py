@@ -16,6 +16,7 @@ from tenants.models import Tenant
 from tenants.services import company_domain, company_onboard, company_url, platform_url
 
 from .billing import demo_billing_seed
+from .club import demo_club_seed
 from .plans import LVCHENG_BILLING, SHIFAN_BILLING, BillingPlan
 from .progress import Progress
 from .registry import SHIFAN_REGISTRY, EstatePlan, RegistryPlan, demo_registry_seed
@@ -38,6 +39,7 @@ class DemoCompany:
     people: tuple[DemoLogin, ...]  # the company admin first
     registry: RegistryPlan
     billing: BillingPlan
+    clubhouse: bool = False  # 阳光花园's clubhouse with three months of bookings (backend/demo/club.py)
 
     def person(self, role: str) -> DemoLogin | None:
         return next((p for p in self.people if p.role == role), None)
@@ -60,6 +62,7 @@ SHIFAN = DemoCompany(
     ),
     registry=SHIFAN_REGISTRY,
     billing=SHIFAN_BILLING,
+    clubhouse=True,
 )
 LVCHENG = DemoCompany(
     slug="lvcheng",
@@ -125,6 +128,13 @@ def company_seed(company: DemoCompany, *, billing: bool = True, progress: Progre
                 progress=progress,
                 label=company.name,
             )
+        if billing and company.clubhouse:
+            with progress.stage(f"{company.name} clubhouse") as stage:
+                demo_club_seed(
+                    security_email=company.email(Role.SECURITY),
+                    service_email=company.email(Role.CUSTOMER_SERVICE),
+                    stage=stage,
+                )
         with progress.stage(f"{company.name} statistics") as stage:
             # Statistics for what was just loaded in bulk: with autovacuum off (as on the test machines) or
             # before it gets round to it, the planner would take every table for empty and pick nested loops
