@@ -91,6 +91,7 @@ class ClassSerializer(serializers.ModelSerializer):
             "enrol_closes_at",
             "status",
             "refund_policy",
+            "hold_minutes",
             "published_at",
             "cancelled_at",
             "cancel_reason",
@@ -108,6 +109,7 @@ class ClassWriteSerializer(serializers.Serializer):
     enrol_opens_at = serializers.DateTimeField(allow_null=True, required=False)
     enrol_closes_at = serializers.DateTimeField(allow_null=True, required=False)
     refund_policy = serializers.ChoiceField(choices=RefundPolicy.choices, required=False)
+    hold_minutes = serializers.IntegerField(min_value=5, max_value=7 * 24 * 60, required=False)
 
 
 class ClassCreateSerializer(ClassWriteSerializer):
@@ -147,6 +149,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "price_fen",
             "charge",
             "paid_at",
+            "hold_expires_at",
             "ended_at",
             "refunded_fen",
             "refunded_at",

@@ -186,7 +186,9 @@ def enrolment_create(
             )
             if _line_paid(enrolment.charge.pk):  # the prepaid balance covered it
                 enrolment.paid_at = now
-            enrolment.save(update_fields=["charge", "paid_at"])
+            else:  # the seat waits this long for the payment (classes_holds.py)
+                enrolment.hold_expires_at = now + dt.timedelta(minutes=klass.hold_minutes)
+            enrolment.save(update_fields=["charge", "paid_at", "hold_expires_at"])
         elif klass.price_fen == 0:
             enrolment.paid_at = now
             enrolment.save(update_fields=["paid_at"])
@@ -200,6 +202,7 @@ def enrolment_create(
                 "participant": participant,
                 "price_fen": klass.price_fen,
                 "charge": enrolment.charge_id,
+                "hold_expires_at": enrolment.hold_expires_at.isoformat() if enrolment.hold_expires_at else None,
                 "seats_left": int(row[0]),
             },
         )

@@ -438,6 +438,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.club.tasks.holds_expire",
         "schedule": 60,
     },
+    # Club: unpaid enrolments of paid training classes past their hold free their seats.
+    "club-class-holds-expire": {
+        "task": "backend.club.tasks.class_holds_expire",
+        "schedule": 60,
+    },
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
         "schedule": 60 * 60 * 6,
