@@ -6,8 +6,10 @@ from .member import urls as member
 from .merchant import urls as merchant
 from .public import urls as public
 from .resident import urls as resident
+from .resident.classes import urls as resident_classes
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
+from .staff.club_classes import urls as staff_club_classes
 from .staff.dashboard import urls as staff_dashboard
 from .staff.dunning import urls as staff_dunning
 from .staff.members import urls as staff_members
@@ -30,6 +32,8 @@ urlpatterns = [
     *staff_meters.urlpatterns,
     *staff_dunning.urlpatterns,
     *staff_payments.urlpatterns,
+    *staff_club_classes.urlpatterns,
     *resident.urlpatterns,
+    *resident_classes.urlpatterns,
     *merchant.urlpatterns,
 ]

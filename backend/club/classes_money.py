@@ -285,6 +285,28 @@ def enrolment_end(
     return locked
 
 
+def withdraw_quote(enrolment: Enrolment, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What withdrawing now would give back (a read, for the page that asks to confirm): `paid`, `refund_fen`
+    (for a paid enrolment, by the class's policy), `sessions_held` of `sessions`, `over` (the last session has
+    begun: withdrawing is refused)."""
+    now = now or timezone.now()
+    klass = enrolment.training_class
+    sessions = counted_sessions(klass.pk)
+    paid = enrolment.charge_id is not None and _line_paid(enrolment.charge_id)
+    refund = (
+        refund_fen(price=enrolment.price_fen, policy=klass.refund_policy, sessions=sessions, now=now, by_company=False)
+        if paid
+        else 0
+    )
+    return {
+        "paid": paid,
+        "refund_fen": refund,
+        "sessions_held": held_by(sessions, now),
+        "sessions": len(sessions),
+        "over": bool(sessions) and sessions[-1].starts_at <= now,
+    }
+
+
 def enrolment_withdraw(*, enrolment: Enrolment, by: User, now: dt.datetime | None = None) -> Enrolment:
     """The resident withdraws (the caller passes an enrolment of theirs)."""
     return enrolment_end(enrolment=enrolment, by=by, now=now)

@@ -39,6 +39,7 @@ WRITERS = frozenset({"company_admin", "customer_service"})  # the registry; anno
 MONEY = frozenset({"company_admin", "finance"})
 BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and dunning, reports
 RECORDERS = BILLING | {"engineer"}  # meter readings import
+CLASS_DESK = WRITERS  # training classes: teachers, classes, sessions, attendance
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
 
@@ -162,6 +163,28 @@ PAGES: dict[str, Page] = {
     "payments-bank-collection": page(MONEY),
     "payments-bank-collection-detail": page(MONEY, pk="bank_collection"),
     "payments-bank-collection-template": page(MONEY),
+    # training classes: the staff pages, the teacher's statement, the residents' pages
+    "classes-list": page(CLASS_DESK),
+    "classes-create": page(CLASS_DESK),
+    "classes-detail": page(CLASS_DESK, pk="class"),
+    "classes-edit": page(CLASS_DESK, pk="class"),
+    "classes-publish": page(CLASS_DESK, pk="class"),
+    "classes-close": page(CLASS_DESK, pk="class"),
+    "classes-cancel": page(CLASS_DESK, pk="class"),
+    "classes-session-add": page(CLASS_DESK, pk="class"),
+    "classes-enrolments": page(CLASS_DESK, pk="class"),
+    "classes-session-cancel": page(CLASS_DESK, pk="session"),
+    "classes-attendance": page(CLASS_DESK, pk="session"),
+    "classes-teachers": page(CLASS_DESK),
+    "classes-teacher-create": page(CLASS_DESK),
+    "classes-teacher": page(CLASS_DESK, pk="teacher"),
+    "classes-statement": page(BILLING),
+    "classes-statement-pdf": page(BILLING, query={"teacher": "teacher", "month": "=2026-01"}),
+    "classes-statement-xlsx": page(BILLING, query={"teacher": "teacher", "month": "=2026-01"}),
+    "resident-classes": page(RESIDENT),
+    "resident-class": page(RESIDENT, pk="class"),
+    "resident-enrolments": page(RESIDENT),
+    "resident-enrolment-withdraw": page(RESIDENT, pk="enrolment"),
 }
 
 
@@ -290,9 +313,19 @@ def test_a_page_that_declares_nobody_is_closed_to_everyone(
 
 # Objects not tied to an office or a home: a person's own (their notifications, import jobs, what was sent to
 # everyone), and the company's members and invitations.
-NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation"}
+NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation", "teacher"}
+# Objects the homes of one estate share (its facilities' classes): the neighbour's is the resident's too.
+ESTATE_SHARED = {"class"}
 # Pages about one object that take only POST (the walk's GET gets 405 there, before any lookup).
-POST_ONLY = {"staff-invitation-withdraw", "resident-pay-confirm", "resident-pay-refresh", "resident-pay-redirect"}
+POST_ONLY = {
+    "staff-invitation-withdraw",
+    "resident-pay-confirm",
+    "resident-pay-refresh",
+    "resident-pay-redirect",
+    "classes-publish",
+    "classes-close",
+    "classes-session-add",
+}
 # way -> (who asks, where the object lives, the roles that make a page concern them)
 WAYS = {
     "office": ("scoped_staff", "office_b", STAFF),
@@ -304,7 +337,10 @@ OBJECT_CASES = [
     for way, (_caller, _place, concerned) in WAYS.items()
     if page_.roles is not None
     and page_.roles & concerned
-    and any(not source.startswith("=") and source not in NOT_PLACED for source in page_.params.values())
+    and any(
+        not source.startswith("=") and source not in NOT_PLACED and not (way == "neighbour" and source in ESTATE_SHARED)
+        for source in page_.params.values()
+    )
 ]
 
 
