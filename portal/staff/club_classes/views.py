@@ -351,7 +351,8 @@ def attendance(request: CompanyRequest, pk: int) -> HttpResponse:
     session = _session_or_404(request, pk)
     enrolments = _attending(request, session)
     marks = dict(Attendance.objects.filter(session=session).values_list("enrolment_id", "status"))
-    form = attendance_form(enrolments, marks, [(str(v), str(label)) for v, label in Attendance.Status.choices], request.POST or None)
+    choices = [(str(v), str(label)) for v, label in Attendance.Status.choices]
+    form = attendance_form(enrolments, marks, choices, request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         chosen = {e.pk: form.cleaned_data[f"mark_{e.pk}"] for e in enrolments if form.cleaned_data[f"mark_{e.pk}"]}
