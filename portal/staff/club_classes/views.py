@@ -352,7 +352,7 @@ def attendance(request: CompanyRequest, pk: int) -> HttpResponse:
     enrolments = _attending(request, session)
     marks = dict(Attendance.objects.filter(session=session).values_list("enrolment_id", "status"))
     choices = [(str(v), str(label)) for v, label in Attendance.Status.choices]
-    form = attendance_form(enrolments, marks, choices, request.POST or None)
+    form = attendance_form(enrolments, marks, choices, request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         chosen = {e.pk: form.cleaned_data[f"mark_{e.pk}"] for e in enrolments if form.cleaned_data[f"mark_{e.pk}"]}
