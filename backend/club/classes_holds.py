@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import User
 from backend.audit.services import audit_record
@@ -41,7 +41,7 @@ from .models import Enrolment, EnrolmentStatus
 
 log = logging.getLogger(__name__)
 
-notification_kind("club.class_enrolment_expired", _lazy("Class enrolment not paid in time"))
+notification_kind("club.class_enrolment_expired", gettext_lazy("Class enrolment not paid in time"))
 
 RULES_EMAIL = "club-rules@system.invalid"  # the same account as backend/club/money.py's rules_approver
 IN_FLIGHT = (OnlinePayment.Status.PROCESSING, OnlinePayment.Status.REQUIRES_ACTION)
@@ -115,7 +115,7 @@ def enrolment_expire(*, enrolment_id: int, now: dt.datetime) -> Enrolment | None
                 waiver_post(
                     line=BillLine.objects.get(pk=locked.charge_id),
                     amount=left,
-                    reason=f"{klass.title}: {_('not paid in time')}"[:300],
+                    reason=(_("%(title)s: not paid in time") % {"title": klass.title})[:300],
                     approved_by=rules_approver(),
                     created_by=None,
                     kind=LedgerEntry.WaiverKind.CORRECTION,

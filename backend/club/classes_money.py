@@ -32,7 +32,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import User
 from backend.audit.services import audit_record
@@ -54,9 +54,9 @@ from .suspensions import suspension_check
 
 log = logging.getLogger(__name__)
 
-notification_kind("club.class_enrolled", _lazy("Enrolled in a class"))
-notification_kind("club.class_cancelled", _lazy("Class cancelled"), sms=True)
-notification_kind("club.class_session_cancelled", _lazy("Class session cancelled"), sms=True)
+notification_kind("club.class_enrolled", gettext_lazy("Enrolled in a class"))
+notification_kind("club.class_cancelled", gettext_lazy("Class cancelled"), sms=True)
+notification_kind("club.class_session_cancelled", gettext_lazy("Class session cancelled"), sms=True)
 
 _TAKE_SEAT = """
 UPDATE club_trainingclass SET seats_taken = seats_taken + 1

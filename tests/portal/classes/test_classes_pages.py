@@ -44,8 +44,9 @@ class Pages:
     def back(self) -> None:
         connection.set_tenant(self.tenant)
 
-    def as_user(self, user: Any) -> Client:
+    def as_user(self, user: Any, language: str = "en") -> Client:
         client = self.client_for(self.tenant, user)
+        client.cookies["django_language"] = language
         self.back()
         return client
 
@@ -113,6 +114,15 @@ def test_staff_pages_open_to_class_staff_and_the_statement_to_billing(world: Clu
 def test_the_navigation_offers_the_class_pages(world: Club, pages: Pages):
     assert 'href="/staff/classes/"' in text(pages.get(pages.staff(), "/staff/"))
     assert 'href="/resident/classes/"' in text(pages.get(pages.as_user(world.resident), "/resident/"))
+
+
+def test_the_pages_speak_chinese_by_default(world: Club, pages: Pages, yoga: Yoga):
+    resident = pages.as_user(world.resident, language="zh-hans")
+    page = text(pages.get(resident, f"/resident/classes/{yoga.klass.pk}/"))
+    assert "剩余名额" in page and "首次课前全额退" in page and "报名" in page
+    desk = pages.as_user(pages.member(pages.tenant, ["customer_service"]), language="zh-hans")
+    detail = text(pages.get(desk, f"/staff/classes/{yoga.klass.pk}/"))
+    assert "添加课次" in detail and "取消课程" in detail and "培训班" in detail
 
 
 def test_staff_of_another_office_and_another_company_do_not_find_the_class(
