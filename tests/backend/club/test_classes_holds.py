@@ -174,3 +174,15 @@ def test_the_periodic_task_expires_what_is_due(world: Club):
 def test_the_beat_runs_it_every_minute(settings: Any):
     entry = settings.CELERY_BEAT_SCHEDULE["club-class-holds-expire"]
     assert entry == {"task": "backend.club.tasks.class_holds_expire", "schedule": 60}
+
+
+def test_after_an_expiry_the_same_person_may_enrol_again_with_a_new_charge(world: Club):
+    yoga = make_class(world)
+    first = enrol(world, yoga)
+    assert class_holds_expire(now=NOW + 30 * MINUTE) == 1
+    again = enrol(world, yoga, now=NOW + 31 * MINUTE)
+    assert again.pk != first.pk and again.status == EnrolmentStatus.ENROLLED
+    assert again.charge_id is not None and again.charge_id != first.charge_id
+    assert again.hold_expires_at == NOW + 61 * MINUTE
+    assert seats_taken(yoga.klass) == 1
+    assert unit_account(world.home.pk).owed == YOGA_FEN  # only the new charge is owed
