@@ -38,6 +38,7 @@ STAFF_NAV = [
     NavItem(_("Import / export"), "portal:imports", "upload", perms.REGISTRY_IMPORT),
     NavItem(_("Publish announcements"), "portal:staff-announcements", "megaphone", perms.ANNOUNCEMENT_PUBLISH),
     NavItem(_("Holidays"), "portal:holidays", "calendar", perms.HOLIDAYS_MANAGE),
+    NavItem(_("Training classes"), "portal:classes-list", "users", perms.CLUB_CLASSES),
     NavItem(_("Members"), "portal:staff-members", "users", perms.MEMBERS_MANAGE),
     NavItem(_("Undelivered messages"), "portal:deliveries", "alert", perms.DELIVERIES_READ),
     NavItem(_("Audit log"), "portal:staff-audit", "log", perms.AUDIT_READ),
@@ -72,6 +73,7 @@ RESIDENT_NAV = [
     NavItem(_("Autopay"), "portal:resident-autopay", "card", perms.PAY_ONLINE),
     NavItem(_("Book facilities"), "portal:resident-facilities", "calendar", perms.CLUB_BOOK),
     NavItem(_("My bookings"), "portal:resident-bookings", "check", perms.CLUB_BOOK),
+    NavItem(_("Classes"), "portal:resident-classes", "calendar", perms.CLUB_CLASS_ENROL),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
 ]
 COMMON_NAV = [

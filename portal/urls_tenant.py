@@ -6,10 +6,12 @@ from .member import urls as member
 from .merchant import urls as merchant
 from .public import urls as public
 from .resident import urls as resident
+from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
 from .staff.club import urls as staff_club
+from .staff.club_classes import urls as staff_club_classes
 from .staff.club_reports import urls as staff_club_reports
 from .staff.dashboard import urls as staff_dashboard
 from .staff.dunning import urls as staff_dunning
@@ -37,5 +39,8 @@ urlpatterns = [
     *staff_club.urlpatterns,
     *resident.urlpatterns,
     *resident_club.urlpatterns,
+    *staff_club_classes.urlpatterns,
+    *resident.urlpatterns,
+    *resident_classes.urlpatterns,
     *merchant.urlpatterns,
 ]

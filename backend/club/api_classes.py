@@ -91,6 +91,7 @@ class ClassSerializer(serializers.ModelSerializer):
             "enrol_closes_at",
             "status",
             "refund_policy",
+            "hold_minutes",
             "published_at",
             "cancelled_at",
             "cancel_reason",
@@ -108,6 +109,7 @@ class ClassWriteSerializer(serializers.Serializer):
     enrol_opens_at = serializers.DateTimeField(allow_null=True, required=False)
     enrol_closes_at = serializers.DateTimeField(allow_null=True, required=False)
     refund_policy = serializers.ChoiceField(choices=RefundPolicy.choices, required=False)
+    hold_minutes = serializers.IntegerField(min_value=5, max_value=7 * 24 * 60, required=False)
 
 
 class ClassCreateSerializer(ClassWriteSerializer):
@@ -122,7 +124,7 @@ class SessionCreateSerializer(serializers.Serializer):
     ends_at = serializers.DateTimeField()
 
 
-class ReasonSerializer(serializers.Serializer):
+class ClassReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
@@ -147,6 +149,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "price_fen",
             "charge",
             "paid_at",
+            "hold_expires_at",
             "ended_at",
             "refunded_fen",
             "refunded_at",
@@ -300,10 +303,10 @@ class ClassCancelApi(ClassesApi):
 
     required_permission = perms.CLUB_CLASSES
 
-    @extend_schema(request=ReasonSerializer, responses={200: ClassSerializer, 409: CONFLICT, **ERRORS})
+    @extend_schema(request=ClassReasonSerializer, responses={200: ClassSerializer, 409: CONFLICT, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         klass = self.klass(request, pk)
-        data = validated(ReasonSerializer, request)
+        data = validated(ClassReasonSerializer, request)
         svc.class_cancel(training_class=klass, by=api_user(request), reason=data["reason"])
         return Response(ClassSerializer(self.klass(request, pk)).data)
 
@@ -335,10 +338,10 @@ class SessionsApi(ClassesApi):
 class SessionCancelApi(SessionsApi):
     required_permission = perms.CLUB_CLASSES
 
-    @extend_schema(request=ReasonSerializer, responses={200: SessionSerializer, 409: CONFLICT, **ERRORS})
+    @extend_schema(request=ClassReasonSerializer, responses={200: SessionSerializer, 409: CONFLICT, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         found = self.session(request, pk)
-        data = validated(ReasonSerializer, request)
+        data = validated(ClassReasonSerializer, request)
         session = svc.session_cancel(session=found, by=api_user(request), reason=data["reason"])
         return Response(SessionSerializer(session).data)
 

@@ -121,6 +121,7 @@ CLASS_FIELDS = (
     "enrol_opens_at",
     "enrol_closes_at",
     "refund_policy",
+    "hold_minutes",
     "teacher",
 )
 
@@ -146,6 +147,9 @@ def _class_errors(facility: Facility, values: dict[str, Any]) -> dict[str, list[
     opens, closes = values.get("enrol_opens_at"), values.get("enrol_closes_at")
     if opens is not None and closes is not None and closes <= opens:
         errors["enrol_closes_at"] = [_("Enrolment must close after it opens.")]
+    hold = values.get("hold_minutes", 30)
+    if not isinstance(hold, int) or isinstance(hold, bool) or not 5 <= hold <= 7 * 24 * 60:
+        errors["hold_minutes"] = [_("From 5 minutes to 7 days (10080 minutes).")]
     if not isinstance(values.get("teacher"), Teacher):
         errors["teacher"] = [_("Choose the teacher.")]
     return errors
@@ -173,6 +177,7 @@ def _class_dict(klass: TrainingClass) -> dict[str, Any]:
         "price_fen": klass.price_fen,
         "fee_item": klass.fee_item_id,
         "refund_policy": klass.refund_policy,
+        "hold_minutes": klass.hold_minutes,
         "status": klass.status,
         "enrol_opens_at": klass.enrol_opens_at.isoformat() if klass.enrol_opens_at else None,
         "enrol_closes_at": klass.enrol_closes_at.isoformat() if klass.enrol_closes_at else None,

@@ -32,7 +32,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from backend.accounts.models import User
 from backend.audit.services import audit_record
@@ -54,9 +54,9 @@ from .suspensions import suspension_check
 
 log = logging.getLogger(__name__)
 
-notification_kind("club.class_enrolled", _lazy("Enrolled in a class"))
-notification_kind("club.class_cancelled", _lazy("Class cancelled"), sms=True)
-notification_kind("club.class_session_cancelled", _lazy("Class session cancelled"), sms=True)
+notification_kind("club.class_enrolled", gettext_lazy("Enrolled in a class"))
+notification_kind("club.class_cancelled", gettext_lazy("Class cancelled"), sms=True)
+notification_kind("club.class_session_cancelled", gettext_lazy("Class session cancelled"), sms=True)
 
 _TAKE_SEAT = """
 UPDATE club_trainingclass SET seats_taken = seats_taken + 1
@@ -186,7 +186,9 @@ def enrolment_create(
             )
             if _line_paid(enrolment.charge.pk):  # the prepaid balance covered it
                 enrolment.paid_at = now
-            enrolment.save(update_fields=["charge", "paid_at"])
+            else:  # the seat waits this long for the payment (classes_holds.py)
+                enrolment.hold_expires_at = now + dt.timedelta(minutes=klass.hold_minutes)
+            enrolment.save(update_fields=["charge", "paid_at", "hold_expires_at"])
         elif klass.price_fen == 0:
             enrolment.paid_at = now
             enrolment.save(update_fields=["paid_at"])
@@ -200,6 +202,7 @@ def enrolment_create(
                 "participant": participant,
                 "price_fen": klass.price_fen,
                 "charge": enrolment.charge_id,
+                "hold_expires_at": enrolment.hold_expires_at.isoformat() if enrolment.hold_expires_at else None,
                 "seats_left": int(row[0]),
             },
         )
@@ -280,6 +283,28 @@ def enrolment_end(
         if by_company:
             _notify(locked, "club.class_cancelled", _("Class cancelled"), body=reason)
     return locked
+
+
+def withdraw_quote(enrolment: Enrolment, *, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What withdrawing now would give back (a read, for the page that asks to confirm): `paid`, `refund_fen`
+    (for a paid enrolment, by the class's policy), `sessions_held` of `sessions`, `over` (the last session has
+    begun: withdrawing is refused)."""
+    now = now or timezone.now()
+    klass = enrolment.training_class
+    sessions = counted_sessions(klass.pk)
+    paid = enrolment.charge_id is not None and _line_paid(enrolment.charge_id)
+    refund = (
+        refund_fen(price=enrolment.price_fen, policy=klass.refund_policy, sessions=sessions, now=now, by_company=False)
+        if paid
+        else 0
+    )
+    return {
+        "paid": paid,
+        "refund_fen": refund,
+        "sessions_held": held_by(sessions, now),
+        "sessions": len(sessions),
+        "over": bool(sessions) and sessions[-1].starts_at <= now,
+    }
 
 
 def enrolment_withdraw(*, enrolment: Enrolment, by: User, now: dt.datetime | None = None) -> Enrolment:

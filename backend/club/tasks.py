@@ -7,6 +7,7 @@ from backend.celery import app
 
 from .booking import holds_expire as holds_expire_now
 from .checkin import no_shows_mark as no_shows_mark_now
+from .classes_holds import class_holds_expire as class_holds_expire_now
 from .money import held_bookings_confirm
 from .refunds import booking_refunds_sweep
 from .reminders import reminders_send as reminders_send_now
@@ -51,3 +52,9 @@ def money_sweep() -> str:
     confirmed = held_bookings_confirm()
     looked_at = booking_refunds_sweep()
     return f"{confirmed} confirmed, {looked_at} refunds looked at"
+
+
+@app.task
+def class_holds_expire() -> int:
+    """Every minute, per company: unpaid enrolments of paid classes past their hold free their seats."""
+    return class_holds_expire_now()

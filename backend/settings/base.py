@@ -330,6 +330,12 @@ SPECTACULAR_SETTINGS = {
         "BookingModeEnum": "backend.club.models.BookingMode",
         "PriceModeEnum": "backend.club.models.PriceMode",
         "ClosureKindEnum": "backend.club.models.Closure.Kind",
+        "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
+        "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
+        "ClassStatusEnum": "backend.club.models.ClassStatus",
+        "EnrolmentStatusEnum": "backend.club.models.EnrolmentStatus",
+        "ClassSessionStatusEnum": "backend.club.models.ClassSession.Status",
+        "AttendanceStatusEnum": "backend.club.models.Attendance.Status",
         "FeeCategoryEnum": "backend.billing.models.FeeCategory",
         "ChargeMethodEnum": "backend.billing.models.ChargeMethod",
         "MeterKindEnum": "backend.billing.models.MeterKind",
@@ -460,6 +466,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Club: held bookings paid another way are confirmed; cancellations' refunds not settled or sent are.
     "club-money-sweep": {
         "task": "backend.club.tasks.money_sweep",
+        "schedule": 60,
+    },
+    # Club: unpaid enrolments of paid training classes past their hold free their seats.
+    "club-class-holds-expire": {
+        "task": "backend.club.tasks.class_holds_expire",
         "schedule": 60,
     },
     "access-housekeeping": {

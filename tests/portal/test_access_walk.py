@@ -40,6 +40,7 @@ MONEY = frozenset({"company_admin", "finance"})
 BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and dunning, reports
 RECORDERS = BILLING | {"engineer"}  # meter readings import
 CHECKIN = WRITERS | {"security"}  # the club's calendar and bookings (writes there: WRITERS)
+CLASS_DESK = WRITERS  # training classes: teachers, classes, sessions, attendance
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
 
@@ -183,6 +184,28 @@ PAGES: dict[str, Page] = {
     "club-reports": page(BILLING),
     "club-reports-export": page(BILLING),
     "staff-club-booking": page(CHECKIN, pk="booking"),
+    # training classes: the staff pages, the teacher's statement, the residents' pages
+    "classes-list": page(CLASS_DESK),
+    "classes-create": page(CLASS_DESK),
+    "classes-detail": page(CLASS_DESK, pk="class"),
+    "classes-edit": page(CLASS_DESK, pk="class"),
+    "classes-publish": page(CLASS_DESK, pk="class"),
+    "classes-close": page(CLASS_DESK, pk="class"),
+    "classes-cancel": page(CLASS_DESK, pk="class"),
+    "classes-session-add": page(CLASS_DESK, pk="class"),
+    "classes-enrolments": page(CLASS_DESK, pk="class"),
+    "classes-session-cancel": page(CLASS_DESK, pk="session"),
+    "classes-attendance": page(CLASS_DESK, pk="session"),
+    "classes-teachers": page(CLASS_DESK),
+    "classes-teacher-create": page(CLASS_DESK),
+    "classes-teacher": page(CLASS_DESK, pk="teacher"),
+    "classes-statement": page(BILLING),
+    "classes-statement-pdf": page(BILLING, query={"teacher": "teacher", "month": "=2026-01"}),
+    "classes-statement-xlsx": page(BILLING, query={"teacher": "teacher", "month": "=2026-01"}),
+    "resident-classes": page(RESIDENT),
+    "resident-class": page(RESIDENT, pk="class"),
+    "resident-enrolments": page(RESIDENT),
+    "resident-enrolment-withdraw": page(RESIDENT, pk="enrolment"),
 }
 
 
@@ -311,7 +334,9 @@ def test_a_page_that_declares_nobody_is_closed_to_everyone(
 
 # Objects not tied to an office or a home: a person's own (their notifications, import jobs, what was sent to
 # everyone), and the company's members and invitations.
-NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation"}
+NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation", "teacher"}
+# Objects the homes of one estate share (its facilities' classes): the neighbour's is the resident's too.
+ESTATE_SHARED = {"class"}
 # Pages about one object that take only POST (the walk's GET gets 405 there, before any lookup).
 POST_ONLY = {
     "staff-invitation-withdraw",
@@ -321,9 +346,13 @@ POST_ONLY = {
     "staff-club-photo-add",
     "staff-club-photo-remove",
     "staff-club-closure-lift",
+    "classes-publish",
+    "classes-close",
+    "classes-session-add",
 }
-# Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too).
-SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo"}
+# Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
+# estate's facilities' classes).
+SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo", *ESTATE_SHARED}
 # way -> (who asks, where the object lives, the roles that make a page concern them)
 WAYS = {
     "office": ("scoped_staff", "office_b", STAFF),

@@ -78,6 +78,8 @@ class TrainingClass(models.Model):
     refund_policy = models.CharField(
         _("refund on withdrawal"), max_length=12, choices=RefundPolicy.choices, default=RefundPolicy.PRO_RATA
     )
+    # An unpaid enrolment of a paid class holds its seat this long, then expires (classes_holds.py).
+    hold_minutes = models.PositiveSmallIntegerField(_("an unpaid enrolment waits for payment (minutes)"), default=30)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
@@ -148,6 +150,7 @@ class EnrolmentStatus(models.TextChoices):
     ENROLLED = "enrolled", _("Enrolled")
     WITHDRAWN = "withdrawn", _("Withdrawn")
     CANCELLED = "cancelled", _("Class cancelled")
+    EXPIRED = "expired", _("Not paid in time")
 
 
 class Enrolment(models.Model):
@@ -163,6 +166,8 @@ class Enrolment(models.Model):
         BillLine, on_delete=models.PROTECT, null=True, blank=True, related_name="club_enrolment"
     )
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Unpaid with a fee: the seat is held until then, unless an online payment for the charge is in flight.
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     # What was given back (a correction of the charge: the home's prepaid balance), once.
     refunded_fen = models.PositiveIntegerField(default=0)
@@ -183,7 +188,14 @@ class Enrolment(models.Model):
             models.CheckConstraint(condition=Q(status__in=EnrolmentStatus.values), name="club_enrolment_status"),
             models.CheckConstraint(condition=Q(refunded_fen__lte=F("price_fen")), name="club_enrolment_refund_max"),
         ]
-        indexes = [models.Index(fields=["user", "status"], name="club_enrolment_user_idx")]
+        indexes = [
+            models.Index(fields=["user", "status"], name="club_enrolment_user_idx"),
+            models.Index(
+                fields=["hold_expires_at"],
+                condition=Q(status="enrolled", paid_at__isnull=True, hold_expires_at__isnull=False),
+                name="club_enrolment_holds_idx",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"enrolment {self.pk} in {self.training_class_id}"

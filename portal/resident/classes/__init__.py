@@ -1,0 +1,1 @@
+"""Training classes (培训班): the resident pages."""
