@@ -128,7 +128,10 @@ def _clear_rate_limits() -> Iterator[None]:
     yield
     from django.core.cache import cache
 
+    from tenants.host_cache import local_forget_all
+
     cache.clear()
+    local_forget_all()  # the host cache's per-process copies (tenants/host_cache.py)
 
 
 @pytest.fixture

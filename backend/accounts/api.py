@@ -95,6 +95,25 @@ def me_body(*, user: User, membership: Membership, tenant: Tenant) -> dict[str, 
     }
 
 
+def me_json(*, user: User, membership: Membership, tenant: Tenant) -> dict[str, Any]:
+    """MeOut's representation of `me_body`, built directly: the same JSON (a test holds them equal) without
+    the serializer's per-request copies of its fields, which cost more than the rest of GET /me/."""
+    return {
+        "id": int(user.pk),
+        "name": None if user.name is None else str(user.name),
+        "email": None if user.email is None else str(user.email),
+        "phone": None if user.phone is None else str(user.phone),
+        "tenant": str(tenant.slug),
+        "roles": [str(role) for role in membership.roles],
+        "membership": {
+            "roles": [str(role) for role in membership.roles],
+            "scope_all": bool(membership.scope_all),
+            "scope_office_ids": [int(i) for i in membership.scope_office_ids],
+            "scope_estate_ids": [int(i) for i in membership.scope_estate_ids],
+        },
+    }
+
+
 class MeApi(APIView):
     """The caller and their roles in this company."""
 
@@ -104,8 +123,7 @@ class MeApi(APIView):
     def get(self, request: Request) -> Response:
         membership = request_membership(request)
         assert membership is not None
-        body = me_body(user=api_user(request), membership=membership, tenant=api_tenant(request))
-        return Response(MeOut(body).data)
+        return Response(me_json(user=api_user(request), membership=membership, tenant=api_tenant(request)))
 
 
 class ResidentSignupIn(serializers.Serializer):

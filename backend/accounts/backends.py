@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from .models import User
-from .signed_in import current_company_id, remember_membership_here, with_membership_here
+from .signed_in import current_company_id, user_with_membership_here
 from .validation import looks_like_email, phone_normalize
 
 
@@ -52,8 +52,7 @@ class EmailOrPhoneBackend(ModelBackend):
         company_id = current_company_id()
         if company_id is None:
             return super().get_user(user_id)  # type: ignore[return-value]
-        user = with_membership_here(User.objects.filter(pk=user_id), tenant_id=company_id).first()
+        user = user_with_membership_here(user_id, tenant_id=company_id)
         if user is None:
             return None
-        remember_membership_here(user, tenant_id=company_id, joined=user)
         return user if self.user_can_authenticate(user) else None

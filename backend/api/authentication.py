@@ -9,8 +9,16 @@ from rest_framework.request import Request
 
 from backend.access.models import ApiToken
 from backend.access.services import api_token_used
+from backend.accounts.models import Membership, User
 from backend.accounts.services import token_hash
-from backend.accounts.signed_in import remember_membership_here, with_membership_here
+from backend.accounts.signed_in import JoinedRead, membership_join, remember_membership
+
+# The token, its user and the user's active membership here in one query (backend/accounts/signed_in.py).
+_TOKEN_HERE = JoinedRead(
+    [(ApiToken, "t"), (User, "u"), (Membership, "m")],
+    f"FROM {ApiToken._meta.db_table} t INNER JOIN {User._meta.db_table} u ON (u.id = t.user_id) "
+    f"{membership_join('u')} WHERE t.key_hash = %s AND t.expires_at > %s LIMIT 1",
+)
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
@@ -32,12 +40,12 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeDecodeError as exc:
             raise exceptions.AuthenticationFailed("Invalid token.") from exc
-        # The token, its user and the user's active membership here in one query (backend/accounts/signed_in.py).
-        tokens = ApiToken.objects.select_related("user").filter(key_hash=token_hash(raw), expires_at__gt=timezone.now())
-        token = with_membership_here(tokens, tenant_id=tenant.pk, user_path="user").first()
-        if token is None or not token.user.is_active:
+        found = _TOKEN_HERE.first([tenant.pk, token_hash(raw), timezone.now()])
+        if found is None or not found[1].is_active:
             raise exceptions.AuthenticationFailed("Invalid or expired token.")
-        remember_membership_here(token.user, tenant_id=tenant.pk, joined=token)
+        token, user, membership = found
+        token.user = user
+        remember_membership(user, tenant_id=tenant.pk, membership=membership)
         api_token_used(token=token, now=timezone.now())
         return token.user, token
 

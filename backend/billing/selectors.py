@@ -63,6 +63,22 @@ def owed_lines(unit_id: int, *, line_ids: Iterable[int] | None = None, order: st
     )
 
 
+def owed_by_unit(unit_ids: Iterable[int]) -> dict[int, list[tuple[int, dt.date]]]:
+    """Per unit of `unit_ids`: (what the line still owes in fen, its due date) for each of its lines with
+    something owed, in no particular order, in one query for all the units. Read from the lines'
+    `outstanding` column, which the ledger triggers keep equal to the ledger's sum (billing migration 0002;
+    `outstanding_mismatches` checks it): no join of the ledger. Units owing nothing are absent."""
+    out: dict[int, list[tuple[int, dt.date]]] = {}
+    rows = (
+        BillLine.objects.filter(unit_id__in=list(unit_ids), outstanding__gt=0)
+        .order_by()
+        .values_list("unit_id", "outstanding", "due_date")
+    )
+    for unit_id, outstanding, due_date in rows:
+        out.setdefault(unit_id, []).append((int(outstanding), due_date))
+    return out
+
+
 @dataclass(frozen=True)
 class Account:
     """A unit's account, derived. balance = owed − prepaid (positive: the unit owes)."""

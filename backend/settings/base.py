@@ -105,6 +105,9 @@ TENANT_DOMAIN_MODEL = "tenants.Domain"
 # New companies are cloned from this schema (kept migrated by migrate_schemas like any tenant).
 TENANT_BASE_SCHEMA = "tenant_template"
 TENANT_CREATION_FAKES_MIGRATIONS = True
+# Host → company: each process keeps what it read from the shared cache for this long (tenants/host_cache.py);
+# a change is seen at once by the process that made it and by every other within this many seconds. 0: off.
+HOST_CACHE_LOCAL_SECONDS = env.float("HOST_CACHE_LOCAL_SECONDS", default=1.0)
 # Spare schemas cloned ahead of time, so onboarding is a rename (tenants/spares.py). 0 disables the pool.
 TENANT_SPARE_SCHEMAS = env.int("TENANT_SPARE_SCHEMAS", default=2)
 PUBLIC_SCHEMA_URLCONF = "backend.urls_public"

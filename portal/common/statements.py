@@ -10,9 +10,13 @@ from django import forms
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from backend.billing.models import BillLine
+from backend.billing.money import yuan
 from backend.billing.selectors import unit_account, unit_bills, unit_deposits, unit_statement
 from backend.properties.models import Unit
 from portal.common.forms import DATE_INPUT
@@ -97,3 +101,51 @@ def statement_context(request: HttpRequest, unit: Unit, *, notice_links: bool = 
         "start": start,
         "end": end,
     }
+
+
+def bills_compact_html(bills: list[BillLine]) -> SafeString:
+    """The <tbody> rows of the compact bills table (a phone's three columns: item and period, owed, status)
+    for lines prepared by `bill_rows`: the markup _bills_table.html wrote per row, built here with
+    format_html, as a resident's bills page shows dozens of rows and the template engine spent ~0.2 ms on
+    each."""
+    if not bills:
+        return format_html('<tr><td colspan="3" class="muted">{}</td></tr>', gettext("No bills yet."))
+    late_fee, due = gettext("Late fee (滞纳金)"), gettext("due")
+    states = {
+        "overdue": format_html('<span class="state state-overdue">{}</span>', gettext("Overdue")),
+        "unpaid": format_html('<span class="state state-unpaid">{}</span>', gettext("Unpaid")),
+        "paid": format_html('<span class="state state-paid">{}</span>', gettext("Paid")),
+    }
+    of = gettext("of %(a)s")
+    rows = []
+    for line in bills:
+        row: Any = line
+        owed, charged = int(row.owed), int(row.charged)
+        period = (
+            format_html('<a href="{}" data-notice>{}</a>', row.notice_url, row.period_from)
+            if row.notice_url
+            else conditional_escape(row.period_from)
+        )
+        if row.period_to:
+            period = format_html("{} – {}", period, row.period_to)
+        rows.append(
+            format_html(
+                '<tr data-bill-line="{}" data-state="{}" class="is-{}">\n'
+                "<td><span data-item>{}{}</span>\n<small>{} · {} {}</small></td>\n"
+                '<td class="money"><b data-line-owed>{}</b>{}<span hidden data-charged>{}</span></td>\n'
+                "<td>{}</td>\n</tr>",
+                line.pk,
+                row.state,
+                row.state,
+                f"{late_fee}: " if line.kind == "late_fee" else "",
+                line.fee_item.name,
+                period,
+                due,
+                row.due_on,
+                yuan(owed),
+                format_html("<small>{}</small>", of % {"a": yuan(charged)}) if owed != charged else "",
+                yuan(charged),
+                states.get(row.state, states["paid"]),
+            )
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - every part went through format_html

@@ -31,8 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts import permissions as perms
 from backend.accounts.permissions import Permission
-from backend.billing.models import SettlementOrder
-from backend.billing.selectors import owed_lines
+from backend.billing.selectors import owed_by_unit
 from backend.notifications.announcements import announcements_for
 from backend.properties.models import Unit
 from backend.properties.selectors import binding_requests_of, resident_units
@@ -223,10 +222,13 @@ class HomeDue:
     next_due: dt.date | None
 
 
-def _due(unit: Unit, today: dt.date) -> HomeDue:
-    # The summary's order does not matter: naming one keeps the company's settings row out of it.
-    lines = owed_lines(unit.pk, order=SettlementOrder.OLDEST_FIRST)
-    owed = [(int(line.owed), line.due_date) for line in lines]  # type: ignore[attr-defined]
+def _dues(units: Sequence[Unit], today: dt.date) -> list[HomeDue]:
+    """What each home owes, from one query for all of them."""
+    owed = owed_by_unit(u.pk for u in units) if units else {}
+    return [_due(unit, owed.get(unit.pk, []), today) for unit in units]
+
+
+def _due(unit: Unit, owed: list[tuple[int, dt.date]], today: dt.date) -> HomeDue:
     ahead = [due for _owed, due in owed if due >= today]
     return HomeDue(
         unit=unit,
@@ -242,7 +244,7 @@ def home(request: CompanyRequest) -> HttpResponse:
     now = timezone.now()
     today = timezone.localdate(now)
     units = tuple(resident_units(user_id=request.user.pk))
-    dues = [_due(unit, today) for unit in units]
+    dues = _dues(units, today)
     owing = [d for d in dues if d.total > 0]
     # One home owes: "pay" goes straight to its payment; otherwise to the bills, to choose.
     pay_url = f"{reverse('portal:resident-pay')}?unit={owing[0].unit.pk}" if len(owing) == 1 else ""

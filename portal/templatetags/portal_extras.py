@@ -56,6 +56,14 @@ def yuan(fen: int | None) -> str:
     return fmt(fen)
 
 
+@register.simple_tag
+def bills_compact_rows(bills: Any) -> str:
+    """The compact bills table's rows (portal/common/statements.py bills_compact_html)."""
+    from portal.common.statements import bills_compact_html
+
+    return bills_compact_html(list(bills))
+
+
 @register.simple_tag(takes_context=True)
 def stripe_js(context: template.Context, config: Any) -> str:
     """The <script> of this company's Stripe.js (config: a gateway StripeConfig), with its origins allowed by

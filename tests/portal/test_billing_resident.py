@@ -13,12 +13,13 @@ from django.db import connection
 from django.test import Client
 
 from backend.billing.ledger import deposit_hold, payment_record
-from backend.billing.models import BillLine
+from backend.billing.models import BillLine, LedgerEntry
 from backend.billing.periods import add_months
 from backend.billing.runs import bill_run_create, bill_run_execute
 from backend.properties.models import Occupancy, Person, Unit
 from tests.backend.billing.conftest import EVERYTHING, World
 from tests.backend.billing.conftest import world as world  # noqa: PLC0414  (the billed world fixture)
+from tests.backend.billing.test_arrears import charge
 
 THIS_MONTH = dt.date.today().replace(day=1)
 PAST = add_months(THIS_MONTH, -2)
@@ -164,3 +165,34 @@ def test_company_beta_residents_see_nothing_of_alpha(
     connection.set_schema_to_public()
     html = text(beta.get("/resident/bills/"))
     assert "data-home=" not in html and "金色家园" not in html
+
+
+def test_a_bill_row_shows_a_late_fee_a_several_month_period_and_what_a_part_payment_left(
+    world: World, resident: Any
+) -> None:
+    """The compact rows (built in Python, portal/common/statements.py bills_compact_html): a late fee is named
+    so, a line covering several months shows both, a part-paid line shows what is left 'of' its amount, and
+    text from the database is escaped."""
+    home = world.units[0]
+    world.garbage.name = "垃圾<b>费"
+    world.garbage.save()
+    parent = charge(home, world.garbage, PAST, 1000)
+    line = BillLine.objects.create(
+        unit=home,
+        fee_item=world.garbage,
+        parent=parent,
+        kind="late_fee",
+        period_start=PAST,
+        period_end=add_months(PAST, 2),
+        amount=3000,
+        due_date=PAST.replace(day=10),
+    )
+    LedgerEntry.objects.create(unit=home, kind="charge", amount=3000, bill_line=line, occurred_on=line.due_date)
+    payment_record(unit=home, amount=1000, method="cash", line_ids=[line.pk])
+    html = text(resident(home).get("/resident/bills/"))
+    row = html.split(f'data-bill-line="{line.pk}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-state="overdue"' in row and "state-overdue" in row
+    assert "滞纳金: 垃圾&lt;b&gt;费</span>" in row
+    assert f"data-notice>{PAST:%Y-%m}</a> – {add_months(PAST, 2):%Y-%m} · " in row
+    assert "<b data-line-owed>¥20.00</b><small>" in row and "¥30.00</small>" in row
+    assert "<span hidden data-charged>¥30.00</span>" in row

@@ -109,3 +109,20 @@ def test_staff_lists_cost_the_same_queries_for_two_units_or_eight(
     # the list with its totals, units, occupants and last contacts in one statement, the unread count.
     assert few["/staff/billing/arrears/"] == 7
     assert api_few == 3  # the token with its user and membership, the list
+
+
+def test_a_residents_home_costs_the_same_queries_for_one_home_or_three(
+    world: World, tenant_a: Any, resident_of: Any
+) -> None:
+    client, _api = resident_of(world.units[0])
+    bill_months(world.units[0], world.garbage, range(2))
+    few = queries(client, "/resident/", tenant_a)
+    user_id = Occupancy.objects.filter(unit=world.units[0]).values_list("person__user_id", flat=True).get()
+    person = Person.objects.get(user_id=user_id)
+    for unit in world.units[1:3]:
+        Occupancy.objects.create(unit=unit, person=person, role="owner", start_date=dt.date(2025, 1, 1))
+        bill_months(unit, world.management, range(4))
+    assert queries(client, "/resident/", tenant_a) == few
+    # Beside the search_path: the user with their membership, the homes, what they owe (one query for all),
+    # the company's settings, the announcements, the binding requests, the unread count.
+    assert few == 8

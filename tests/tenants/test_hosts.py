@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tenants.host_cache import KEY
 from tenants.hosts import tenant_for_hostname
-from tenants.models import Domain
+from tenants.models import Domain, Tenant
 from tenants.services import company_resume, company_suspend
 
 
@@ -70,3 +72,27 @@ def test_an_entry_cached_by_an_older_release_is_read_from_the_database_instead(t
     cache.set(KEY.format("alpha.localhost"), {"id": tenant_a.pk, "a_field_that_no_longer_exists": 1})
     found, queries = _queries(tenant_for_hostname, "alpha.localhost")
     assert found.pk == tenant_a.pk and queries == 1
+
+
+def test_each_process_keeps_a_host_for_a_moment_then_asks_again(tenant_a, settings):
+    """In front of Redis, a process answers from its own copy for HOST_CACHE_LOCAL_SECONDS: a change made by
+    another process (here: behind this one's back, straight in the table and in Redis) is seen once that moment
+    has passed."""
+    settings.HOST_CACHE_LOCAL_SECONDS = 0.2
+    assert tenant_for_hostname("alpha.localhost").status == "active"
+    Tenant.objects.filter(pk=tenant_a.pk).update(status="suspended")  # no hosts_forget: as another process
+    cache.delete(KEY.format("alpha.localhost"))
+    still, queries = _queries(tenant_for_hostname, "alpha.localhost")
+    assert still.status == "active" and queries == 0
+    time.sleep(0.25)
+    seen, queries = _queries(tenant_for_hostname, "alpha.localhost")
+    assert seen.status == "suspended" and queries == 1
+
+
+def test_without_the_moment_every_lookup_asks_redis(tenant_a, settings):
+    settings.HOST_CACHE_LOCAL_SECONDS = 0
+    assert tenant_for_hostname("alpha.localhost").pk == tenant_a.pk
+    Domain.objects.filter(domain="alpha.localhost").update(domain="alpha-moved.localhost")
+    assert tenant_for_hostname("alpha.localhost").pk == tenant_a.pk  # still in Redis, as before
+    cache.delete(KEY.format("alpha.localhost"))
+    assert tenant_for_hostname("alpha.localhost") is None

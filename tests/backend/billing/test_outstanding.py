@@ -11,7 +11,7 @@ from django.db import connection
 from backend.billing import ledger
 from backend.billing import services as fees
 from backend.billing.models import BillLine, FeeItem
-from backend.billing.selectors import lines_with_balances, outstanding_mismatches
+from backend.billing.selectors import lines_with_balances, outstanding_mismatches, owed_by_unit, owed_lines
 from backend.properties import services as registry
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
@@ -106,3 +106,22 @@ def test_a_bill_run_inserts_its_lines_outstanding_once(in_tenant_a: Any) -> None
     (line,) = BillLine.objects.filter(unit=unit)
     assert line.outstanding == line.amount == 3000
     assert not outstanding_mismatches()
+
+
+def test_owed_by_unit_reads_what_the_ledger_says_each_home_owes(in_tenant_a: Any) -> None:
+    """The resident home's summary (owed_by_unit, from the column) agrees with the ledger's owed_lines, line by
+    line and per unit, through a part payment, a line paid off and a second unit; a unit owing nothing is absent."""
+    unit, item = _a_home_with_a_fee("丙")
+    other, other_item = _a_home_with_a_fee("丁")
+    first = ledger.adhoc_charge_post(unit=unit, fee_item=item, amount=12000, description="一次性")
+    paid = ledger.adhoc_charge_post(unit=unit, fee_item=item, amount=800, description="另一笔")
+    ledger.adhoc_charge_post(unit=other, fee_item=other_item, amount=500, description="一次性")
+    ledger.payment_record(unit=unit, amount=5000, method="cash", line_ids=[first.pk])
+    ledger.payment_record(unit=unit, amount=800, method="cash", line_ids=[paid.pk])
+    quiet, _item = _a_home_with_a_fee("戊")
+    found = owed_by_unit([unit.pk, other.pk, quiet.pk])
+    for u in (unit, other):
+        by_ledger = sorted((int(line.owed), line.due_date) for line in owed_lines(u.pk))  # type: ignore[attr-defined]
+        assert sorted(found[u.pk]) == by_ledger
+    assert sorted(found[unit.pk]) == [(7000, first.due_date)]
+    assert quiet.pk not in found
