@@ -170,6 +170,10 @@ PAGES: dict[str, Page] = {
     "resident-bookings": page(RESIDENT),
     "resident-booking": page(RESIDENT, pk="booking"),
     "resident-booking-cancel": page(RESIDENT, pk="booking"),
+    "resident-booking-charge": page(RESIDENT, pk="booking"),
+    "resident-series-end": page(RESIDENT, pk="series"),
+    "resident-waitlist": page(RESIDENT),
+    "resident-waitlist-entry": page(RESIDENT, pk="waitlist_entry"),
     "staff-club-facilities": page(WRITERS),
     "staff-club-facility-new": page(WRITERS),
     "staff-club-facility": page(WRITERS, pk="facility"),
@@ -183,6 +187,7 @@ PAGES: dict[str, Page] = {
     "club-reports": page(BILLING),
     "club-reports-export": page(BILLING),
     "staff-club-booking": page(CHECKIN, pk="booking"),
+    "staff-club-checkin": page(CHECKIN),
 }
 
 
@@ -321,6 +326,8 @@ POST_ONLY = {
     "staff-club-photo-add",
     "staff-club-photo-remove",
     "staff-club-closure-lift",
+    "resident-booking-charge",
+    "resident-series-end",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too).
 SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo"}
