@@ -46,14 +46,14 @@ def check_in(request: CompanyRequest) -> HttpResponse:
     form = CheckInForm(request.POST or None)
     booking, checked_in, status = None, False, 200
     if request.method == "POST" and form.is_valid():
-        scope = scope_of(request)
+        scope, code = scope_of(request), form.cleaned_data["code"]
         try:
-            booking = booking_check_in(code=form.cleaned_data["code"], by=request.user, scope=scope)
+            booking = booking_check_in(code=code, by=request.user, scope=scope)
         except ApplicationError as refused:
             add_service_errors(form, refused)
             status = refused.status if refused.status in (400, 403, 404, 409) else 400
             # The booking the code names, when it is one of the caller's facilities: what is refused, and why.
-            booking = booking_list(scope=scope).filter(code=code_clean(form.cleaned_data["code"])).first()
+            booking = booking_list(scope=scope).filter(code=code_clean(code)).first()
         else:
             checked_in = True
             form = CheckInForm()  # ready for the next one
