@@ -1,7 +1,10 @@
 """The facilities a resident's homes may book, and one facility's week: the grid of places left per slot
 (updated live over the notification socket by js/club-grid.js) with the booking form under it. Every lookup
 goes through backend.club.selectors with the resident's scope: another estate's or company's facility is a 404.
-Booking calls backend.club.booking; its refusals come back as errors on the form's fields."""
+Booking calls backend.club.booking; its refusals come back as errors on the form's fields. The same form
+joins a full slot's waitlist (action=waitlist: a full cell can be chosen, and club-grid.js swaps "Book" for
+"Join the waitlist") and, where residents may recur (free facilities), books the time every week
+(action=series, backend.club.series)."""
 
 from __future__ import annotations
 
