@@ -65,6 +65,7 @@ CLUB_NAV = [
     NavItem(_("Facilities"), "portal:staff-club-facilities", "building", perms.CLUB_MANAGE),
     NavItem(_("Day calendar"), "portal:staff-club-calendar", "calendar", perms.CLUB_CHECKIN),
     NavItem(_("Bookings"), "portal:staff-club-bookings", "check", perms.CLUB_CHECKIN),
+    NavItem(_("Check-in"), "portal:staff-club-checkin", "camera", perms.CLUB_CHECKIN),
     NavItem(_("Club report"), "portal:club-reports", "chart", perms.CLUB_REPORTS),
 ]
 RESIDENT_NAV = [

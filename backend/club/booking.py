@@ -499,7 +499,7 @@ def _local(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(company_time_zone())
 
 
-def _notify(booking: Booking, kind: str, title: str, body: str = "") -> None:
+def _notify(booking: Booking, kind: str, title: str, body: str = "", url: str = "") -> None:
     if booking.user_id is None:
         return
     recipient = User.objects.filter(pk=booking.user_id).first()
@@ -511,6 +511,7 @@ def _notify(booking: Booking, kind: str, title: str, body: str = "") -> None:
         kind=kind,
         title=f"{title}: {when}",
         body=body,
+        url=url,
         payload={"booking": booking.pk, "facility": booking.facility_id},
     )
 

@@ -37,6 +37,8 @@ from .rules import booking_price, cell_starts
 logger = logging.getLogger(__name__)
 Entry = WaitlistEntry.Status
 OPEN = (Entry.WAITING, Entry.OFFERED)
+# The resident's offer page (portal:resident-waitlist-entry), where the toast and the SMS lead.
+OFFER_URL = "/resident/waitlist/{pk}/"
 
 
 # --- joining and leaving -------------------------------------------------------------------------------------
@@ -205,6 +207,7 @@ def _offer(facility: Facility, entry: WaitlistEntry, now: dt.datetime) -> Bookin
                 "club.waitlist_offer",
                 _("A place is free for you"),
                 body=_("Accept it before %(time)s, or it goes to the next in line.") % {"time": f"{local:%H:%M}"},
+                url=OFFER_URL.format(pk=entry.pk),
             )
     except ApplicationError:
         return None

@@ -171,6 +171,10 @@ PAGES: dict[str, Page] = {
     "resident-bookings": page(RESIDENT),
     "resident-booking": page(RESIDENT, pk="booking"),
     "resident-booking-cancel": page(RESIDENT, pk="booking"),
+    "resident-booking-charge": page(RESIDENT, pk="booking"),
+    "resident-series-end": page(RESIDENT, pk="series"),
+    "resident-waitlist": page(RESIDENT),
+    "resident-waitlist-entry": page(RESIDENT, pk="waitlist_entry"),
     "staff-club-facilities": page(WRITERS),
     "staff-club-facility-new": page(WRITERS),
     "staff-club-facility": page(WRITERS, pk="facility"),
@@ -206,6 +210,7 @@ PAGES: dict[str, Page] = {
     "resident-class": page(RESIDENT, pk="class"),
     "resident-enrolments": page(RESIDENT),
     "resident-enrolment-withdraw": page(RESIDENT, pk="enrolment"),
+    "staff-club-checkin": page(CHECKIN),
 }
 
 
@@ -349,6 +354,8 @@ POST_ONLY = {
     "classes-publish",
     "classes-close",
     "classes-session-add",
+    "resident-booking-charge",
+    "resident-series-end",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).

@@ -114,6 +114,10 @@ TENANT_URLS = [
     ("resident/bookings/", "resident-bookings", "bookings"),
     ("resident/bookings/<int:pk>/", "resident-booking", "booking_detail"),
     ("resident/bookings/<int:pk>/cancel/", "resident-booking-cancel", "booking_cancel_page"),
+    ("resident/bookings/<int:pk>/charge/", "resident-booking-charge", "booking_charge"),
+    ("resident/series/<int:pk>/end/", "resident-series-end", "series_end_page"),
+    ("resident/waitlist/", "resident-waitlist", "waitlist_page"),
+    ("resident/waitlist/<int:pk>/", "resident-waitlist-entry", "waitlist_entry"),
     ("staff/club/", "staff-club-facilities", "facilities"),
     ("staff/club/new/", "staff-club-facility-new", "facility_new"),
     ("staff/club/<int:pk>/", "staff-club-facility", "facility_edit"),
@@ -146,6 +150,7 @@ TENANT_URLS = [
     ("resident/classes/<int:pk>/", "resident-class", "class_page"),
     ("resident/classes/mine/", "resident-enrolments", "my_enrolments"),
     ("resident/classes/enrolments/<int:pk>/withdraw/", "resident-enrolment-withdraw", "withdraw"),
+    ("staff/club/check-in/", "staff-club-checkin", "check_in"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

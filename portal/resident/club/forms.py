@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.club.models import BookingMode, Facility
 from backend.properties.models import Unit
+from portal.common.forms import DATE_INPUT
 
 from .grid import length_choices
 
@@ -21,6 +22,8 @@ class BookingForm(forms.Form):
     party_size = forms.IntegerField(label=_("People"), min_value=1, initial=1)
     unit = forms.ChoiceField(label=_("Home"))
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False)
+    # Only where residents may book a weekly series (free facilities that allow it): "every week until".
+    last_date = forms.DateField(label=_("Every week until"), required=False, widget=DATE_INPUT)
 
     def __init__(self, *args: Any, facility: Facility, units: list[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -38,6 +41,14 @@ class BookingForm(forms.Form):
         self.fields["party_size"].widget.attrs.update({"max": facility.max_party_size, "inputmode": "numeric"})
         if facility.max_party_size == 1:
             self.fields["party_size"].widget = forms.HiddenInput()
+        if not self.offers_series:
+            del self.fields["last_date"]
+        else:
+            self.fields["last_date"].help_text = _("Leave it empty to repeat as far ahead as bookings go.")
+
+    @property
+    def offers_series(self) -> bool:
+        return bool(self.facility.residents_may_recur and not self.facility.is_paid)
 
     def clean_starts_at(self) -> dt.datetime:
         raw = self.cleaned_data["starts_at"]

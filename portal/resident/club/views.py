@@ -1,13 +1,17 @@
 """The facilities a resident's homes may book, and one facility's week: the grid of places left per slot
 (updated live over the notification socket by js/club-grid.js) with the booking form under it. Every lookup
 goes through backend.club.selectors with the resident's scope: another estate's or company's facility is a 404.
-Booking calls backend.club.booking; its refusals come back as errors on the form's fields."""
+Booking calls backend.club.booking; its refusals come back as errors on the form's fields. The same form
+joins a full slot's waitlist (action=waitlist: a full cell can be chosen, and club-grid.js swaps "Book" for
+"Join the waitlist") and, where residents may recur (free facilities), books the time every week
+(action=series, backend.club.series)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -20,6 +24,8 @@ from backend.club.availability import availability, week_start
 from backend.club.booking import booking_create
 from backend.club.models import Facility, FacilityPhoto
 from backend.club.selectors import facility_list
+from backend.club.series import series_create
+from backend.club.waitlist import waitlist_join
 from backend.errors import ApplicationError
 from backend.properties.selectors import resident_units
 from backend.uploads.kinds import FACILITY_PHOTO
@@ -81,12 +87,17 @@ def facility(request: CompanyRequest, pk: int) -> HttpResponse:
         initial={"idempotency_key": new_idempotency_key()},
     )
     if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action", "book")
         unit = next((u for u in units if str(u.pk) == form.cleaned_data["unit"]), None)
-        key = form.cleaned_data.get("idempotency_key") or ""
-        starts_at, ends_at = form.span()
         try:
             if unit is None:
                 raise ApplicationError.for_fields({"unit": [_("Choose one of your homes.")]})
+            if action == "waitlist":
+                return _join_waitlist(request, facility, form, unit)
+            if action == "series" and form.offers_series:
+                return _book_series(request, facility, form, unit)
+            key = form.cleaned_data.get("idempotency_key") or ""
+            starts_at, ends_at = form.span()
             booking = booking_create(
                 facility=facility,
                 user=request.user,
@@ -117,11 +128,48 @@ def facility(request: CompanyRequest, pk: int) -> HttpResponse:
             "next_week": first + dt.timedelta(days=7),
             "form": form,
             "booking_fields": [form[n] for n in ("minutes", "party_size", "unit") if n in form.fields],
+            "series_field_list": [form["last_date"]] if form.offers_series else [],
+            "waitlist": bool(units),
             "units": units,
             "chosen": request.POST.get("starts_at", "") if request.method == "POST" else "",
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _join_waitlist(request: CompanyRequest, facility: Facility, form: BookingForm, unit: Any) -> HttpResponse:
+    """A full slot's waitlist (the grid's "Join the waitlist"): the line's page with the resident's place."""
+    starts_at, ends_at = form.span()
+    entry = waitlist_join(
+        facility=facility,
+        user=request.user,
+        unit=unit,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        party_size=form.cleaned_data["party_size"],
+    )
+    messages.success(request, _("You are on the waitlist. We will tell you when a place is free."))
+    return redirect("portal:resident-waitlist-entry", pk=entry.pk)
+
+
+def _book_series(request: CompanyRequest, facility: Facility, form: BookingForm, unit: Any) -> HttpResponse:
+    """Book the chosen time every week (free facilities that allow it); weeks that could not be booked are
+    said, not fatal."""
+    starts_at, ends_at = form.span()
+    result = series_create(
+        facility=facility,
+        by=request.user,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        as_staff=False,
+        party_size=form.cleaned_data["party_size"],
+        last_date=form.cleaned_data.get("last_date"),
+        unit=unit,
+    )
+    messages.success(request, _("Weekly series set up: %(n)d bookings made.") % {"n": len(result.booked)})
+    for day, why in result.skipped:
+        messages.warning(request, _("%(day)s not booked: %(why)s") % {"day": f"{day:%Y-%m-%d}", "why": why})
+    return redirect("portal:resident-bookings")
 
 
 @permission_required(perms.CLUB_FACILITIES)

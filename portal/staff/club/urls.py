@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bookings, calendar, closures, facilities
+from . import bookings, calendar, checkin, closures, facilities
 
 urlpatterns = [
     path("staff/club/", facilities.facilities, name="staff-club-facilities"),
@@ -14,4 +14,5 @@ urlpatterns = [
     path("staff/club/calendar/", calendar.day_calendar, name="staff-club-calendar"),
     path("staff/club/bookings/", bookings.bookings, name="staff-club-bookings"),
     path("staff/club/bookings/<int:pk>/", bookings.booking_detail, name="staff-club-booking"),
+    path("staff/club/check-in/", checkin.check_in, name="staff-club-checkin"),
 ]

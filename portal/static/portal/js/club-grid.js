@@ -2,12 +2,30 @@
 // (portal.js) and every club.availability message sets the places left of the cells it names, their colour by
 // fullness and whether they can still be chosen. When the subscription is (re)made the grid is read again
 // from the API, so a change between the page's rendering and the subscription is not missed.
+// Where the grid has data-waitlist="on", a full cell can be chosen too: the form then offers "Join the
+// waitlist" instead of "Book" (data-join-waitlist / data-book), and switches back when a place frees up.
 (function () {
   "use strict";
   var grid = document.querySelector("[data-club-grid]");
   if (!grid) return;
   var facilityId = parseInt(grid.getAttribute("data-club-grid"), 10);
   var fullText = grid.getAttribute("data-full-text") || "0";
+  var waitlist = grid.getAttribute("data-waitlist") === "on";
+  var bookButton = document.querySelector("[data-book]");
+  var joinButton = document.querySelector("[data-join-waitlist]");
+  var hint = document.querySelector("[data-waitlist-hint]");
+
+  // The buttons follow the chosen cell: book an open one, join the waitlist of a full one.
+  function buttons() {
+    if (!bookButton || !joinButton) return;
+    var chosen = grid.querySelector("input[name=starts_at]:checked");
+    var cell = chosen ? chosen.closest("[data-cell]") : null;
+    var full = Boolean(cell && cell.getAttribute("data-state") === "full");
+    bookButton.hidden = full;
+    joinButton.hidden = !full;
+    if (hint) hint.hidden = Boolean(cell);
+    grid.setAttribute("data-chosen-state", cell ? cell.getAttribute("data-state") : "");
+  }
 
   function level(capacity, left) {
     if (left <= 0) return "full";
@@ -28,9 +46,10 @@
     cell.className = cell.className.replace(/\blvl-\w+/, "lvl-" + level(capacity, left));
     if (count) count.textContent = left > 0 ? String(left) : fullText;
     if (input) {
-      input.disabled = left <= 0;
-      if (left <= 0 && input.checked) input.checked = false;
+      input.disabled = left <= 0 && !waitlist;
+      if (input.disabled && input.checked) input.checked = false;
     }
+    buttons();
   }
   function refresh() {
     var url = grid.getAttribute("data-refresh-url");
@@ -60,7 +79,10 @@
   // A tap on a cell chooses it (the radio inside does that already) and brings the form into view on phones.
   grid.addEventListener("change", function (e) {
     var form = document.querySelector("[data-booking-submit]");
-    if (e.target.name === "starts_at" && form && form.scrollIntoView) form.scrollIntoView({ block: "nearest" });
+    if (e.target.name !== "starts_at") return;
+    buttons();
+    if (form && form.scrollIntoView) form.scrollIntoView({ block: "nearest" });
   });
+  buttons();
   if (window.portalRealtime) window.portalRealtime.subscribe("facility", facilityId);
 })();
