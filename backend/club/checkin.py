@@ -102,19 +102,22 @@ def _check_state(booking: Booking) -> None:
 
 
 def _check_window(booking: Booking, now: dt.datetime) -> None:
+    """Open from CHECKIN_EARLY_MINUTES before the start until the grace after it (across midnight too: a
+    booking at 00:15 is checked in at 23:50). Outside it, a booking of another day says so."""
     tz = company_time_zone()
+    opens = booking.starts_at - dt.timedelta(minutes=CHECKIN_EARLY_MINUTES)
+    closes = booking.starts_at + dt.timedelta(minutes=booking.facility.checkin_grace_minutes)
+    if opens <= now <= closes:
+        return
     day = local_date(booking.starts_at, tz)
     if day != local_date(now, tz):
         raise _refuse(
             _("This booking is for %(day)s, not today.") % {"day": f"{day:%Y-%m-%d}"},
             "wrong_day",
         )
-    opens = booking.starts_at - dt.timedelta(minutes=CHECKIN_EARLY_MINUTES)
-    closes = booking.starts_at + dt.timedelta(minutes=booking.facility.checkin_grace_minutes)
     if now < opens:
         raise _refuse(_("Too early: check-in opens at %(time)s.") % {"time": _hhmm(opens)}, "too_early")
-    if now > closes:
-        raise _refuse(_("Too late: check-in closed at %(time)s.") % {"time": _hhmm(closes)}, "too_late")
+    raise _refuse(_("Too late: check-in closed at %(time)s.") % {"time": _hhmm(closes)}, "too_late")
 
 
 # --- no-shows ------------------------------------------------------------------------------------------------

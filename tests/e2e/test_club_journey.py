@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,16 +54,11 @@ def browser(camera: Path) -> Iterator[Any]:
 
 
 def next_slot(tz: Any) -> dt.datetime:
-    """The first slot start at least 3 minutes ahead, on today's date (near midnight: wait for the new day)."""
-    while True:
-        now = dt.datetime.now(tz)
-        soon = now + dt.timedelta(minutes=3)
-        start = soon.replace(minute=soon.minute - soon.minute % SLOT, second=0, microsecond=0)
-        if start < soon:
-            start += dt.timedelta(minutes=SLOT)
-        if start.date() == now.date():
-            return start
-        time.sleep(30)  # check-in compares the booking's day with today's: start on the new day
+    """The first slot start at least 3 minutes ahead (check-in opens 30 minutes before it, across midnight
+    too; the pages are opened on the slot's own date)."""
+    soon = dt.datetime.now(tz) + dt.timedelta(minutes=3)
+    start = soon.replace(minute=soon.minute - soon.minute % SLOT, second=0, microsecond=0)
+    return start if start >= soon else start + dt.timedelta(minutes=SLOT)
 
 
 @pytest.fixture

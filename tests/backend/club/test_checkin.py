@@ -173,3 +173,13 @@ def test_the_sweeps_are_scheduled_and_registered_by_name():
     }.items():
         assert beat[key]["task"] == task
         assert task_named(task).name == task
+
+
+def test_check_in_opens_before_midnight_for_a_booking_just_after_it(world: Club, guard: Any):
+    from backend.club import services as club
+
+    club.opening_hours_set(facility=world.gym, hours=[(d, 0, 24 * 60) for d in range(7)], now=NOW)
+    world.gym.refresh_from_db()
+    night = book(world, at(1, "00:00"))
+    assert refusal(night, guard, at(0, "23:29")).code == "wrong_day"  # outside the window: another day's booking
+    assert check_in(night, guard, at(0, "23:30")).status == BookingStatus.CHECKED_IN
