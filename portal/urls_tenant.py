@@ -40,7 +40,6 @@ urlpatterns = [
     *resident.urlpatterns,
     *resident_club.urlpatterns,
     *staff_club_classes.urlpatterns,
-    *resident.urlpatterns,
     *resident_classes.urlpatterns,
     *merchant.urlpatterns,
 ]
