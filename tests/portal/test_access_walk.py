@@ -183,6 +183,13 @@ PAGES: dict[str, Page] = {
     "club-reports": page(BILLING),
     "club-reports-export": page(BILLING),
     "staff-club-booking": page(CHECKIN, pk="booking"),
+    "staff-club-week": page(CHECKIN, pk="facility"),
+    "staff-club-waitlist": page(CHECKIN, pk="facility"),
+    "staff-club-no-shows": page(WRITERS),
+    "staff-club-series": page(WRITERS),
+    "staff-club-series-new": page(WRITERS, pk="facility"),
+    "staff-club-series-detail": page(WRITERS, pk="series"),
+    "staff-club-settings": page(ADMIN),
 }
 
 
