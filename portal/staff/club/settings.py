@@ -25,7 +25,9 @@ from .forms import ClubSettingsForm
 @require_http_methods(["GET", "POST"])
 def club_settings(request: CompanyRequest) -> HttpResponse:
     current = ClubSettings.load()
-    form = ClubSettingsForm(request.POST or None, initial={"charge_to_account": current.charge_to_account})
+    form = ClubSettingsForm(
+        request.POST if request.method == "POST" else None, initial={"charge_to_account": current.charge_to_account}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             club_settings_update(charge_to_account=form.cleaned_data["charge_to_account"], by=request.user)
