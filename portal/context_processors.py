@@ -67,6 +67,9 @@ CLUB_NAV = [
     NavItem(_("Bookings"), "portal:staff-club-bookings", "check", perms.CLUB_CHECKIN),
     NavItem(_("Check-in"), "portal:staff-club-checkin", "camera", perms.CLUB_CHECKIN),
     NavItem(_("Club report"), "portal:club-reports", "chart", perms.CLUB_REPORTS),
+    NavItem(_("Weekly series"), "portal:staff-club-series", "calendar", perms.CLUB_MANAGE),
+    NavItem(_("No-shows"), "portal:staff-club-no-shows", "check", perms.CLUB_MANAGE),
+    NavItem(_("Club settings"), "portal:staff-club-settings", "settings", perms.CLUB_SETTINGS),
 ]
 RESIDENT_NAV = [
     NavItem(_("Home"), "portal:resident-home", "home", perms.RESIDENT_AREA),

@@ -128,6 +128,9 @@ CLUB_FACILITIES = _permission(
 CLUB_MANAGE = _permission(
     "club_manage", FRONT_DESK, _("Set up facilities, hours, closures and prices; book for guests; approve, cancel")
 )
+CLUB_SETTINGS = _permission(
+    "club_settings", ADMIN, _("Change the club's settings: whether bookings may be charged to a home's account")
+)
 CLUB_CHECKIN = _permission("club_checkin", FRONT_DESK | {Role.SECURITY}, _("Check bookings in at the door"))
 CLUB_BOOK = _permission("club_book", {Role.RESIDENT}, _("Book club facilities for one's home; cancel one's bookings"))
 CLUB_BOOKINGS = _permission(

@@ -283,7 +283,9 @@ def booking_create_by_staff(
     now: dt.datetime | None = None,
 ) -> Booking:
     """Staff book for a home (resident price, the home's quotas, suspension and arrears block apply) or for a
-    walk-in guest who need not be in the registry (guest price). Confirmed at once; the booking window and
+    walk-in guest who need not be in the registry (guest price). Confirmed at once: a home's fee and deposit
+    are posted on its ledger and left owed on its bills (money.booking_charges_post on_account); a guest pays
+    at the desk (desk.booking_guest_paid); the booking window and
     the minimum notice do not bind staff, the opening hours, closures and capacity do. The caller passes a
     facility (and unit) from the staff member's scope."""
     now = now or timezone.now()
@@ -302,24 +304,33 @@ def booking_create_by_staff(
         minutes=plan.minutes,
         party_size=party_size,
     )
-    return _insert(
-        facility=facility,
-        plan=plan,
-        unit=unit,
-        quota=unit is not None,
-        audit_action="club.booking_create_staff",
-        user=None,
-        guest_name="" if unit is not None else guest_name,
-        guest_phone=guest_phone,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        party_size=party_size,
-        status=BookingStatus.CONFIRMED,
-        source=BookingSource.STAFF,
-        price_fen=price,
-        deposit_fen=facility.deposit_fen,
-        created_by=by,
-    )
+    on_ledger = unit is not None and price + facility.deposit_fen > 0
+    with transaction.atomic():
+        if on_ledger:
+            assert unit is not None
+            unit_lock(unit.pk)  # the ledger's lock before the cells', the order holds_expire takes them in
+        booking = _insert(
+            facility=facility,
+            plan=plan,
+            unit=unit,
+            quota=unit is not None,
+            audit_action="club.booking_create_staff",
+            user=None,
+            guest_name="" if unit is not None else guest_name,
+            guest_phone=guest_phone,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            party_size=party_size,
+            status=BookingStatus.CONFIRMED,
+            source=BookingSource.STAFF,
+            price_fen=price,
+            deposit_fen=facility.deposit_fen,
+            created_by=by,
+        )
+        if on_ledger:
+            # The fee and the deposit go on the home's bills, owed there like a charge to the account.
+            booking = money.booking_charges_post(booking=booking, by=by, now=now, on_account=True)
+    return booking
 
 
 # --- releasing places -----------------------------------------------------------------------------------

@@ -114,16 +114,24 @@ def _lock(booking_id: int) -> Booking:
     return Booking.objects.select_for_update(of=("self",)).select_related("facility", "unit").get(pk=booking_id)
 
 
-def booking_charges_post(*, booking: Booking, by: User | None, now: dt.datetime | None = None) -> Booking:
+def booking_charges_post(
+    *, booking: Booking, by: User | None, now: dt.datetime | None = None, on_account: bool = False
+) -> Booking:
     """Post the held booking's fee and deposit as lines on its unit's ledger, once (repeating posts nothing);
-    when the prepaid balance covers them the booking is confirmed at once."""
+    when the prepaid balance covers them the booking is confirmed at once.
+
+    `on_account`: a booking staff made for a home, confirmed at once (booking_create_by_staff, a staff series):
+    its lines are posted the same way and left owed on the home's bills, as "charge to my account" leaves them
+    (paid_at and charged_to_account_at set; the cutoff and refund rules then apply), unless prepaid money
+    paid them at once (paid_at, the payment, the deposit registered)."""
     now = now or timezone.now()
     if booking.unit_id is None or booking.total_fen <= 0:
         return booking
     with transaction.atomic():
         unit_lock(booking.unit_id)
         locked = _lock(booking.pk)
-        if locked.status != BookingStatus.HELD:
+        staff_confirmed = on_account and locked.status == BookingStatus.CONFIRMED and locked.paid_at is None
+        if locked.status != BookingStatus.HELD and not staff_confirmed:
             return locked
         today, unit, facility = _today(now), locked.unit, locked.facility
         assert unit is not None
@@ -154,8 +162,34 @@ def booking_charges_post(*, booking: Booking, by: User | None, now: dt.datetime 
         if posted:
             locked.save(update_fields=["charge", "deposit_charge"])
             audit_record(action="club.booking_charge", target=locked, changes=posted)
-        _confirm_if_paid(locked, now=now)
+        if staff_confirmed:
+            _on_account(locked, now=now)
+        else:
+            _confirm_if_paid(locked, now=now)
     return locked
+
+
+def _on_account(locked: Booking, *, now: dt.datetime) -> None:
+    """A confirmed staff booking whose lines were just posted: settled as far as the club is concerned, its
+    lines paid from prepaid money or left owed on the home's bills (see booking_charges_post)."""
+    ids = booking_line_ids(locked)
+    locked.paid_at = now
+    if lines_paid(ids):
+        locked.payment = _settling_payment(ids)
+    else:
+        locked.charged_to_account_at = now
+    locked.save(update_fields=["paid_at", "payment", "charged_to_account_at"])
+    deposit_register(locked, by=None, now=now)
+    audit_record(
+        action="club.booking_staff_on_account",
+        target=locked,
+        changes={
+            "lines": ids,
+            "fen": locked.total_fen,
+            "payment": locked.payment_id,
+            "owed": locked.charged_to_account_at is not None,
+        },
+    )
 
 
 def _settling_payment(line_ids: Sequence[int]) -> Payment | None:

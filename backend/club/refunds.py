@@ -39,6 +39,7 @@ from backend.errors import ApplicationError
 from backend.payments.models import Refund
 from backend.payments.refunds import ONLINE_CHANNELS, refund_left, refund_request, refund_send
 
+from .desk import booking_guest_deposit_settle, guest_refund_settle
 from .models import Booking, BookingStatus, RefundStatus
 from .money import booking_line_ids, line_charged_left, lines_cancel
 
@@ -97,10 +98,8 @@ def booking_refund_settle(*, booking_id: int, now: dt.datetime | None = None) ->
     if booking.status not in SETTLED_BEFORE or booking.refund_status != RefundStatus.NONE:
         return booking_refunds_send(booking_id=booking_id, now=now)
     if booking.unit_id is None or not booking_line_ids(booking):
-        # A guest's booking (paid at the desk) or one never charged: nothing on any ledger to settle.
-        Booking.objects.filter(pk=booking_id, refund_status=RefundStatus.NONE).update(
-            refund_status=RefundStatus.DONE, refunded_at=now if booking.refund_due_fen else None
-        )
+        # A guest's booking (paid at the desk: handed back there) or one never charged: nothing on any ledger.
+        guest_refund_settle(booking_id=booking_id, now=now)
         return Booking.objects.get(pk=booking_id)
     with transaction.atomic():
         unit_lock(booking.unit_id)
@@ -249,6 +248,8 @@ def booking_deposit_release(*, booking: Booking, by: User, reason: str = "", now
     account) is simply owed no more. Releasing twice is refused."""
     now = now or timezone.now()
     reason = (reason or "").strip() or _("Deposit released after use")
+    if booking.unit_id is None:  # a guest's deposit, paid and handed back at the desk
+        return booking_guest_deposit_settle(booking=booking, by=by, forfeit=False, reason=reason, now=now)
     with transaction.atomic():
         locked = _deposit_locked(booking, now)
         held = deposit_held(locked.deposit_id) if locked.deposit_id is not None else 0
@@ -280,6 +281,8 @@ def booking_deposit_forfeit(*, booking: Booking, by: User, reason: str, now: dt.
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError.for_fields({"reason": [_("Say why the deposit is kept.")]})
+    if booking.unit_id is None:  # a guest's deposit, paid at the desk: the company keeps it
+        return booking_guest_deposit_settle(booking=booking, by=by, forfeit=True, reason=reason, now=now)
     with transaction.atomic():
         locked = _deposit_locked(booking, now)
         if locked.deposit_id is None:

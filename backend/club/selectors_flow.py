@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
 
-from .models import Booking, BookingSeries, BookingStatus, Facility, WaitlistEntry
+from .models import Booking, BookingSeries, BookingStatus, BookingSuspension, Facility, WaitlistEntry
 from .selectors import booking_list, staff_facility_q
 
 
@@ -89,3 +89,13 @@ def no_show_list(
     if since is not None:
         qs = qs.filter(no_show_at__gte=since)
     return qs.order_by("-no_show_at", "-id")
+
+
+def suspension_list(*, scope: Scope, now: dt.datetime) -> QuerySet[BookingSuspension]:
+    """The suspensions in force of the homes the caller may see (staff: their scope's), the soonest over first."""
+    homes = Unit.objects.filter(scope.unit_q()).values("pk")
+    return (
+        BookingSuspension.objects.filter(unit__in=homes, lifted_at__isnull=True, until__gt=now)
+        .select_related("unit")
+        .order_by("until", "id")
+    )

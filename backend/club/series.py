@@ -23,11 +23,13 @@ from django.utils.translation import gettext as _
 
 from backend.accounts.models import User
 from backend.audit.services import audit_record
+from backend.billing.ledger import unit_lock
 from backend.errors import ApplicationError
 from backend.properties.models import Unit
 from tenants.db import company_time_zone
 
 from . import booking as engine
+from . import money
 from .models import LIVE_STATUSES, Booking, BookingSeries, BookingSource, BookingStatus, Facility
 from .rules import at_minute, booking_cells, booking_price, local_date
 
@@ -162,6 +164,8 @@ def _book_one(
 ) -> Booking:
     unit = series.unit
     with transaction.atomic():
+        if as_staff and unit is not None:
+            unit_lock(unit.pk)  # the ledger's lock before the cells' (its lines are posted below)
         plan = engine._plan(facility, starts_at, ends_at, series.party_size, now, window=not as_staff)
         if not as_staff and unit is not None and series.user is not None:
             engine._may_book(facility, series.user, unit, now)  # still living there, with a role that may book
@@ -180,7 +184,7 @@ def _book_one(
             status, hold = BookingStatus.CONFIRMED, None
         else:
             status, hold = engine._first_status(facility, price + facility.deposit_fen, now)
-        return engine._insert(
+        booking = engine._insert(
             facility=facility,
             plan=plan,
             unit=unit,
@@ -200,6 +204,10 @@ def _book_one(
             deposit_fen=facility.deposit_fen,
             created_by_id=series.created_by_id,
         )
+        if as_staff and unit is not None and booking.total_fen > 0:
+            # Staff confirmed it: its fee and deposit are owed on the home's bills (as booking_create_by_staff).
+            booking = money.booking_charges_post(booking=booking, by=None, now=now, on_account=True)
+        return booking
 
 
 def series_extend(*, now: dt.datetime | None = None) -> int:

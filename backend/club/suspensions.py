@@ -9,6 +9,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
 
@@ -61,9 +62,22 @@ def suspension_after_no_show(*, facility: Facility, unit_id: int, now: dt.dateti
     return suspension
 
 
-def suspension_lift(*, suspension: BookingSuspension, now: dt.datetime) -> BookingSuspension:
+def suspension_lift(
+    *, suspension: BookingSuspension, now: dt.datetime, by: User | None = None, reason: str = ""
+) -> BookingSuspension:
+    """Staff lift a suspension before its end (the home may book again at once), with an optional reason.
+    Lifting one already lifted or over is refused."""
+    reason = (reason or "").strip()[:300]
     with transaction.atomic():
-        BookingSuspension.objects.filter(pk=suspension.pk, lifted_at__isnull=True).update(lifted_at=now)
+        lifted = BookingSuspension.objects.filter(pk=suspension.pk, lifted_at__isnull=True, until__gt=now).update(
+            lifted_at=now, lifted_by=by, lift_reason=reason
+        )
+        if not lifted:
+            raise ApplicationError(_("This suspension is over or was lifted."), code="invalid_state", status=409)
         suspension.refresh_from_db()
-        audit_record(action="club.suspension_lift", target=suspension)
+        audit_record(
+            action="club.suspension_lift",
+            target=suspension,
+            changes={"unit": suspension.unit_id, "until": suspension.until.isoformat(), "reason": reason},
+        )
     return suspension

@@ -211,6 +211,13 @@ PAGES: dict[str, Page] = {
     "resident-enrolments": page(RESIDENT),
     "resident-enrolment-withdraw": page(RESIDENT, pk="enrolment"),
     "staff-club-checkin": page(CHECKIN),
+    "staff-club-week": page(CHECKIN, pk="facility"),
+    "staff-club-waitlist": page(CHECKIN, pk="facility"),
+    "staff-club-no-shows": page(WRITERS),
+    "staff-club-series": page(WRITERS),
+    "staff-club-series-new": page(WRITERS, pk="facility"),
+    "staff-club-series-detail": page(WRITERS, pk="series"),
+    "staff-club-settings": page(ADMIN),
 }
 
 

@@ -151,6 +151,13 @@ TENANT_URLS = [
     ("resident/classes/mine/", "resident-enrolments", "my_enrolments"),
     ("resident/classes/enrolments/<int:pk>/withdraw/", "resident-enrolment-withdraw", "withdraw"),
     ("staff/club/check-in/", "staff-club-checkin", "check_in"),
+    ("staff/club/<int:pk>/week/", "staff-club-week", "week_calendar"),
+    ("staff/club/<int:pk>/waitlist/", "staff-club-waitlist", "waitlist"),
+    ("staff/club/no-shows/", "staff-club-no-shows", "no_shows"),
+    ("staff/club/series/", "staff-club-series", "series_index"),
+    ("staff/club/<int:pk>/series/new/", "staff-club-series-new", "series_new"),
+    ("staff/club/series/<int:pk>/", "staff-club-series-detail", "series_detail"),
+    ("staff/club/settings/", "staff-club-settings", "club_settings"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

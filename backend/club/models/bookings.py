@@ -107,6 +107,20 @@ class RefundStatus(models.TextChoices):
     DONE = "done", _("Settled")
 
 
+class DeskMethod(models.TextChoices):
+    """How a walk-in guest paid at the club's desk (a guest has no ledger: the money is recorded club-side)."""
+
+    CASH = "cash", _("Cash")
+    POS = "pos", _("POS card")
+    BANK_TRANSFER = "bank_transfer", _("Bank transfer")
+
+
+class DeskDeposit(models.TextChoices):
+    NONE = "", _("Held")
+    RELEASED = "released", _("Handed back")
+    FORFEITED = "forfeited", _("Kept")
+
+
 class BookingSource(models.TextChoices):
     RESIDENT = "resident", _("Resident")
     STAFF = "staff", _("Staff")
@@ -208,6 +222,15 @@ class Booking(models.Model):
     # the booking (its cancellation's and its deposit's), written as requested before Stripe is asked.
     refund_status = models.CharField(max_length=8, choices=RefundStatus.choices, blank=True, default="")
     refund_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    # A guest's booking paid at the desk (desk.py): how and to whom; paid_at is set then. Its deposit is handed
+    # back or kept at the desk too (desk_deposit, with when and why).
+    desk_method = models.CharField(max_length=16, choices=DeskMethod.choices, blank=True)
+    desk_paid_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
+    )
+    desk_deposit = models.CharField(max_length=10, choices=DeskDeposit.choices, blank=True, default="")
+    desk_deposit_at = models.DateTimeField(null=True, blank=True)
+    desk_deposit_reason = models.CharField(max_length=300, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
@@ -315,6 +338,10 @@ class BookingSuspension(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
+    )
+    lift_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-until"]

@@ -6,17 +6,20 @@ backend.club.booking."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts import permissions as perms
+from backend.billing.money import yuan
 from backend.club import booking as engine
 from backend.club.models import Booking, BookingStatus
 from backend.club.rules import midnight
@@ -29,6 +32,7 @@ from portal.common.scope import scope_of, units_in_scope
 from tenants.db import company_time_zone
 from tenants.http import CompanyRequest
 
+from .booking_money import MONEY_ACTIONS, DeskPaidForm, booking_money, money_action
 from .facilities import TEMPLATES, staff_facility_or_404
 from .forms import BookingFilterForm, ReasonForm, StaffBookingForm
 
@@ -72,27 +76,17 @@ def _booking_or_404(request: CompanyRequest, pk: int) -> Booking:
 def booking_detail(request: CompanyRequest, pk: int) -> HttpResponse:
     booking = _booking_or_404(request, pk)
     action = request.POST.get("action", "")
-    reason_form = ReasonForm(request.POST if action in ("reject", "cancel") else None)
+    reason_form = ReasonForm(request.POST if action in ("reject", "cancel", *MONEY_ACTIONS) else None)
+    desk_form = DeskPaidForm(request.POST if action == "guest_paid" else None)
     error = ""
     if request.method == "POST":
         permission_check(request, perms.CLUB_MANAGE)
         try:
-            if action == "approve":
-                engine.booking_approve(booking=booking, by=request.user)
-                text = _("Booking approved.")
-            elif action == "reject" and reason_form.is_valid():
-                engine.booking_reject(booking=booking, by=request.user, reason=reason_form.cleaned_data["reason"])
-                text = _("Booking rejected.")
-            elif action == "cancel" and reason_form.is_valid():
-                engine.booking_cancel_by_staff(
-                    booking=booking, by=request.user, reason=reason_form.cleaned_data["reason"]
-                )
-                text = _("Booking cancelled.")
-            else:
-                raise ApplicationError(_("Choose an action."))
+            text = _act(request, booking, action, reason_form, desk_form)
         except ApplicationError as refused:
+            form = desk_form if action == "guest_paid" else reason_form
             if refused.fields:
-                add_service_errors(reason_form, refused)
+                add_service_errors(form, refused)
             else:
                 error = refused.message
         else:
@@ -104,13 +98,41 @@ def booking_detail(request: CompanyRequest, pk: int) -> HttpResponse:
         {
             "booking": booking,
             "reason_form": reason_form,
+            "desk_form": desk_form,
             "action": action,
             "error": error,
             "can_manage": perms.CLUB_MANAGE.granted_to(request.membership),
             "cancellable": booking.status in engine.CANCELLABLE,
+            # What a cancellation now would owe back (the company cancels: in full).
+            "refund_if_cancelled": engine.refund_due(booking, now=timezone.now(), full=True),
+            **booking_money(request, booking),
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _act(request: CompanyRequest, booking: Booking, action: str, reason_form: Any, desk_form: Any) -> str:
+    """Run the posted action through its service; the message to show (refusals raise ApplicationError)."""
+    if action == "guest_paid" and desk_form.is_valid():
+        return money_action(request, booking, action, method=desk_form.cleaned_data["method"])
+    if action in ("deposit_release", "deposit_forfeit") and reason_form.is_valid():
+        return money_action(request, booking, action, reason=reason_form.cleaned_data["reason"])
+    if action == "approve":
+        engine.booking_approve(booking=booking, by=request.user)
+        return _("Booking approved.")
+    if action == "reject" and reason_form.is_valid():
+        engine.booking_reject(booking=booking, by=request.user, reason=reason_form.cleaned_data["reason"])
+        return _("Booking rejected.")
+    if action == "cancel" and reason_form.is_valid():
+        cancelled = engine.booking_cancel_by_staff(
+            booking=booking, by=request.user, reason=reason_form.cleaned_data["reason"]
+        )
+        if cancelled.unit_id is None and cancelled.refund_due_fen:
+            return _("Booking cancelled. Hand back %(fen)s at the desk.") % {"fen": yuan(cancelled.refund_due_fen)}
+        return _("Booking cancelled.")
+    if action == "guest_paid" or reason_form.is_bound:
+        raise ApplicationError(_("Check the form."))
+    raise ApplicationError(_("Choose an action."))
 
 
 def _unit_for(request: CompanyRequest, text: str, estate_ids: list[int]) -> Unit:

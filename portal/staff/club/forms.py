@@ -261,3 +261,38 @@ class StaffBookingForm(forms.Form):
     unit = forms.CharField(label=_("Home (unit, e.g. 1栋 101)"), max_length=100, required=False)
     guest_name = forms.CharField(label=_("Or a guest's name"), max_length=60, required=False)
     guest_phone = forms.CharField(label=_("Guest's phone"), max_length=20, required=False)
+
+
+class SeriesForm(forms.Form):
+    """A weekly series for a home (typed as its unit label or number) or a named guest."""
+
+    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=[(str(d), WEEKDAYS[d]) for d in range(7)], coerce=int)
+    start_time = forms.TimeField(label=_("From"), widget=TIME_INPUT)
+    minutes = forms.IntegerField(label=_("Minutes"), min_value=5)
+    first_date = forms.DateField(label=_("First day"), widget=DATE_INPUT)
+    last_date = forms.DateField(label=_("Last day (blank: until ended)"), widget=DATE_INPUT, required=False)
+    party_size = forms.IntegerField(label=_("People"), min_value=1, initial=1)
+    unit = forms.CharField(label=_("Home (unit, e.g. 1栋 101)"), max_length=100, required=False)
+    guest_name = forms.CharField(label=_("Or a guest's name"), max_length=60, required=False)
+    guest_phone = forms.CharField(label=_("Guest's phone"), max_length=20, required=False)
+
+    def first_start(self, tz: Any) -> dt.datetime:
+        """The first occurrence: the first chosen weekday on or after the first day, at the time (local)."""
+        data = self.cleaned_data
+        day: dt.date = data["first_date"]
+        day += dt.timedelta(days=(data["weekday"] - day.weekday()) % 7)
+        start: dt.time = data["start_time"]
+        return dt.datetime(day.year, day.month, day.day, start.hour, start.minute, tzinfo=tz)
+
+
+class LiftForm(forms.Form):
+    suspension = forms.IntegerField(widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=300, required=False)
+
+
+class ClubSettingsForm(forms.Form):
+    charge_to_account = forms.BooleanField(
+        label=_("Residents may charge paid bookings to their home's account"),
+        help_text=_("The fee is left on the home's bills, to be paid like any other (and counted in arrears)."),
+        required=False,
+    )
