@@ -34,6 +34,7 @@ from backend.billing import ledger
 from backend.billing.models import BillLine, Payment
 from backend.club import booking as engine
 from backend.club import checkin, classes, classes_money, money
+from backend.club import desk as club_desk
 from backend.club import services as club
 from backend.club.closures import closure_create
 from backend.club.models import Booking, BookingStatus, Facility
@@ -205,6 +206,10 @@ class Replay:
         except ApplicationError:
             return None
         self.made += 1
+        if booking.price_fen or booking.deposit_fen:  # a guest has no bills: the desk records what they paid
+            booking = club_desk.booking_guest_paid(
+                booking=booking, method=self.rng.choice(["cash", "pos"]), by=self.desk, now=booking.starts_at
+            )
         return booking
 
     def come(self, booking: Booking | None, past: bool) -> None:

@@ -210,4 +210,10 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-club-booking-deposit-forfeit", "post"): Detail(
         "/api/v1/club/bookings/{id}/deposit/forfeit/", "booking", **STAFF_ASK, body={"reason": "损坏"}
     ),
+    ("api-club-booking-guest-paid", "post"): Detail(
+        "/api/v1/club/bookings/{id}/guest-paid/", "booking", **STAFF_ASK, body={"method": "cash"}
+    ),
+    ("api-club-suspension-lift", "post"): Detail(
+        "/api/v1/club/suspensions/{id}/lift/", "suspension", **STAFF_ASK, body={"reason": "误判"}
+    ),
 }

@@ -164,6 +164,15 @@ def _series(facility: Any, unit: Unit, user: Any) -> int:
     ).pk
 
 
+def _suspension(unit: Unit) -> int:
+    """The home may not book for a week (as after no-shows): what lifting one is asked about."""
+    from backend.club.models import BookingSuspension
+
+    return BookingSuspension.objects.create(
+        unit=unit, until=timezone.now() + dt.timedelta(days=7), reason="3 次未到场"
+    ).pk
+
+
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
@@ -238,6 +247,7 @@ def _place(
             "teacher": klass.teacher_id,
             "waitlist_entry": _waitlist_entry(gym, unit, user),
             "series": _series(gym, unit, user),
+            "suspension": _suspension(unit),
         }
     )
 
