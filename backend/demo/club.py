@@ -42,6 +42,7 @@ from backend.errors import ApplicationError
 from backend.properties.models import Estate, Occupancy, Person, Unit
 from backend.properties.scope import Scope
 from tenants.db import company_time_zone, connection
+from tenants.models import Tenant
 
 from .progress import Stage
 
@@ -247,6 +248,19 @@ def demo_club_seed(
         if stage is not None:
             stage.note("no 阳光花园, front desk or security login: skipped")
         return
+    previous = connection.tenant
+    if getattr(previous, "pk", None) is None:
+        # Under schema_context() the connection holds a stand-in without an id; memberships and notifications
+        # need the company itself.
+        connection.set_tenant(Tenant.objects.get(schema_name=connection.schema_name))
+    try:
+        _seed(estate, security, desk, stage, days)
+    finally:
+        if connection.tenant is not previous:
+            connection.set_tenant(previous)
+
+
+def _seed(estate: Estate, security: User, desk: User, stage: Stage | None, days: int) -> None:
     with transaction.atomic():
         replay = Replay(estate, security, desk, seed=513)
         facilities = _facilities(estate, replay)
