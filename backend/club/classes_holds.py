@@ -31,14 +31,12 @@ from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing.ledger import unit_lock, waiver_post
 from backend.billing.models import BillLine, LedgerEntry
-from backend.billing.selectors import lines_with_balances
 from backend.notifications.kinds import notification_kind
 from backend.notifications.services import notification_send
-from backend.payments.models import OnlinePayment
 from tenants.db import connection
 
 from .models import Enrolment, EnrolmentStatus
-from .money import IN_FLIGHT, IN_FLIGHT_GRACE, rules_approver
+from .money import line_balances, lines_payment_in_flight, rules_approver
 
 log = logging.getLogger(__name__)
 
@@ -48,22 +46,13 @@ _FREE_SEAT = "UPDATE club_trainingclass SET seats_taken = seats_taken - 1 WHERE 
 
 
 def enrolment_payment_in_flight(enrolment: Enrolment, *, now: dt.datetime) -> bool:
-    """An online payment for the enrolment's charge is being processed or authenticated: its hold must not
-    expire under it (for at most IN_FLIGHT_GRACE past the hold's end)."""
-    if enrolment.charge_id is None:
-        return False
-    if enrolment.hold_expires_at is not None and enrolment.hold_expires_at + IN_FLIGHT_GRACE <= now:
-        return False
-    paying = Q(status__in=IN_FLIGHT) | Q(status=OnlinePayment.Status.CREATED, confirmed_at__isnull=False)
-    return OnlinePayment.objects.filter(
-        paying, unit_id=enrolment.unit_id, line_ids__overlap=[enrolment.charge_id]
-    ).exists()
-
-
-def _balances(line_id: int) -> tuple[int, int]:
-    """(charged less waived, owed) of the line."""
-    line = lines_with_balances(BillLine.objects.filter(pk=line_id)).get()
-    return int(line.charged) - int(line.waived), int(line.owed)  # type: ignore[attr-defined]
+    """An online payment for the enrolment's charge is in flight (money.lines_payment_in_flight)."""
+    return lines_payment_in_flight(
+        unit_id=enrolment.unit_id,
+        line_ids=[enrolment.charge_id] if enrolment.charge_id is not None else [],
+        hold_expires_at=enrolment.hold_expires_at,
+        now=now,
+    )
 
 
 def _due(now: dt.datetime) -> Q:
@@ -87,7 +76,7 @@ def enrolment_expire(*, enrolment_id: int, now: dt.datetime) -> Enrolment | None
             return None
         klass = locked.training_class
         if locked.charge_id is not None:
-            left, owed = _balances(locked.charge_id)
+            left, owed = line_balances(locked.charge_id)
             if left > 0 and owed <= 0:  # settled some way the payment hook did not see
                 locked.paid_at = now
                 locked.save(update_fields=["paid_at"])

@@ -49,6 +49,7 @@ from tenants.db import company_time_zone, connection
 
 from .errors import Full
 from .models import ClassSession, ClassStatus, Enrolment, EnrolmentStatus, RefundPolicy, TrainingClass
+from .money import line_balances
 from .rules import local_date
 from .suspensions import suspension_check
 
@@ -133,8 +134,8 @@ def _window(klass: TrainingClass, sessions: Sequence[ClassSession], now: dt.date
 
 
 def _line_paid(line_id: int) -> bool:
-    line = lines_with_balances(BillLine.objects.filter(pk=line_id)).get()
-    return int(line.charged) - int(line.waived) > 0 and int(line.owed) <= 0  # type: ignore[attr-defined]
+    charged_left, owed = line_balances(line_id)
+    return charged_left > 0 and owed <= 0
 
 
 def enrolment_create(

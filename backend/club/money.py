@@ -110,7 +110,8 @@ def booking_line_ids(booking: Booking) -> list[int]:
     return [pk for pk in (booking.charge_id, booking.deposit_charge_id) if pk is not None]
 
 
-def _lock(booking_id: int) -> Booking:
+def booking_lock(booking_id: int) -> Booking:
+    """The booking row locked for update (after the unit's ledger lock, the order a payment takes them in)."""
     return Booking.objects.select_for_update(of=("self",)).select_related("facility", "unit").get(pk=booking_id)
 
 
@@ -129,7 +130,7 @@ def booking_charges_post(
         return booking
     with transaction.atomic():
         unit_lock(booking.unit_id)
-        locked = _lock(booking.pk)
+        locked = booking_lock(booking.pk)
         staff_confirmed = on_account and locked.status == BookingStatus.CONFIRMED and locked.paid_at is None
         if locked.status != BookingStatus.HELD and not staff_confirmed:
             return locked
@@ -313,7 +314,7 @@ def bookings_confirm_for(payments: Sequence[Any]) -> int:
     for pk in ids:
         try:
             with transaction.atomic():
-                locked = _lock(pk)
+                locked = booking_lock(pk)
                 paid_by = _settling_payment(booking_line_ids(locked))
                 payment = by_pk.get(paid_by.pk) if paid_by else None
                 payment = payment or paid_by
@@ -355,7 +356,7 @@ def held_bookings_confirm(*, now: dt.datetime | None = None, limit: int = 500) -
     for pk, unit_id in list(paid):
         with transaction.atomic():
             unit_lock(unit_id)
-            confirmed += _confirm_if_paid(_lock(pk), now=now)
+            confirmed += _confirm_if_paid(booking_lock(pk), now=now)
     # Confirmed bookings whose deposit line was paid after they were charged to the account.
     unregistered = (
         Booking.objects.filter(deposit__isnull=True, deposit_charge__isnull=False, status=BookingStatus.CONFIRMED)
@@ -365,21 +366,32 @@ def held_bookings_confirm(*, now: dt.datetime | None = None, limit: int = 500) -
     for pk, unit_id in list(unregistered):
         with transaction.atomic():
             unit_lock(unit_id)
-            deposit_register(_lock(pk), by=None, now=now)
+            deposit_register(booking_lock(pk), by=None, now=now)
     return confirmed
 
 
 # --- holds that expire ----------------------------------------------------------------------------------------
 
 
-def payment_in_flight(booking: Booking, *, now: dt.datetime) -> bool:
-    """An online payment for the booking's lines is being processed or authenticated (3-D Secure): its hold
-    must not expire under it (for at most IN_FLIGHT_GRACE past the hold's end)."""
-    ids = booking_line_ids(booking)
-    if not ids or (booking.hold_expires_at and booking.hold_expires_at + IN_FLIGHT_GRACE <= now):
+def lines_payment_in_flight(
+    *, unit_id: int, line_ids: Sequence[int], hold_expires_at: dt.datetime | None, now: dt.datetime
+) -> bool:
+    """An online payment for these lines is being processed or authenticated (3-D Secure), so a hold on them
+    must not expire under it — for at most IN_FLIGHT_GRACE past the hold's end (an abandoned page)."""
+    if not line_ids or (hold_expires_at and hold_expires_at + IN_FLIGHT_GRACE <= now):
         return False
     paying = Q(status__in=IN_FLIGHT) | Q(status=OnlinePayment.Status.CREATED, confirmed_at__isnull=False)
-    return OnlinePayment.objects.filter(paying, unit_id=int(booking.unit_id or 0), line_ids__overlap=ids).exists()
+    return OnlinePayment.objects.filter(paying, unit_id=unit_id, line_ids__overlap=list(line_ids)).exists()
+
+
+def payment_in_flight(booking: Booking, *, now: dt.datetime) -> bool:
+    """An online payment for the booking's lines is in flight (see lines_payment_in_flight)."""
+    return lines_payment_in_flight(
+        unit_id=int(booking.unit_id or 0),
+        line_ids=booking_line_ids(booking),
+        hold_expires_at=booking.hold_expires_at,
+        now=now,
+    )
 
 
 def lines_cancel(
@@ -410,10 +422,15 @@ def lines_cancel(
     return done
 
 
+def line_balances(line_id: int) -> tuple[int, int]:
+    """(charged less what was waived or corrected so far, still owed) of one line."""
+    line = lines_with_balances(BillLine.objects.filter(pk=line_id)).get()
+    return int(line.charged) - int(line.waived), int(line.owed)  # type: ignore[attr-defined]
+
+
 def line_charged_left(line_id: int) -> int:
     """Charged on the line, less what was waived or corrected so far."""
-    line = lines_with_balances(BillLine.objects.filter(pk=line_id)).get()
-    return int(line.charged - line.waived)  # type: ignore[attr-defined]
+    return line_balances(line_id)[0]
 
 
 def hold_expired(locked: Booking, *, now: dt.datetime) -> None:
@@ -452,7 +469,7 @@ def booking_charge_to_account(*, booking: Booking, by: User, now: dt.datetime | 
     booking = booking_charges_post(booking=booking, by=by, now=now)
     with transaction.atomic():
         unit_lock(int(booking.unit_id or 0))
-        locked = _lock(booking.pk)
+        locked = booking_lock(booking.pk)
         if locked.status == BookingStatus.CONFIRMED and locked.paid_at is not None:
             return locked  # paid meanwhile (from prepaid money), or charged already
         if locked.status != BookingStatus.HELD:

@@ -41,17 +41,13 @@ from backend.payments.refunds import ONLINE_CHANNELS, refund_left, refund_reques
 
 from .desk import booking_guest_deposit_settle, guest_refund_settle
 from .models import Booking, BookingStatus, RefundStatus
-from .money import booking_line_ids, line_charged_left, lines_cancel
+from .money import booking_line_ids, booking_lock, line_charged_left, lines_cancel
 
 log = logging.getLogger(__name__)
 
 # A Stripe refund that failed for these reasons is asked again; any other failure is Stripe's final no.
 RETRY_CODES = ("gateway_unavailable", "not_at_gateway")
 SETTLED_BEFORE = (BookingStatus.CANCELLED,)
-
-
-def _lock(booking_id: int) -> Booking:
-    return Booking.objects.select_for_update(of=("self",)).select_related("facility", "unit").get(pk=booking_id)
 
 
 def _card_refunds(locked: Booking, *, since_id: int, reason: str) -> list[int]:
@@ -103,7 +99,7 @@ def booking_refund_settle(*, booking_id: int, now: dt.datetime | None = None) ->
         return Booking.objects.get(pk=booking_id)
     with transaction.atomic():
         unit_lock(booking.unit_id)
-        locked = _lock(booking_id)
+        locked = booking_lock(booking_id)
         if locked.refund_status != RefundStatus.NONE:
             return locked
         reason = _("Club booking %(code)s cancelled") % {"code": locked.code}
@@ -160,7 +156,7 @@ def _gateway_answered(booking_id: int, now: dt.datetime) -> Booking:
     assert booking.unit_id is not None
     with transaction.atomic():
         unit_lock(booking.unit_id)
-        locked = _lock(booking_id)
+        locked = booking_lock(booking_id)
         refunds = list(Refund.objects.filter(pk__in=locked.refund_ids))
         if locked.refund_status != RefundStatus.GATEWAY or any(r.status == Refund.Status.REQUESTED for r in refunds):
             return locked
@@ -220,7 +216,7 @@ def _deposit_locked(booking: Booking, now: dt.datetime) -> Booking:
     if booking.unit_id is None or booking.deposit_charge_id is None:
         raise ApplicationError(_("This booking has no deposit."), code="no_deposit", status=409)
     unit_lock(booking.unit_id)
-    locked = _lock(booking.pk)
+    locked = booking_lock(booking.pk)
     if locked.status == BookingStatus.CANCELLED:
         raise ApplicationError(
             _("A cancelled booking's deposit goes back with its refund."), code="invalid_state", status=409

@@ -15,9 +15,10 @@ from backend.billing import ledger
 from backend.billing.models import BillLine, LedgerEntry
 from backend.billing.selectors import unit_account
 from backend.club import classes, classes_money
-from backend.club.classes_holds import IN_FLIGHT_GRACE, class_holds_expire, enrolment_payment_in_flight
+from backend.club.classes_holds import class_holds_expire, enrolment_payment_in_flight
 from backend.club.errors import Full
 from backend.club.models import Enrolment, EnrolmentStatus, TrainingClass
+from backend.club.money import IN_FLIGHT_GRACE
 from backend.club.tasks import class_holds_expire as class_holds_expire_task
 from backend.errors import ApplicationError
 from backend.notifications.models import Notification
