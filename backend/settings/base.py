@@ -97,6 +97,7 @@ TENANT_APPS = [
     "backend.billing",
     "backend.payments",
     "backend.club",
+    "marketplace.company",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
