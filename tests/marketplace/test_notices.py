@@ -94,3 +94,15 @@ def test_a_rolled_back_notice_tells_nobody(django_capture_on_commit_callbacks: A
 def test_the_merchant_group_cannot_be_a_company_group() -> None:
     # Company groups start with the company's schema name, and no company schema is named "public".
     assert merchant_group(7).startswith("public.")
+
+
+@pytest.mark.django_db
+def test_the_factories_make_a_visible_approved_listing(tenant_a: Any) -> None:
+    from tests.marketplace.factories import make_application, make_listing, make_merchant
+
+    merchant = make_merchant(owner=True)
+    application = make_application(merchant, tenant_a, status="approved", estates={1: "阳光花园"})
+    listing = make_listing(merchant, kind="service", category="housekeeping", title="上门家政保洁")
+    assert application.approved_estate_ids == [1]
+    assert listing.duration_minutes == 120
+    assert merchant.members.get().role == "owner"
