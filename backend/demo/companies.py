@@ -17,6 +17,7 @@ from tenants.services import company_domain, company_onboard, company_url, platf
 
 from .billing import demo_billing_seed
 from .club import demo_club_seed
+from .marketplace import demo_marketplace_seed
 from .plans import LVCHENG_BILLING, SHIFAN_BILLING, BillingPlan
 from .progress import Progress
 from .registry import SHIFAN_REGISTRY, EstatePlan, RegistryPlan, demo_registry_seed
@@ -146,8 +147,17 @@ def company_seed(company: DemoCompany, *, billing: bool = True, progress: Progre
 
 def demo_seed(*, billing: bool = True, progress: Progress | None = None) -> Tenant:
     """Every demo company (see the module docstring). Returns 示范物业, the one the benchmarks use."""
+    progress = progress or Progress()
     tenants = [company_seed(company, billing=billing, progress=progress) for company in COMPANIES]
+    marketplace_seed(progress=progress)
     return tenants[0]
+
+
+def marketplace_seed(*, progress: Progress | None = None) -> None:
+    """The demo merchants and their standing with the demo companies (backend/demo/marketplace.py)."""
+    progress = progress or Progress()
+    with progress.stage("marketplace merchants") as stage:
+        demo_marketplace_seed(password=DEMO_PASSWORD, stage=stage)
 
 
 def demo_summary() -> str:

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from backend.demo.companies import COMPANIES, company_seed, demo_summary
+from backend.demo.companies import COMPANIES, company_seed, demo_summary, marketplace_seed
 from backend.demo.progress import Progress
 
 
@@ -24,5 +24,6 @@ class Command(BaseCommand):
         for company in COMPANIES:
             if company.slug in wanted:
                 company_seed(company, progress=progress)
+        marketplace_seed(progress=progress)
         self.stderr.write(f"demo: ready in {progress.total():.1f} s")
         self.stdout.write(demo_summary())

@@ -1,0 +1,75 @@
+"""The demo marketplace: eight merchants with about 200 listings, each with a locally drawn picture that went
+through the upload module, and the standing the README describes with the two demo companies; seeding again,
+or seeding one company first, gives the same standing and adds nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tenants.utils import schema_context
+from PIL import Image
+
+from backend.demo.companies import DEMO_PASSWORD, LVCHENG, SHIFAN, company_seed, marketplace_seed
+from backend.demo.marketplace import MERCHANTS
+from backend.properties.models import Estate
+from marketplace.models import Listing, ListingPhoto, Merchant, MerchantApplication, ServiceSlot, Special
+
+
+def standing() -> set[tuple[str, str, str]]:
+    return set(MerchantApplication.objects.values_list("merchant__name", "tenant__slug", "status"))
+
+
+def test_the_demo_merchants_their_pictures_and_their_standing(db: Any) -> None:
+    lvcheng = company_seed(LVCHENG, billing=False)
+    marketplace_seed()  # 示范物业 does not exist yet: only 绿城物业's standing
+    assert standing() == {("鲜果坊", "lvcheng", "approved")}
+
+    shifan = company_seed(SHIFAN, billing=False)
+    marketplace_seed()
+    assert Merchant.objects.count() == 8
+    assert 190 <= Listing.objects.count() <= 220
+    assert standing() == {
+        ("鲜果坊", "lvcheng", "approved"),
+        ("鲜果坊", "demo", "approved"),
+        ("好帮手家政", "demo", "approved"),
+        ("启明家教", "demo", "approved"),
+        ("安心开锁", "demo", "approved"),
+        ("麦香面包房", "demo", "approved"),
+        ("绿野有机蔬菜", "demo", "approved"),
+        ("快洁洗衣", "demo", "suspended"),
+        ("安家搬家", "demo", "pending"),
+    }
+    suspended = MerchantApplication.objects.get(status="suspended")
+    assert suspended.reason
+    with schema_context(shifan.schema_name):
+        shifan_estates = set(Estate.objects.values_list("id", flat=True))
+    with schema_context(lvcheng.schema_name):
+        lvcheng_estates = set(Estate.objects.values_list("id", flat=True))
+    for application in MerchantApplication.objects.select_related("tenant"):
+        estates = shifan_estates if application.tenant.slug == "demo" else lvcheng_estates
+        assert set(application.estate_ids) == estates
+        if application.status == "pending":
+            assert application.approved_estate_ids == []
+        else:
+            assert set(application.approved_estate_ids) == estates
+
+    # Every listing has one picture, a real image stored under merchants/, and they differ.
+    photos = list(ListingPhoto.objects.all())
+    assert len(photos) == Listing.objects.count()
+    sizes = set()
+    for photo in photos[:20]:
+        with photo.image.open("rb") as f, Image.open(f) as image:
+            assert image.width == image.height
+            sizes.add(photo.image.size)
+    assert len(sizes) > 1
+    assert all("merchants/" in p.image.name for p in photos)
+    # Services have slots and durations; goods have none; specials stay within the monthly limit.
+    assert ServiceSlot.objects.exists()
+    assert not Listing.objects.filter(kind="good", duration_minutes__isnull=False).exists()
+    assert Special.objects.count() <= 10 * len(MERCHANTS)
+    owner = Merchant.objects.get(name="鲜果坊").members.get().user
+    assert owner.check_password(DEMO_PASSWORD)
+
+    before = (Merchant.objects.count(), Listing.objects.count(), MerchantApplication.objects.count())
+    marketplace_seed()
+    assert (Merchant.objects.count(), Listing.objects.count(), MerchantApplication.objects.count()) == before
