@@ -78,6 +78,7 @@ RESIDENT_NAV = [
     NavItem(_("Book facilities"), "portal:resident-facilities", "calendar", perms.CLUB_BOOK),
     NavItem(_("My bookings"), "portal:resident-bookings", "check", perms.CLUB_BOOK),
     NavItem(_("Classes"), "portal:resident-classes", "calendar", perms.CLUB_CLASS_ENROL),
+    NavItem(_("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
 ]
 COMMON_NAV = [

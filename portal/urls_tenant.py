@@ -8,6 +8,7 @@ from .public import urls as public
 from .resident import urls as resident
 from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
+from .resident.shop import urls as resident_shop
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
 from .staff.club import urls as staff_club
@@ -41,5 +42,6 @@ urlpatterns = [
     *resident_club.urlpatterns,
     *staff_club_classes.urlpatterns,
     *resident_classes.urlpatterns,
+    *resident_shop.urlpatterns,
     *merchant.urlpatterns,
 ]

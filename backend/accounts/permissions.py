@@ -164,6 +164,11 @@ CLUB_CLASS_ENROLMENTS = _permission(
     _("List class enrolments: staff within their scope, residents their own"),
 )
 
+# Community shop (社区商城), the residents' side ------------------------------------------------------------
+SHOP = _permission(
+    "shop", {Role.RESIDENT}, _("Browse the community shop: the listings of merchants approved for one's estates")
+)
+
 
 def permission(code: str) -> Permission:
     """The permission with this code (KeyError for a code the catalogue does not define)."""

@@ -191,7 +191,7 @@ class HomeEntry:
 ENTRIES = [
     HomeEntry("pay", _("Pay bills"), "portal:resident-bills", "yuan", perms.PAY_ONLINE),
     HomeEntry("book", _("Book facilities"), "portal:resident-facilities", "calendar"),
-    HomeEntry("shop", _("Community shop"), "portal:resident-shop", "bag"),
+    HomeEntry("shop", _("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
     HomeEntry("repair", _("Report a repair"), "portal:resident-repair-new", "tool"),
 ]
 

@@ -207,6 +207,11 @@ PAGES: dict[str, Page] = {
     "classes-statement-pdf": page(BILLING, query={"teacher": "teacher", "month": "=2026-01"}),
     "classes-statement-xlsx": page(BILLING, query={"teacher": "teacher", "month": "=2026-01"}),
     "resident-classes": page(RESIDENT),
+    "resident-shop": page(RESIDENT),
+    "resident-shop-category": page(RESIDENT, code="=fresh"),
+    "resident-shop-listing": page(RESIDENT, pk="listing"),
+    "resident-shop-merchant": page(RESIDENT, pk="shop_merchant"),
+    "shop-photo": page(RESIDENT, pk="shop_photo"),
     "resident-class": page(RESIDENT, pk="class"),
     "resident-enrolments": page(RESIDENT),
     "resident-enrolment-withdraw": page(RESIDENT, pk="enrolment"),
@@ -366,7 +371,7 @@ POST_ONLY = {
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).
-SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo", *ESTATE_SHARED}
+SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo", "listing", "shop_merchant", "shop_photo", *ESTATE_SHARED}
 # way -> (who asks, where the object lives, the roles that make a page concern them)
 WAYS = {
     "office": ("scoped_staff", "office_b", STAFF),

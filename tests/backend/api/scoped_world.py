@@ -189,6 +189,19 @@ def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     return office, run, item, units
 
 
+def _shop(estate_id: int, number: str) -> dict[str, int]:
+    """A merchant approved by this company for the estate, with a listing and its photo (the estate's homes
+    share them)."""
+    from marketplace.models import ListingPhoto
+    from tests.marketplace.factories import make_application, make_listing, make_merchant
+
+    merchant = make_merchant(f"商家{number}")
+    make_application(merchant, connection.tenant, status="approved", estates={estate_id: "小区"}, categories=["fruit"])
+    listing = make_listing(merchant, title=f"苹果{number}")
+    photo = ListingPhoto.objects.create(listing=listing, image=DOCUMENT)
+    return {"shop_merchant": merchant.pk, "listing": listing.pk, "shop_photo": photo.pk}
+
+
 def _place(
     unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str, club: dict[Any, Any]
 ) -> Place:
@@ -200,6 +213,8 @@ def _place(
     club[unit.estate_id] = (gym, closure)
     klass, session = club.get(("class", unit.estate_id)) or _training_class(gym)
     club[("class", unit.estate_id)] = (klass, session)
+    shop = club.get(("shop", unit.estate_id)) or _shop(unit.estate_id, number)
+    club[("shop", unit.estate_id)] = shop
     line = BillLine.objects.filter(unit=unit).first()
     assert line is not None
     meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
@@ -241,6 +256,7 @@ def _place(
             "closure": closure,
             "booking": _booking(gym, unit, user),
             "photo": _photo(gym),
+            **shop,
             "class": klass.pk,
             "session": session,
             "enrolment": _enrolment(klass, unit, user),
