@@ -24,7 +24,7 @@ from marketplace.models import ApplicationStatus, Category, Listing, MerchantApp
 
 def category_descendants() -> dict[str, set[str]]:
     """code → the code itself and every code under it (the tree is small: one query)."""
-    parent = dict(Category.objects.values_list("code", "parent__code"))
+    parent: dict[str, str | None] = dict(Category.objects.values_list("code", "parent__code"))
     below: dict[str, set[str]] = {code: {code} for code in parent}
     for code in parent:
         up = parent[code]
@@ -57,13 +57,14 @@ def grants(*, tenant_id: int, estate_ids: Iterable[int]) -> list[Grant]:
     estate_ids = list(estate_ids)
     if not estate_ids:
         return []
-    applications = MerchantApplication.objects.filter(
-        tenant_id=tenant_id,
-        status=ApplicationStatus.APPROVED,
-        approved_estate_ids__overlap=estate_ids,
-        merchant__status=MerchantStatus.ACTIVE,
-    ).values_list("merchant_id", "approved_category_codes")
-    applications = list(applications)
+    applications = list(
+        MerchantApplication.objects.filter(
+            tenant_id=tenant_id,
+            status=ApplicationStatus.APPROVED,
+            approved_estate_ids__overlap=estate_ids,
+            merchant__status=MerchantStatus.ACTIVE,
+        ).values_list("merchant_id", "approved_category_codes")
+    )
     if not applications:
         return []
     below = category_descendants()
