@@ -83,6 +83,8 @@ SHARED_APPS = [
     "backend.gateway",
     "portal",
     "marketplace",
+    # The marketplace search's PostgreSQL backend: one denormalised row per listing (public schema).
+    "marketplace.search",
     # No models: the seed_demo command and the demo companies' seeders.
     "backend.demo",
 ]
@@ -527,3 +529,16 @@ ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
 ALIYUN_SMS_TEMPLATE_CODE = env("ALIYUN_SMS_TEMPLATE_CODE", default="")
 # How many times an e-mail or SMS is tried before it is marked failed and company admins are told.
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
+
+# --- Marketplace search (marketplace/search) ------------------------------------------------------
+# "postgres" (default: the denormalised table in this database, no extra server) or "elasticsearch".
+SEARCH_BACKEND = env("SEARCH_BACKEND", default="postgres")
+ELASTICSEARCH_URL = env("ELASTICSEARCH_URL", default="http://127.0.0.1:9200")
+ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=10.0)
+# Index names start with this ("<prefix>listings"), so deployments, test runs and helpers sharing one
+# Elasticsearch never collide.
+SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="wuye_")
+# Where jieba keeps its prepared dictionary (built once, then loaded from here by every process).
+SEARCH_SEGMENT_CACHE_DIR = env.path("SEARCH_SEGMENT_CACHE_DIR", default=BASE_DIR / ".data" / "jieba")
+# The Celery queue of the indexing tasks; empty: the default queue.
+SEARCH_INDEX_QUEUE = env("SEARCH_INDEX_QUEUE", default="")

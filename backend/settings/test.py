@@ -24,3 +24,5 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 # Uploads made by tests (and by the worker processes they start) stay out of the developer's media folder.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / ".data" / "test-media")  # noqa: F405
+# Search indexes of test runs stay apart from the developer's (and from other runs') on a shared Elasticsearch.
+SEARCH_INDEX_PREFIX = env("SEARCH_INDEX_PREFIX", default="wuye_test_")

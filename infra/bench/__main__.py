@@ -26,6 +26,9 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     # Two lines: the last place, then one home's quota.
     "booking-race": ("infra.bench.club", "run_race"),
     "page-cpu": ("infra.bench.profile_pages", "run"),
+    # Two lines: the PostgreSQL backend, then the Elasticsearch one (noida-db, bounded, unless
+    # BENCH_ELASTICSEARCH_URL names a real one).
+    "listing-search-p95": ("infra.bench.listing_search", "run"),
 }
 
 
