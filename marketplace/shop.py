@@ -14,6 +14,7 @@ from django.db.models import Count, F, Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import Category, Listing, ListingPhoto, ListingVariant, Merchant, ServiceSlot, Special
+from .search.documents import ListingResult
 from .visibility import resident_estate_ids, visible_listings
 
 NEW_SHOWN = 12
@@ -158,3 +159,30 @@ def photo_visible(viewer: ShopViewer, *, pk: int) -> ListingPhoto | None:
 def listing_viewed(listing_id: int) -> None:
     """Count one view of a listing (the merchant's dashboard shows it): one UPDATE, no read."""
     Listing.objects.filter(pk=listing_id).update(views=F("views") + 1)
+
+
+# --- search -------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchHits:
+    listings: list[Listing]  # this page's hits, in the backend's order, read back through visibility
+    total: int
+    facets: dict[str, dict[str, int]]  # as the backend counted them
+    merchant_names: dict[int, str]  # of the merchants in the facets
+    category_names: dict[str, str]
+
+
+def search_hits(viewer: ShopViewer, result: ListingResult) -> SearchHits:
+    """A search's hits (marketplace.search) as listing cards, read back through the visibility rule: a listing
+    hidden, suspended or taken off sale since it was indexed never shows, whatever the index still says."""
+    ids = [hit.id for hit in result.hits]
+    rows = {listing.pk: listing for listing in _with_card(viewer.listings().filter(pk__in=ids))}
+    merchants = [int(v) for v in result.facets.get("merchant", {}) if v.isdigit()]
+    return SearchHits(
+        listings=[rows[i] for i in ids if i in rows],
+        total=result.total,
+        facets=result.facets,
+        merchant_names=dict(Merchant.objects.filter(pk__in=merchants).values_list("pk", "name")),
+        category_names={c.code: c.name for c in Category.objects.all()},
+    )

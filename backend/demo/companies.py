@@ -11,6 +11,7 @@ from django_tenants.utils import schema_context
 
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
+from marketplace.search.indexing import search_rebuild
 from tenants.db import schema_analyze
 from tenants.models import Tenant
 from tenants.services import company_domain, company_onboard, company_url, platform_url
@@ -158,6 +159,9 @@ def marketplace_seed(*, progress: Progress | None = None) -> None:
     progress = progress or Progress()
     with progress.stage("marketplace merchants") as stage:
         demo_marketplace_seed(password=DEMO_PASSWORD, stage=stage)
+    with progress.stage("marketplace search index") as stage:
+        built = search_rebuild()
+        stage.count(built.indexed, "listing indexed", "listings indexed")
 
 
 def demo_summary() -> str:

@@ -70,6 +70,18 @@ def test_the_demo_merchants_their_pictures_and_their_standing(db: Any) -> None:
     owner = Merchant.objects.get(name="鲜果坊").members.get().user
     assert owner.check_password(DEMO_PASSWORD)
 
+    # The index is built: 示范物业's residents of 阳光花园 find 鲜果坊's apples, 绿城物业's too, and only
+    # 绿城物业's find nothing of 好帮手家政 (approved by 示范物业 alone).
+    from marketplace.search.selectors import search_for_resident
+
+    with schema_context(shifan.schema_name):
+        shifan_ids = list(Estate.objects.values_list("id", flat=True))
+    assert search_for_resident(shifan, shifan_ids, text="苹果").total >= 1
+    assert search_for_resident(shifan, shifan_ids, text="家政").total >= 1
+    assert search_for_resident(lvcheng, list(lvcheng_estates), text="家政").total == 0
+    assert search_for_resident(lvcheng, list(lvcheng_estates), text="苹果").total >= 1
+    assert search_for_resident(shifan, shifan_ids, text="洗衣").total == 0  # 快洁洗衣 is suspended there
+
     before = (Merchant.objects.count(), Listing.objects.count(), MerchantApplication.objects.count())
     marketplace_seed()
     assert (Merchant.objects.count(), Listing.objects.count(), MerchantApplication.objects.count()) == before
