@@ -133,12 +133,12 @@ def _facet_label(facet: str, value: str, hits: Any) -> str:
     if facet == "merchant":
         return str(hits.merchant_names.get(int(value), value)) if value.isdigit() else value
     if facet == "price":
-        band = PRICE_RANGES[int(value)]
-        if band.low_fen is None:
-            return _("Under ¥%(high)s") % {"high": band.high_fen // 100}
-        if band.high_fen is None:
-            return _("¥%(low)s and more") % {"low": band.low_fen // 100}
-        return f"¥{band.low_fen // 100}–{band.high_fen // 100}"
+        low, high = PRICE_RANGES[int(value)].low_fen, PRICE_RANGES[int(value)].high_fen
+        if low is None:
+            return _("Under ¥%(high)s") % {"high": (high or 0) // 100}
+        if high is None:
+            return _("¥%(low)s and more") % {"low": low // 100}
+        return f"¥{low // 100}–{high // 100}"
     if facet == "rating":
         return _("%(stars)s★ and up") % {"stars": value}
     return _("In stock")
