@@ -208,6 +208,7 @@ PAGES: dict[str, Page] = {
     "classes-statement-xlsx": page(BILLING, query={"teacher": "teacher", "month": "=2026-01"}),
     "resident-classes": page(RESIDENT),
     "resident-shop": page(RESIDENT),
+    "resident-shop-search": page(RESIDENT),
     "resident-shop-category": page(RESIDENT, code="=fresh"),
     "resident-shop-listing": page(RESIDENT, pk="listing"),
     "resident-shop-merchant": page(RESIDENT, pk="shop_merchant"),
