@@ -86,19 +86,27 @@ class MeOut(serializers.Serializer):
 
 
 class SignupIn(serializers.Serializer):
-    name = serializers.CharField(max_length=100, allow_blank=True, help_text="business name")
-    licence_number = serializers.CharField(max_length=40, allow_blank=True, help_text="统一社会信用代码, 18 characters")
+    name = serializers.CharField(
+        max_length=100, allow_blank=True, required=False, default="", help_text="business name"
+    )
+    licence_number = serializers.CharField(
+        max_length=40, allow_blank=True, required=False, default="", help_text="统一社会信用代码, 18 characters"
+    )
     licence = UploadSerializerField(kind=MERCHANT_LICENCE, required=False, allow_null=True, default=None)
-    contact_name = serializers.CharField(max_length=60, allow_blank=True)
-    contact_phone = serializers.CharField(max_length=30, allow_blank=True)
-    address = serializers.CharField(max_length=200, allow_blank=True)
+    contact_name = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    contact_phone = serializers.CharField(max_length=30, allow_blank=True, required=False, default="")
+    address = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     service_area = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
     description = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
-    category_codes = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=True)
-    owner_name = serializers.CharField(max_length=60, allow_blank=True)
-    owner_email = serializers.CharField(max_length=254, allow_blank=True)
+    category_codes = serializers.ListField(
+        child=serializers.CharField(max_length=40), allow_empty=True, required=False, default=list
+    )
+    owner_name = serializers.CharField(max_length=60, allow_blank=True, required=False, default="")
+    owner_email = serializers.CharField(max_length=254, allow_blank=True, required=False, default="")
     owner_phone = serializers.CharField(max_length=30, allow_blank=True, required=False, default="")
-    owner_password = serializers.CharField(max_length=128, trim_whitespace=False, allow_blank=True)
+    owner_password = serializers.CharField(
+        max_length=128, trim_whitespace=False, allow_blank=True, required=False, default=""
+    )
 
 
 class MerchantSignupApi(APIView):

@@ -33,7 +33,9 @@ def licence_number(n: int | None = None) -> str:
     return body + licence_check_character(body)
 
 
-def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (40, 30), color: tuple[int, int, int] = (200, 80, 40)) -> bytes:
+def image_bytes(
+    fmt: str = "PNG", size: tuple[int, int] = (40, 30), color: tuple[int, int, int] = (200, 80, 40)
+) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, color).save(out, format=fmt)
     return out.getvalue()

@@ -18,8 +18,14 @@ from marketplace.models.catalogue import SPECIALS_PER_MONTH
 
 from .conftest import accepted_photo, signup_fields
 
-
-GOOD = {"title": "新鲜苹果", "category_code": "fruit", "price_fen": 1280, "unit": "斤", "per_order_limit": 5, "stock": 30}
+GOOD = {
+    "title": "新鲜苹果",
+    "category_code": "fruit",
+    "price_fen": 1280,
+    "unit": "斤",
+    "per_order_limit": 5,
+    "stock": 30,
+}
 SERVICE = {"title": "上门家政保洁", "category_code": "housekeeping", "price_fen": 8800, "duration_minutes": 120}
 
 
@@ -230,7 +236,9 @@ def test_goods_have_no_slots_and_slots_start_from_today(owner: Any) -> None:
 @pytest.mark.django_db
 def test_at_most_ten_specials_a_month_each_cheaper_than_its_listing(owner: Any) -> None:
     member = owner()
-    listings = [catalogue.listing_create(member=member, kind="good", **{**GOOD, "title": f"苹果{i}"}) for i in range(11)]
+    listings = [
+        catalogue.listing_create(member=member, kind="good", **{**GOOD, "title": f"苹果{i}"}) for i in range(11)
+    ]
     month = timezone.localdate()
     with pytest.raises(ApplicationError) as caught:
         catalogue_slots.special_create(member=member, listing_id=listings[0].pk, month=month, price_fen=1280)
