@@ -35,6 +35,7 @@ def test_signing_up_on_the_portal_lands_signed_in(db: None) -> None:
     client = Client(HTTP_HOST=PLATFORM)
     page = client.get("/merchant/signup/")
     assert page.status_code == 200 and "营业执照" in page.content.decode()
+    assert "在社区商城开店" in page.content.decode()  # zh-hans first: the platform's language
     answer = client.post(
         "/merchant/signup/",
         {
