@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -24,15 +24,15 @@ from . import applications, merchants
 from . import merchant_permissions as mperms
 from . import selectors_merchant as reads
 from .api_merchant_base import ERRORS, MerchantApi, found, validated
-from .models import MerchantApplication, MerchantNotice
+from .models import MerchantApplication, MerchantAuditEntry, MerchantNotice
 
 
-class TokenIn(serializers.Serializer):
+class MerchantTokenIn(serializers.Serializer):
     username = serializers.CharField(help_text="e-mail or mobile number")
     password = serializers.CharField(trim_whitespace=False)
 
 
-class TokenOut(serializers.Serializer):
+class MerchantTokenOut(serializers.Serializer):
     token = serializers.CharField()
     expires_at = serializers.DateTimeField()
 
@@ -46,20 +46,20 @@ class MerchantTokenApi(APIView):
     throttle_scope = "token"
 
     @extend_schema(
-        request=TokenIn,
+        request=MerchantTokenIn,
         responses={
-            200: TokenOut,
+            200: MerchantTokenOut,
             403: error_response(403, "Not a merchant account"),
             429: error_response(429, "Too many failed sign-ins for this account or address"),
         },
     )
     def post(self, request: Request) -> Response:
-        data = validated(TokenIn, request)
+        data = validated(MerchantTokenIn, request)
         member = merchants.merchant_sign_in(
             request=request._request, username=data["username"], password=data["password"], ip=client_ip(request.META)
         )
         token, raw = merchants.merchant_token_issue(member=member)
-        return Response(TokenOut({"token": raw, "expires_at": token.expires_at}).data)
+        return Response(MerchantTokenOut({"token": raw, "expires_at": token.expires_at}).data)
 
 
 class MerchantOut(serializers.Serializer):
@@ -74,18 +74,19 @@ class MerchantOut(serializers.Serializer):
     status = serializers.CharField()
     category_codes = serializers.SerializerMethodField()
 
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_category_codes(self, merchant: Any) -> list[str]:
         return sorted(c.code for c in merchant.categories.all())
 
 
-class MeOut(serializers.Serializer):
+class MerchantMeOut(serializers.Serializer):
     user_id = serializers.IntegerField(source="user.pk")
     name = serializers.CharField(source="user.name")
     role = serializers.CharField()
     merchant = MerchantOut()
 
 
-class SignupIn(serializers.Serializer):
+class MerchantSignupIn(serializers.Serializer):
     name = serializers.CharField(
         max_length=100, allow_blank=True, required=False, default="", help_text="business name"
     )
@@ -118,22 +119,22 @@ class MerchantSignupApi(APIView):
     throttle_classes = [ClientIpThrottle]
     throttle_scope = "merchant_signup"
 
-    @extend_schema(request={"multipart/form-data": SignupIn}, responses={201: MeOut, 429: THROTTLED})
+    @extend_schema(request={"multipart/form-data": MerchantSignupIn}, responses={201: MerchantMeOut, 429: THROTTLED})
     def post(self, request: Request) -> Response:
-        data = validated(SignupIn, request)
+        data = validated(MerchantSignupIn, request)
         member = merchants.merchant_sign_up(**data)
-        return Response(MeOut(member).data, status=201)
+        return Response(MerchantMeOut(member).data, status=201)
 
 
 class MeApi(MerchantApi):
     merchant_permission = mperms.MERCHANT_AREA
 
-    @extend_schema(responses={200: MeOut})
+    @extend_schema(responses={200: MerchantMeOut})
     def get(self, request: Request) -> Response:
-        return Response(MeOut(self.member(request)).data)
+        return Response(MerchantMeOut(self.member(request)).data)
 
 
-class ProfileIn(serializers.Serializer):
+class MerchantProfileIn(serializers.Serializer):
     name = serializers.CharField(max_length=100, allow_blank=True)
     contact_name = serializers.CharField(max_length=60, allow_blank=True)
     contact_phone = serializers.CharField(max_length=30, allow_blank=True)
@@ -150,14 +151,14 @@ class ProfileApi(MerchantApi):
     def get(self, request: Request) -> Response:
         return Response(MerchantOut(self.merchant(request)).data)
 
-    @extend_schema(request=ProfileIn, responses={200: MerchantOut, **ERRORS})
+    @extend_schema(request=MerchantProfileIn, responses={200: MerchantOut, **ERRORS})
     def put(self, request: Request) -> Response:
-        data = validated(ProfileIn, request)
+        data = validated(MerchantProfileIn, request)
         merchant = merchants.merchant_profile_update(member=self.member(request), **data)
         return Response(MerchantOut(merchant).data)
 
 
-class LicenceIn(serializers.Serializer):
+class MerchantLicenceIn(serializers.Serializer):
     licence_number = serializers.CharField(max_length=40, allow_blank=True)
     licence = UploadSerializerField(kind=MERCHANT_LICENCE, required=False, allow_null=True, default=None)
 
@@ -173,14 +174,14 @@ class LicenceApi(MerchantApi):
         merchant = self.merchant(request)
         return upload_response(merchant.licence, kind=MERCHANT_LICENCE, download_name=f"licence-{merchant.pk}")
 
-    @extend_schema(request={"multipart/form-data": LicenceIn}, responses={200: MerchantOut, **ERRORS})
+    @extend_schema(request={"multipart/form-data": MerchantLicenceIn}, responses={200: MerchantOut, **ERRORS})
     def put(self, request: Request) -> Response:
-        data = validated(LicenceIn, request)
+        data = validated(MerchantLicenceIn, request)
         merchant = merchants.merchant_licence_replace(member=self.member(request), **data)
         return Response(MerchantOut(merchant).data)
 
 
-class MemberOut(serializers.Serializer):
+class MerchantMemberOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField(source="user.name")
     email = serializers.EmailField(source="user.email", allow_null=True)
@@ -189,7 +190,7 @@ class MemberOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
-class ClerkIn(serializers.Serializer):
+class MerchantClerkIn(serializers.Serializer):
     name = serializers.CharField(max_length=60, allow_blank=True)
     email = serializers.CharField(max_length=254, allow_blank=True, required=False, default="")
     phone = serializers.CharField(max_length=30, allow_blank=True, required=False, default="")
@@ -199,14 +200,14 @@ class ClerkIn(serializers.Serializer):
 class MemberListApi(MerchantApi):
     merchant_permission = mperms.MEMBERS_MANAGE
 
-    @extend_schema(responses={200: MemberOut(many=True)})
+    @extend_schema(responses={200: MerchantMemberOut(many=True)})
     def get(self, request: Request) -> Response:
-        return self.page(request, reads.member_list(merchant=self.merchant(request)), MemberOut)
+        return self.page(request, reads.member_list(merchant=self.merchant(request)), MerchantMemberOut)
 
-    @extend_schema(request=ClerkIn, responses={201: MemberOut, **ERRORS})
+    @extend_schema(request=MerchantClerkIn, responses={201: MerchantMemberOut, **ERRORS})
     def post(self, request: Request) -> Response:
-        clerk = merchants.merchant_clerk_add(member=self.member(request), **validated(ClerkIn, request))
-        return Response(MemberOut(clerk).data, status=201)
+        clerk = merchants.merchant_clerk_add(member=self.member(request), **validated(MerchantClerkIn, request))
+        return Response(MerchantMemberOut(clerk).data, status=201)
 
 
 class MemberDetailApi(MerchantApi):
@@ -218,12 +219,12 @@ class MemberDetailApi(MerchantApi):
         return Response(status=204)
 
 
-class EstateOut(serializers.Serializer):
+class MerchantEstateOut(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
 
 
-class ApplicationOut(serializers.Serializer):
+class MerchantApplicationOut(serializers.Serializer):
     id = serializers.IntegerField()
     company_id = serializers.IntegerField(source="tenant_id")
     company = serializers.CharField(source="tenant.name")
@@ -237,16 +238,18 @@ class ApplicationOut(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
 
+    @extend_schema_field(MerchantEstateOut(many=True))
     def get_estates(self, application: MerchantApplication) -> list[dict[str, Any]]:
         return [{"id": i, "name": application.estate_names.get(str(i), "")} for i in application.estate_ids]
 
 
-class CompanyOut(serializers.Serializer):
+class MerchantCompanyOut(serializers.Serializer):
     id = serializers.IntegerField(source="tenant_id")
     name = serializers.CharField()
     estates = serializers.SerializerMethodField()
-    application = ApplicationOut(allow_null=True)
+    application = MerchantApplicationOut(allow_null=True)
 
+    @extend_schema_field(MerchantEstateOut(many=True))
     def get_estates(self, entry: reads.CompanyEntry) -> list[dict[str, Any]]:
         return [{"id": i, "name": n} for i, n in entry.estates]
 
@@ -256,12 +259,12 @@ class CompanyListApi(MerchantApi):
 
     merchant_permission = mperms.APPLICATIONS_READ
 
-    @extend_schema(responses={200: CompanyOut(many=True)})
+    @extend_schema(responses={200: MerchantCompanyOut(many=True)})
     def get(self, request: Request) -> Response:
-        return Response(CompanyOut(reads.company_directory(merchant=self.merchant(request)), many=True).data)
+        return Response(MerchantCompanyOut(reads.company_directory(merchant=self.merchant(request)), many=True).data)
 
 
-class ApplicationIn(serializers.Serializer):
+class MerchantApplicationIn(serializers.Serializer):
     company_id = serializers.IntegerField()
     estate_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
     category_codes = serializers.ListField(child=serializers.CharField(max_length=40), allow_empty=True)
@@ -271,21 +274,21 @@ class ApplicationIn(serializers.Serializer):
 class ApplicationListApi(MerchantApi):
     merchant_permission = {"GET": mperms.APPLICATIONS_READ, "POST": mperms.APPLICATIONS_MANAGE}
 
-    @extend_schema(responses={200: ApplicationOut(many=True)})
+    @extend_schema(responses={200: MerchantApplicationOut(many=True)})
     def get(self, request: Request) -> Response:
-        return self.page(request, reads.application_list(merchant=self.merchant(request)), ApplicationOut)
+        return self.page(request, reads.application_list(merchant=self.merchant(request)), MerchantApplicationOut)
 
     @extend_schema(
-        request=ApplicationIn,
+        request=MerchantApplicationIn,
         responses={
-            201: ApplicationOut,
+            201: MerchantApplicationOut,
             **ERRORS,
             409: error_response(409, "The company has already decided (approved or suspended)"),
         },
     )
     def post(self, request: Request) -> Response:
         """Apply to a company, or re-submit a rejected or withdrawn application (the same one, back to pending)."""
-        data = validated(ApplicationIn, request)
+        data = validated(MerchantApplicationIn, request)
         application = applications.application_submit(
             member=self.member(request),
             tenant_id=data["company_id"],
@@ -293,28 +296,28 @@ class ApplicationListApi(MerchantApi):
             category_codes=data["category_codes"],
             message=data["message"],
         )
-        return Response(ApplicationOut(application).data, status=201)
+        return Response(MerchantApplicationOut(application).data, status=201)
 
 
 class ApplicationDetailApi(MerchantApi):
     merchant_permission = mperms.APPLICATIONS_READ
 
-    @extend_schema(responses={200: ApplicationOut})
+    @extend_schema(responses={200: MerchantApplicationOut})
     def get(self, request: Request, pk: int) -> Response:
         application = found(reads.application_get(merchant=self.merchant(request), application_id=pk))
-        return Response(ApplicationOut(application).data)
+        return Response(MerchantApplicationOut(application).data)
 
 
 class ApplicationWithdrawApi(MerchantApi):
     merchant_permission = mperms.APPLICATIONS_MANAGE
 
-    @extend_schema(request=None, responses={200: ApplicationOut, 409: error_response(409, "Not pending")})
+    @extend_schema(request=None, responses={200: MerchantApplicationOut, 409: error_response(409, "Not pending")})
     def post(self, request: Request, pk: int) -> Response:
         application = applications.application_withdraw(member=self.member(request), application_id=pk)
-        return Response(ApplicationOut(application).data)
+        return Response(MerchantApplicationOut(application).data)
 
 
-class NoticeOut(serializers.ModelSerializer):
+class MerchantNoticeOut(serializers.ModelSerializer):
     class Meta:
         model = MerchantNotice
         fields = ["id", "kind", "title", "body", "data", "tenant", "created_at", "read_at"]
@@ -323,12 +326,12 @@ class NoticeOut(serializers.ModelSerializer):
 class NoticeListApi(MerchantApi):
     merchant_permission = mperms.MERCHANT_AREA
 
-    @extend_schema(responses={200: NoticeOut(many=True)})
+    @extend_schema(responses={200: MerchantNoticeOut(many=True)})
     def get(self, request: Request) -> Response:
-        return self.page(request, reads.notice_list(merchant=self.merchant(request)), NoticeOut)
+        return self.page(request, reads.notice_list(merchant=self.merchant(request)), MerchantNoticeOut)
 
 
-class DashboardOut(serializers.Serializer):
+class MerchantDashboardOut(serializers.Serializer):
     listings_total = serializers.IntegerField()
     listings_active = serializers.IntegerField()
     views = serializers.IntegerField()
@@ -339,6 +342,23 @@ class DashboardOut(serializers.Serializer):
 class DashboardApi(MerchantApi):
     merchant_permission = mperms.MERCHANT_AREA
 
-    @extend_schema(responses={200: DashboardOut})
+    @extend_schema(responses={200: MerchantDashboardOut})
     def get(self, request: Request) -> Response:
-        return Response(DashboardOut(reads.merchant_dashboard(merchant=self.merchant(request), notices=0)).data)
+        return Response(MerchantDashboardOut(reads.merchant_dashboard(merchant=self.merchant(request), notices=0)).data)
+
+
+class MerchantAuditOut(serializers.ModelSerializer):
+    class Meta:
+        model = MerchantAuditEntry
+        fields = ["id", "created_at", "user_id", "user_name", "ip", "action", "object_type", "object_id",
+                  "object_repr", "changes"]  # fmt: skip
+
+
+class AuditLogApi(MerchantApi):
+    """The merchant's own trail: every write its users made, newest first (the owner's)."""
+
+    merchant_permission = mperms.MEMBERS_MANAGE
+
+    @extend_schema(responses={200: MerchantAuditOut(many=True)})
+    def get(self, request: Request) -> Response:
+        return self.page(request, reads.audit_list(merchant=self.merchant(request)), MerchantAuditOut)

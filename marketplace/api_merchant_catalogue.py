@@ -24,13 +24,13 @@ from .api_merchant_base import ERRORS, MerchantApi, found, validated
 from .models import Listing, ListingKind, ListingPhoto, ListingVariant, ServiceSlot, Special
 
 
-class VariantOut(serializers.ModelSerializer):
+class MerchantVariantOut(serializers.ModelSerializer):
     class Meta:
         model = ListingVariant
         fields = ["id", "name", "price_fen", "stock", "position", "is_active"]
 
 
-class PhotoOut(serializers.ModelSerializer):
+class MerchantPhotoOut(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
 
     class Meta:
@@ -41,10 +41,10 @@ class PhotoOut(serializers.ModelSerializer):
         return f"/api/v1/merchant/photos/{photo.pk}/image/"
 
 
-class ListingOut(serializers.ModelSerializer):
+class MerchantListingOut(serializers.ModelSerializer):
     category_code = serializers.CharField(source="category.code")
-    variants = VariantOut(many=True, read_only=True)
-    photos = PhotoOut(many=True, read_only=True)
+    variants = MerchantVariantOut(many=True, read_only=True)
+    photos = MerchantPhotoOut(many=True, read_only=True)
 
     class Meta:
         model = Listing
@@ -70,7 +70,7 @@ class ListingOut(serializers.ModelSerializer):
         ]
 
 
-class ListingIn(serializers.Serializer):
+class MerchantListingIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=ListingKind.choices)
     category_code = serializers.CharField(max_length=40, allow_blank=True)
     title = serializers.CharField(max_length=200, allow_blank=True)
@@ -86,7 +86,7 @@ class ListingIn(serializers.Serializer):
     is_active = serializers.BooleanField(required=False, default=True)
 
 
-class ListingUpdateIn(ListingIn):
+class MerchantListingUpdateIn(MerchantListingIn):
     kind = None  # type: ignore[assignment]
     is_active = None  # type: ignore[assignment]
 
@@ -103,33 +103,33 @@ def _listing_detail(merchant: Any, pk: int) -> Listing:
 class ListingListApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(responses={200: ListingOut(many=True)})
+    @extend_schema(responses={200: MerchantListingOut(many=True)})
     def get(self, request: Request) -> Response:
         qs = reads.listing_list(merchant=self.merchant(request)).prefetch_related("variants", "photos")
-        return self.page(request, qs, ListingOut)
+        return self.page(request, qs, MerchantListingOut)
 
-    @extend_schema(request=ListingIn, responses={201: ListingOut, **ERRORS})
+    @extend_schema(request=MerchantListingIn, responses={201: MerchantListingOut, **ERRORS})
     def post(self, request: Request) -> Response:
-        listing = catalogue.listing_create(member=self.member(request), **validated(ListingIn, request))
-        return Response(ListingOut(_listing_detail(self.merchant(request), listing.pk)).data, status=201)
+        listing = catalogue.listing_create(member=self.member(request), **validated(MerchantListingIn, request))
+        return Response(MerchantListingOut(_listing_detail(self.merchant(request), listing.pk)).data, status=201)
 
 
 class ListingDetailApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(responses={200: ListingOut})
+    @extend_schema(responses={200: MerchantListingOut})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ListingOut(_listing_detail(self.merchant(request), pk)).data)
+        return Response(MerchantListingOut(_listing_detail(self.merchant(request), pk)).data)
 
-    @extend_schema(request=ListingUpdateIn, responses={200: ListingOut, **ERRORS})
+    @extend_schema(request=MerchantListingUpdateIn, responses={200: MerchantListingOut, **ERRORS})
     def put(self, request: Request, pk: int) -> Response:
         member = self.member(request)
         found(reads.listing_get(merchant=member.merchant, listing_id=pk))
-        catalogue.listing_update(member=member, listing_id=pk, **validated(ListingUpdateIn, request))
-        return Response(ListingOut(_listing_detail(member.merchant, pk)).data)
+        catalogue.listing_update(member=member, listing_id=pk, **validated(MerchantListingUpdateIn, request))
+        return Response(MerchantListingOut(_listing_detail(member.merchant, pk)).data)
 
 
-class ActiveIn(serializers.Serializer):
+class MerchantActiveIn(serializers.Serializer):
     is_active = serializers.BooleanField()
 
 
@@ -138,14 +138,14 @@ class ListingActiveApi(MerchantApi):
 
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(request=ActiveIn, responses={200: ListingOut, **ERRORS})
+    @extend_schema(request=MerchantActiveIn, responses={200: MerchantListingOut, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        active = validated(ActiveIn, request)["is_active"]
+        active = validated(MerchantActiveIn, request)["is_active"]
         catalogue.listing_set_active(member=self.member(request), listing_id=pk, active=active)
-        return Response(ListingOut(_listing_detail(self.merchant(request), pk)).data)
+        return Response(MerchantListingOut(_listing_detail(self.merchant(request), pk)).data)
 
 
-class VariantIn(serializers.Serializer):
+class MerchantVariantIn(serializers.Serializer):
     name = serializers.CharField(max_length=80, allow_blank=True)
     price_fen = serializers.IntegerField()
     stock = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="null: unlimited")
@@ -155,21 +155,23 @@ class VariantIn(serializers.Serializer):
 class VariantListApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(request=VariantIn, responses={201: VariantOut, **ERRORS})
+    @extend_schema(request=MerchantVariantIn, responses={201: MerchantVariantOut, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        data = validated(VariantIn, request)
+        data = validated(MerchantVariantIn, request)
         data.pop("is_active")
         variant = catalogue.variant_add(member=self.member(request), listing_id=pk, **data)
-        return Response(VariantOut(variant).data, status=201)
+        return Response(MerchantVariantOut(variant).data, status=201)
 
 
 class VariantDetailApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(request=VariantIn, responses={200: VariantOut, **ERRORS})
+    @extend_schema(request=MerchantVariantIn, responses={200: MerchantVariantOut, **ERRORS})
     def put(self, request: Request, pk: int) -> Response:
-        variant = catalogue.variant_update(member=self.member(request), variant_id=pk, **validated(VariantIn, request))
-        return Response(VariantOut(variant).data)
+        variant = catalogue.variant_update(
+            member=self.member(request), variant_id=pk, **validated(MerchantVariantIn, request)
+        )
+        return Response(MerchantVariantOut(variant).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
@@ -177,7 +179,7 @@ class VariantDetailApi(MerchantApi):
         return Response(status=204)
 
 
-class PhotoIn(serializers.Serializer):
+class MerchantPhotoIn(serializers.Serializer):
     photo = UploadSerializerField(kind=PRODUCT_PHOTO)
 
 
@@ -185,26 +187,26 @@ class PhotoListApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": PhotoIn}, responses={201: PhotoOut, **ERRORS})
+    @extend_schema(request={"multipart/form-data": MerchantPhotoIn}, responses={201: MerchantPhotoOut, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         photo = catalogue.photo_add(
-            member=self.member(request), listing_id=pk, photo=validated(PhotoIn, request)["photo"]
+            member=self.member(request), listing_id=pk, photo=validated(MerchantPhotoIn, request)["photo"]
         )
-        return Response(PhotoOut(photo).data, status=201)
+        return Response(MerchantPhotoOut(photo).data, status=201)
 
 
-class PhotoOrderIn(serializers.Serializer):
+class MerchantPhotoOrderIn(serializers.Serializer):
     photo_ids = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
 
 
 class PhotoOrderApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(request=PhotoOrderIn, responses={200: PhotoOut(many=True), **ERRORS})
+    @extend_schema(request=MerchantPhotoOrderIn, responses={200: MerchantPhotoOut(many=True), **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
-        ids = validated(PhotoOrderIn, request)["photo_ids"]
+        ids = validated(MerchantPhotoOrderIn, request)["photo_ids"]
         photos = catalogue.photo_reorder(member=self.member(request), listing_id=pk, photo_ids=ids)
-        return Response(PhotoOut(photos, many=True).data)
+        return Response(MerchantPhotoOut(photos, many=True).data)
 
 
 class PhotoDetailApi(MerchantApi):
@@ -225,7 +227,7 @@ class PhotoImageApi(MerchantApi):
         return upload_response(photo.image, kind=PRODUCT_PHOTO, download_name=f"photo-{photo.pk}")
 
 
-class SlotOut(serializers.ModelSerializer):
+class MerchantSlotOut(serializers.ModelSerializer):
     free = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -233,7 +235,7 @@ class SlotOut(serializers.ModelSerializer):
         fields = ["id", "starts_at", "ends_at", "capacity", "booked", "free", "is_active"]
 
 
-class SlotSeriesIn(serializers.Serializer):
+class MerchantSlotSeriesIn(serializers.Serializer):
     first_date = serializers.DateField()
     last_date = serializers.DateField()
     weekdays = serializers.ListField(child=serializers.IntegerField(min_value=0, max_value=6), help_text="0 = Monday")
@@ -244,22 +246,22 @@ class SlotSeriesIn(serializers.Serializer):
 class SlotListApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(responses={200: SlotOut(many=True)})
+    @extend_schema(responses={200: MerchantSlotOut(many=True)})
     def get(self, request: Request, pk: int) -> Response:
         merchant = self.merchant(request)
         listing = found(reads.listing_get(merchant=merchant, listing_id=pk))
-        return self.page(request, reads.slot_list(merchant=merchant, listing=listing), SlotOut)
+        return self.page(request, reads.slot_list(merchant=merchant, listing=listing), MerchantSlotOut)
 
-    @extend_schema(request=SlotSeriesIn, responses={201: SlotOut(many=True), **ERRORS})
+    @extend_schema(request=MerchantSlotSeriesIn, responses={201: MerchantSlotOut(many=True), **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         """Create a series of slots: these weekdays at these times, from the first to the last day."""
         slots = catalogue_slots.slot_series_create(
-            member=self.member(request), listing_id=pk, **validated(SlotSeriesIn, request)
+            member=self.member(request), listing_id=pk, **validated(MerchantSlotSeriesIn, request)
         )
-        return Response(SlotOut(slots, many=True).data, status=201)
+        return Response(MerchantSlotOut(slots, many=True).data, status=201)
 
 
-class SlotIn(serializers.Serializer):
+class MerchantSlotIn(serializers.Serializer):
     capacity = serializers.IntegerField(required=False)
     is_active = serializers.BooleanField(required=False)
 
@@ -267,20 +269,20 @@ class SlotIn(serializers.Serializer):
 class SlotDetailApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(request=SlotIn, responses={200: SlotOut, **ERRORS})
+    @extend_schema(request=MerchantSlotIn, responses={200: MerchantSlotOut, **ERRORS})
     def patch(self, request: Request, pk: int) -> Response:
         """Change a slot's places (never below what is booked: 400 on `capacity`) or close/open it."""
         member = self.member(request)
-        data = validated(SlotIn, request)
+        data = validated(MerchantSlotIn, request)
         slot = found(reads.slot_get(merchant=member.merchant, slot_id=pk))
         if "capacity" in data:
             slot = catalogue_slots.slot_capacity_set(member=member, slot_id=pk, capacity=data["capacity"])
         if "is_active" in data:
             slot = catalogue_slots.slot_set_active(member=member, slot_id=pk, active=data["is_active"])
-        return Response(SlotOut(slot).data)
+        return Response(MerchantSlotOut(slot).data)
 
 
-class SpecialOut(serializers.ModelSerializer):
+class MerchantSpecialOut(serializers.ModelSerializer):
     listing_title = serializers.CharField(source="listing.title")
     listing_price_fen = serializers.IntegerField(source="listing.price_fen")
 
@@ -289,7 +291,7 @@ class SpecialOut(serializers.ModelSerializer):
         fields = ["id", "listing", "listing_title", "listing_price_fen", "month", "price_fen", "created_at"]
 
 
-class SpecialIn(serializers.Serializer):
+class MerchantSpecialIn(serializers.Serializer):
     listing_id = serializers.IntegerField()
     month = serializers.DateField(help_text="any day of the month; stored as its first day")
     price_fen = serializers.IntegerField()
@@ -298,17 +300,17 @@ class SpecialIn(serializers.Serializer):
 class SpecialListApi(MerchantApi):
     merchant_permission = mperms.CATALOGUE_WRITE
 
-    @extend_schema(responses={200: SpecialOut(many=True)})
+    @extend_schema(responses={200: MerchantSpecialOut(many=True)})
     def get(self, request: Request) -> Response:
-        return self.page(request, reads.special_list(merchant=self.merchant(request)), SpecialOut)
+        return self.page(request, reads.special_list(merchant=self.merchant(request)), MerchantSpecialOut)
 
     @extend_schema(
-        request=SpecialIn,
-        responses={201: SpecialOut, **ERRORS, 409: error_response(409, "This month's specials are used up")},
+        request=MerchantSpecialIn,
+        responses={201: MerchantSpecialOut, **ERRORS, 409: error_response(409, "This month's specials are used up")},
     )
     def post(self, request: Request) -> Response:
-        special = catalogue_slots.special_create(member=self.member(request), **validated(SpecialIn, request))
-        return Response(SpecialOut(special).data, status=201)
+        special = catalogue_slots.special_create(member=self.member(request), **validated(MerchantSpecialIn, request))
+        return Response(MerchantSpecialOut(special).data, status=201)
 
 
 class SpecialDetailApi(MerchantApi):

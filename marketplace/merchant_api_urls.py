@@ -26,6 +26,7 @@ urlpatterns = [
         account.ApplicationWithdrawApi.as_view(),
         name="api-merchant-application-withdraw",
     ),
+    path(f"{P}audit-log/", account.AuditLogApi.as_view(), name="api-merchant-audit-log"),
     path(f"{P}notices/", account.NoticeListApi.as_view(), name="api-merchant-notices"),
     path(f"{P}listings/", cat.ListingListApi.as_view(), name="api-merchant-listings"),
     path(f"{P}listings/<int:pk>/", cat.ListingDetailApi.as_view(), name="api-merchant-listing"),

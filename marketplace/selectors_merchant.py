@@ -24,6 +24,7 @@ from .models import (
     ListingVariant,
     Merchant,
     MerchantApplication,
+    MerchantAuditEntry,
     MerchantMember,
     MerchantNotice,
     MerchantStatus,
@@ -106,6 +107,10 @@ def application_list(*, merchant: Merchant) -> QuerySet[MerchantApplication]:
 
 def application_get(*, merchant: Merchant, application_id: int) -> MerchantApplication | None:
     return MerchantApplication.objects.select_related("tenant").filter(merchant=merchant, pk=application_id).first()
+
+
+def audit_list(*, merchant: Merchant) -> QuerySet[MerchantAuditEntry]:
+    return MerchantAuditEntry.objects.filter(merchant=merchant).order_by("-created_at", "-id")
 
 
 def notice_list(*, merchant: Merchant) -> QuerySet[MerchantNotice]:

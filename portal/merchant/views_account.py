@@ -20,7 +20,13 @@ from marketplace.merchants import (
     merchant_member_remove,
     merchant_profile_update,
 )
-from marketplace.selectors_merchant import company_directory, company_estates, company_open_get, member_list
+from marketplace.selectors_merchant import (
+    audit_list,
+    company_directory,
+    company_estates,
+    company_open_get,
+    member_list,
+)
 from portal.common.forms import add_service_errors
 
 from .access import member_of, merchant_required, page
@@ -85,7 +91,11 @@ def members(request: HttpRequest) -> HttpResponse:
     return page(
         request,
         "portal/merchant/members.html",
-        {"form": form, "members": member_list(merchant=member.merchant)},
+        {
+            "form": form,
+            "members": member_list(merchant=member.merchant),
+            "activity": audit_list(merchant=member.merchant)[:20],
+        },
         status=400 if request.method == "POST" else 200,
     )
 

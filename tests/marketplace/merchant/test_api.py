@@ -269,3 +269,15 @@ def test_the_platform_openapi_documents_the_merchant_api(db: None) -> None:
     # The company's schema does not carry them.
     company = Client(HTTP_HOST="alpha.localhost").get("/api/schema/?format=json").json()
     assert not any(p.startswith("/api/v1/merchant/") for p in company["paths"])
+
+
+def test_the_owner_reads_the_merchants_own_audit_trail(owner: Any, clerk_of: Any, api_for: Any) -> None:
+    mine, theirs = owner(), owner()
+    clerk = clerk_of(mine)
+    api_for(clerk).post("/api/v1/merchant/listings/", GOOD, content_type="application/json")
+    api_for(theirs).post("/api/v1/merchant/listings/", GOOD, content_type="application/json")
+    assert api_for(clerk).get("/api/v1/merchant/audit-log/").status_code == 403
+    rows = api_for(mine).get("/api/v1/merchant/audit-log/").json()["results"]
+    actions = [(r["action"], r["user_id"]) for r in rows]
+    assert ("listing.create", clerk.user_id) in actions and ("merchant.sign_up", mine.user_id) in actions
+    assert all(r["user_id"] in (mine.user_id, clerk.user_id) for r in rows)  # nothing of the other merchant's
