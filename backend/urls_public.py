@@ -1,10 +1,12 @@
-"""URLconf of the platform domain: company sign-up, the operators' admin, API sign-up, health."""
+"""URLconf of the platform domain: company sign-up, the operators' admin, API sign-up, health, and the
+merchants' portal (/merchant/) and API (/api/v1/merchant/)."""
 
 from django.contrib import admin
 from django.urls import include, path
 
 from backend.api.health import healthz
 from backend.api.urls import public_urlpatterns
+from marketplace.merchant_api_urls import urlpatterns as merchant_api_urlpatterns
 from portal.throttling import rate_limited
 
 urlpatterns = [
@@ -14,5 +16,7 @@ urlpatterns = [
     path("operator/login/", rate_limited("operator_login")(admin.site.login)),
     path("operator/", admin.site.urls),
     *public_urlpatterns,
+    *merchant_api_urlpatterns,
+    path("merchant/", include("portal.merchant.urls")),
     path("", include("portal.urls_public")),
 ]

@@ -35,10 +35,13 @@ ACCESS_ATTRIBUTE = "portal_access"
 
 @dataclass(frozen=True)
 class PageAccess:
-    """Who may open a page: anyone (public), or active members holding any of `roles`."""
+    """Who may open a page: anyone (public), or active members holding any of `roles`; or, for pages that
+    are not a company's (the merchants' portal, portal/merchant/access.py), whoever `check(request)` admits:
+    it answers None to let the request through, else the answer (sign in) or raises PermissionDenied."""
 
     public: bool = False
     roles: frozenset[str] = frozenset()
+    check: Callable[[HttpRequest], HttpResponseBase | None] | None = None
 
     def admits(self, membership: Any) -> bool:
         return self.public or (membership is not None and membership.has_any_role(self.roles))
@@ -71,6 +74,8 @@ def access_denial(request: HttpRequest, access: PageAccess | None) -> HttpRespon
     """None when the request may reach the view; otherwise the answer (sign in), or PermissionDenied (403)."""
     if access is not None and access.public:
         return None
+    if access is not None and access.check is not None:
+        return access.check(request)
     membership = getattr(request, "membership", None)
     if not request.user.is_authenticated or membership is None:
         return _sign_in(request)

@@ -11,8 +11,9 @@ from django.http.response import HttpResponseBase
 
 from .access import access_denial, access_of
 
-# The application namespaces of portal/urls_tenant.py (company domains) and portal/urls_public.py (platform).
-PORTAL_APP_NAMES = frozenset({"portal", "platform"})
+# The application namespaces of portal/urls_tenant.py (company domains), portal/urls_public.py (platform) and
+# portal/merchant/urls.py (the merchants' portal on the platform domain).
+PORTAL_APP_NAMES = frozenset({"portal", "platform", "merchant"})
 
 
 class PortalAccessMiddleware:

@@ -3,7 +3,6 @@ package lists its own (its urls.py); this root only puts them together, flat, so
 (tests/portal/test_access_walk.py) sees every page."""
 
 from .member import urls as member
-from .merchant import urls as merchant
 from .public import urls as public
 from .resident import urls as resident
 from .resident.classes import urls as resident_classes
@@ -43,5 +42,4 @@ urlpatterns = [
     *staff_club_classes.urlpatterns,
     *resident_classes.urlpatterns,
     *resident_shop.urlpatterns,
-    *merchant.urlpatterns,
 ]

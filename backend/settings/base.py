@@ -230,6 +230,7 @@ PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 THROTTLE_RATES = {
     "company_signup": "10/hour",  # each one clones a schema
     "resident_signup": "20/hour",
+    "merchant_signup": "10/hour",
     "token": "30/minute",
     "password_reset": "10/hour",  # each one may send an e-mail
     "invitation": "30/hour",

@@ -3,6 +3,7 @@ catalogue (goods, services, variants, photos, service slots, monthly specials) a
 companies. What belongs to one company (its category switches and commission rates, listings it hid) lives in
 that company's schema: marketplace/company/models.py."""
 
+from .access import MerchantAuditEntry, MerchantToken
 from .applications import ApplicationStatus, MerchantApplication
 from .catalogue import Listing, ListingKind, ListingPhoto, ListingVariant, ServiceSlot, Special
 from .categories import Category
@@ -18,10 +19,12 @@ __all__ = [
     "ListingVariant",
     "Merchant",
     "MerchantApplication",
+    "MerchantAuditEntry",
     "MerchantMember",
     "MerchantNotice",
     "MerchantRole",
     "MerchantStatus",
     "ServiceSlot",
     "Special",
+    "MerchantToken",
 ]

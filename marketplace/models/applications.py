@@ -21,6 +21,7 @@ class ApplicationStatus(models.TextChoices):
     APPROVED = "approved", _("Approved")
     REJECTED = "rejected", _("Rejected")
     SUSPENDED = "suspended", _("Suspended")
+    WITHDRAWN = "withdrawn", _("Withdrawn")  # by the merchant, while it was pending; it may apply again
 
 
 class MerchantApplication(models.Model):

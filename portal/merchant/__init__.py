@@ -1,6 +1,5 @@
-"""The merchant portal: its place is ready, its pages come with the marketplace.
-
-A merchant serves residents of one or more companies. Its pages follow the portal's convention: views in
-this package (views.py, or modules named after what they hold), forms in forms.py, URLs in urls.py (already
-included by portal/urls_tenant.py), templates in templates/portal/merchant/, and every page declares a
-permission of the catalogue (backend/accounts/permissions.py: add a "Marketplace" section there)."""
+"""The merchant portal, under /merchant/ on the platform domain (the `merchant:` namespace): a merchant signs
+up, signs in, keeps its profile, licence and clerks, applies to companies and keeps its catalogue. Its pages
+declare a merchant permission (marketplace/merchant_permissions.py) with `merchant_required` (access.py);
+views are thin, the marketplace services decide and write. Phone-first templates in
+templates/portal/merchant/."""

@@ -1,3 +1,35 @@
-from django.urls import URLPattern
+"""/merchant/ on the platform domain, the `merchant:` namespace (backend/urls_public.py includes it)."""
 
-urlpatterns: list[URLPattern] = []
+from django.urls import path
+
+from . import views_account as account
+from . import views_auth as auth
+from . import views_catalogue as cat
+
+app_name = "merchant"
+
+urlpatterns = [
+    path("", auth.dashboard, name="dashboard"),
+    path("figures/", auth.dashboard_figures, name="dashboard-figures"),
+    path("signup/", auth.signup, name="signup"),
+    path("login/", auth.sign_in, name="login"),
+    path("logout/", auth.sign_out, name="logout"),
+    path("profile/", account.profile, name="profile"),
+    path("profile/licence/", account.licence, name="licence"),
+    path("members/", account.members, name="members"),
+    path("members/<int:pk>/remove/", account.member_remove, name="member-remove"),
+    path("applications/", account.applications, name="applications"),
+    path("applications/company/<int:tenant_id>/", account.apply, name="apply"),
+    path("applications/<int:pk>/withdraw/", account.withdraw, name="withdraw"),
+    path("listings/", cat.listings, name="listings"),
+    path("listings/new/", cat.listing_new, name="listing-new"),
+    path("listings/<int:pk>/", cat.listing_edit, name="listing"),
+    path("listings/<int:pk>/active/", cat.listing_active, name="listing-active"),
+    path("photos/<int:pk>/", cat.photo_image, name="photo"),
+    path("photos/<int:pk>/remove/", cat.photo_remove, name="photo-remove"),
+    path("photos/<int:pk>/first/", cat.photo_first, name="photo-first"),
+    path("variants/<int:pk>/", cat.variant_edit, name="variant"),
+    path("slots/<int:pk>/", cat.slot_edit, name="slot"),
+    path("specials/", cat.specials, name="specials"),
+    path("specials/<int:pk>/remove/", cat.special_remove, name="special-remove"),
+]

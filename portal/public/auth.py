@@ -20,6 +20,7 @@ from backend.accounts.backends import user_find_by_login
 from backend.accounts.services import login_handoff_consume, membership_get_active, user_sign_in
 from backend.client_ip import client_ip
 from backend.errors import ApplicationError, RateLimited
+from marketplace.selectors_merchant import merchant_is_user
 from portal.access import public_view
 from portal.common.forms import add_service_errors
 from portal.public.forms import (
@@ -32,6 +33,7 @@ from portal.public.forms import (
 )
 from portal.throttling import rate_limited
 from tenants.http import CompanyRequest
+from tenants.services import platform_url
 
 
 def _safe_next(request: CompanyRequest, fallback: str) -> str:
@@ -76,6 +78,14 @@ def sign_in(request: CompanyRequest) -> HttpResponse:
                 ip=client_ip(request.META),
             )
             if membership_get_active(user=user, tenant=request.tenant) is None:  # type: ignore[attr-defined]
+                if merchant_is_user(user_id=user.pk):
+                    # A merchant's account opens the merchant portal on the platform site, never a company's.
+                    raise ApplicationError(
+                        _("This is a merchant account: sign in on the merchant portal at %(url)s.")
+                        % {"url": platform_url("/merchant/login/")},
+                        code="merchant_account",
+                        status=403,
+                    )
                 raise ApplicationError(
                     _("This account is not a member of %(company)s.") % {"company": request.tenant.name}
                 )  # type: ignore[attr-defined]
