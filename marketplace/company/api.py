@@ -46,6 +46,7 @@ def validated(serializer_class: type[serializers.Serializer], request: Request) 
 
 class MarketplaceApi(APIView):
     required_permission = perms.MARKETPLACE_MANAGE
+    pagination_class = PageNumberPagination  # lists are paged (and documented so)
 
     def page(self, request: Request, rows: Any, serializer: type[serializers.BaseSerializer], **kw: Any) -> Response:
         paginator = PageNumberPagination()
