@@ -32,7 +32,7 @@ def application_list(*, status: str | None = None, q: str | None = None) -> Quer
 
 
 def application_get(application_id: int) -> MerchantApplication | None:
-    return application_list().prefetch_related("merchant__categories").filter(pk=application_id).first()
+    return application_list().filter(pk=application_id).first()
 
 
 def merchant_list(*, status: str | None = None) -> QuerySet[MerchantApplication]:
