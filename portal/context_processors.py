@@ -71,6 +71,12 @@ CLUB_NAV = [
     NavItem(_("No-shows"), "portal:staff-club-no-shows", "check", perms.CLUB_MANAGE),
     NavItem(_("Club settings"), "portal:staff-club-settings", "settings", perms.CLUB_SETTINGS),
 ]
+MARKETPLACE_NAV = [
+    NavItem(_("Merchant applications"), "portal:staff-marketplace-applications", "check", perms.MARKETPLACE_MANAGE),
+    NavItem(_("Merchants"), "portal:staff-marketplace-merchants", "users", perms.MARKETPLACE_MANAGE),
+    NavItem(_("Categories and commission"), "portal:staff-marketplace-categories", "yuan", perms.MARKETPLACE_MANAGE),
+    NavItem(_("Listing moderation"), "portal:staff-marketplace-listings", "alert", perms.MARKETPLACE_MANAGE),
+]
 RESIDENT_NAV = [
     NavItem(_("Home"), "portal:resident-home", "home", perms.RESIDENT_AREA),
     NavItem(_("My bills"), "portal:resident-bills", "yuan", perms.RESIDENT_AREA),
@@ -90,6 +96,7 @@ NAV_SECTIONS = [
     (_("Staff"), STAFF_NAV),
     (_("Billing"), BILLING_NAV),
     (_("Club"), CLUB_NAV),
+    (_("Marketplace"), MARKETPLACE_NAV),
     (_("Resident"), RESIDENT_NAV),
     (_("Me"), COMMON_NAV),
 ]

@@ -15,6 +15,7 @@ from .staff.club_classes import urls as staff_club_classes
 from .staff.club_reports import urls as staff_club_reports
 from .staff.dashboard import urls as staff_dashboard
 from .staff.dunning import urls as staff_dunning
+from .staff.marketplace import urls as staff_marketplace
 from .staff.members import urls as staff_members
 from .staff.meters import urls as staff_meters
 from .staff.notifications import urls as staff_notifications
@@ -37,6 +38,7 @@ urlpatterns = [
     *staff_payments.urlpatterns,
     *staff_club_reports.urlpatterns,
     *staff_club.urlpatterns,
+    *staff_marketplace.urlpatterns,
     *resident.urlpatterns,
     *resident_club.urlpatterns,
     *staff_club_classes.urlpatterns,

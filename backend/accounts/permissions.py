@@ -170,6 +170,17 @@ SHOP = _permission(
 )
 
 
+# Community marketplace (社区商城) ------------------------------------------------------------------------------
+MARKETPLACE_MANAGE = _permission(
+    "marketplace_manage",
+    FRONT_DESK,
+    _(
+        "Run the marketplace: vet merchants (approve, reject, suspend, resume), switch categories and set "
+        "commission rates, hide listings"
+    ),
+)
+
+
 def permission(code: str) -> Permission:
     """The permission with this code (KeyError for a code the catalogue does not define)."""
     return CATALOGUE[code]

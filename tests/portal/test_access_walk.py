@@ -224,6 +224,13 @@ PAGES: dict[str, Page] = {
     "staff-club-series-new": page(WRITERS, pk="facility"),
     "staff-club-series-detail": page(WRITERS, pk="series"),
     "staff-club-settings": page(ADMIN),
+    # the community marketplace, company side: vetting, categories, moderation
+    "staff-marketplace-applications": page(WRITERS),
+    "staff-marketplace-application": page(WRITERS, pk="merchant_application"),
+    "staff-marketplace-licence": page(WRITERS, pk="merchant_application"),
+    "staff-marketplace-merchants": page(WRITERS),
+    "staff-marketplace-categories": page(WRITERS),
+    "staff-marketplace-listings": page(WRITERS),
 }
 
 
@@ -352,7 +359,15 @@ def test_a_page_that_declares_nobody_is_closed_to_everyone(
 
 # Objects not tied to an office or a home: a person's own (their notifications, import jobs, what was sent to
 # everyone), and the company's members and invitations.
-NOT_PLACED = {"notification", "import_job", "announcement_to_all", "membership", "invitation", "teacher"}
+NOT_PLACED = {
+    "notification",
+    "import_job",
+    "announcement_to_all",
+    "membership",
+    "invitation",
+    "teacher",
+    "merchant_application",  # merchants apply to the company, not to an office
+}
 # Objects the homes of one estate share (its facilities' classes): the neighbour's is the resident's too.
 ESTATE_SHARED = {"class"}
 # Pages about one object that take only POST (the walk's GET gets 405 there, before any lookup).

@@ -158,6 +158,12 @@ TENANT_URLS = [
     ("staff/club/<int:pk>/series/new/", "staff-club-series-new", "series_new"),
     ("staff/club/series/<int:pk>/", "staff-club-series-detail", "series_detail"),
     ("staff/club/settings/", "staff-club-settings", "club_settings"),
+    ("staff/marketplace/", "staff-marketplace-applications", "applications"),
+    ("staff/marketplace/applications/<int:pk>/", "staff-marketplace-application", "application_detail"),
+    ("staff/marketplace/applications/<int:pk>/licence/", "staff-marketplace-licence", "application_licence"),
+    ("staff/marketplace/merchants/", "staff-marketplace-merchants", "merchants"),
+    ("staff/marketplace/categories/", "staff-marketplace-categories", "categories"),
+    ("staff/marketplace/listings/", "staff-marketplace-listings", "listings"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

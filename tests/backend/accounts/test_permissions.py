@@ -37,12 +37,20 @@ def test_a_code_defined_twice_or_with_an_unknown_role_is_refused():
 @pytest.mark.parametrize(
     ("roles", "granted", "refused"),
     [
-        ((Role.FINANCE,), {"payment_record", "bill_run", "billing_read"}, {"members_manage", "registry_write"}),
-        ((Role.CUSTOMER_SERVICE,), {"registry_write", "billing_read", "dunning"}, {"payment_record", "bill_run"}),
-        ((Role.ENGINEER,), {"reading_record", "staff_area"}, {"billing_read", "meter_manage"}),
+        ((Role.FINANCE,), {"payment_record", "bill_run", "billing_read"}, {"members_manage", "marketplace_manage"}),
+        (
+            (Role.CUSTOMER_SERVICE,),
+            {"registry_write", "billing_read", "dunning", "marketplace_manage"},
+            {"payment_record", "bill_run"},
+        ),
+        ((Role.ENGINEER,), {"reading_record", "staff_area"}, {"billing_read", "meter_manage", "marketplace_manage"}),
         ((Role.SECURITY,), {"staff_area", "meter_read"}, {"reading_record", "billing_read"}),
         ((Role.RESIDENT,), {"resident_area", "pay_online", "member"}, {"staff_area", "billing_read"}),
-        ((Role.COMPANY_ADMIN,), {"members_manage", "stripe_account", "payment_record"}, {"resident_area"}),
+        (
+            (Role.COMPANY_ADMIN,),
+            {"members_manage", "stripe_account", "payment_record", "marketplace_manage"},
+            {"resident_area"},
+        ),
         ((), set(), {"member"}),
     ],
 )

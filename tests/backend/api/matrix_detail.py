@@ -26,6 +26,10 @@ STAFF_ONLY = Skip("residents are refused by role (403) before any lookup")
 RESIDENTS_ONLY = Skip("only residents may call it: staff are refused by role (403)")
 SAME_ESTATE = Skip("a neighbour's home books the same facilities: facilities belong to the estate, not a home")
 TEACHERS = Skip("teachers belong to the company, not to an office (their statements cover the caller's scope)")
+MARKETPLACE = Skip("merchants apply to the company, not to an office; company-wide decisions")
+PLATFORM_CATEGORY = Skip(
+    "categories are the platform's, the same in every company; each company's switch lives in its own schema"
+)
 COMPANY_LEVEL = Skip("invitations and members belong to the company, not to an office; company admins only")
 
 
@@ -215,5 +219,45 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ),
     ("api-club-suspension-lift", "post"): Detail(
         "/api/v1/club/suspensions/{id}/lift/", "suspension", **STAFF_ASK, body={"reason": "误判"}
+    ),
+    # The community marketplace, company side (tests/marketplace/company/test_api.py covers it end to end).
+    ("api-marketplace-application", "get"): Detail(
+        "/api/v1/marketplace/applications/{id}/", "merchant_application", MARKETPLACE, STAFF_ONLY
+    ),
+    ("api-marketplace-application-approve", "post"): Detail(
+        "/api/v1/marketplace/applications/{id}/approve/",
+        "merchant_application",
+        MARKETPLACE,
+        STAFF_ONLY,
+        body={"estate_ids": [], "category_codes": []},
+    ),
+    ("api-marketplace-application-reject", "post"): Detail(
+        "/api/v1/marketplace/applications/{id}/reject/",
+        "merchant_application",
+        MARKETPLACE,
+        STAFF_ONLY,
+        body={"reason": "执照不清"},
+    ),
+    ("api-marketplace-application-suspend", "post"): Detail(
+        "/api/v1/marketplace/applications/{id}/suspend/",
+        "merchant_application",
+        MARKETPLACE,
+        STAFF_ONLY,
+        body={"reason": "投诉"},
+    ),
+    ("api-marketplace-application-resume", "post"): Detail(
+        "/api/v1/marketplace/applications/{id}/resume/", "merchant_application", MARKETPLACE, STAFF_ONLY, body={}
+    ),
+    ("api-marketplace-application-licence", "get"): Detail(
+        "/api/v1/marketplace/applications/{id}/licence/", "merchant_application", MARKETPLACE, STAFF_ONLY
+    ),
+    ("api-marketplace-category", "get"): Detail(
+        "/api/v1/marketplace/categories/{id}/", "category", PLATFORM_CATEGORY, STAFF_ONLY, PLATFORM_CATEGORY
+    ),
+    ("api-marketplace-category", "patch"): Detail(
+        "/api/v1/marketplace/categories/{id}/", "category", PLATFORM_CATEGORY, STAFF_ONLY, PLATFORM_CATEGORY
+    ),
+    ("api-marketplace-listing-hide", "delete"): Detail(
+        "/api/v1/marketplace/listing-hides/{id}/", "listing_hide", MARKETPLACE, STAFF_ONLY
     ),
 }

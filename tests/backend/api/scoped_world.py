@@ -307,9 +307,25 @@ def build_company(tenant: Any, marker: str, *, second_office: bool) -> Company:
     )
     for place in places.values():
         place.ids["invitation"] = invitation.pk
+    # The marketplace: a merchant that applied to this company for its first estate (its licence is the world's
+    # PNG), with a listing this company hid.
+    for key, value in _marketplace(tenant, marker, units[0].estate).items():
+        for place in places.values():
+            place.ids[key] = value
     return Company(
         tenant, marker, places, users, office_a=office.pk, office_b=office_b.pk if office_b is not None else None
     )
+
+
+def _marketplace(tenant: Any, marker: str, estate: Any) -> dict[str, int]:
+    from marketplace.company.models import ListingHide
+    from tests.marketplace.factories import make_application, make_listing, make_merchant
+
+    merchant = make_merchant(f"{marker}鲜果坊", licence=DOCUMENT)
+    application = make_application(merchant, tenant, estates={estate.pk: estate.name}, categories=["fruit"])
+    listing = make_listing(merchant, title=f"{marker}苹果")
+    hide = ListingHide.objects.create(listing_id=listing.pk, reason="图片不符")
+    return {"merchant_application": application.pk, "merchant_listing": listing.pk, "listing_hide": hide.pk}
 
 
 def write_files(media_root: Path) -> None:
