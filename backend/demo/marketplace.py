@@ -19,13 +19,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 from PIL import Image, ImageDraw
 
-from backend.accounts.models import User
+from backend.accounts.models import Membership, User
+from backend.accounts.roles import Role
 from backend.properties.models import Estate
 from backend.uploads.kinds import MERCHANT_LICENCE, PRODUCT_PHOTO
 from backend.uploads.validation import upload_accept
+from marketplace import vetting
 from marketplace.models import (
     ApplicationStatus,
     Category,
@@ -445,21 +447,32 @@ def _slots_seed(listing: Listing, today: dt.date) -> None:
 def _standing_seed(
     merchant: Merchant, tenant: Tenant, estates: dict[int, str], plan: MerchantPlan, status: str, reason: str
 ) -> None:
+    """The merchant applies, then the company's customer service decides through the vetting services (so the
+    decisions are audited in the company's log and the merchant has its notices)."""
     if MerchantApplication.objects.filter(merchant=merchant, tenant=tenant).exists():
         return
-    granted = status in (ApplicationStatus.APPROVED, ApplicationStatus.SUSPENDED)
-    now = timezone.now()
-    MerchantApplication.objects.create(
+    application = MerchantApplication.objects.create(
         merchant=merchant,
         tenant=tenant,
-        status=status,
         estate_ids=list(estates),
         estate_names={str(k): v for k, v in estates.items()},
         category_codes=[plan.category],
         message=f"{plan.name}申请为贵司小区业主服务。",
-        approved_estate_ids=list(estates) if granted else [],
-        approved_category_codes=[plan.category] if granted else [],
-        reason=reason,
-        submitted_at=now - dt.timedelta(days=30),
-        decided_at=now - dt.timedelta(days=20) if status != ApplicationStatus.PENDING else None,
+        submitted_at=timezone.now() - dt.timedelta(days=30),
     )
+    if status == ApplicationStatus.PENDING:
+        return
+    decider = (
+        Membership.objects.filter(tenant=tenant, roles__contains=[Role.CUSTOMER_SERVICE], is_active=True)
+        .select_related("user")
+        .first()
+    )
+    with tenant_context(tenant):
+        vetting.approve(
+            application=application.pk,
+            by=decider.user if decider else None,
+            estate_ids=list(estates),
+            category_codes=[plan.category],
+        )
+        if status == ApplicationStatus.SUSPENDED:
+            vetting.suspend(application=application.pk, by=decider.user if decider else None, reason=reason)

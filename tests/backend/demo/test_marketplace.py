@@ -40,7 +40,18 @@ def test_the_demo_merchants_their_pictures_and_their_standing(db: Any) -> None:
         ("安家搬家", "demo", "pending"),
     }
     suspended = MerchantApplication.objects.get(status="suspended")
-    assert suspended.reason
+    assert suspended.reason and suspended.decided_by is not None
+    # The decisions went through the vetting services: audited in the company, the merchant told.
+    from backend.audit.models import AuditEntry
+    from marketplace.models import MerchantNotice
+
+    with schema_context(shifan.schema_name):
+        actions = list(
+            AuditEntry.objects.filter(action__startswith="marketplace.application_").values_list("action", flat=True)
+        )
+    assert actions.count("marketplace.application_approve") == 7
+    assert actions.count("marketplace.application_suspend") == 1
+    assert MerchantNotice.objects.filter(merchant=suspended.merchant, kind__contains="suspend").exists()
     with schema_context(shifan.schema_name):
         shifan_estates = set(Estate.objects.values_list("id", flat=True))
     with schema_context(lvcheng.schema_name):
