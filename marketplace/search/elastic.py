@@ -137,7 +137,8 @@ class ElasticsearchBackend:
         self._index().create()
 
     def refresh(self) -> None:
-        self.client.indices.refresh(index=self.index_name)
+        with contextlib.suppress(NotFoundError):  # nothing indexed yet: nothing to make searchable
+            self.client.indices.refresh(index=self.index_name)
 
     def index(self, docs: list[ListingDoc]) -> None:
         if not docs:
