@@ -189,7 +189,7 @@ def _seed_postgres(docs: list[Any]) -> None:
     for start in range(0, len(docs), 5000):
         backend.index(docs[start : start + 5000])
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {ListingSearchRow._meta.db_table}")
+        cursor.execute(f"VACUUM ANALYZE {ListingSearchRow._meta.db_table}")
 
 
 def _elasticsearch_line(docs: list[Any], queries: list[Any], baseline: float) -> str:

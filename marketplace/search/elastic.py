@@ -65,7 +65,7 @@ def _match(terms: QueryTerms) -> Q:
     every_word = [Q("match", tokens={"query": w, "operator": "and"}) for w in terms.words]
     last = Q("bool", should=[Q("match", tokens=terms.last), Q("term", prefixes=terms.last)], minimum_should_match=1)
     typed = Q("bool", filter=[*every_word, last])
-    if not terms.whole:
+    if not terms.whole or terms.whole == terms.last:
         return typed
     return Q("bool", should=[typed, Q("term", prefixes=terms.whole)], minimum_should_match=1)
 
@@ -137,7 +137,8 @@ class ElasticsearchBackend:
         self._index().create()
 
     def refresh(self) -> None:
-        self.client.indices.refresh(index=self.index_name)
+        with contextlib.suppress(NotFoundError):  # nothing indexed yet: nothing to make searchable
+            self.client.indices.refresh(index=self.index_name)
 
     def index(self, docs: list[ListingDoc]) -> None:
         if not docs:

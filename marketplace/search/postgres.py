@@ -1,12 +1,13 @@
 """The PostgreSQL search backend (the default): a denormalised row per listing (models.ListingSearchRow) with
 GIN-indexed arrays of the tokens segment.py cut, so it needs neither pg_trgm nor zhparser.
 
-A query is two statements: the page of hits (filtered, scored, sorted, paged) and, when asked, the facets by
-aggregation over every visible match. Visibility (`visibility && <caller's tokens>`) is in the WHERE of both,
-built in one place (`_where`), and a query without tokens returns before touching the database."""
+A query is one statement: the visible matches (filtered, scored) gathered once, then the page of hits (sorted,
+paged) and the facets by aggregation over all of them. Visibility (`visibility && <caller's tokens>`) is in
+every WHERE, built in one place (`_where`), and a query without tokens returns before touching the database."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.db import connection
@@ -42,9 +43,11 @@ def row_of(doc: ListingDoc) -> ListingSearchRow:
 
 
 def _match(terms: QueryTerms, params: dict[str, Any]) -> str:
+    # An empty `@>` would make GIN scan the whole index: only the clauses that have words.
     params.update(words=list(terms.words), last=[terms.last], whole=[terms.whole])
-    sql = "(tokens @> %(words)s::text[] AND (tokens @> %(last)s::text[] OR prefixes @> %(last)s::text[]))"
-    if terms.whole:
+    last = "(tokens @> %(last)s::text[] OR prefixes @> %(last)s::text[])"
+    sql = f"(tokens @> %(words)s::text[] AND {last})" if terms.words else last
+    if terms.whole and terms.whole != terms.last:
         sql = f"({sql} OR prefixes @> %(whole)s::text[])"
     return sql
 
@@ -116,16 +119,24 @@ def _price_bucket() -> str:
     return f"CASE {' '.join(whens)} END"
 
 
-def _facets_sql(where: str) -> str:
-    """Every facet over the matches, as (facet, key, count) rows; `where` is _where's (values are parameters)."""
+def _facets_sql(where: str, *, score: str = "0", order: str = "") -> str:
+    """Every facet over the matches, as (facet, key, count) rows, and with `order` the page of hits too (one row,
+    "hits", its key a JSON list of [id, score]): one scan of the matches for both. `where` is _where's (every
+    value in it is a parameter); the rest are our own fragments."""
     rating = " UNION ALL ".join(
         f"SELECT 'rating', '{int(n)}', count(*) FROM m WHERE rating >= {int(n)}"  # noqa: S608
         for n in RATING_FACETS
     )
+    hits = (
+        " UNION ALL SELECT 'hits', (SELECT coalesce(json_agg(json_build_array(listing_id, score) ORDER BY n), '[]')"  # noqa: S608
+        f"::text FROM (SELECT listing_id, score, row_number() OVER (ORDER BY {order}) AS n FROM m "
+        f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s) page), 0"
+        if order
+        else ""
+    )
     return (
-        # Our own fragments only; every value in `where` is a parameter.
-        "WITH m AS MATERIALIZED (SELECT merchant_id, kind, category_codes, price_fen, rating, in_stock "  # noqa: S608
-        f"FROM {TABLE} WHERE {where}) "
+        "WITH m AS MATERIALIZED (SELECT listing_id, merchant_id, kind, category_codes, price_fen, rating, "  # noqa: S608
+        f"in_stock, sales, created_at, {score} AS score FROM {TABLE} WHERE {where}) "
         "SELECT 'total', '', count(*) FROM m"
         " UNION ALL SELECT 'category', c, count(*) FROM m, unnest(m.category_codes) c GROUP BY c"
         " UNION ALL SELECT 'merchant', merchant_id::text, count(*) FROM m GROUP BY merchant_id"
@@ -133,7 +144,7 @@ def _facets_sql(where: str) -> str:
         " UNION ALL SELECT 'in_stock', CASE WHEN in_stock THEN 'true' ELSE 'false' END, count(*) FROM m"
         " GROUP BY in_stock"
         f" UNION ALL SELECT 'price', {_price_bucket()}, count(*) FROM m GROUP BY 2"
-        f" UNION ALL {rating}"
+        f" UNION ALL {rating}{hits}"
     )
 
 
@@ -166,28 +177,32 @@ class PostgresBackend:
         terms = query_terms(query.text)
         params: dict[str, Any] = {}
         where = _where(query, terms, params)
-        score = _score(terms, params)
+        # Scores only order the relevance sort (Elasticsearch, sorting by a field, gives none either).
+        score = _score(terms, params) if query.sort == "relevance" else "0"
+        order = _order(query, terms)
         params.update(limit=max(0, query.limit), offset=max(0, query.offset))
-        # The facets count the matches anyway; without them the window function does.
-        total_sql = "0" if query.facets else "count(*) OVER ()"
-        # Built from our own fragments; every value is a parameter.
-        page_sql = (
-            f"SELECT listing_id, {score} AS score, {total_sql} AS total FROM {TABLE} WHERE {where} "  # noqa: S608
-            f"ORDER BY {_order(query, terms)} LIMIT %(limit)s OFFSET %(offset)s"
-        )
+        facets: dict[str, dict[str, int]] = {}
         with connection.cursor() as cursor:
-            cursor.execute(page_sql, params)
-            rows = cursor.fetchall()
-            facets: dict[str, dict[str, int]] = {}
-            total = rows[0][2] if rows and not query.facets else None
             if query.facets:
-                cursor.execute(_facets_sql(where), params)
+                cursor.execute(_facets_sql(where, score=score, order=order), params)
+                total, hits = 0, []
                 for facet, key, count in cursor.fetchall():
                     if facet == "total":
                         total = count
+                    elif facet == "hits":
+                        hits = [Hit(id=int(i), score=float(s)) for i, s in json.loads(key)]
                     elif count:
                         facets.setdefault(facet, {})[key] = count
-            if total is None:  # a page past the end, and no facets asked
+                return ListingResult(total=total, hits=hits, facets=facets)
+            cursor.execute(
+                f"SELECT listing_id, {score} AS score, count(*) OVER () FROM {TABLE} WHERE {where} "  # noqa: S608
+                f"ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+                params,
+            )
+            rows = cursor.fetchall()
+            if rows:
+                total = rows[0][2]
+            else:  # a page past the end
                 cursor.execute(f"SELECT count(*) FROM {TABLE} WHERE {where}", params)  # noqa: S608
                 total = cursor.fetchone()[0]
         return ListingResult(total=total, hits=[Hit(id=r[0], score=float(r[1])) for r in rows], facets=facets)

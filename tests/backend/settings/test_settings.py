@@ -23,8 +23,17 @@ TENANT_ONLY = {
     "backend.billing",
     "backend.payments",
     "backend.club",
+    "marketplace.company",
 }
-SHARED_ONLY = {"tenants", "backend.accounts", "backend.gateway", "portal", "marketplace", "backend.demo"}
+SHARED_ONLY = {
+    "tenants",
+    "backend.accounts",
+    "backend.gateway",
+    "portal",
+    "marketplace",
+    "marketplace.search",
+    "backend.demo",
+}
 
 
 def local_apps() -> set[str]:

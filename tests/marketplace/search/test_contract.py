@@ -281,3 +281,15 @@ def test_reset_empties_the_index(indexed):
     indexed.reset()
     indexed.refresh()
     assert indexed.search(ListingQuery(visibility=(A1, A2, B1))).total == 0
+
+
+def test_a_fresh_backend_answers_deletes_and_refreshes_without_an_index(backend):
+    """What a new deployment meets before its first reindex (the Elasticsearch index does not exist yet)."""
+    if backend.name == "elasticsearch":
+        backend.client.indices.delete(index=backend.index_name)
+    backend.delete([1])
+    backend.refresh()
+    assert backend.search(ListingQuery(visibility=(A1,))).total == 0
+    backend.index([doc(1, "上门家政保洁")])
+    backend.refresh()
+    assert ids(backend, text="家政") == [1]

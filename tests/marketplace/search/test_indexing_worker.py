@@ -83,6 +83,14 @@ def test_a_suspended_merchant_vanishes_from_company_a_and_stays_in_b(
         with django_db_blocker.unblock():
             return {h.id for h in search_for_resident(tenant, [estate], text="家政").hits}
 
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack), django_db_blocker.unblock(), transaction.atomic():
+        hooks.listings_changed(sorted(ids))
+        raise RolledBack
+    time.sleep(3)  # the worker is up and idle: a task sent would have been indexed by now
+    assert found(committed["alpha"], 31) == set()
     with django_db_blocker.unblock(), transaction.atomic():
         hooks.listings_changed(sorted(ids))
         assert found(committed["alpha"], 31) == set()  # nothing is sent before the commit
