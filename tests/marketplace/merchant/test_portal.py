@@ -317,3 +317,8 @@ def test_notices_are_marked_read_for_the_merchant_only(owner: Any, portal_for: A
     assert not MerchantNotice.objects.filter(merchant=mine.merchant, read_at__isnull=True).exists()
     assert MerchantNotice.objects.filter(merchant=theirs.merchant, read_at__isnull=True).count() == 1
     assert api_for(theirs).post("/api/v1/merchant/notices/read-all/").json() == {"marked": 1}
+
+
+def test_the_platform_landing_page_leads_merchants_to_their_portal(db: None) -> None:
+    html = Client(HTTP_HOST=PLATFORM).get("/").content.decode()
+    assert 'href="/merchant/signup/"' in html and 'href="/merchant/login/"' in html
