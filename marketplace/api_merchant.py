@@ -331,6 +331,18 @@ class NoticeListApi(MerchantApi):
         return self.page(request, reads.notice_list(merchant=self.merchant(request)), MerchantNoticeOut)
 
 
+class MerchantReadOut(serializers.Serializer):
+    marked = serializers.IntegerField()
+
+
+class NoticeReadAllApi(MerchantApi):
+    merchant_permission = mperms.MERCHANT_AREA
+
+    @extend_schema(request=None, responses={200: MerchantReadOut})
+    def post(self, request: Request) -> Response:
+        return Response({"marked": merchants.merchant_notices_read(member=self.member(request))})
+
+
 class MerchantDashboardOut(serializers.Serializer):
     listings_total = serializers.IntegerField()
     listings_active = serializers.IntegerField()

@@ -28,6 +28,7 @@ urlpatterns = [
     ),
     path(f"{P}audit-log/", account.AuditLogApi.as_view(), name="api-merchant-audit-log"),
     path(f"{P}notices/", account.NoticeListApi.as_view(), name="api-merchant-notices"),
+    path(f"{P}notices/read-all/", account.NoticeReadAllApi.as_view(), name="api-merchant-notices-read"),
     path(f"{P}listings/", cat.ListingListApi.as_view(), name="api-merchant-listings"),
     path(f"{P}listings/<int:pk>/", cat.ListingDetailApi.as_view(), name="api-merchant-listing"),
     path(f"{P}listings/<int:pk>/active/", cat.ListingActiveApi.as_view(), name="api-merchant-listing-active"),

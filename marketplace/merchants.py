@@ -26,7 +26,7 @@ from backend.uploads.validation import AcceptedUpload
 
 from .merchant_audit import merchant_audit_record
 from .merchant_permissions import MEMBERS_MANAGE, PROFILE_MANAGE, MerchantPermission
-from .models import Category, Merchant, MerchantMember, MerchantRole, MerchantToken
+from .models import Category, Merchant, MerchantMember, MerchantNotice, MerchantRole, MerchantToken
 from .search.hooks import merchant_changed
 from .selectors_merchant import merchant_member_active
 
@@ -345,3 +345,11 @@ def merchant_token_issue(*, member: MerchantMember, name: str = "api") -> tuple[
 def merchant_token_used(*, token: MerchantToken, now: dt.datetime) -> None:
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         MerchantToken.objects.filter(pk=token.pk).update(last_used_at=now)
+
+
+def merchant_notices_read(*, member: MerchantMember) -> int:
+    """Mark the merchant's notices read (for all its users: the feed is the merchant's). Not audited: reading
+    changes nothing of the business. Returns how many were unread."""
+    return MerchantNotice.objects.filter(merchant_id=member.merchant_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )

@@ -11,6 +11,7 @@ app_name = "merchant"
 urlpatterns = [
     path("", auth.dashboard, name="dashboard"),
     path("figures/", auth.dashboard_figures, name="dashboard-figures"),
+    path("notices/read/", auth.notices_read, name="notices-read"),
     path("signup/", auth.signup, name="signup"),
     path("login/", auth.sign_in, name="login"),
     path("logout/", auth.sign_out, name="logout"),

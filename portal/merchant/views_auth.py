@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.client_ip import client_ip
 from backend.errors import ApplicationError, RateLimited
 from marketplace import merchant_permissions as mperms
-from marketplace.merchants import merchant_sign_in, merchant_sign_up
+from marketplace.merchants import merchant_notices_read, merchant_sign_in, merchant_sign_up
 from marketplace.selectors_merchant import merchant_dashboard
 from portal.access import public_view
 from portal.common.forms import add_service_errors
@@ -104,3 +104,12 @@ def dashboard_figures(request: HttpRequest) -> HttpResponse:
     member = request_member(request)
     assert member is not None
     return page(request, "portal/merchant/_figures.html", {"board": merchant_dashboard(merchant=member.merchant)})
+
+
+@merchant_required(mperms.MERCHANT_AREA)
+@require_POST
+def notices_read(request: HttpRequest) -> HttpResponse:
+    member = request_member(request)
+    assert member is not None
+    merchant_notices_read(member=member)
+    return redirect("merchant:dashboard")

@@ -302,3 +302,23 @@ def test_the_dashboard_shows_figures_and_notices(owner: Any, portal_for: Any, te
     html = portal_for(member).get("/merchant/").content.decode()
     assert "阿尔法物业已通过您的申请" in html and "data-listings-active>1<" in html
     assert 'data-merchant-realtime-url="/ws/merchant/"' in html
+
+
+def test_notices_are_marked_read_for_the_merchant_only(owner: Any, portal_for: Any, api_for: Any) -> None:
+    from marketplace.models import MerchantNotice
+    from marketplace.notices import notify_merchant
+
+    mine, theirs = owner(), owner()
+    for member in (mine, theirs):
+        notify_merchant(merchant_id=member.merchant_id, kind="x", title="通知")
+    client = portal_for(mine)
+    assert "data-notices-unread>1<" in client.get("/merchant/").content.decode()
+    assert client.post("/merchant/notices/read/").status_code == 302
+    assert not MerchantNotice.objects.filter(merchant=mine.merchant, read_at__isnull=True).exists()
+    assert MerchantNotice.objects.filter(merchant=theirs.merchant, read_at__isnull=True).count() == 1
+    assert api_for(theirs).post("/api/v1/merchant/notices/read-all/").json() == {"marked": 1}
+
+
+def test_the_platform_landing_page_leads_merchants_to_their_portal(db: None) -> None:
+    html = Client(HTTP_HOST=PLATFORM).get("/").content.decode()
+    assert 'href="/merchant/signup/"' in html and 'href="/merchant/login/"' in html
