@@ -271,7 +271,15 @@ def worker(django_db_setup: None, django_db_blocker: Any, tmp_path: Any) -> Iter
     queue = f"test-{uuid.uuid4().hex[:8]}"
     with django_db_blocker.unblock():
         env = subprocess_env()
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
+    with celery_worker(queue, env, tmp_path / "worker.log"):
+        yield queue
+
+
+@contextlib.contextmanager
+def celery_worker(queue: str, env: dict[str, str], log_path: Path) -> Iterator[str]:
+    """A Celery worker process with `env`, consuming `queue`, its output in `log_path`; yields the queue once
+    the worker answers a ping, and stops it for certain afterwards."""
+    log = open(log_path, "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -300,15 +308,15 @@ def worker(django_db_setup: None, django_db_blocker: Any, tmp_path: Any) -> Iter
     # Hand the worker out only once it answers: on a busy machine it can take many seconds to boot.
     from backend.celery import app
 
-    deadline = time.monotonic() + 120
-    while not app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=1):
-        if proc.poll() is not None or time.monotonic() > deadline:
-            stop_process(proc)
-            log.close()
-            raise RuntimeError(f"the Celery worker did not start: {(tmp_path / 'worker.log').read_text()[-2000:]}")
-    yield queue
-    stop_process(proc)
-    log.close()
+    try:
+        deadline = time.monotonic() + 120
+        while not app.control.ping(destination=[f"{queue}@{socket.gethostname()}"], timeout=1):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start: {log_path.read_text()[-2000:]}")
+        yield queue
+    finally:
+        stop_process(proc)
+        log.close()
 
 
 # --- localstripe: the Stripe protocol, locally ---------------------------------------------------------

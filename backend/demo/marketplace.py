@@ -28,6 +28,7 @@ from backend.properties.models import Estate
 from backend.uploads.kinds import MERCHANT_LICENCE, PRODUCT_PHOTO
 from backend.uploads.validation import upload_accept
 from marketplace import vetting
+from marketplace.merchants import licence_check_character
 from marketplace.models import (
     ApplicationStatus,
     Category,
@@ -70,6 +71,12 @@ class MerchantPlan:
     hue: float  # the pictures' colour, 0..1
 
 
+def _licence(n: int) -> str:
+    """A well-formed 统一社会信用代码 (check character computed), as the sign-up form would accept."""
+    body = f"91310115MA1{n:06d}"
+    return body + licence_check_character(body)
+
+
 def _o(title: str, yuan: float, unit: str, words: str = "") -> Offer:
     return Offer(title, round(yuan * 100), unit, words)
 
@@ -77,7 +84,7 @@ def _o(title: str, yuan: float, unit: str, words: str = "") -> Offer:
 MERCHANTS: tuple[MerchantPlan, ...] = (
     MerchantPlan(
         "鲜果坊",
-        "91310115MA1FRUIT01",
+        _licence(1),
         ("刘老板", "fruit@shop.test", "13766000001"),
         "fruit",
         ListingKind.GOOD,
@@ -104,7 +111,7 @@ MERCHANTS: tuple[MerchantPlan, ...] = (
     ),
     MerchantPlan(
         "好帮手家政",
-        "91310115MA1HOUSE02",
+        _licence(2),
         ("陈阿姨", "housekeeping@shop.test", "13766000002"),
         "housekeeping",
         ListingKind.SERVICE,
@@ -131,7 +138,7 @@ MERCHANTS: tuple[MerchantPlan, ...] = (
     ),
     MerchantPlan(
         "启明家教",
-        "91310115MA1TUTOR03",
+        _licence(3),
         ("孙老师", "tutoring@shop.test", "13766000003"),
         "tutoring",
         ListingKind.SERVICE,
@@ -158,7 +165,7 @@ MERCHANTS: tuple[MerchantPlan, ...] = (
     ),
     MerchantPlan(
         "安心开锁",
-        "91310115MA1LOCKS04",
+        _licence(4),
         ("钱师傅", "locksmith@shop.test", "13766000004"),
         "locksmith",
         ListingKind.SERVICE,
@@ -185,7 +192,7 @@ MERCHANTS: tuple[MerchantPlan, ...] = (
     ),
     MerchantPlan(
         "麦香面包房",
-        "91310115MA1BAKER05",
+        _licence(5),
         ("周师傅", "bakery@shop.test", "13766000005"),
         "bakery",
         ListingKind.GOOD,
@@ -212,7 +219,7 @@ MERCHANTS: tuple[MerchantPlan, ...] = (
     ),
     MerchantPlan(
         "绿野有机蔬菜",
-        "91310115MA1VEGGI06",
+        _licence(6),
         ("吴场长", "vegetables@shop.test", "13766000006"),
         "vegetables",
         ListingKind.GOOD,
@@ -239,7 +246,7 @@ MERCHANTS: tuple[MerchantPlan, ...] = (
     ),
     MerchantPlan(
         "安家搬家",
-        "91310115MA1MOVER07",
+        _licence(7),
         ("郑队长", "moving@shop.test", "13766000007"),
         "moving",
         ListingKind.SERVICE,
@@ -266,7 +273,7 @@ MERCHANTS: tuple[MerchantPlan, ...] = (
     ),
     MerchantPlan(
         "快洁洗衣",
-        "91310115MA1LAUND08",
+        _licence(8),
         ("冯店长", "laundry@shop.test", "13766000008"),
         "laundry",
         ListingKind.SERVICE,
