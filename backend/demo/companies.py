@@ -170,6 +170,7 @@ def demo_summary() -> str:
         lines.append(f"{company.name}:  {company_url(company_domain(company.slug), '/')}")
         lines += [f"  {p.role:<17} {p.name}  {p.email}  /  {p.phone}" for p in company.people]
     lines += [
+        f"Merchant portal: {platform_url('/merchant/')}  (e.g. fruit@shop.test, moving@shop.test)",
         f"API docs:       {company_url(company_domain(SHIFAN.slug), '/api/docs/')}",
         f"Password for every demo login: {DEMO_PASSWORD}",
     ]
