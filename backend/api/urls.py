@@ -14,6 +14,7 @@ from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
 from backend.payments.urls import urlpatterns as payments_urlpatterns
 from backend.properties import api as registry
+from marketplace.api_shop import urlpatterns as shop_urlpatterns
 from marketplace.company.api import urlpatterns as marketplace_company_urlpatterns
 from tenants.api import SignupApi
 
@@ -75,4 +76,5 @@ tenant_urlpatterns = [
     *payments_urlpatterns,
     *club_urlpatterns,
     *marketplace_company_urlpatterns,
+    *shop_urlpatterns,
 ]

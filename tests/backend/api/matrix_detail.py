@@ -30,6 +30,7 @@ MARKETPLACE = Skip("merchants apply to the company, not to an office; company-wi
 PLATFORM_CATEGORY = Skip(
     "categories are the platform's, the same in every company; each company's switch lives in its own schema"
 )
+SAME_SHOP = Skip("a neighbour's home shops from the same merchants: what a resident may buy is the estate's")
 COMPANY_LEVEL = Skip("invitations and members belong to the company, not to an office; company admins only")
 
 
@@ -219,6 +220,13 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ),
     ("api-club-suspension-lift", "post"): Detail(
         "/api/v1/club/suspensions/{id}/lift/", "suspension", **STAFF_ASK, body={"reason": "误判"}
+    ),
+    # The community shop, residents' side: another company's listing or merchant is a 404 on this domain.
+    ("api-shop-listing", "get"): Detail(
+        "/api/v1/shop/listings/{id}/", "listing", RESIDENTS_ONLY, SAME_SHOP, company="resident"
+    ),
+    ("api-shop-merchant", "get"): Detail(
+        "/api/v1/shop/merchants/{id}/", "shop_merchant", RESIDENTS_ONLY, SAME_SHOP, company="resident"
     ),
     # The community marketplace, company side (tests/marketplace/company/test_api.py covers it end to end).
     ("api-marketplace-application", "get"): Detail(

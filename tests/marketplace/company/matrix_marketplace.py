@@ -9,6 +9,10 @@ from typing import Any
 VETTERS = {"company_admin", "customer_service"}  # perms.MARKETPLACE_MANAGE
 
 ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
+    # The residents' shop (marketplace/api_shop.py).
+    "shop-listings": ("get", "/api/v1/shop/listings/", None, {"resident"}),
+    "shop-listing": ("get", "/api/v1/shop/listings/0/", {}, {"resident"}),
+    "shop-merchant": ("get", "/api/v1/shop/merchants/0/", {}, {"resident"}),
     "marketplace-applications": ("get", "/api/v1/marketplace/applications/", None, VETTERS),
     "marketplace-application": ("get", "/api/v1/marketplace/applications/0/", {}, VETTERS),
     "marketplace-application-approve": (
