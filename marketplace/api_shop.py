@@ -127,6 +127,7 @@ class ShopSearchApi(ShopApi):
     """GET /api/v1/shop/listings/: search the listings the caller's estates may see."""
 
     @extend_schema(
+        operation_id="shop_listings_search",
         parameters=[SearchQuerySerializer],
         responses={200: SearchResultSerializer, 400: ERRORS[400]},
         description="Chinese words or a typed prefix (`q`), facets (`category`, `merchant`, `price` band index "
@@ -168,7 +169,7 @@ class ShopSearchApi(ShopApi):
 class ShopListingApi(ShopApi):
     """GET /api/v1/shop/listings/{id}/."""
 
-    @extend_schema(responses={200: ListingDetailSerializer, 404: ERRORS[404]})
+    @extend_schema(operation_id="shop_listing_retrieve", responses={200: ListingDetailSerializer, 404: ERRORS[404]})
     def get(self, request: Request, pk: int) -> Response:
         page = listing_page(_viewer(request), pk=pk)
         if page is None:

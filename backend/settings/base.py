@@ -337,6 +337,7 @@ SPECTACULAR_SETTINGS = {
         "BookingModeEnum": "backend.club.models.BookingMode",
         "PriceModeEnum": "backend.club.models.PriceMode",
         "ClosureKindEnum": "backend.club.models.Closure.Kind",
+        "ListingKindEnum": "marketplace.models.catalogue.ListingKind",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
         "ClassStatusEnum": "backend.club.models.ClassStatus",

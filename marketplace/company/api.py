@@ -164,7 +164,7 @@ class ApproveSerializer(serializers.Serializer):
     )
 
 
-class ReasonSerializer(serializers.Serializer):
+class DecisionReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=vetting.REASON_MAX, help_text=gettext_lazy("The merchant is told it."))
 
 
@@ -193,11 +193,11 @@ class ApplicationApproveApi(MarketplaceApi):
 class ApplicationRejectApi(MarketplaceApi):
     """Reject a pending application with a reason (the merchant may apply again)."""
 
-    @extend_schema(request=ReasonSerializer, responses={200: ApplicationSerializer, 409: CONFLICT, **ERRORS})
+    @extend_schema(request=DecisionReasonSerializer, responses={200: ApplicationSerializer, 409: CONFLICT, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         application = self.application(pk)
         vetting.reject(
-            application=application, by=api_user(request), reason=validated(ReasonSerializer, request)["reason"]
+            application=application, by=api_user(request), reason=validated(DecisionReasonSerializer, request)["reason"]
         )
         return Response(ApplicationSerializer(self.application(pk)).data)
 
@@ -205,11 +205,11 @@ class ApplicationRejectApi(MarketplaceApi):
 class ApplicationSuspendApi(MarketplaceApi):
     """Suspend an approved merchant with a reason: its listings leave this company's search."""
 
-    @extend_schema(request=ReasonSerializer, responses={200: ApplicationSerializer, 409: CONFLICT, **ERRORS})
+    @extend_schema(request=DecisionReasonSerializer, responses={200: ApplicationSerializer, 409: CONFLICT, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         application = self.application(pk)
         vetting.suspend(
-            application=application, by=api_user(request), reason=validated(ReasonSerializer, request)["reason"]
+            application=application, by=api_user(request), reason=validated(DecisionReasonSerializer, request)["reason"]
         )
         return Response(ApplicationSerializer(self.application(pk)).data)
 

@@ -164,12 +164,18 @@ TENANT_URLS = [
     ("staff/marketplace/merchants/", "staff-marketplace-merchants", "merchants"),
     ("staff/marketplace/categories/", "staff-marketplace-categories", "categories"),
     ("staff/marketplace/listings/", "staff-marketplace-listings", "listings"),
+    ("resident/shop/", "resident-shop", "home"),
+    ("resident/shop/search/", "resident-shop-search", "search"),
+    ("resident/shop/category/<slug:code>/", "resident-shop-category", "category"),
+    ("resident/shop/listings/<int:pk>/", "resident-shop-listing", "listing"),
+    ("resident/shop/merchants/<int:pk>/", "resident-shop-merchant", "merchant"),
+    ("shop/photos/<int:pk>/", "shop-photo", "photo"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),
     ("signup/", "signup", "company_signup"),
 ]
-SAMPLES = {"int": "7", "str": "sample"}
+SAMPLES = {"int": "7", "str": "sample", "slug": "sample"}
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
