@@ -5,8 +5,8 @@ beside a bare Django JSON view on the same server stack (infra/bench/bare_asgi.p
 The load is an asyncio client (aiohttp) on loopback. Every virtual user is signed in once: staff and the
 resident have a session cookie (pages) and a bearer token (API), reused for every request. The mix is what
 residents and staff do most: the resident's home and bills pages, their unpaid bills, unread count and
-profile over the API; the staff dashboard, unit list and arrears pages, unit search and the arrears list
-over the API.
+profile over the API, the community shop's home and a search (page and API); the staff dashboard, unit
+list and arrears pages, unit search and the arrears list over the API.
 
     bench http-single:        one request at a time, the median of each request of the mix
     bench http-me-median:     /api/v1/me/ alone (target ≤ 5 ms) beside the bare view
@@ -59,6 +59,10 @@ def _mix(unit_number: str) -> list[Call]:
         Call("resident", "/api/v1/notifications/unread-count/", api=True, weight=3),
         Call("resident", "/resident/", api=False, weight=2),
         Call("resident", "/resident/bills/", api=False, weight=2),
+        # 社区商城: the shop's home, a search as typed, and the same over the API.
+        Call("resident", "/resident/shop/", api=False),
+        Call("resident", "/resident/shop/search/?q=%E5%AE%B6%E6%94%BF", api=False),  # 家政
+        Call("resident", "/api/v1/shop/listings/?q=%E8%8B%B9", api=True),  # 苹
         Call("finance", "/staff/", api=False),
         Call("finance", "/api/v1/arrears/", api=True),
         Call("finance", "/staff/billing/arrears/", api=False),
@@ -88,8 +92,9 @@ def _identities() -> tuple[str, dict[str, dict[str, str]], str]:
 
     from backend.access.services import api_token_issue
     from backend.accounts.models import User
-    from backend.demo.companies import DEMO_PEOPLE, DEMO_SLUG, demo_seed
+    from backend.demo.companies import DEMO_PEOPLE, DEMO_SLUG, demo_seed, marketplace_seed
     from backend.properties.models import Unit
+    from marketplace.models import Merchant
     from tenants.models import Tenant
 
     tenant = Tenant.objects.filter(slug=DEMO_SLUG).first()
@@ -98,6 +103,8 @@ def _identities() -> tuple[str, dict[str, dict[str, str]], str]:
         print("  http: seeding the demo company in the benchmark database (once)…", file=sys.stderr, flush=True)
         tenant = demo_seed()  # which ends with ANALYZE of the company's tables
         print(f"  http: seeded in {time.perf_counter() - started:.0f}s", file=sys.stderr, flush=True)
+    elif not Merchant.objects.exists():  # a benchmark database seeded before the marketplace
+        marketplace_seed()
     logins = {"admin": DEMO_PEOPLE[0], "finance": DEMO_PEOPLE[1], "service": DEMO_PEOPLE[2]}
     logins["resident"] = DEMO_PEOPLE[5]
     identities: dict[str, dict[str, str]] = {}
