@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.openapi import error_response
+from backend.api.params import validated
 from backend.api.throttling import THROTTLED, ClientIpThrottle
 from backend.client_ip import client_ip
 from backend.uploads.fields import UploadSerializerField
@@ -23,7 +24,7 @@ from backend.uploads.serving import upload_response
 from . import applications, merchants
 from . import merchant_permissions as mperms
 from . import selectors_merchant as reads
-from .api_merchant_base import ERRORS, MerchantApi, found, validated
+from .api_merchant_base import ERRORS, MerchantApi, found
 from .models import MerchantApplication, MerchantAuditEntry, MerchantNotice
 
 

@@ -144,9 +144,3 @@ def found(obj: Any) -> Any:
     if obj is None:
         raise Http404
     return obj
-
-
-def validated(serializer_class: type[serializers.Serializer], request: Request, **kw: Any) -> dict[str, Any]:
-    data = serializer_class(data=request.data, **kw)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)

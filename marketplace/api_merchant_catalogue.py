@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.api.openapi import error_response
+from backend.api.params import validated
 from backend.uploads.fields import UploadSerializerField
 from backend.uploads.kinds import PRODUCT_PHOTO
 from backend.uploads.serving import upload_response
@@ -20,7 +21,7 @@ from backend.uploads.serving import upload_response
 from . import catalogue, catalogue_slots
 from . import merchant_permissions as mperms
 from . import selectors_merchant as reads
-from .api_merchant_base import ERRORS, MerchantApi, found, validated
+from .api_merchant_base import ERRORS, MerchantApi, found
 from .models import Listing, ListingKind, ListingPhoto, ListingVariant, ServiceSlot, Special
 
 

@@ -1,10 +1,19 @@
-"""Query-string parameters shared by the API views."""
+"""Query-string parameters and request bodies, read the same way by every API view."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 from rest_framework.request import Request
+
+
+def validated(serializer_class: type[serializers.Serializer], request: Request, **kw: Any) -> dict[str, Any]:
+    """The request body checked by `serializer_class` (a 400 with field messages when it is not valid)."""
+    data = serializer_class(data=request.data, **kw)
+    data.is_valid(raise_exception=True)
+    return dict(data.validated_data)
 
 
 def query_int(request: Request, name: str) -> int | None:

@@ -63,12 +63,6 @@ def query_date(request: Request, name: str) -> dt.date | None:
         raise field_error(name, _('Enter a date as "YYYY-MM-DD".')) from None
 
 
-def validated(serializer_class: type[serializers.Serializer], request: Request, **kw: Any) -> dict[str, Any]:
-    data = serializer_class(data=request.data, **kw)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 class BillingApi(APIView):
     # APIView does not page by itself; naming the paginator lets the OpenAPI schema describe paged lists.
     pagination_class = PageNumberPagination

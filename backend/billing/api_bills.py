@@ -13,11 +13,11 @@ from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
-from backend.api.params import query_choice, query_int
+from backend.api.params import query_choice, query_int, validated
 from backend.api.permissions import api_user
 
 from . import ledger
-from .api_base import ERRORS, UNIT_PARAM, BillingApi, period_value, validated
+from .api_base import ERRORS, UNIT_PARAM, BillingApi, period_value
 from .api_fields import FenField, PeriodField, YuanField
 from .models import BillLine
 from .selectors import bill_lines_for, lines_with_balances

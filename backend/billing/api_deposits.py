@@ -13,11 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import query_int
+from backend.api.params import query_int, validated
 from backend.api.permissions import api_user
 
 from . import ledger
-from .api_base import ERRORS, UNIT_PARAM, BillingApi, validated
+from .api_base import ERRORS, UNIT_PARAM, BillingApi
 from .api_fields import FenField, YuanField
 from .models import Deposit, Payment
 from .selectors import deposits_with_totals

@@ -16,12 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import query_int
+from backend.api.params import query_int, validated
 from backend.api.permissions import api_user
 from backend.properties.models import UnitType
 
 from . import services
-from .api_base import ERRORS, BillingApi, validated
+from .api_base import ERRORS, BillingApi
 from .api_fields import FenField, YuanField
 from .models import ChargeMethod, Cycle, FeeCategory, FeeItem, FeeStandard, LateFeeMode, MeterKind
 

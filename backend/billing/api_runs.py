@@ -16,11 +16,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import query_choice
+from backend.api.params import query_choice, validated
 from backend.api.permissions import api_user
 
 from . import runs
-from .api_base import ERRORS, BillingApi, field_error, period_value, validated
+from .api_base import ERRORS, BillingApi, field_error, period_value
 from .api_fields import FenField, PeriodField, YuanField
 from .models import BillRun
 from .money import yuan

@@ -34,12 +34,6 @@ CONFLICT = OpenApiResponse(
 )
 
 
-def validated(serializer_class: type[serializers.Serializer], request: Request, **kw: Any) -> dict[str, Any]:
-    data = serializer_class(data=request.data, **kw)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
-
-
 def query_date(request: Request, name: str) -> dt.date | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):

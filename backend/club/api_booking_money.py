@@ -14,10 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
+from backend.api.params import validated
 from backend.api.permissions import api_user
 
 from . import money, refunds
-from .api_base import CONFLICT, ERRORS, ClubApi, validated
+from .api_base import CONFLICT, ERRORS, ClubApi
 from .api_bookings import BookingSerializer, ReasonSerializer
 
 

@@ -17,13 +17,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import idempotency_key, query_choice, query_int
+from backend.api.params import idempotency_key, query_choice, query_int, validated
 from backend.api.permissions import api_user
 from backend.properties.selectors import resident_units
 from tenants.db import company_time_zone
 
 from . import booking as engine
-from .api_base import CONFLICT, ERRORS, ClubApi, query_date, validated
+from .api_base import CONFLICT, ERRORS, ClubApi, query_date
 from .models import Booking, BookingStatus
 from .rules import midnight
 from .selectors import booking_list, facility_get

@@ -16,12 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import query_int
+from backend.api.params import query_int, validated
 from backend.api.permissions import api_user
 from tenants.db import company_time_zone
 
 from . import checkin
-from .api_base import ERRORS, ClubApi, query_date, validated
+from .api_base import ERRORS, ClubApi, query_date
 from .api_bookings import BookingSerializer
 from .rules import midnight
 from .selectors_flow import no_show_list

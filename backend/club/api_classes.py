@@ -18,14 +18,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import query_choice, query_int
+from backend.api.params import query_choice, query_int, validated
 from backend.api.permissions import api_tenant, api_user
 from backend.billing.models import FeeItem
 from backend.properties.selectors import resident_units
 
 from . import classes as svc
 from . import classes_money as money
-from .api_base import CONFLICT, ERRORS, ClubApi, validated
+from .api_base import CONFLICT, ERRORS, ClubApi
 from .classes_selectors import (
     class_get,
     class_list,

@@ -15,9 +15,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
+from backend.api.params import validated
 from backend.api.permissions import api_user
 
-from .api_base import CONFLICT, ERRORS, ClubApi, validated
+from .api_base import CONFLICT, ERRORS, ClubApi
 from .api_bookings import BookingSerializer
 from .club_settings import club_settings_update
 from .desk import booking_guest_paid

@@ -19,11 +19,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import query_choice, query_int
+from backend.api.params import query_choice, query_int, validated
 from backend.api.permissions import api_user
 
 from . import services
-from .api_base import CONFLICT, ERRORS, ClubApi, query_date, validated
+from .api_base import CONFLICT, ERRORS, ClubApi, query_date
 from .availability import MAX_DAYS, Grid, availability
 from .closures import closure_create, closure_delete
 from .models import MINUTES_A_DAY, BookingMode, Closure, Facility, FacilityKind, OpeningHours, PriceMode

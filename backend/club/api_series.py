@@ -17,12 +17,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
-from backend.api.params import query_choice, query_int
+from backend.api.params import query_choice, query_int, validated
 from backend.api.permissions import api_user
 from backend.properties.selectors import resident_units
 
 from . import series as service
-from .api_base import CONFLICT, ERRORS, ClubApi, validated
+from .api_base import CONFLICT, ERRORS, ClubApi
 from .api_bookings import BookingSerializer
 from .models import BookingSeries
 from .selectors import facility_get

@@ -26,17 +26,9 @@ from rest_framework.response import Response
 
 from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
-from backend.api.params import idempotency_key, query_choice, query_int
+from backend.api.params import idempotency_key, query_choice, query_int, validated
 from backend.api.permissions import api_tenant, api_user, request_membership
-from backend.billing.api_base import (
-    ERRORS,
-    UNIT_PARAM,
-    UNIT_REQUIRED,
-    BillingApi,
-    field_error,
-    query_date,
-    validated,
-)
+from backend.billing.api_base import ERRORS, UNIT_PARAM, UNIT_REQUIRED, BillingApi, field_error, query_date
 from backend.billing.models import Payment
 from backend.billing.periods import local_day_bounds
 from backend.errors import ApplicationError

@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
-from backend.api.params import query_choice, query_int
+from backend.api.params import query_choice, query_int, validated
 from backend.api.permissions import api_user, request_membership
 from backend.properties.scope import Scope
 from backend.uploads.kinds import MERCHANT_LICENCE
@@ -36,12 +36,6 @@ ERRORS = {
     404: OpenApiResponse(description="Not found in this company"),
 }
 CONFLICT = OpenApiResponse(description="The application's status forbids this decision (field `status`)")
-
-
-def validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
-    data = serializer_class(data=request.data)
-    data.is_valid(raise_exception=True)
-    return dict(data.validated_data)
 
 
 class MarketplaceApi(APIView):
