@@ -8,14 +8,15 @@ Called inside the company's schema, with the resident's user id (their estates c
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from .models import Category, Listing, ListingPhoto, ListingVariant, Merchant, ServiceSlot, Special
 from .search.documents import ListingResult
-from .visibility import resident_estate_ids, visible_listings
+from .visibility import categories, resident_estate_ids, visible_listings
 
 NEW_SHOWN = 12
 SPECIALS_SHOWN = 12
@@ -38,8 +39,12 @@ class ShopViewer:
 
 def _with_card(qs: QuerySet[Listing]) -> QuerySet[Listing]:
     """What a listing card shows: merchant, category and first photo, in three queries for any number."""
-    return qs.select_related("merchant", "category").prefetch_related(
-        Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"), to_attr="photo_list")
+    return (
+        qs.defer("description")
+        .select_related("merchant", "category")
+        .prefetch_related(
+            Prefetch("photos", queryset=ListingPhoto.objects.order_by("position", "id"), to_attr="photo_list")
+        )
     )
 
 
@@ -64,33 +69,36 @@ class ShopHome:
     total: int
 
 
-def month_specials(listings: QuerySet[Listing], today: dt.date) -> dict[int, int]:
-    """listing id → this month's special price, for these listings."""
+def month_specials(listings: QuerySet[Listing] | list[int], today: dt.date) -> dict[int, int]:
+    """listing id → this month's special price, for these listings (a queryset or their ids)."""
     month = today.replace(day=1)
     rows = Special.objects.filter(month=month, listing__in=listings).values_list("listing_id", "price_fen")
     return dict(rows)
 
 
 def shop_home(viewer: ShopViewer, *, today: dt.date | None = None) -> ShopHome:
+    """The visibility rule is applied once (the visible listings' ids, categories and dates); counts, this
+    month's specials and the newest are worked out from them, and only the cards shown are read in full."""
     today = today or timezone.localdate()
-    listings = viewer.listings()
-    by_category = dict(listings.order_by().values_list("category_id").annotate(n=Count("id")))
-    categories = list(Category.objects.all())
+    rows = list(viewer.listings().order_by().values_list("pk", "category_id", "created_at"))
+    by_category = Counter(category_id for _pk, category_id, _created in rows)
     tops: list[CategoryCount] = []
-    for top in (c for c in categories if c.parent_id is None):
-        children = [
-            CategoryCount(c, by_category[c.pk]) for c in categories if c.parent_id == top.pk and c.pk in by_category
-        ]
-        count = by_category.get(top.pk, 0) + sum(c.count for c in children)
+    tree = categories()
+    for top in (c for c in tree if c.parent_id is None):
+        children = [CategoryCount(c, by_category[c.pk]) for c in tree if c.parent_id == top.pk and by_category[c.pk]]
+        count = by_category[top.pk] + sum(c.count for c in children)
         if count:
             tops.append(CategoryCount(top, count, children))
-    specials = month_specials(listings, today)
-    special_listings = _with_card(listings.filter(pk__in=list(specials))).order_by("price_fen", "id")[:SPECIALS_SHOWN]
+    ids = [pk for pk, _category, _created in rows]
+    specials = month_specials(ids, today) if ids else {}
+    newest = [pk for pk, _c, _created in sorted(rows, key=lambda r: (r[2], r[0]), reverse=True)[:NEW_SHOWN]]
+    cards = {listing.pk: listing for listing in _with_card(Listing.objects.filter(pk__in={*newest, *specials}))}
+    special_cards = sorted((cards[pk] for pk in specials if pk in cards), key=lambda c: (c.price_fen, c.pk))
     return ShopHome(
         categories=tops,
-        specials=[SpecialCard(listing, specials[listing.pk]) for listing in special_listings],
-        new=list(_with_card(listings).order_by("-created_at", "-id")[:NEW_SHOWN]),
-        total=sum(by_category.values()),
+        specials=[SpecialCard(c, specials[c.pk]) for c in special_cards[:SPECIALS_SHOWN]],
+        new=[cards[pk] for pk in newest if pk in cards],
+        total=len(rows),
     )
 
 
@@ -184,5 +192,5 @@ def search_hits(viewer: ShopViewer, result: ListingResult) -> SearchHits:
         total=result.total,
         facets=result.facets,
         merchant_names=dict(Merchant.objects.filter(pk__in=merchants).values_list("pk", "name")),
-        category_names={c.code: c.name for c in Category.objects.all()},
+        category_names={c.code: c.name for c in categories()},
     )

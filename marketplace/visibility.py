@@ -12,6 +12,7 @@ Called inside the company's schema (its CategorySetting and ListingHide rows are
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -21,10 +22,23 @@ from backend.properties.selectors import resident_units
 from marketplace.company.models import CategorySetting, ListingHide
 from marketplace.models import ApplicationStatus, Category, Listing, MerchantApplication, MerchantStatus
 
+CATEGORY_CACHE_SECONDS = 60
+_categories: tuple[float, list[Category]] | None = None
+
+
+def categories() -> list[Category]:
+    """The platform's category tree (seeded by migration, changed only by the platform), read at most once a
+    minute per process: every shop page and search asks for it."""
+    global _categories
+    now = time.monotonic()
+    if _categories is None or now - _categories[0] > CATEGORY_CACHE_SECONDS:
+        _categories = (now, list(Category.objects.select_related("parent").order_by("position", "code")))
+    return _categories[1]
+
 
 def category_descendants() -> dict[str, set[str]]:
-    """code → the code itself and every code under it (the tree is small: one query)."""
-    parent: dict[str, str | None] = dict(Category.objects.values_list("code", "parent__code"))
+    """code → the code itself and every code under it."""
+    parent: dict[str, str | None] = {c.code: c.parent.code if c.parent else None for c in categories()}
     below: dict[str, set[str]] = {code: {code} for code in parent}
     for code in parent:
         up = parent[code]
