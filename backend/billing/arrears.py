@@ -110,8 +110,10 @@ class ArrearsTotals:
 def _overdue_base(*, scope: Scope, filters: ArrearsFilters, today: dt.date) -> QuerySet[BillLine]:
     """Bill lines past due, of units in scope and the filters (what they still owe is derived next)."""
     qs = BillLine.objects.filter(due_date__lt=today)
-    if scope.all_offices and not scope.is_resident and not (
-        filters.office_id or filters.estate_id or filters.building_id
+    if (
+        scope.all_offices
+        and not scope.is_resident
+        and not (filters.office_id or filters.estate_id or filters.building_id)
     ):
         # Every unit is in scope (a company-wide finance or admin role, the usual viewer of this list): no
         # `unit IN (SELECT every unit)` semi-join, the open lines' index alone answers.
