@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
-
 from backend.club.models import LIVE_STATUSES, BookingStatus
 from backend.club.selectors import booking_list
 from backend.properties.scope import Scope
+from portal.common.links import id_link
 from portal.resident.home import HomeItem, HomeViewer, home_section_provide
 
 SHOWN = 3
@@ -20,10 +19,11 @@ def upcoming_bookings(viewer: HomeViewer) -> list[HomeItem]:
         .filter(status__in=LIVE_STATUSES)
         .values_list("pk", "starts_at", "status", "facility__name", "unit__label")[:SHOWN]
     )
+    link = id_link("portal:resident-booking")
     return [
         HomeItem(
             title=facility,
-            url=reverse("portal:resident-booking", args=[pk]),
+            url=link(pk),
             when=starts_at,
             detail=unit_label or "",
             badge=str(BookingStatus(status).label) if status in BookingStatus.values else status,
