@@ -15,6 +15,7 @@ from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_choice, query_int
 from backend.api.permissions import api_user
+from backend.api.serializer_fields_cache import CachedModelFields
 
 from . import ledger
 from .api_base import ERRORS, UNIT_PARAM, BillingApi, period_value, validated
@@ -23,7 +24,7 @@ from .models import BillLine
 from .selectors import bill_lines_for, lines_with_balances
 
 
-class BillLineSerializer(serializers.ModelSerializer):
+class BillLineSerializer(CachedModelFields, serializers.ModelSerializer):
     """One thing a unit owes. `amount` is what was charged when the line was made; charged / waived /
     settled / owed are derived from the ledger (owed = charged − waived − settled)."""
 
