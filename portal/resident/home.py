@@ -143,7 +143,7 @@ def latest_announcements(viewer: HomeViewer) -> list[HomeItem]:
     values the card shows, not the whole announcements (their bodies)."""
     link = id_link("portal:announcement")
     pinned, new = gettext("Pinned"), gettext("New")
-    rows = announcements_for(user_id=viewer.user_id).values_list("pk", "title", "published_at", "pinned", "read")
+    rows = announcements_for(user_id=viewer.user_id).values_list("pk", "title", "published_at", "pinned", "read")  # type: ignore[misc]  # "read" is an annotation
     return [
         HomeItem(
             title=title,
