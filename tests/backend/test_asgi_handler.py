@@ -35,7 +35,7 @@ class _Recording(OneHopASGIHandler):
         def closed() -> None:
             handler.seen.append((view_thread, threading.get_ident()))
 
-        response._resource_closers.append(closed)
+        response._resource_closers.append(closed)  # type: ignore[attr-defined]
         return response
 
 
