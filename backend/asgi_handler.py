@@ -1,25 +1,65 @@
-"""Django's ASGI handler with the whole request in one thread hop.
+"""Django's ASGI handler with the whole request in one thread hop, on one request thread per process.
 
 Stock Django under ASGI builds an async middleware chain. Our middleware is synchronous (the tenant lookup,
 the session, the membership and the audit actor all touch the database), and Django's own middleware runs
 each process_request/process_response through sync_to_async when the chain is async: seven or eight hops
 between the event loop and a thread per request, each a handoff of a few dozen microseconds that grows under
-load. Here the chain is loaded in sync mode and called once, in the request's thread-sensitive context
-(one thread per request: Django's connections are per thread, and the pooled connection is handed back
-when the response closes, in the same thread). What stays async is what should: reading the body,
-sending the response, noticing a client that went away, and the websocket side (Channels)."""
+load. Here the chain is loaded in sync mode and called once. What stays async is what should: reading the
+body, sending the response, noticing a client that went away, and the websocket side (Channels).
+
+Which thread runs it: stock Django enters a fresh `ThreadSensitiveContext()` per request, and asgiref gives
+each such context its own single-thread executor, so every request started a new OS thread (then a second
+one to join it), and concurrent requests of one process ran in as many threads at once. Those threads spend
+most of a request waiting on PostgreSQL and Redis and every wait releases the GIL; getting it back while
+another request's thread is rendering a template costs up to the interpreter's 5 ms switch interval, after
+each of a page's 5–10 queries. Under load that convoy was most of a request's latency, and a process
+served half the requests per second with four clients that it served with one.
+
+So every request of a process runs on the same REQUEST_THREADS threads (default one): the requests of a
+worker process take turns on the event loop's queue instead of fighting over the GIL, and no thread is
+started per request. A process waiting on the database leaves the CPU to the other worker processes
+(infra/web.sh starts two per CPU, plus one). The request's thread-sensitive calls (the middleware chain and
+view, then `response.close()`, which hands the pooled connection back) run on that thread, one call at a
+time, as asgiref requires of a context's executor."""
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
+import os
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import Any
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
 
+def request_threads() -> int:
+    """How many threads of a worker process run requests (REQUEST_THREADS, default 1)."""
+    try:
+        return max(1, int(os.environ.get("REQUEST_THREADS", "1")))
+    except ValueError:
+        return 1
+
+
 class OneHopASGIHandler(ASGIHandler):
-    def __init__(self) -> None:
+    def __init__(self, *, threads: int | None = None) -> None:
         super(ASGIHandler, self).__init__()
         self.load_middleware(is_async=False)
+        self.threads = threads or request_threads()
+        # One single-thread executor per request thread; a request keeps the one it started on (its view and
+        # its response.close() must run on the same thread: Django's connections are per thread).
+        self._executors: list[Executor] = [
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"django-request-{n}") for n in range(self.threads)
+        ]
+        self._next = 0
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        executor = self._executors[self._next]
+        self._next = (self._next + 1) % self.threads
+        async with ThreadSensitiveContext(executor=executor):
+            await self.handle(scope, receive, send)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:  # type: ignore[override]
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)

@@ -2,6 +2,8 @@
 # The web tier, the same everywhere (make demo, docker-compose, Kubernetes, the load benchmarks): uvicorn
 # serving backend.asgi (HTTP + websockets) with several worker processes. Environment:
 #   WEB_CONCURRENCY   worker processes (default: the number of CPUs); each has its own DB pool
+#   REQUEST_THREADS   threads per worker that run requests (default 1: a process's requests take turns,
+#                     backend/asgi_handler.py)
 #   HOST / PORT       where to listen (127.0.0.1:8000)
 #   ASGI_APP          the application (backend.asgi:application; the benchmarks' bare baseline swaps it)
 #   WEB_KEEPALIVE     seconds an idle keep-alive connection stays open (75, as nginx's default)

@@ -15,6 +15,7 @@ from backend.accounts import permissions as perms
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_choice, query_int, validated
 from backend.api.permissions import api_user
+from backend.api.serializer_fields_cache import CachedModelFields
 
 from . import ledger
 from .api_base import ERRORS, UNIT_PARAM, BillingApi, period_value
@@ -23,7 +24,7 @@ from .models import BillLine
 from .selectors import bill_lines_for, lines_with_balances
 
 
-class BillLineSerializer(serializers.ModelSerializer):
+class BillLineSerializer(CachedModelFields, serializers.ModelSerializer):
     """One thing a unit owes. `amount` is what was charged when the line was made; charged / waived /
     settled / owed are derived from the ledger (owed = charged − waived − settled)."""
 
@@ -78,6 +79,21 @@ class BillLineSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# The columns BillLineSerializer writes (of the line, its unit and its fee item): the list reads these only,
+# not the unit's and the fee item's every column.
+BILL_LINE_API_COLUMNS = (
+    *(f for f in BillLineSerializer.Meta.fields if f in {f.attname for f in BillLine._meta.concrete_fields}),
+    "unit",
+    "fee_item",
+    "parent",
+    "bill_run",
+    "unit__id",
+    "unit__label",
+    "fee_item__id",
+    "fee_item__name",
+)
+
+
 class AdhocChargeSerializer(serializers.Serializer):
     """临时费用: a one-off charge on one unit."""
 
@@ -123,7 +139,9 @@ class BillListApi(BillingApi):
         ids = qs.order_by("-period_start", "unit_id", "fee_item__priority", "id").values_list("pk", flat=True)
         paginator = PageNumberPagination()
         page = list(paginator.paginate_queryset(ids, request, view=self) or [])
-        lines = lines_with_balances(BillLine.objects.filter(pk__in=page).select_related("unit", "fee_item"))
+        lines = lines_with_balances(
+            BillLine.objects.filter(pk__in=page).select_related("unit", "fee_item").only(*BILL_LINE_API_COLUMNS)
+        )
         by_id = {line.pk: line for line in lines}
         rows = [by_id[pk] for pk in page if pk in by_id]
         return paginator.get_paginated_response(BillLineSerializer(rows, many=True).data)

@@ -109,6 +109,19 @@ class ArrearsTotals:
 
 def _overdue_base(*, scope: Scope, filters: ArrearsFilters, today: dt.date) -> QuerySet[BillLine]:
     """Bill lines past due, of units in scope and the filters (what they still owe is derived next)."""
+    qs = BillLine.objects.filter(due_date__lt=today)
+    if (
+        scope.all_offices
+        and not scope.is_resident
+        and not (filters.office_id or filters.estate_id or filters.building_id)
+    ):
+        # Every unit is in scope (a company-wide finance or admin role, the usual viewer of this list): no
+        # `unit IN (SELECT every unit)` semi-join, the open lines' index alone answers.
+        if filters.unit_id:
+            qs = qs.filter(unit_id=filters.unit_id)
+        if filters.fee_item_id:
+            qs = qs.filter(fee_item_id=filters.fee_item_id)
+        return qs
     units = scope.filter_units(Unit.objects.all())
     if filters.office_id:
         units = units.filter(office_id=filters.office_id)
@@ -118,7 +131,7 @@ def _overdue_base(*, scope: Scope, filters: ArrearsFilters, today: dt.date) -> Q
         units = units.filter(building_id=filters.building_id)
     if filters.unit_id:
         units = units.filter(pk=filters.unit_id)
-    qs = BillLine.objects.filter(due_date__lt=today, unit__in=units.values("pk"))
+    qs = qs.filter(unit__in=units.values("pk"))
     if filters.fee_item_id:
         qs = qs.filter(fee_item_id=filters.fee_item_id)
     return qs

@@ -141,8 +141,7 @@ def company_seed(company: DemoCompany, *, billing: bool = True, progress: Progre
             # Statistics for what was just loaded in bulk: with autovacuum off (as on the test machines) or
             # before it gets round to it, the planner would take every table for empty and pick nested loops
             # (a resident's homes page: 3 ms instead of 0.5).
-            schema_analyze(tenant.schema_name)
-            stage.note("ANALYZE")
+            stage.note(schema_analyze(tenant.schema_name))
     return tenant
 
 

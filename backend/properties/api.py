@@ -16,6 +16,7 @@ from backend.api.openapi import error_response
 from backend.api.pagination import PageNumberPagination
 from backend.api.params import query_int
 from backend.api.permissions import api_user, request_membership
+from backend.api.serializer_fields_cache import CachedModelFields
 from backend.uploads.fields import UploadSerializerField
 from backend.uploads.kinds import BINDING_DOCUMENT
 
@@ -173,7 +174,7 @@ class BuildingGenerateApi(ScopedApi):
 # --- units ------------------------------------------------------------------------------------------
 
 
-class UnitOut(serializers.ModelSerializer):
+class UnitOut(CachedModelFields, serializers.ModelSerializer):
     area = serializers.DecimalField(max_digits=10, decimal_places=2)
 
     class Meta:

@@ -227,9 +227,29 @@ def registry_search(*, scope: Scope, q: str, limit: int = SEARCH_LIMIT) -> list[
     else:
         unit_match = Q(number__startswith=term)
         person_match = Q(name__contains=term)
-    units = scope.filter_units(Unit.objects.filter(unit_match)).order_by("number", "id")[:limit]
-    people = person_list(scope=scope).filter(person_match).order_by("name", "id")[:limit]
-    hits = [SearchHit("unit", u.pk, u.label, u.get_status_display(), f"/staff/units/{u.pk}/") for u in units]
+    # Only what a hit shows (the box runs on every keystroke): a unit's label and status, a person's name and
+    # phone with their current homes' labels.
+    units = (
+        scope.filter_units(Unit.objects.filter(unit_match)).only("id", "label", "status").order_by("number", "id")
+    )[:limit]
+    people = (
+        Person.objects.filter(scope.person_q())
+        .distinct()
+        .filter(person_match)
+        .only("id", "name", "phone")
+        .prefetch_related(
+            Prefetch(
+                "occupancies",
+                queryset=Occupancy.objects.filter(end_date__isnull=True)
+                .select_related("unit")
+                .only("id", "person_id", "unit__id", "unit__label"),
+                to_attr="current_occupancies",
+            )
+        )
+        .order_by("name", "id")[:limit]
+    )
+    statuses = {value: str(label) for value, label in Unit._meta.get_field("status").choices or ()}
+    hits = [SearchHit("unit", u.pk, u.label, statuses.get(u.status, u.status), f"/staff/units/{u.pk}/") for u in units]
     for p in people:
         where = "、".join(o.unit.label for o in getattr(p, "current_occupancies", [])[:3])
         hits.append(

@@ -4,13 +4,14 @@ with its state (paid, unpaid, overdue), the ledger between two dates with a runn
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -105,47 +106,39 @@ def statement_context(request: HttpRequest, unit: Unit, *, notice_links: bool = 
 
 def bills_compact_html(bills: list[BillLine]) -> SafeString:
     """The <tbody> rows of the compact bills table (a phone's three columns: item and period, owed, status)
-    for lines prepared by `bill_rows`: the markup _bills_table.html wrote per row, built here with
-    format_html, as a resident's bills page shows dozens of rows and the template engine spent ~0.2 ms on
-    each."""
+    for lines prepared by `bill_rows`: the markup _bills_table.html wrote per row, built here, as a resident's
+    bills page shows dozens of rows and the template engine spent ~0.2 ms on each. Every value is escaped with
+    html.escape (what Django's autoescape does to text not marked safe), without format_html's per-argument
+    lazy-string machinery."""
     if not bills:
         return format_html('<tr><td colspan="3" class="muted">{}</td></tr>', gettext("No bills yet."))
-    late_fee, due = gettext("Late fee (滞纳金)"), gettext("due")
+    late_fee, due = escape(gettext("Late fee (滞纳金)")), escape(gettext("due"))
     states = {
-        "overdue": format_html('<span class="state state-overdue">{}</span>', gettext("Overdue")),
-        "unpaid": format_html('<span class="state state-unpaid">{}</span>', gettext("Unpaid")),
-        "paid": format_html('<span class="state state-paid">{}</span>', gettext("Paid")),
+        "overdue": f'<span class="state state-overdue">{escape(gettext("Overdue"))}</span>',
+        "unpaid": f'<span class="state state-unpaid">{escape(gettext("Unpaid"))}</span>',
+        "paid": f'<span class="state state-paid">{escape(gettext("Paid"))}</span>',
     }
     of = gettext("of %(a)s")
     rows = []
     for line in bills:
         row: Any = line
         owed, charged = int(row.owed), int(row.charged)
+        period_from = escape(str(row.period_from))
         period = (
-            format_html('<a href="{}" data-notice>{}</a>', row.notice_url, row.period_from)
-            if row.notice_url
-            else conditional_escape(row.period_from)
+            f'<a href="{escape(str(row.notice_url))}" data-notice>{period_from}</a>' if row.notice_url else period_from
         )
         if row.period_to:
-            period = format_html("{} – {}", period, row.period_to)
+            period = f"{period} – {escape(str(row.period_to))}"
+        state = escape(str(row.state))
+        item = f"{late_fee}: " if line.kind == "late_fee" else ""
+        charged_text = escape(yuan(charged))
+        part = f"<small>{escape(of % {'a': yuan(charged)})}</small>" if owed != charged else ""
         rows.append(
-            format_html(
-                '<tr data-bill-line="{}" data-state="{}" class="is-{}">\n'
-                "<td><span data-item>{}{}</span>\n<small>{} · {} {}</small></td>\n"
-                '<td class="money"><b data-line-owed>{}</b>{}<span hidden data-charged>{}</span></td>\n'
-                "<td>{}</td>\n</tr>",
-                line.pk,
-                row.state,
-                row.state,
-                f"{late_fee}: " if line.kind == "late_fee" else "",
-                line.fee_item.name,
-                period,
-                due,
-                row.due_on,
-                yuan(owed),
-                format_html("<small>{}</small>", of % {"a": yuan(charged)}) if owed != charged else "",
-                yuan(charged),
-                states.get(row.state, states["paid"]),
-            )
+            f'<tr data-bill-line="{int(line.pk)}" data-state="{state}" class="is-{state}">\n'
+            f"<td><span data-item>{item}{escape(str(line.fee_item.name))}</span>\n"
+            f"<small>{period} · {due} {escape(str(row.due_on))}</small></td>\n"
+            f'<td class="money"><b data-line-owed>{escape(yuan(owed))}</b>{part}'
+            f"<span hidden data-charged>{charged_text}</span></td>\n"
+            f"<td>{states.get(row.state, states['paid'])}</td>\n</tr>"
         )
-    return mark_safe("".join(rows))  # noqa: S308 - every part went through format_html
+    return mark_safe("".join(rows))  # noqa: S308 - every value went through html.escape

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from backend.accounts import permissions as perms
-from backend.billing.selectors import unit_account, unit_bills
+from backend.billing.selectors import unit_account, unit_bills_split
 from backend.properties.models import Unit
 from backend.properties.selectors import resident_units
 from portal.access import permission_required
@@ -21,16 +21,18 @@ PAID_SHOWN = 24
 
 
 def _home(unit: Unit) -> dict[str, Any]:
-    bills = bill_rows(unit_bills(unit.pk), today=timezone.localdate(), notice_unit=unit)
-    unpaid = [b for b in bills if b.state != "paid"]  # type: ignore[attr-defined]
-    paid = [b for b in bills if b.state == "paid"]  # type: ignore[attr-defined]
+    # Only the lines the page shows: every unpaid one, the newest PAID_SHOWN paid ones.
+    unpaid, paid, paid_count = unit_bills_split(unit.pk, paid_limit=PAID_SHOWN)
+    today = timezone.localdate()
+    unpaid = bill_rows(unpaid, today=today, notice_unit=unit)
+    paid = bill_rows(paid, today=today, notice_unit=unit)
     overdue = [b for b in unpaid if b.state == "overdue"]  # type: ignore[attr-defined]
     return {
         "unit": unit,
         "account": unit_account(unit.pk),
         "unpaid": unpaid,
-        "paid": paid[:PAID_SHOWN],
-        "paid_more": max(0, len(paid) - PAID_SHOWN),
+        "paid": paid,
+        "paid_more": max(0, paid_count - PAID_SHOWN),
         "due_total": sum(owed_of(b) for b in unpaid),
         "overdue_total": sum(owed_of(b) for b in overdue),
         "overdue_count": len(overdue),

@@ -36,6 +36,7 @@ from backend.notifications.announcements import announcements_for
 from backend.properties.models import Unit
 from backend.properties.selectors import binding_requests_of, resident_units
 from portal.access import permission_required
+from portal.common.links import id_link
 from tenants.company.selectors import company_settings_get
 from tenants.http import CompanyRequest
 
@@ -138,16 +139,20 @@ def upcoming_bookings(viewer: HomeViewer) -> list[HomeItem]:
 
 
 def latest_announcements(viewer: HomeViewer) -> list[HomeItem]:
-    """The latest announcements sent to this resident (pinned first, as on the announcements page)."""
+    """The latest announcements sent to this resident (pinned first, as on the announcements page): the
+    values the card shows, not the whole announcements (their bodies)."""
+    link = id_link("portal:announcement")
+    pinned, new = gettext("Pinned"), gettext("New")
+    rows = announcements_for(user_id=viewer.user_id).values_list("pk", "title", "published_at", "pinned", "read")  # type: ignore[misc]  # "read" is an annotation
     return [
         HomeItem(
-            title=a.title,
-            url=reverse("portal:announcement", args=[a.pk]),
-            when=a.published_at,
-            badge=gettext("Pinned") if a.pinned else ("" if a.read else gettext("New")),  # type: ignore[attr-defined]
-            key=f"announcement-{a.pk}",
+            title=title,
+            url=link(pk),
+            when=published_at,
+            badge=pinned if is_pinned else ("" if read else new),
+            key=f"announcement-{pk}",
         )
-        for a in announcements_for(user_id=viewer.user_id)[:ANNOUNCEMENTS_SHOWN]
+        for pk, title, published_at, is_pinned, read in rows[:ANNOUNCEMENTS_SHOWN]
     ]
 
 

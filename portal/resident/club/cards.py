@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
-
-from backend.club.models import LIVE_STATUSES
+from backend.club.models import LIVE_STATUSES, BookingStatus
 from backend.club.selectors import booking_list
 from backend.properties.scope import Scope
+from portal.common.links import id_link
 from portal.resident.home import HomeItem, HomeViewer, home_section_provide
 
 SHOWN = 3
 
 
 def upcoming_bookings(viewer: HomeViewer) -> list[HomeItem]:
-    rows = booking_list(scope=Scope.of(viewer.membership), starts_from=viewer.now).filter(status__in=LIVE_STATUSES)
+    # Only the five values the card shows (not two joined models' every column): the home page runs this on
+    # every visit, and building and reading the full select_related rows was a third of the page's time.
+    rows = (
+        booking_list(scope=Scope.of(viewer.membership), starts_from=viewer.now)
+        .filter(status__in=LIVE_STATUSES)
+        .values_list("pk", "starts_at", "status", "facility__name", "unit__label")[:SHOWN]
+    )
+    link = id_link("portal:resident-booking")
     return [
         HomeItem(
-            title=b.facility.name,
-            url=reverse("portal:resident-booking", args=[b.pk]),
-            when=b.starts_at,
-            detail=b.unit.label if b.unit_id and b.unit else "",
-            badge=b.get_status_display(),
-            key=f"booking-{b.pk}",
+            title=facility,
+            url=link(pk),
+            when=starts_at,
+            detail=unit_label or "",
+            badge=str(BookingStatus(status).label) if status in BookingStatus.values else status,
+            key=f"booking-{pk}",
         )
-        for b in rows[:SHOWN]
+        for pk, starts_at, status, facility, unit_label in rows
     ]
 
 

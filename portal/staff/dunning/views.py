@@ -29,6 +29,7 @@ from portal.common.forms import add_service_errors
 from portal.common.links import id_link
 from portal.common.scope import scope_of
 from portal.staff.dunning.forms import ArrearsFilterForm, DunningContactForm, LetterForm
+from portal.staff.dunning.rows import arrears_rows_html
 from tenants.http import CompanyRequest
 
 PAGE_SIZE = 50
@@ -64,6 +65,7 @@ def arrears(request: CompanyRequest) -> HttpResponse:
     for row in rows:
         row.url = unit_link(row.unit_id)  # type: ignore[attr-defined]
     page = Page(rows, number, Paginator(range(totals.units), PAGE_SIZE))  # type: ignore[misc]
+    full_view = perms.PERSONAL_DATA_FULL.granted_to(request.membership)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -78,7 +80,8 @@ def arrears(request: CompanyRequest) -> HttpResponse:
                 {"key": b, "label": BUCKET_LABELS[b], "amount": totals.aging[b], "units": totals.aging_units[b]}
                 for b in BUCKETS
             ],
-            "full_view": perms.PERSONAL_DATA_FULL.granted_to(request.membership),
+            "rows_html": arrears_rows_html(rows, full_view=full_view),
+            "full_view": full_view,
             "ordering": ordering,
             "today": timezone.localdate(),
         },

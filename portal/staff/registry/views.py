@@ -38,6 +38,7 @@ from portal.staff.registry.forms import (
     UnitBulkForm,
     UnitFilterForm,
 )
+from portal.staff.registry.rows import unit_rows_html
 from tenants.http import CompanyRequest
 
 
@@ -186,15 +187,17 @@ def unit_list(request: CompanyRequest) -> HttpResponse:
         unit.status_label = status_labels.get(unit.status, unit.status)  # type: ignore[attr-defined]
     query = request.GET.copy()
     query.pop("page", None)
+    can_write = perms.REGISTRY_WRITE.granted_to(request.membership)
     return render(
         request,
         "portal/staff/registry/units.html",
         {
             "form": form,
             "page": page,
+            "rows_html": unit_rows_html(page.object_list, can_write=can_write),
             "query": query.urlencode(),
             "bulk": UnitBulkForm(),
-            "can_write": perms.REGISTRY_WRITE.granted_to(request.membership),
+            "can_write": can_write,
         },
     )
 

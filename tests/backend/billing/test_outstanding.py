@@ -11,7 +11,14 @@ from django.db import connection
 from backend.billing import ledger
 from backend.billing import services as fees
 from backend.billing.models import BillLine, FeeItem
-from backend.billing.selectors import lines_with_balances, outstanding_mismatches, owed_by_unit, owed_lines
+from backend.billing.selectors import (
+    lines_with_balances,
+    outstanding_mismatches,
+    owed_by_unit,
+    owed_lines,
+    unit_bills,
+    unit_bills_split,
+)
 from backend.properties import services as registry
 from backend.properties.models import Unit
 from backend.properties.scope import Scope
@@ -125,3 +132,39 @@ def test_owed_by_unit_reads_what_the_ledger_says_each_home_owes(in_tenant_a: Any
         assert sorted(found[u.pk]) == by_ledger
     assert sorted(found[unit.pk]) == [(7000, first.due_date)]
     assert quiet.pk not in found
+
+
+def test_unit_bills_split_gives_unit_bills_lines_unpaid_and_the_newest_paid(in_tenant_a: Any) -> None:
+    """The resident bills page's read (unit_bills_split, one SQL statement on the `outstanding` column) gives
+    the lines unit_bills gives, with the same fields and ledger sums: every unpaid one, then only the newest
+    `paid_limit` paid ones, and how many paid lines there are; another unit's lines never appear."""
+    unit, item = _a_home_with_a_fee("己")
+    other, other_item = _a_home_with_a_fee("庚")
+    lines = [
+        ledger.adhoc_charge_post(unit=unit, fee_item=item, amount=1000 + n, description=f"第{n}笔") for n in range(6)
+    ]
+    ledger.adhoc_charge_post(unit=other, fee_item=other_item, amount=999, description="别家")
+    ledger.payment_record(unit=unit, amount=400, method="cash", line_ids=[lines[0].pk])  # part paid: unpaid
+    for line in lines[1:5]:
+        ledger.payment_record(unit=unit, amount=line.amount, method="cash", line_ids=[line.pk])
+    fields = ("pk", "unit_id", "fee_item_id", "kind", "period_start", "period_end", "description", "due_date")
+    sums = ("charged", "waived", "settled", "owed")
+
+    def shape(line: Any) -> tuple[Any, ...]:
+        return (*(getattr(line, f) for f in fields), line.fee_item.name, line.fee_item.priority) + tuple(
+            int(getattr(line, s)) for s in sums
+        )
+
+    everything = unit_bills(unit.pk, unpaid_first=False)
+    expected_unpaid = [shape(line) for line in everything if int(line.owed) > 0]  # type: ignore[attr-defined]
+    expected_paid = [shape(line) for line in everything if int(line.owed) <= 0]  # type: ignore[attr-defined]
+    assert len(expected_unpaid) == 2 and len(expected_paid) == 4
+    unpaid, paid, paid_count = unit_bills_split(unit.pk, paid_limit=3)
+    assert [shape(line) for line in unpaid] == expected_unpaid
+    assert [shape(line) for line in paid] == expected_paid[:3]
+    assert paid_count == 4
+    part_paid: Any = next(line for line in unpaid if line.pk == lines[0].pk)
+    assert int(part_paid.owed) == 600 and int(part_paid.settled) == 400 and int(part_paid.charged) == 1000
+    unpaid, paid, paid_count = unit_bills_split(unit.pk, paid_limit=10)
+    assert [shape(line) for line in paid] == expected_paid and paid_count == 4
+    assert unit_bills_split(other.pk, paid_limit=3)[2] == 0
