@@ -20,11 +20,18 @@ worker process take turns on the event loop's queue instead of fighting over the
 started per request. A process waiting on the database leaves the CPU to the other worker processes
 (infra/web.sh starts two per CPU, plus one). The request's thread-sensitive calls (the middleware chain and
 view, then `response.close()`, which hands the pooled connection back) run on that thread, one call at a
-time, as asgiref requires of a context's executor."""
+time, as asgiref requires of a context's executor.
+
+Except what waits on the outside world or builds a file: a request to Stripe (paying, saving a card,
+autopay, refunds) may take up to STRIPE_TIMEOUT, a PDF or a workbook hundreds of milliseconds, and on the
+shared thread it would hold up every other request of its process. Those paths (REQUEST_OWN_THREAD_PATHS, a
+regular expression over the path; or ?output=pdf|xlsx|csv) get a thread of their own, as stock Django gives
+every request."""
 
 from __future__ import annotations
 
 import os
+import re
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
@@ -41,6 +48,18 @@ def request_threads() -> int:
         return 1
 
 
+# Paths that call Stripe or build files (the portal's and the API's): see the module docstring.
+OWN_THREAD_PATHS = (
+    r"/(pay|autopay|refunds?|refund-[a-z]+|card-setup|online|imports?|bank-collections?)(/|$)"
+    r"|\.(pdf|xlsx|csv)$|/(pdf|xlsx|letter\.pdf|statement)/?$"
+)
+OWN_THREAD_QUERY = re.compile(rb"(^|&)(output|format)=(pdf|xlsx|csv)(&|$)")
+
+
+def own_thread_paths() -> re.Pattern[str]:
+    return re.compile(os.environ.get("REQUEST_OWN_THREAD_PATHS") or OWN_THREAD_PATHS)
+
+
 class OneHopASGIHandler(ASGIHandler):
     def __init__(self, *, threads: int | None = None) -> None:
         super(ASGIHandler, self).__init__()
@@ -52,10 +71,20 @@ class OneHopASGIHandler(ASGIHandler):
             ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"django-request-{n}") for n in range(self.threads)
         ]
         self._next = 0
+        self.own_thread = own_thread_paths()
+
+    def needs_own_thread(self, scope: dict[str, Any]) -> bool:
+        return bool(
+            self.own_thread.search(scope.get("path", "")) or OWN_THREAD_QUERY.search(scope.get("query_string", b""))
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        if self.needs_own_thread(scope):
+            async with ThreadSensitiveContext():  # a thread of its own, started for this request
+                await self.handle(scope, receive, send)
+            return
         executor = self._executors[self._next]
         self._next = (self._next + 1) % self.threads
         async with ThreadSensitiveContext(executor=executor):
