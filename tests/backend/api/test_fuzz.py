@@ -28,7 +28,7 @@ import schemathesis
 from schemathesis.config import SchemathesisConfig
 
 from tests.backend.api.fuzz_company import PASSWORD, FuzzCompany, fuzz_company_create, fuzz_company_drop
-from tests.conftest import asgi_server, free_port, subprocess_env
+from tests.conftest import ROOT, asgi_server, free_port, subprocess_env
 
 # No django_db mark: the server must see the seeded company, so it is committed (and dropped afterwards).
 pytestmark = [pytest.mark.fuzz]
@@ -58,14 +58,16 @@ def fuzz_company(django_db_setup: None, django_db_blocker: Any) -> Iterator[Fuzz
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(
-    fuzz_company: FuzzCompany, localstripe: str, django_db_blocker: Any, tmp_path_factory: Any
-) -> Iterator[str]:
+def fuzz_server(fuzz_company: FuzzCompany, localstripe: str, django_db_blocker: Any) -> Iterator[str]:
     """A uvicorn of its own, started after localstripe so it inherits the Stripe settings. Yields the base URL."""
     port = free_port()
     with django_db_blocker.unblock():
         env = subprocess_env(PLATFORM_URL_PORT=f":{port}")
-    with asgi_server(port, env, tmp_path_factory.mktemp("fuzz") / "uvicorn.log"):
+    # The server's log is kept where a CI run leaves it (.data/test-logs/, not a rotating temp dir): a server
+    # error the fuzzer finds is explained by the traceback there.
+    log = ROOT / ".data" / "test-logs" / "fuzz-uvicorn.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with asgi_server(port, env, log):
         yield f"http://127.0.0.1:{port}"
 
 
