@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Cart(models.Model):
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_cart")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -75,7 +75,7 @@ class RefundState(models.TextChoices):
 
 class Order(models.Model):
     code = models.CharField(max_length=20, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="shop_orders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     unit = models.ForeignKey("properties.Unit", on_delete=models.PROTECT, related_name="shop_orders")
     merchant_id = models.BigIntegerField(db_index=True)
     merchant_name = models.CharField(max_length=100)
