@@ -146,3 +146,23 @@ def test_a_special_price_applies_in_its_month(shop: Shop, **_: Any) -> None:
     )
     (order,) = flow.checkout(user=shop.resident, unit=shop.home, items=[Item(shop.apple.pk, 1)])
     assert order.total_fen == 990
+
+
+def test_an_order_whose_online_payment_is_in_flight_does_not_expire_under_it(shop: Shop) -> None:
+    from backend.payments.models import OnlinePayment
+
+    (order,) = flow.checkout(user=shop.resident, unit=shop.home, items=[Item(shop.apple.pk, 2)])
+    lines = list(order.lines.values_list("charge_id", flat=True))
+    OnlinePayment.objects.create(
+        unit=shop.home,
+        user=shop.resident,
+        amount=order.total_fen,
+        status=OnlinePayment.Status.PROCESSING,
+        line_ids=lines,
+    )
+    later = timezone.now() + dt.timedelta(minutes=flow.pay_minutes() + 1)
+    assert flow.orders_expire(now=later) == 0
+    assert Order.objects.get(pk=order.pk).status == "pending_payment" and stock(shop.apple) == 3
+    # ... but not for ever (an abandoned 3-D Secure page)
+    assert flow.orders_expire(now=later + dt.timedelta(hours=1)) == 1
+    assert stock(shop.apple) == 5
