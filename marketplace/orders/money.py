@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_tenants.utils import tenant_context
 
 from backend.billing.ledger import adhoc_charge_post, unit_lock, waiver_post
 from backend.billing.models import BillLine, FeeItem, LedgerEntry, Payment
@@ -28,6 +29,7 @@ from backend.errors import ApplicationError
 from backend.payments.models import Refund
 from backend.payments.refunds import ONLINE_CHANNELS, refund_left, refund_request, refund_send
 from backend.properties.models import Unit
+from tenants.db import connection
 
 from .models import Order, OrderLine, OrderStatus, RefundState
 
@@ -177,9 +179,14 @@ def order_refunds_send(order_id: int) -> None:
 
 
 def order_refunds_on_commit(order_id: int) -> None:
+    """Send the order's refunds once the deciding transaction commits, in the order's company's schema (a
+    merchant decides from the platform domain, inside that company's tenant_context)."""
+    tenant = connection.tenant
+
     def run() -> None:
         try:
-            order_refunds_send(order_id)
+            with tenant_context(tenant):
+                order_refunds_send(order_id)
         except Exception:  # noqa: BLE001 - the decision stands; the payments' refund recheck reconciles later
             log.exception("shop: sending the refunds of order %s failed", order_id)
 
@@ -194,3 +201,15 @@ def lock_unit_then_order(order_id: int) -> Order:
 
 def order_is_paid(order: Order) -> bool:
     return lines_paid(order_line_ids(order))
+
+
+def order_refunds_sweep(limit: int = 200) -> int:
+    """The periodic retry: orders whose card refunds are still waiting (Stripe unreachable after the decision,
+    a worker that died) send them again; returns how many orders were looked at."""
+    ids = list(Order.objects.filter(refund_state=RefundState.GATEWAY).values_list("pk", flat=True)[:limit])
+    for pk in ids:
+        try:
+            order_refunds_send(pk)
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            log.exception("shop: the refund sweep of order %s failed", pk)
+    return len(ids)

@@ -173,3 +173,31 @@ def test_the_merchant_order_api_needs_a_merchant(shop: Shop) -> None:
 
     connection.set_schema_to_public()
     assert Client(HTTP_HOST=settings.PLATFORM_DOMAIN).get("/api/v1/merchant/orders/").status_code in (401, 403)
+
+
+@pytest.mark.usefixtures("localstripe")
+def test_a_merchant_rejecting_over_the_platform_api_refunds_the_card_in_the_company(
+    shop: Shop, localstripe: str, django_capture_on_commit_callbacks: Any
+) -> None:
+    from backend.payments.models import Refund
+    from backend.payments.online import online_payment_confirm, online_payment_start
+    from marketplace.orders.money import order_payable
+    from tests.backend.payments.test_online import saved_card
+
+    connection.set_tenant(shop.tenant)
+    (order,) = flow.checkout(user=shop.resident, unit=shop.home, items=[Item(shop.apple.pk, 2)])
+    op, _ = online_payment_start(user=shop.resident, unit=shop.home, line_ids=order_payable(order)["line_ids"])
+    op = online_payment_confirm(op, payment_method=saved_card(localstripe, shop.resident))
+    assert Order.objects.get(pk=order.pk).status == "paid"
+    connection.set_schema_to_public()
+    entry = MerchantOrder.objects.get(tenant=shop.tenant, order_id=order.pk)
+    api = merchant_api(shop.fruit)
+    with django_capture_on_commit_callbacks(execute=True):  # the refund is sent after the decision commits
+        answer = api.post(
+            f"/api/v1/merchant/orders/{entry.pk}/reject/", {"reason": "今天不营业"}, content_type="application/json"
+        )
+    assert answer.status_code == 200 and answer.json()["refunded_fen"] == 2560
+    connection.set_tenant(shop.tenant)
+    refund = Refund.objects.get(payment_id=op.payment_id)
+    assert (refund.amount, refund.status) == (2560, "succeeded")
+    assert Order.objects.get(pk=order.pk).refund_state == "done"

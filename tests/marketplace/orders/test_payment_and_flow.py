@@ -185,3 +185,18 @@ def test_an_order_paid_after_it_expired_is_not_oversold(shop: Shop) -> None:
     other = buy_apples(shop, 5)  # somebody else could buy them again
     assert other.status == "pending_payment"
     assert fresh(order).status == "expired" and Listing.objects.get(pk=shop.apple.pk).stock == 0
+
+
+@pytest.mark.usefixtures("localstripe")
+def test_a_card_refund_not_sent_after_the_decision_is_sent_by_the_sweep(shop: Shop, localstripe: str) -> None:
+    from marketplace.orders.money import order_refunds_sweep
+
+    order = buy_apples(shop, 1)
+    op = pay_online(shop, order, localstripe)
+    flow.order_reject(order_id=order.pk, merchant_id=shop.fruit.pk, reason="缺货", by=None)  # no on-commit run
+    assert Refund.objects.get(payment_id=op.payment_id).status == "requested"
+    assert fresh(order).refund_state == "gateway"
+    assert order_refunds_sweep() == 1
+    assert Refund.objects.get(payment_id=op.payment_id).status == "succeeded"
+    assert fresh(order).refund_state == "done"
+    assert order_refunds_sweep() == 0
