@@ -6,6 +6,7 @@ from django.urls import path
 
 from . import api_merchant as account
 from . import api_merchant_catalogue as cat
+from .orders.api import merchant_urlpatterns as orders_urlpatterns
 
 P = "api/v1/merchant/"
 
@@ -42,4 +43,5 @@ urlpatterns = [
     path(f"{P}slots/<int:pk>/", cat.SlotDetailApi.as_view(), name="api-merchant-slot"),
     path(f"{P}specials/", cat.SpecialListApi.as_view(), name="api-merchant-specials"),
     path(f"{P}specials/<int:pk>/", cat.SpecialDetailApi.as_view(), name="api-merchant-special"),
+    *orders_urlpatterns,
 ]

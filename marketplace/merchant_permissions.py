@@ -51,6 +51,7 @@ APPLICATIONS_MANAGE = _permission(
 )
 PROFILE_MANAGE = _permission("merchant_profile", OWNER, _("Change the business profile and licence"))
 MEMBERS_MANAGE = _permission("merchant_members", OWNER, _("Add and remove clerks"))
+ORDERS = _permission("merchant_orders", EVERYONE, _("See the shop orders and accept, reject, deliver them"))
 
 
 class MerchantCan:

@@ -16,6 +16,7 @@ from backend.payments.urls import urlpatterns as payments_urlpatterns
 from backend.properties import api as registry
 from marketplace.api_shop import urlpatterns as shop_urlpatterns
 from marketplace.company.api import urlpatterns as marketplace_company_urlpatterns
+from marketplace.orders.api import urlpatterns as shop_orders_urlpatterns
 from tenants.api import SignupApi
 
 
@@ -77,4 +78,5 @@ tenant_urlpatterns = [
     *club_urlpatterns,
     *marketplace_company_urlpatterns,
     *shop_urlpatterns,
+    *shop_orders_urlpatterns,
 ]

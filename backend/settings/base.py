@@ -85,6 +85,8 @@ SHARED_APPS = [
     "marketplace",
     # The marketplace search's PostgreSQL backend: one denormalised row per listing (public schema).
     "marketplace.search",
+    # Shop orders' per-merchant index (company, order, status, totals; no personal data).
+    "marketplace.orders_index",
     # No models: the seed_demo command and the demo companies' seeders.
     "backend.demo",
 ]
@@ -100,6 +102,7 @@ TENANT_APPS = [
     "backend.payments",
     "backend.club",
     "marketplace.company",
+    "marketplace.orders",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -448,6 +451,15 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.payments.tasks.refunds_recheck",
         "schedule": 60 * 10,
     },
+    # Shop orders: unpaid ones past SHOP_ORDER_PAY_MINUTES expire; delivered ones complete by themselves.
+    "shop-orders-expire": {
+        "task": "marketplace.orders.tasks.shop_orders_expire",
+        "schedule": 60,
+    },
+    "shop-orders-auto-complete": {
+        "task": "marketplace.orders.tasks.shop_orders_auto_complete",
+        "schedule": 60 * 60,
+    },
     # Club: holds not paid in time (and waitlist offers not taken) expire and free their places.
     "club-holds-expire": {
         "task": "backend.club.tasks.holds_expire",
@@ -531,6 +543,11 @@ ALIYUN_SMS_SIGN_NAME = env("ALIYUN_SMS_SIGN_NAME", default="")
 ALIYUN_SMS_TEMPLATE_CODE = env("ALIYUN_SMS_TEMPLATE_CODE", default="")
 # How many times an e-mail or SMS is tried before it is marked failed and company admins are told.
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
+
+# --- Shop orders (marketplace/orders) --------------------------------------------------------------------------
+# Minutes an order's stock and slot places stay reserved for its payment; days after delivery it completes.
+SHOP_ORDER_PAY_MINUTES = env.int("SHOP_ORDER_PAY_MINUTES", default=15)
+SHOP_ORDER_AUTO_COMPLETE_DAYS = env.int("SHOP_ORDER_AUTO_COMPLETE_DAYS", default=7)
 
 # --- Marketplace search (marketplace/search) ------------------------------------------------------
 # "postgres" (default: the denormalised table in this database, no extra server) or "elasticsearch".

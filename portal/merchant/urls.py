@@ -5,6 +5,7 @@ from django.urls import path
 from . import views_account as account
 from . import views_auth as auth
 from . import views_catalogue as cat
+from . import views_orders as orders
 
 app_name = "merchant"
 
@@ -33,4 +34,7 @@ urlpatterns = [
     path("slots/<int:pk>/", cat.slot_edit, name="slot"),
     path("specials/", cat.specials, name="specials"),
     path("specials/<int:pk>/remove/", cat.special_remove, name="special-remove"),
+    path("orders/", orders.board, name="orders"),
+    path("orders/<int:pk>/", orders.detail, name="order"),
+    path("orders/<int:pk>/<str:action>/", orders.act, name="order-act"),
 ]

@@ -212,6 +212,14 @@ PAGES: dict[str, Page] = {
     "resident-shop-category": page(RESIDENT, code="=fresh"),
     "resident-shop-listing": page(RESIDENT, pk="listing"),
     "resident-shop-merchant": page(RESIDENT, pk="shop_merchant"),
+    "resident-shop-cart": page(RESIDENT),
+    "resident-shop-cart-add": page(RESIDENT),
+    "resident-shop-cart-quantity": page(RESIDENT, pk="cart_item"),
+    "resident-shop-checkout": page(RESIDENT),
+    "resident-shop-orders": page(RESIDENT),
+    "resident-shop-order": page(RESIDENT, pk="shop_order"),
+    "resident-shop-order-cancel": page(RESIDENT, pk="shop_order"),
+    "resident-shop-order-confirm": page(RESIDENT, pk="shop_order"),
     "shop-photo": page(RESIDENT, pk="shop_photo"),
     "resident-class": page(RESIDENT, pk="class"),
     "resident-enrolments": page(RESIDENT),
@@ -384,6 +392,9 @@ POST_ONLY = {
     "classes-session-add",
     "resident-booking-charge",
     "resident-series-end",
+    "resident-shop-cart-quantity",
+    "resident-shop-order-cancel",
+    "resident-shop-order-confirm",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).

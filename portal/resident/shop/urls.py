@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_orders
 
 urlpatterns = [
     path("resident/shop/", views.home, name="resident-shop"),
@@ -9,4 +9,12 @@ urlpatterns = [
     path("resident/shop/listings/<int:pk>/", views.listing, name="resident-shop-listing"),
     path("resident/shop/merchants/<int:pk>/", views.merchant, name="resident-shop-merchant"),
     path("shop/photos/<int:pk>/", views.photo, name="shop-photo"),
+    path("resident/shop/cart/", views_orders.cart, name="resident-shop-cart"),
+    path("resident/shop/cart/add/", views_orders.cart_add, name="resident-shop-cart-add"),
+    path("resident/shop/cart/<int:pk>/", views_orders.cart_quantity, name="resident-shop-cart-quantity"),
+    path("resident/shop/checkout/", views_orders.checkout, name="resident-shop-checkout"),
+    path("resident/shop/orders/", views_orders.orders, name="resident-shop-orders"),
+    path("resident/shop/orders/<int:pk>/", views_orders.order, name="resident-shop-order"),
+    path("resident/shop/orders/<int:pk>/cancel/", views_orders.order_cancel, name="resident-shop-order-cancel"),
+    path("resident/shop/orders/<int:pk>/confirm/", views_orders.order_confirm, name="resident-shop-order-confirm"),
 ]

@@ -225,6 +225,24 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-shop-listing", "get"): Detail(
         "/api/v1/shop/listings/{id}/", "listing", RESIDENTS_ONLY, SAME_SHOP, company="resident"
     ),
+    # Shop orders: a neighbour's cart line or order, and another company's, are 404s.
+    ("api-shop-cart-item", "patch"): Detail(
+        "/api/v1/shop/cart/items/{id}/",
+        "cart_item",
+        RESIDENTS_ONLY,
+        "resident",
+        company="resident",
+        body={"quantity": 2},
+    ),
+    ("api-shop-order", "get"): Detail(
+        "/api/v1/shop/orders/{id}/", "shop_order", RESIDENTS_ONLY, "resident", company="resident"
+    ),
+    ("api-shop-order-cancel", "post"): Detail(
+        "/api/v1/shop/orders/{id}/cancel/", "shop_order", RESIDENTS_ONLY, "resident", company="resident", body={}
+    ),
+    ("api-shop-order-confirm", "post"): Detail(
+        "/api/v1/shop/orders/{id}/confirm/", "shop_order", RESIDENTS_ONLY, "resident", company="resident", body={}
+    ),
     ("api-shop-merchant", "get"): Detail(
         "/api/v1/shop/merchants/{id}/", "shop_merchant", RESIDENTS_ONLY, SAME_SHOP, company="resident"
     ),

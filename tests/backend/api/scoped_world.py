@@ -202,6 +202,14 @@ def _shop(estate_id: int, number: str) -> dict[str, int]:
     return {"shop_merchant": merchant.pk, "listing": listing.pk, "shop_photo": photo.pk}
 
 
+def _shop_order(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:
+    """The home's resident's order of the estate's listing (awaiting payment) and a line in their cart."""
+    from marketplace.orders import flow
+
+    (order,) = flow.checkout(user=user, unit=unit, items=[flow.Item(listing_id, 1)])
+    return {"shop_order": order.pk, "cart_item": flow.cart_add(user=user, item=flow.Item(listing_id, 1)).pk}
+
+
 def _place(
     unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str, club: dict[Any, Any]
 ) -> Place:
@@ -264,6 +272,7 @@ def _place(
             "waitlist_entry": _waitlist_entry(gym, unit, user),
             "series": _series(gym, unit, user),
             "suspension": _suspension(unit),
+            **_shop_order(unit, user, shop["listing"]),
         }
     )
 

@@ -13,6 +13,11 @@ ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
     "shop-listings": ("get", "/api/v1/shop/listings/", None, {"resident"}),
     "shop-listing": ("get", "/api/v1/shop/listings/0/", {}, {"resident"}),
     "shop-merchant": ("get", "/api/v1/shop/merchants/0/", {}, {"resident"}),
+    # Shop orders (marketplace/orders/api.py).
+    "shop-cart": ("get", "/api/v1/shop/cart/", None, {"resident"}),
+    "shop-cart-add": ("post", "/api/v1/shop/cart/", {"listing": 0}, {"resident"}),
+    "shop-checkout": ("post", "/api/v1/shop/checkout/", {"unit": 0}, {"resident"}),
+    "shop-orders": ("get", "/api/v1/shop/orders/", None, {"resident"}),
     "marketplace-applications": ("get", "/api/v1/marketplace/applications/", None, VETTERS),
     "marketplace-application": ("get", "/api/v1/marketplace/applications/0/", {}, VETTERS),
     "marketplace-application-approve": (
