@@ -168,10 +168,24 @@ class Ticket(models.Model):
     reopened = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
+        # The work queues (selectors.queue_*): open tickets, breaches first, then the soonest due.
         indexes = [
-            models.Index(fields=["assignee", "status", "resolution_due"], name="desk_ticket_assignee"),
-            models.Index(fields=["office", "status", "resolution_due"], name="desk_ticket_office"),
-            models.Index(fields=["status", "resolution_due"], name="desk_ticket_status_due"),
+            models.Index(
+                "assignee",
+                models.F("breached").desc(),
+                models.F("resolution_due").asc(nulls_last=True),
+                name="desk_queue_assignee",
+                condition=Q(status__in=["new", "assigned", "accepted", "on_the_way", "in_progress"]),
+            ),
+            models.Index(
+                "office",
+                models.F("breached").desc(),
+                models.F("resolution_due").asc(nulls_last=True),
+                name="desk_queue_office",
+                condition=Q(status__in=["new", "assigned", "accepted", "on_the_way", "in_progress"]),
+            ),
+            models.Index(fields=["unit", "created_at"], name="desk_ticket_unit"),
+            models.Index(fields=["reporter", "created_at"], name="desk_ticket_reporter"),
         ]
         constraints = [
             models.CheckConstraint(
