@@ -177,6 +177,12 @@ DESK_DISPATCH = _permission(
     "desk_dispatch", FRONT_DESK, _("Dispatch repairs to engineers, revisit and close them; the dispatch board")
 )
 DESK_WORK = _permission("desk_work", {Role.ENGINEER}, _("Take and carry out repairs (the engineer's pages)"))
+DESK_QUEUE = _permission(
+    "desk_queue", FRONT_DESK | {Role.ENGINEER}, _("Open the repair pages: work queue, tickets and their steps")
+)
+DESK_RESIDENT = _permission(
+    "desk_resident", {Role.RESIDENT}, _("Report repairs for one's homes; follow, confirm, rate and pay them")
+)
 DESK_MANAGE = _permission("desk_manage", ADMIN, _("Set up repair categories, time limits and business hours"))
 
 # Community shop (社区商城), the residents' side ------------------------------------------------------------

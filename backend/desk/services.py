@@ -148,7 +148,7 @@ def _notify_resident(ticket: Ticket, title: str) -> None:
             recipient=recipient,
             kind="ticket.update",
             title=f"{ticket.code} {title}",
-            url=f"/resident/desk/{ticket.pk}/",
+            url=f"/resident/repairs/{ticket.pk}/",
             payload={"ticket": ticket.pk, "status": ticket.status},
         )
 
@@ -414,7 +414,7 @@ def ticket_assign(*, ticket: Ticket, engineer: User, by: User, now: dt.datetime 
             recipient=engineer,
             kind="desk.assigned",
             title=_("Repair %(code)s dispatched to you") % {"code": locked.code},
-            url=f"/staff/desk/work/{locked.pk}/",
+            url=f"/staff/desk/tickets/{locked.pk}/",
             payload={"ticket": locked.pk},
         )
     return locked

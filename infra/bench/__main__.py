@@ -25,6 +25,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "availability-p95": ("infra.bench.club", "run_availability"),
     # Two lines: the last place, then one home's quota.
     "booking-race": ("infra.bench.club", "run_race"),
+    "ticket-queue-p95": ("infra.bench.desk", "run"),
     "page-cpu": ("infra.bench.profile_pages", "run"),
     # Two lines: the PostgreSQL backend, then the Elasticsearch one (noida-db, bounded, unless
     # BENCH_ELASTICSEARCH_URL names a real one).

@@ -170,6 +170,16 @@ TENANT_URLS = [
     ("resident/shop/listings/<int:pk>/", "resident-shop-listing", "listing"),
     ("resident/shop/merchants/<int:pk>/", "resident-shop-merchant", "merchant"),
     ("shop/photos/<int:pk>/", "shop-photo", "photo"),
+    ("resident/repairs/", "resident-repairs", "repairs"),
+    ("resident/repairs/new/", "resident-repair-new", "repair_new"),
+    ("resident/repairs/<int:pk>/", "resident-repair", "repair"),
+    ("resident/repairs/<int:pk>/confirm/", "resident-repair-confirm", "repair_confirm"),
+    ("resident/repairs/<int:pk>/cancel/", "resident-repair-cancel", "repair_cancel"),
+    ("staff/desk/", "staff-desk-queue", "queue"),
+    ("staff/desk/board/", "staff-desk-board", "board"),
+    ("staff/desk/new/", "staff-desk-intake", "intake"),
+    ("staff/desk/tickets/<int:pk>/", "staff-desk-ticket", "ticket_page"),
+    ("staff/desk/tickets/<int:pk>/<slug:step>/", "staff-desk-step", "ticket_step"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),
