@@ -59,7 +59,7 @@ def _world() -> tuple[list[Any], list[Any], Any]:
     from backend.properties.scope import Scope
 
     everything = Scope.everything()
-    units = []
+    units: list[Any] = []
     for n in range(OFFICES):
         office = ManagementOffice.objects.filter(name=f"客服基准{n}处").first() or services.office_create(
             name=f"客服基准{n}处", scope=everything
@@ -76,10 +76,7 @@ def _world() -> tuple[list[Any], list[Any], Any]:
     engineers = list(User.objects.filter(email__startswith="desk-bench-eng-").order_by("pk"))
     if len(engineers) < ENGINEERS:
         made = User.objects.bulk_create(
-            [
-                User(email=f"desk-bench-eng-{i}@bench.test", name=f"工程{i}")
-                for i in range(len(engineers), ENGINEERS)
-            ]
+            [User(email=f"desk-bench-eng-{i}@bench.test", name=f"工程{i}") for i in range(len(engineers), ENGINEERS)]
         )
         Membership.objects.bulk_create(
             [
