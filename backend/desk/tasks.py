@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from backend.celery import app
 
-from .services import sla_sweep as sla_sweep_now
+from .alerts import sla_sweep as sla_sweep_now
 
 
 @app.task

@@ -11,6 +11,7 @@ import pytest
 from backend.audit.models import AuditEntry
 from backend.billing.models import BillLine, LedgerEntry
 from backend.desk import services as desk
+from backend.desk.alerts import sla_sweep
 from backend.desk.models import DeskSettings, Status, Ticket, TicketEvent, TicketPhoto
 from backend.errors import ApplicationError
 from backend.notifications.models import Holiday, Notification
@@ -250,15 +251,15 @@ def test_leak_revisit_falls_due_three_days_after_the_leak_test(world: Desk) -> N
 def test_sla_sweep_warns_then_alerts_once_to_assignee_and_supervisors_in_scope(world: Desk) -> None:
     ticket = report(world)  # response target 60 min from 09:00
     desk.ticket_assign(ticket=ticket, engineer=world.engineer, by=world.supervisor, now=NOW)
-    assert desk.sla_sweep(now=at(0, "09:40")) == 0  # 40 of 60: under 80 %
-    assert desk.sla_sweep(now=at(0, "09:50")) == 1
+    assert sla_sweep(now=at(0, "09:40")) == 0  # 40 of 60: under 80 %
+    assert sla_sweep(now=at(0, "09:50")) == 1
     near = Notification.objects.filter(kind="desk.sla_near")
     near_to = set(near.values_list("recipient_id", flat=True))
     # The assignee and the customer service of the office (and the company's admins, whose scope is all).
     assert {world.engineer.pk, world.supervisor.pk} <= near_to
     assert not near_to & {world.other_supervisor.pk, world.engineer2.pk, world.resident.pk}
-    assert desk.sla_sweep(now=at(0, "09:55")) == 0  # once
-    assert desk.sla_sweep(now=at(0, "10:01")) == 1
+    assert sla_sweep(now=at(0, "09:55")) == 0  # once
+    assert sla_sweep(now=at(0, "10:01")) == 1
     ticket.refresh_from_db()
     assert ticket.breached and ticket.alerted == ["response.near", "response.breach"]
     breach = Notification.objects.filter(kind="desk.sla_breach")
@@ -268,6 +269,6 @@ def test_sla_sweep_warns_then_alerts_once_to_assignee_and_supervisors_in_scope(w
 
 def test_sla_sweep_counts_business_time_only_and_skips_waiting_tickets(world: Desk) -> None:
     ticket = report(world, now=at(0, "17:20"))  # 10 minutes before closing
-    assert desk.sla_sweep(now=at(1, "08:00")) == 0  # overnight counts nothing
+    assert sla_sweep(now=at(1, "08:00")) == 0  # overnight counts nothing
     desk.ticket_wait(ticket=ticket, by=world.supervisor, reason="等住户约时间", now=at(1, "08:00"))
-    assert desk.sla_sweep(now=at(3, "12:00")) == 0
+    assert sla_sweep(now=at(3, "12:00")) == 0

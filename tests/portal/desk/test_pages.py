@@ -133,6 +133,7 @@ def test_team_queue_puts_breaches_first(world: Desk, client_for: Any, tenant_a: 
     page = html(client_for(tenant_a, world.supervisor).get("/staff/desk/?tab=team"))
     ids = [int(x) for x in re.findall(r'<li data-ticket="(\d+)"', page)]
     assert ids[:2] == [second.pk, first.pk] and "data-breached" in page
+    assert "工作队列" in page and "已超时" in page and "待派工" in page  # zh-hans first
 
 
 def test_staff_intake_of_a_call(world: Desk, client_for: Any, tenant_a: Any) -> None:
