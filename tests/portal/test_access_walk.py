@@ -243,6 +243,8 @@ PAGES: dict[str, Page] = {
     "staff-desk-intake": page(WRITERS),
     "staff-desk-ticket": page(DESK_QUEUE, pk="ticket"),
     "staff-desk-step": page(DESK_QUEUE, pk="ticket", step="=accept"),
+    "staff-desk-photo": page(DESK_QUEUE, pk="ticket_photo"),
+    "resident-repair-photo": page(RESIDENT, pk="ticket_photo"),
 }
 
 

@@ -180,6 +180,8 @@ TENANT_URLS = [
     ("staff/desk/new/", "staff-desk-intake", "intake"),
     ("staff/desk/tickets/<int:pk>/", "staff-desk-ticket", "ticket_page"),
     ("staff/desk/tickets/<int:pk>/<slug:step>/", "staff-desk-step", "ticket_step"),
+    ("staff/desk/photos/<int:pk>/", "staff-desk-photo", "photo"),
+    ("resident/repairs/photos/<int:pk>/", "resident-repair-photo", "repair_photo"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

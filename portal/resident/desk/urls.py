@@ -8,4 +8,5 @@ urlpatterns = [
     path("resident/repairs/<int:pk>/", views.repair, name="resident-repair"),
     path("resident/repairs/<int:pk>/confirm/", views.repair_confirm, name="resident-repair-confirm"),
     path("resident/repairs/<int:pk>/cancel/", views.repair_cancel, name="resident-repair-cancel"),
+    path("resident/repairs/photos/<int:pk>/", views.repair_photo, name="resident-repair-photo"),
 ]

@@ -19,12 +19,13 @@ from backend.accounts import permissions as perms
 from backend.billing.models import BillLine
 from backend.billing.selectors import lines_with_balances
 from backend.desk import services
-from backend.desk.models import Place, Status, Ticket
+from backend.desk.models import Place, Status, Ticket, TicketPhoto
 from backend.desk.selectors import categories_active, tickets_visible
 from backend.errors import ApplicationError
 from backend.properties.selectors import resident_units
 from backend.uploads.fields import UploadFormField
 from backend.uploads.kinds import REPAIR_PHOTO
+from backend.uploads.serving import upload_response
 from portal.access import permission_required
 from portal.common.forms import add_service_errors
 from portal.common.scope import scope_of
@@ -189,3 +190,12 @@ def repair_cancel(request: CompanyRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("Repair cancelled."))
     return redirect("portal:resident-repair", pk=ticket.pk)
+
+
+@permission_required(perms.DESK_RESIDENT)
+def repair_photo(request: CompanyRequest, pk: int) -> HttpResponse:
+    """A photo of one of the resident's homes' repairs (served through backend.uploads, sniffed again)."""
+    photo = TicketPhoto.objects.filter(pk=pk, ticket__in=tickets_visible(scope=scope_of(request))).first()
+    if photo is None:
+        raise Http404
+    return upload_response(photo.image, kind=REPAIR_PHOTO, download_name=f"repair-{photo.ticket_id}-{photo.pk}")

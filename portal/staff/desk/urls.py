@@ -8,4 +8,5 @@ urlpatterns = [
     path("staff/desk/new/", views.intake, name="staff-desk-intake"),
     path("staff/desk/tickets/<int:pk>/", views.ticket_page, name="staff-desk-ticket"),
     path("staff/desk/tickets/<int:pk>/<slug:step>/", views.ticket_step, name="staff-desk-step"),
+    path("staff/desk/photos/<int:pk>/", views.photo, name="staff-desk-photo"),
 ]

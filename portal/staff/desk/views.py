@@ -20,11 +20,20 @@ from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
 from backend.desk import services
-from backend.desk.models import LOAD_STATUSES, Channel, Place, Priority, RevisitRule, Status, Ticket
-from backend.desk.selectors import categories_active, queue_mine, queue_pool, queue_team, revisits_due, ticket_get
+from backend.desk.models import LOAD_STATUSES, Channel, Place, Priority, RevisitRule, Status, Ticket, TicketPhoto
+from backend.desk.selectors import (
+    categories_active,
+    queue_mine,
+    queue_pool,
+    queue_team,
+    revisits_due,
+    ticket_get,
+    tickets_visible,
+)
 from backend.errors import ApplicationError
 from backend.uploads.fields import UploadFormField
 from backend.uploads.kinds import REPAIR_PHOTO
+from backend.uploads.serving import upload_response
 from portal.access import permission_required
 from portal.common.forms import add_service_errors
 from portal.common.scope import scope_of, units_in_scope
@@ -277,3 +286,13 @@ def ticket_step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
     if step == "grab":
         return redirect("portal:staff-desk-ticket", pk=ticket.pk)
     return redirect(post.get("next") or f"/staff/desk/tickets/{ticket.pk}/")
+
+
+@permission_required(perms.DESK_QUEUE)
+def photo(request: CompanyRequest, pk: int) -> HttpResponse:
+    """A photo of a repair of the caller's scope (served through backend.uploads, sniffed again)."""
+    scope = scope_of(request)
+    found = TicketPhoto.objects.filter(pk=pk, ticket__in=tickets_visible(scope=scope)).first()
+    if found is None or scope.is_resident:
+        raise Http404
+    return upload_response(found.image, kind=REPAIR_PHOTO, download_name=f"repair-{found.ticket_id}-{found.pk}")

@@ -178,14 +178,21 @@ def _ticket(unit: Unit, user: Any) -> int:
     from backend.desk import services as desk
 
     category = desk.category_save(code="plumbing", name="水管")
-    return desk.ticket_report(
+    ticket = desk.ticket_report(
         user=user,
         unit_id=unit.pk,
         category=category,
         description="水管漏水",
         contact_name="业主",
         contact_phone="13900000000",
-    ).pk
+    )
+    return ticket.pk
+
+
+def _ticket_photo(ticket_id: int) -> int:
+    from backend.desk.models import TicketPhoto
+
+    return TicketPhoto.objects.create(ticket_id=ticket_id, stage="intake", image=DOCUMENT).pk
 
 
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
@@ -279,7 +286,8 @@ def _place(
             "waitlist_entry": _waitlist_entry(gym, unit, user),
             "series": _series(gym, unit, user),
             "suspension": _suspension(unit),
-            "ticket": _ticket(unit, user),
+            "ticket": (ticket := _ticket(unit, user)),
+            "ticket_photo": _ticket_photo(ticket),
         }
     )
 

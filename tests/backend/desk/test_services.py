@@ -272,3 +272,18 @@ def test_sla_sweep_counts_business_time_only_and_skips_waiting_tickets(world: De
     assert sla_sweep(now=at(1, "08:00")) == 0  # overnight counts nothing
     desk.ticket_wait(ticket=ticket, by=world.supervisor, reason="等住户约时间", now=at(1, "08:00"))
     assert sla_sweep(now=at(3, "12:00")) == 0
+
+
+def test_the_periodic_task_runs_the_sweep_now(world: Desk) -> None:
+    import datetime as dt
+
+    from django.conf import settings
+    from django.utils import timezone
+
+    from backend.desk.tasks import sla_sweep as task
+
+    assert settings.CELERY_BEAT_SCHEDULE["desk-sla-sweep"]["task"] == "backend.desk.tasks.sla_sweep"
+    report(world, now=timezone.now() - dt.timedelta(days=8))  # a week and more: both clocks are past
+    assert task() == 2
+    assert Notification.objects.filter(kind="desk.sla_breach", recipient_id=world.supervisor.pk).count() == 2
+    assert task() == 0

@@ -52,6 +52,13 @@ def test_resident_reports_with_a_photo_and_follows_it(world: Desk, client_for: A
     shown = html(client.get(f"/resident/repairs/{ticket.pk}/"))
     assert ticket.code in shown and 'data-event="reported"' in shown
     assert ticket.code in html(client.get("/resident/repairs/"))
+    photo = TicketPhoto.objects.get(ticket=ticket)
+    assert f'src="/resident/repairs/photos/{photo.pk}/"' in shown
+    served = client.get(f"/resident/repairs/photos/{photo.pk}/")
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    staff = client_for(tenant_a, world.supervisor)
+    assert staff.get(f"/staff/desk/photos/{photo.pk}/").status_code == 200
+    assert client_for(tenant_a, world.other_supervisor).get(f"/staff/desk/photos/{photo.pk}/").status_code == 404
     # The neighbour's home: not offered, and refused when posted.
     refused = client.post(
         "/resident/repairs/new/",
@@ -66,6 +73,7 @@ def test_resident_reports_with_a_photo_and_follows_it(world: Desk, client_for: A
     assert refused.status_code == 400 and Ticket.objects.count() == 1
     neighbour = client_for(tenant_a, world.neighbour)
     assert neighbour.get(f"/resident/repairs/{ticket.pk}/").status_code == 404
+    assert neighbour.get(f"/resident/repairs/photos/{photo.pk}/").status_code == 404
     assert ticket.code not in html(neighbour.get("/resident/repairs/"))
 
 
