@@ -10,6 +10,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -193,7 +194,7 @@ def repair_cancel(request: CompanyRequest, pk: int) -> HttpResponse:
 
 
 @permission_required(perms.DESK_RESIDENT)
-def repair_photo(request: CompanyRequest, pk: int) -> HttpResponse:
+def repair_photo(request: CompanyRequest, pk: int) -> HttpResponseBase:
     """A photo of one of the resident's homes' repairs (served through backend.uploads, sniffed again)."""
     photo = TicketPhoto.objects.filter(pk=pk, ticket__in=tickets_visible(scope=scope_of(request))).first()
     if photo is None:

@@ -11,6 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -289,7 +290,7 @@ def ticket_step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
 
 
 @permission_required(perms.DESK_QUEUE)
-def photo(request: CompanyRequest, pk: int) -> HttpResponse:
+def photo(request: CompanyRequest, pk: int) -> HttpResponseBase:
     """A photo of a repair of the caller's scope (served through backend.uploads, sniffed again)."""
     scope = scope_of(request)
     found = TicketPhoto.objects.filter(pk=pk, ticket__in=tickets_visible(scope=scope)).first()
