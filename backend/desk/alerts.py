@@ -42,7 +42,7 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
             if locked is None or locked.waiting_since is not None:
                 continue
             pauses = list(TicketPause.objects.filter(ticket=locked).values_list("started_at", "ended_at"))
-            elapsed = calendar.elapsed(locked.created_at, now, pauses)
+            elapsed = calendar.elapsed(locked.clock_start, now, pauses)
             alerts = []
             clocks = [("resolution", locked.resolution_target)]
             if locked.accepted_at is None:

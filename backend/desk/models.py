@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -142,6 +144,8 @@ class Ticket(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField()
+    # When the SLA clocks started: the report, or the last reopening (null: created_at).
+    clock_from = models.DateTimeField(null=True, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -196,6 +200,10 @@ class Ticket(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+    @property
+    def clock_start(self) -> dt.datetime:
+        return self.clock_from or self.created_at
 
     @property
     def charge_fen(self) -> int:

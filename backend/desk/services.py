@@ -327,7 +327,7 @@ def leak_test_record(*, ticket: Ticket, by: User, now: dt.datetime | None = None
 def _reopen(locked: Ticket, *, by: User, now: dt.datetime, reason: str, kind: str) -> None:
     """Back to the pool with fresh clocks from now; the charge (if any) stays: a re-fix is not charged twice."""
     locked.status, locked.assignee, locked.reopened = Status.NEW, None, locked.reopened + 1
-    locked.created_at = now  # the clocks count again from the reopening
+    locked.clock_from = now  # the clocks count again from the reopening
     locked.accepted_at = locked.finished_at = locked.confirmed_at = locked.revisit_due = None
     locked.assigned_at, locked.rating, locked.rating_comment, locked.alerted, locked.breached = (
         None,

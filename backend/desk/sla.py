@@ -40,7 +40,7 @@ def dues_refresh(ticket: Ticket, calendar: Calendar | None = None) -> None:
     Null while an open pause stops the clock. The caller saves."""
     calendar = calendar or Calendar()
     pauses = pauses_of(ticket)
-    start = ticket.created_at
+    start = ticket.clock_start
     if ticket.accepted_at is None:
         ticket.response_due = calendar.due(start, ticket.response_target, pauses)
     if ticket.finished_at is None:

@@ -221,7 +221,8 @@ def test_confirm_and_revisit_close_and_not_fixed_reopens(world: Desk) -> None:
     assert confirmed.status == Status.CONFIRMED and confirmed.rating == 5
     reopened = desk.ticket_revisit(ticket=ticket, by=world.supervisor, fixed=False, note="又漏了", now=at(1, "09:00"))
     assert reopened.status == Status.NEW and reopened.assignee_id is None and reopened.reopened == 1
-    assert reopened.rating is None and reopened.response_due == at(1, "10:00")
+    assert reopened.rating is None and reopened.response_due == at(1, "10:00")  # the clocks start again
+    assert reopened.created_at == NOW and reopened.clock_from == at(1, "09:00")  # the report time stays
     _to_progress(world, ticket, at(1, "09:10"))
     desk.ticket_finish(ticket=ticket, engineer=world.engineer, photos=[photo()], now=at(1, "10:00"))
     closed = desk.ticket_revisit(
