@@ -76,6 +76,7 @@ DESK_NAV = [
     NavItem(_("Repairs"), "portal:staff-desk-queue", "tool", perms.DESK_DISPATCH),
     NavItem(_("Dispatch board"), "portal:staff-desk-board", "users", perms.DESK_DISPATCH),
     NavItem(_("Record a repair"), "portal:staff-desk-intake", "upload", perms.DESK_DISPATCH),
+    NavItem(_("Service desk settings"), "portal:staff-desk-settings", "settings", perms.DESK_MANAGE),
 ]
 MARKETPLACE_NAV = [
     NavItem(_("Merchant applications"), "portal:staff-marketplace-applications", "check", perms.MARKETPLACE_MANAGE),

@@ -23,9 +23,12 @@ from backend.properties.scope import Scope
 from backend.uploads.kinds import REPAIR_PHOTO
 from backend.uploads.storage import files_removed_on_error
 from backend.uploads.validation import AcceptedUpload
+from tenants.db import company_time_zone
 
+from .clock import BusinessHours
 from .models import (
     Channel,
+    DeskSettings,
     PhotoStage,
     Place,
     Priority,
@@ -338,3 +341,37 @@ def ticket_intake(
         photos=photos or [],
         now=now or timezone.now(),
     )
+
+
+# --- the desk's settings ---------------------------------------------------------------------------------------
+
+
+def desk_settings_update(
+    *, business_hours: list[list[int]], near_breach_percent: int, engineer_open_cap: int
+) -> DeskSettings:
+    """Business hours ([[weekday 0–6, from minute, to minute], …]), the near-breach share and the engineer's
+    load cap. Audited with the values before. Open tickets keep their due instants until their next pause."""
+    errors: dict[str, list[str]] = {}
+    try:
+        BusinessHours.from_setting(business_hours, company_time_zone())
+    except (TypeError, ValueError):
+        errors["business_hours"] = [_("Each window: a weekday 0–6 and a start before its end, in minutes.")]
+    if not isinstance(near_breach_percent, int) or not 1 <= near_breach_percent <= 99:
+        errors["near_breach_percent"] = [_("Between 1 and 99.")]
+    if not isinstance(engineer_open_cap, int) or not 1 <= engineer_open_cap <= 100:
+        errors["engineer_open_cap"] = [_("Between 1 and 100.")]
+    if errors:
+        raise ApplicationError.for_fields(errors)
+    with transaction.atomic():
+        DeskSettings.load()
+        current = DeskSettings.objects.select_for_update().get(singleton=True)
+        before = [current.business_hours, current.near_breach_percent, current.engineer_open_cap]
+        current.business_hours = [[int(d), int(a), int(b)] for d, a, b in business_hours]
+        current.near_breach_percent, current.engineer_open_cap = near_breach_percent, engineer_open_cap
+        current.save()
+        audit_record(
+            action="desk.settings_update",
+            target=current,
+            changes={"before": before, "after": [current.business_hours, near_breach_percent, engineer_open_cap]},
+        )
+    return current

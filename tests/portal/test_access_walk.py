@@ -245,6 +245,7 @@ PAGES: dict[str, Page] = {
     "staff-desk-step": page(DESK_QUEUE, pk="ticket", step="=accept"),
     "staff-desk-photo": page(DESK_QUEUE, pk="ticket_photo"),
     "resident-repair-photo": page(RESIDENT, pk="ticket_photo"),
+    "staff-desk-settings": page(ADMIN),
 }
 
 

@@ -182,6 +182,7 @@ TENANT_URLS = [
     ("staff/desk/tickets/<int:pk>/<slug:step>/", "staff-desk-step", "ticket_step"),
     ("staff/desk/photos/<int:pk>/", "staff-desk-photo", "photo"),
     ("resident/repairs/photos/<int:pk>/", "resident-repair-photo", "repair_photo"),
+    ("staff/desk/settings/", "staff-desk-settings", "desk_settings"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import settings, views
 
 urlpatterns = [
     path("staff/desk/", views.queue, name="staff-desk-queue"),
@@ -9,4 +9,5 @@ urlpatterns = [
     path("staff/desk/tickets/<int:pk>/", views.ticket_page, name="staff-desk-ticket"),
     path("staff/desk/tickets/<int:pk>/<slug:step>/", views.ticket_step, name="staff-desk-step"),
     path("staff/desk/photos/<int:pk>/", views.photo, name="staff-desk-photo"),
+    path("staff/desk/settings/", settings.desk_settings, name="staff-desk-settings"),
 ]

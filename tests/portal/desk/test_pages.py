@@ -178,3 +178,47 @@ def test_staff_intake_of_a_call(world: Desk, client_for: Any, tenant_a: Any) -> 
     )
     assert refused.status_code == 400 and Ticket.objects.count() == 1
     assert EVERYTHING.all_offices
+
+
+def test_admin_sets_up_a_category_and_business_hours(world: Desk, client_for: Any, tenant_a: Any, member: Any) -> None:
+    from backend.desk.models import DeskSettings, RepairCategory, SlaTarget
+
+    admin = client_for(tenant_a, member(tenant_a, ["company_admin"]))
+    assert client_for(tenant_a, world.supervisor).get("/staff/desk/settings/").status_code == 403
+    assert 'data-category="plumbing"' in html(admin.get("/staff/desk/settings/"))
+    saved = admin.post(
+        "/staff/desk/settings/",
+        {
+            "form": "category",
+            "code": "lift",
+            "name": "电梯",
+            "default_priority": "urgent",
+            "revisit_rule": "safety",
+            "active": "on",
+            "urgent_response": "15",
+            "urgent_resolution": "120",
+        },
+    )
+    assert saved.status_code == 302, html(saved)[:1500]
+    lift = RepairCategory.objects.get(code="lift")
+    assert lift.revisit_rule == "safety" and not lift.paid
+    assert SlaTarget.objects.get(category=lift, priority="urgent").response_minutes == 15
+    saved = admin.post(
+        "/staff/desk/settings/",
+        {
+            "form": "settings",
+            "business_hours": "0-4 08:30-12:00\n0-4 13:30-17:30",
+            "near_breach_percent": "75",
+            "engineer_open_cap": "3",
+        },
+    )
+    assert saved.status_code == 302
+    current = DeskSettings.load()
+    assert (
+        current.engineer_open_cap == 3 and len(current.business_hours) == 10 and [0, 510, 720] in current.business_hours
+    )
+    bad = admin.post(
+        "/staff/desk/settings/",
+        {"form": "settings", "business_hours": "7 09:00-08:00", "near_breach_percent": "75", "engineer_open_cap": "3"},
+    )
+    assert bad.status_code == 400 and DeskSettings.load().engineer_open_cap == 3
