@@ -83,6 +83,12 @@ def _engineer_check(engineer: User, ticket: Ticket, *, field: str) -> None:
     membership = _member(engineer)
     if membership is None or Role.ENGINEER not in membership.roles or not _covers(membership, ticket):
         raise ApplicationError.for_fields({field: [_("Not an engineer of this estate.")]})
+    # One engineer's load is counted under a lock of theirs (after the ticket's row lock, always in that
+    # order), so two repairs grabbed or dispatched at once cannot both slip under the cap.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':desk-engineer'), %s)", [engineer.pk]
+        )
     cap = DeskSettings.load().engineer_open_cap
     load = Ticket.objects.filter(assignee=engineer, status__in=LOAD_STATUSES).exclude(pk=ticket.pk).count()
     if load >= cap:
