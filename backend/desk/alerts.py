@@ -20,7 +20,7 @@ from .models import (
     TicketPause,
 )
 from .services import supervisors_of
-from .sla import Calendar
+from .sla import Calendar, next_alert_at
 
 # --- the SLA sweep ---------------------------------------------------------------------------------------------
 
@@ -32,8 +32,8 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
     calendar = Calendar()
     sent = 0
     candidates = (
-        Ticket.objects.filter(status__in=(*LOAD_STATUSES, Status.NEW), waiting_since__isnull=True)
-        .order_by("resolution_due")
+        Ticket.objects.filter(status__in=(*LOAD_STATUSES, Status.NEW), waiting_since__isnull=True, alert_at__lte=now)
+        .order_by("alert_at")
         .values_list("pk", flat=True)[:limit]
     )
     for pk in candidates:
@@ -57,10 +57,16 @@ def sla_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
                 ):
                     alerts.append(f"{clock}.near")
             if not alerts:
+                # Accepted since (the response clock stopped) or the settings changed: the next instant.
+                locked.alert_at = next_alert_at(locked, calendar, pauses)
+                if locked.alert_at is not None and locked.alert_at <= now:
+                    locked.alert_at = now + dt.timedelta(minutes=1)
+                locked.save(update_fields=["alert_at"])
                 continue
             locked.alerted = [*locked.alerted, *alerts]
             locked.breached = locked.breached or any(a.endswith(".breach") for a in alerts)
-            locked.save(update_fields=["alerted", "breached"])
+            locked.alert_at = next_alert_at(locked, calendar, pauses)
+            locked.save(update_fields=["alerted", "breached", "alert_at"])
             users = set(supervisors_of(locked))
             if locked.assignee_id:
                 users.add(locked.assignee_id)

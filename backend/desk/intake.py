@@ -225,7 +225,7 @@ def _create(
             resolution_target=resolution,
         )
         dues_refresh(ticket)
-        ticket.save(update_fields=["response_due", "resolution_due"])
+        ticket.save(update_fields=["response_due", "resolution_due", "alert_at"])
         count = _photos_add(ticket, photos, PhotoStage.INTAKE)
         _event(ticket, "reported", by=by, now=now, channel=channel, photos=count)
     return ticket

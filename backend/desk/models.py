@@ -158,6 +158,9 @@ class Ticket(models.Model):
     response_due = models.DateTimeField(null=True, blank=True)
     resolution_due = models.DateTimeField(null=True, blank=True)
     waiting_since = models.DateTimeField(null=True, blank=True)
+    # The next instant an SLA alert falls due (near or breach, whichever comes first; null: none pending or
+    # paused): the sweep reads only tickets whose instant has come.
+    alert_at = models.DateTimeField(null=True, blank=True)
     alerted = models.JSONField(default=list, blank=True)  # "response.near", "response.breach", …
     breached = models.BooleanField(default=False)
     leak_tested_at = models.DateTimeField(null=True, blank=True)
@@ -186,6 +189,11 @@ class Ticket(models.Model):
                 models.F("breached").desc(),
                 models.F("resolution_due").asc(nulls_last=True),
                 name="desk_queue_office",
+                condition=Q(status__in=["new", "assigned", "accepted", "on_the_way", "in_progress"]),
+            ),
+            models.Index(
+                "alert_at",
+                name="desk_ticket_alert_at",
                 condition=Q(status__in=["new", "assigned", "accepted", "on_the_way", "in_progress"]),
             ),
             models.Index(fields=["unit", "created_at"], name="desk_ticket_unit"),

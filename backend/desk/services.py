@@ -218,7 +218,7 @@ def ticket_wait(*, ticket: Ticket, by: User, reason: str, now: dt.datetime | Non
         TicketPause.objects.create(ticket=locked, started_at=now, reason=reason.strip()[:200])
         locked.waiting_since = now
         dues_refresh(locked)
-        locked.save(update_fields=["waiting_since", "response_due", "resolution_due"])
+        locked.save(update_fields=["waiting_since", "response_due", "resolution_due", "alert_at"])
         _event(locked, "waiting", by=by, now=now, note=reason)
         _notify_resident(locked, _("waiting for you: %(reason)s") % {"reason": reason.strip()[:60]})
     return locked
@@ -233,7 +233,7 @@ def ticket_resume(*, ticket: Ticket, by: User, now: dt.datetime | None = None) -
         TicketPause.objects.filter(ticket=locked, ended_at__isnull=True).update(ended_at=now)
         locked.waiting_since = None
         dues_refresh(locked)
-        locked.save(update_fields=["waiting_since", "response_due", "resolution_due"])
+        locked.save(update_fields=["waiting_since", "response_due", "resolution_due", "alert_at"])
         _event(locked, "resumed", by=by, now=now)
     return locked
 

@@ -45,6 +45,25 @@ def dues_refresh(ticket: Ticket, calendar: Calendar | None = None) -> None:
         ticket.response_due = calendar.due(start, ticket.response_target, pauses)
     if ticket.finished_at is None:
         ticket.resolution_due = calendar.due(start, ticket.resolution_target, pauses)
+    ticket.alert_at = next_alert_at(ticket, calendar, pauses)
+
+
+def next_alert_at(ticket: Ticket, calendar: Calendar, pauses: Pauses) -> dt.datetime | None:
+    """The earliest instant one of the ticket's clocks reaches its next alert (the near-breach share of its
+    target, then the target), counting what the sweep counts; None when none is pending or a pause stops them."""
+    instants = []
+    clocks = []
+    if ticket.accepted_at is None:
+        clocks.append(("response", ticket.response_target))
+    if ticket.finished_at is None:
+        clocks.append(("resolution", ticket.resolution_target))
+    for clock, target in clocks:
+        if f"{clock}.breach" in ticket.alerted:
+            continue
+        near = -(-target * calendar.near_percent // 100)  # the sweep warns once elapsed * 100 >= target * share
+        minutes = target if f"{clock}.near" in ticket.alerted or near >= target else near
+        instants.append(calendar.due(ticket.clock_start, minutes, pauses))
+    return min((i for i in instants if i is not None), default=None)
 
 
 def revisit_due(ticket: Ticket) -> dt.datetime | None:

@@ -251,6 +251,7 @@ def test_leak_revisit_falls_due_three_days_after_the_leak_test(world: Desk) -> N
 
 def test_sla_sweep_warns_then_alerts_once_to_assignee_and_supervisors_in_scope(world: Desk) -> None:
     ticket = report(world)  # response target 60 min from 09:00
+    assert ticket.alert_at == at(0, "09:48")  # 80 % of the response target: the sweep reads it then
     desk.ticket_assign(ticket=ticket, engineer=world.engineer, by=world.supervisor, now=NOW)
     assert sla_sweep(now=at(0, "09:40")) == 0  # 40 of 60: under 80 %
     assert sla_sweep(now=at(0, "09:50")) == 1
@@ -263,6 +264,8 @@ def test_sla_sweep_warns_then_alerts_once_to_assignee_and_supervisors_in_scope(w
     assert sla_sweep(now=at(0, "10:01")) == 1
     ticket.refresh_from_db()
     assert ticket.breached and ticket.alerted == ["response.near", "response.breach"]
+    # Next: the resolution clock's warning, 80 % of 480 business minutes (384: 180 before lunch, 204 after → 16:54).
+    assert ticket.alert_at == at(0, "16:54")
     breach = Notification.objects.filter(kind="desk.sla_breach")
     assert world.other_supervisor.pk not in set(breach.values_list("recipient_id", flat=True))
     assert breach.filter(recipient_id=world.engineer.pk).count() == 1
