@@ -71,6 +71,13 @@ CLUB_NAV = [
     NavItem(_("No-shows"), "portal:staff-club-no-shows", "check", perms.CLUB_MANAGE),
     NavItem(_("Club settings"), "portal:staff-club-settings", "settings", perms.CLUB_SETTINGS),
 ]
+DESK_NAV = [
+    NavItem(_("Work queue"), "portal:staff-desk-queue", "tool", perms.DESK_WORK),
+    NavItem(_("Repairs"), "portal:staff-desk-queue", "tool", perms.DESK_DISPATCH),
+    NavItem(_("Dispatch board"), "portal:staff-desk-board", "users", perms.DESK_DISPATCH),
+    NavItem(_("Record a repair"), "portal:staff-desk-intake", "upload", perms.DESK_DISPATCH),
+    NavItem(_("Service desk settings"), "portal:staff-desk-settings", "settings", perms.DESK_MANAGE),
+]
 MARKETPLACE_NAV = [
     NavItem(_("Merchant applications"), "portal:staff-marketplace-applications", "check", perms.MARKETPLACE_MANAGE),
     NavItem(_("Merchants"), "portal:staff-marketplace-merchants", "users", perms.MARKETPLACE_MANAGE),
@@ -85,6 +92,7 @@ RESIDENT_NAV = [
     NavItem(_("My bookings"), "portal:resident-bookings", "check", perms.CLUB_BOOK),
     NavItem(_("Classes"), "portal:resident-classes", "calendar", perms.CLUB_CLASS_ENROL),
     NavItem(_("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
+    NavItem(_("My repairs"), "portal:resident-repairs", "tool", perms.DESK_RESIDENT),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
 ]
 COMMON_NAV = [
@@ -96,6 +104,7 @@ NAV_SECTIONS = [
     (_("Staff"), STAFF_NAV),
     (_("Billing"), BILLING_NAV),
     (_("Club"), CLUB_NAV),
+    (_("Service desk"), DESK_NAV),
     (_("Marketplace"), MARKETPLACE_NAV),
     (_("Resident"), RESIDENT_NAV),
     (_("Me"), COMMON_NAV),

@@ -164,6 +164,27 @@ CLUB_CLASS_ENROLMENTS = _permission(
     _("List class enrolments: staff within their scope, residents their own"),
 )
 
+# Service desk (客户服务) ------------------------------------------------------------------------------------
+DESK_TICKETS = _permission(
+    "desk_tickets",
+    FRONT_DESK | {Role.ENGINEER, Role.RESIDENT},
+    _("See repairs: staff within their scope, residents their homes' and their own"),
+)
+DESK_REPORT = _permission(
+    "desk_report", FRONT_DESK | {Role.RESIDENT}, _("Report a repair: residents for their homes, staff for a caller")
+)
+DESK_DISPATCH = _permission(
+    "desk_dispatch", FRONT_DESK, _("Dispatch repairs to engineers, revisit and close them; the dispatch board")
+)
+DESK_WORK = _permission("desk_work", {Role.ENGINEER}, _("Take and carry out repairs (the engineer's pages)"))
+DESK_QUEUE = _permission(
+    "desk_queue", FRONT_DESK | {Role.ENGINEER}, _("Open the repair pages: work queue, tickets and their steps")
+)
+DESK_RESIDENT = _permission(
+    "desk_resident", {Role.RESIDENT}, _("Report repairs for one's homes; follow, confirm, rate and pay them")
+)
+DESK_MANAGE = _permission("desk_manage", ADMIN, _("Set up repair categories, time limits and business hours"))
+
 # Community shop (社区商城), the residents' side ------------------------------------------------------------
 SHOP = _permission(
     "shop", {Role.RESIDENT}, _("Browse the community shop: the listings of merchants approved for one's estates")

@@ -101,6 +101,7 @@ TENANT_APPS = [
     "backend.billing",
     "backend.payments",
     "backend.club",
+    "backend.desk",
     "marketplace.company",
     "marketplace.orders",
 ]
@@ -496,6 +497,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "access-housekeeping": {
         "task": "backend.access.tasks.access_housekeeping",
         "schedule": 60 * 60 * 6,
+    },
+    # Service desk: near-breach and breach alerts on repairs' SLA clocks.
+    "desk-sla-sweep": {
+        "task": "backend.desk.tasks.sla_sweep",
+        "schedule": 60,
     },
 }
 

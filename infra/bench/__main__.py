@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "booking-race": ("infra.bench.club", "run_race"),
     # Two lines: the last 5 items (100 checkouts), then a service slot of 2 places (50 checkouts).
     "stock-race": ("infra.bench.shop_orders", "run"),
+    "ticket-queue-p95": ("infra.bench.desk", "run"),
     "page-cpu": ("infra.bench.profile_pages", "run"),
     # Two lines: the PostgreSQL backend, then the Elasticsearch one (noida-db, bounded, unless
     # BENCH_ELASTICSEARCH_URL names a real one).

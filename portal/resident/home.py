@@ -197,7 +197,8 @@ ENTRIES = [
     HomeEntry("pay", _("Pay bills"), "portal:resident-bills", "yuan", perms.PAY_ONLINE),
     HomeEntry("book", _("Book facilities"), "portal:resident-facilities", "calendar"),
     HomeEntry("shop", _("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
-    HomeEntry("repair", _("Report a repair"), "portal:resident-repair-new", "tool"),
+    HomeEntry("repair", _("Report a repair"), "portal:resident-repair-new", "tool", perms.DESK_RESIDENT),
+    HomeEntry("repairs", _("My repairs"), "portal:resident-repairs", "check", perms.DESK_RESIDENT),
 ]
 
 

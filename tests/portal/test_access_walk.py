@@ -40,6 +40,7 @@ MONEY = frozenset({"company_admin", "finance"})
 BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and dunning, reports
 RECORDERS = BILLING | {"engineer"}  # meter readings import
 CHECKIN = WRITERS | {"security"}  # the club's calendar and bookings (writes there: WRITERS)
+DESK_QUEUE = WRITERS | {"engineer"}  # the service desk's work queue and tickets (dispatch: WRITERS)
 CLASS_DESK = WRITERS  # training classes: teachers, classes, sessions, attendance
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
@@ -239,6 +240,20 @@ PAGES: dict[str, Page] = {
     "staff-marketplace-merchants": page(WRITERS),
     "staff-marketplace-categories": page(WRITERS),
     "staff-marketplace-listings": page(WRITERS),
+    # the service desk (客户服务): residents report and follow repairs, staff work and dispatch them
+    "resident-repairs": page(RESIDENT),
+    "resident-repair-new": page(RESIDENT),
+    "resident-repair": page(RESIDENT, pk="ticket"),
+    "resident-repair-confirm": page(RESIDENT, pk="ticket"),
+    "resident-repair-cancel": page(RESIDENT, pk="ticket"),
+    "staff-desk-queue": page(DESK_QUEUE),
+    "staff-desk-board": page(WRITERS),
+    "staff-desk-intake": page(WRITERS),
+    "staff-desk-ticket": page(DESK_QUEUE, pk="ticket"),
+    "staff-desk-step": page(DESK_QUEUE, pk="ticket", step="=accept"),
+    "staff-desk-photo": page(DESK_QUEUE, pk="ticket_photo"),
+    "resident-repair-photo": page(RESIDENT, pk="ticket_photo"),
+    "staff-desk-settings": page(ADMIN),
 }
 
 
@@ -395,6 +410,9 @@ POST_ONLY = {
     "resident-shop-cart-quantity",
     "resident-shop-order-cancel",
     "resident-shop-order-confirm",
+    "resident-repair-confirm",
+    "resident-repair-cancel",
+    "staff-desk-step",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).

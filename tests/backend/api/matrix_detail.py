@@ -286,4 +286,8 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-marketplace-listing-hide", "delete"): Detail(
         "/api/v1/marketplace/listing-hides/{id}/", "listing_hide", MARKETPLACE, STAFF_ONLY
     ),
+    ("api-desk-ticket", "get"): Detail("/api/v1/desk/tickets/{id}/", "ticket", **EVERYONE_ASKS),
+    ("api-desk-ticket-steps", "post"): Detail(
+        "/api/v1/desk/tickets/{id}/steps/", "ticket", **EVERYONE_ASKS, body={"step": "cancel", "reason": "不修了"}
+    ),
 }

@@ -173,6 +173,28 @@ def _suspension(unit: Unit) -> int:
     ).pk
 
 
+def _ticket(unit: Unit, user: Any) -> int:
+    """A repair the home's resident reported (the service desk)."""
+    from backend.desk import services as desk
+
+    category = desk.category_save(code="plumbing", name="水管")
+    ticket = desk.ticket_report(
+        user=user,
+        unit_id=unit.pk,
+        category=category,
+        description="水管漏水",
+        contact_name="业主",
+        contact_phone="13900000000",
+    )
+    return ticket.pk
+
+
+def _ticket_photo(ticket_id: int) -> int:
+    from backend.desk.models import TicketPhoto
+
+    return TicketPhoto.objects.create(ticket_id=ticket_id, stage="intake", image=DOCUMENT).pk
+
+
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
@@ -273,6 +295,8 @@ def _place(
             "series": _series(gym, unit, user),
             "suspension": _suspension(unit),
             **_shop_order(unit, user, shop["listing"]),
+            "ticket": (ticket := _ticket(unit, user)),
+            "ticket_photo": _ticket_photo(ticket),
         }
     )
 
