@@ -163,9 +163,10 @@ class DeskApi(APIView):
 
 
 class CategoryListApi(DeskApi):
-    """The company's repair categories in use."""
+    """The company's repair categories in use (a short list: not paged)."""
 
     required_permission = perms.DESK_TICKETS
+    pagination_class = None  # type: ignore[assignment]
 
     @extend_schema(responses={200: CategorySerializer(many=True), **ERRORS})
     def get(self, request: Request) -> Response:

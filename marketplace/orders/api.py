@@ -28,6 +28,7 @@ from marketplace.api_merchant_base import ERRORS as MERCHANT_ERRORS
 from marketplace.api_merchant_base import MerchantApi
 from marketplace.merchant_permissions import ORDERS
 
+from . import cart as carts
 from . import flow, merchant
 from .models import CartItem, Fulfilment, Order, OrderLine, OrderStatus
 from .money import order_payable
@@ -49,11 +50,11 @@ class CartAddSerializer(serializers.Serializer):
     listing = serializers.IntegerField()
     variant = serializers.IntegerField(required=False, allow_null=True)
     slot = serializers.IntegerField(required=False, allow_null=True)
-    quantity = serializers.IntegerField(min_value=1, max_value=flow.MAX_QUANTITY, default=1)
+    quantity = serializers.IntegerField(min_value=1, max_value=carts.MAX_QUANTITY, default=1)
 
 
 class QuantitySerializer(serializers.Serializer):
-    quantity = serializers.IntegerField(min_value=0, max_value=flow.MAX_QUANTITY)
+    quantity = serializers.IntegerField(min_value=0, max_value=carts.MAX_QUANTITY)
 
 
 class CheckoutSerializer(serializers.Serializer):
@@ -123,8 +124,8 @@ class OrderSerializer(serializers.ModelSerializer):
         return order_payable(order)
 
 
-def _items(rows: list[dict[str, Any]]) -> list[flow.Item]:
-    return [flow.Item(r["listing"], r.get("quantity", 1), r.get("variant"), r.get("slot")) for r in rows]
+def _items(rows: list[dict[str, Any]]) -> list[carts.Item]:
+    return [carts.Item(r["listing"], r.get("quantity", 1), r.get("variant"), r.get("slot")) for r in rows]
 
 
 class ShopOrderApi(APIView):
@@ -146,7 +147,7 @@ class CartApi(ShopOrderApi):
     def post(self, request: Request) -> Response:
         data = CartAddSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        row = flow.cart_add(user=api_user(request), item=_items([data.validated_data])[0])
+        row = carts.cart_add(user=api_user(request), item=_items([data.validated_data])[0])
         return Response(CartItemSerializer(row).data, status=status.HTTP_201_CREATED)
 
 
@@ -160,7 +161,7 @@ class CartItemApi(ShopOrderApi):
     def patch(self, request: Request, pk: int) -> Response:
         data = QuantitySerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        flow.cart_set_quantity(user=api_user(request), item_id=pk, quantity=data.validated_data["quantity"])
+        carts.cart_set_quantity(user=api_user(request), item_id=pk, quantity=data.validated_data["quantity"])
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -16,6 +16,7 @@ from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.properties.selectors import resident_units
 from marketplace.models import Listing
+from marketplace.orders import cart as carts
 from marketplace.orders import flow
 from marketplace.orders.models import CartItem, Order
 from marketplace.orders.money import order_payable
@@ -41,14 +42,14 @@ def _refusal(request: CompanyRequest, exc: ApplicationError) -> None:
 @permission_required(perms.SHOP)
 def cart_add(request: CompanyRequest) -> HttpResponseBase:
     listing_id = _int(request.POST.get("listing")) or 0
-    item = flow.Item(
+    item = carts.Item(
         listing_id,
         _int(request.POST.get("quantity")) or 1,
         _int(request.POST.get("variant")),
         _int(request.POST.get("slot")),
     )
     try:
-        flow.cart_add(user=request.user, item=item)
+        carts.cart_add(user=request.user, item=item)
     except ApplicationError as exc:
         _refusal(request, exc)
         return (
@@ -83,7 +84,7 @@ def cart_quantity(request: CompanyRequest, pk: int) -> HttpResponseBase:
     if not CartItem.objects.filter(pk=pk, cart__user=request.user).exists():
         raise Http404
     try:
-        flow.cart_set_quantity(user=request.user, item_id=pk, quantity=_int(request.POST.get("quantity")) or 0)
+        carts.cart_set_quantity(user=request.user, item_id=pk, quantity=_int(request.POST.get("quantity")) or 0)
     except ApplicationError as exc:
         _refusal(request, exc)
     return redirect("portal:resident-shop-cart")

@@ -226,10 +226,11 @@ def _shop(estate_id: int, number: str) -> dict[str, int]:
 
 def _shop_order(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:
     """The home's resident's order of the estate's listing (awaiting payment) and a line in their cart."""
+    from marketplace.orders import cart as carts
     from marketplace.orders import flow
 
-    (order,) = flow.checkout(user=user, unit=unit, items=[flow.Item(listing_id, 1)])
-    return {"shop_order": order.pk, "cart_item": flow.cart_add(user=user, item=flow.Item(listing_id, 1)).pk}
+    (order,) = flow.checkout(user=user, unit=unit, items=[carts.Item(listing_id, 1)])
+    return {"shop_order": order.pk, "cart_item": carts.cart_add(user=user, item=carts.Item(listing_id, 1)).pk}
 
 
 def _place(

@@ -24,6 +24,8 @@ TENANT_ONLY = {
     "backend.payments",
     "backend.club",
     "marketplace.company",
+    "marketplace.orders",
+    "backend.desk",
 }
 SHARED_ONLY = {
     "tenants",
@@ -32,6 +34,7 @@ SHARED_ONLY = {
     "portal",
     "marketplace",
     "marketplace.search",
+    "marketplace.orders_index",
     "backend.demo",
 }
 

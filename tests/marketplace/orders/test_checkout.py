@@ -14,8 +14,9 @@ from backend.billing.models import BillLine
 from backend.errors import ApplicationError
 from marketplace.company.models import ListingHide
 from marketplace.models import Listing, ListingVariant, ServiceSlot
+from marketplace.orders import cart as carts
 from marketplace.orders import flow
-from marketplace.orders.flow import Item
+from marketplace.orders.cart import Item
 from marketplace.orders.models import CartItem, Order, OrderLine
 from marketplace.orders_index.models import MerchantOrder
 
@@ -29,10 +30,10 @@ def stock(listing: Listing) -> int | None:
 
 
 def test_the_cart_splits_into_one_order_per_merchant_with_snapshots_commission_and_ledger_lines(shop: Shop) -> None:
-    flow.cart_add(user=shop.resident, item=Item(shop.apple.pk, 2))
-    flow.cart_add(user=shop.resident, item=Item(shop.apple.pk, 1))  # the same line, more of it
-    flow.cart_add(user=shop.resident, item=Item(shop.grapes.pk, 1, variant_id=shop.green.pk))
-    flow.cart_add(user=shop.resident, item=Item(shop.cleaning.pk, 1, slot_id=shop.slot.pk))
+    carts.cart_add(user=shop.resident, item=Item(shop.apple.pk, 2))
+    carts.cart_add(user=shop.resident, item=Item(shop.apple.pk, 1))  # the same line, more of it
+    carts.cart_add(user=shop.resident, item=Item(shop.grapes.pk, 1, variant_id=shop.green.pk))
+    carts.cart_add(user=shop.resident, item=Item(shop.cleaning.pk, 1, slot_id=shop.slot.pk))
     assert CartItem.objects.filter(cart__user=shop.resident).count() == 3
     orders = flow.checkout(user=shop.resident, unit=shop.home, fulfilment="delivery")
     assert len(orders) == 2 and {o.merchant_name for o in orders} == {"鲜果坊", "好帮手家政"}
@@ -58,7 +59,7 @@ def test_the_cart_splits_into_one_order_per_merchant_with_snapshots_commission_a
 
 def test_only_listings_visible_to_the_homes_estate_can_be_bought(shop: Shop) -> None:
     with pytest.raises(ApplicationError):  # 江景苑's resident: 鲜果坊 is not approved there
-        flow.cart_add(user=shop.other_resident, item=Item(shop.apple.pk, 1))
+        carts.cart_add(user=shop.other_resident, item=Item(shop.apple.pk, 1))
     with pytest.raises(ApplicationError) as caught:
         flow.checkout(user=shop.other_resident, unit=shop.other_home, items=[Item(shop.apple.pk, 1)])
     assert "items" in caught.value.fields

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from marketplace.models import Listing, ListingVariant, Merchant, ServiceSlot
+from marketplace.orders import cart as carts
 from marketplace.orders import flow
 from tests.backend.club.test_races import run_together
 from tests.marketplace.factories import make_listing, make_merchant
@@ -43,13 +44,13 @@ def test_many_reservations_for_the_last_items_and_places_take_exactly_what_is_le
             slot = ServiceSlot.objects.create(
                 listing=cleaning, starts_at=start, ends_at=start + dt.timedelta(hours=1), capacity=2
             )
-            results = run_together(tenant, [_take(apples, flow.Item(apples.pk, 1)) for _ in range(THREADS)])
+            results = run_together(tenant, [_take(apples, carts.Item(apples.pk, 1)) for _ in range(THREADS)])
             assert results.count(True) == 3 and results.count(False) == THREADS - 3, results
             assert Listing.objects.get(pk=apples.pk).stock == 0
-            two_each = [_take(grapes, flow.Item(grapes.pk, 2, variant_id=green.pk)) for _ in range(THREADS)]
+            two_each = [_take(grapes, carts.Item(grapes.pk, 2, variant_id=green.pk)) for _ in range(THREADS)]
             assert run_together(tenant, two_each).count(True) == 1
             assert ListingVariant.objects.get(pk=green.pk).stock == 0
-            places = [_take(cleaning, flow.Item(cleaning.pk, 1, slot_id=slot.pk)) for _ in range(THREADS)]
+            places = [_take(cleaning, carts.Item(cleaning.pk, 1, slot_id=slot.pk)) for _ in range(THREADS)]
             assert run_together(tenant, places).count(True) == 2
             assert ServiceSlot.objects.get(pk=slot.pk).booked == 2
         finally:
