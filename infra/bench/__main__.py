@@ -32,7 +32,9 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     # Two lines from one measurement: a no-op over 1,000 companies, then one new migration applied to them.
     "migrate-1000": ("infra.bench.migrate_1000", "run"),
     "migrate-1000-new": ("infra.bench.migrate_1000", "run_new"),
+    # Two lines: beat's load per minute, then the dispatcher's fan-out on a worker.
     "beat-1000": ("infra.bench.beat_1000", "run"),
+    "dispatcher-fanout-1000": ("infra.bench.beat_1000", "run_fanout"),
 }
 
 
