@@ -9,3 +9,21 @@ from .spares import spare_schemas_fill
 def spare_schemas_refill() -> int:
     """After an onboarding took a spare schema: clone the next one (public schema task)."""
     return spare_schemas_fill()
+
+
+@app.task(ignore_result=True)
+def companies_dispatch(
+    task_name: str,
+    args: list | None = None,
+    kwargs: dict | None = None,
+    options: dict | None = None,
+    local_hour: int | None = None,
+) -> int:
+    """Beat's one entry per periodic job lands here (public schema): send `task_name` once per active
+    company, in that company's schema, over one broker connection; returns how many were sent.
+
+    `local_hour`: only the companies whose own time zone is at that hour now (a daily job at 08:30 runs at
+    08:30 in each company's zone; beat then fires the entry hourly)."""
+    from .dispatch import companies_fan_out
+
+    return companies_fan_out(task_name, args=args, kwargs=kwargs, options=options, local_hour=local_hour)

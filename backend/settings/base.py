@@ -407,6 +407,11 @@ CACHES: dict[str, dict[str, Any]] = {
 }
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
+# The broker's keys (queues, bindings, control channels) and the results carry the key prefix, so the demo,
+# test runs and benchmarks sharing one Redis (database) never consume each other's tasks.
+CELERY_KEY_PREFIX = env("CELERY_KEY_PREFIX", default=f"{CACHES['default']['KEY_PREFIX']}:celery:")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE

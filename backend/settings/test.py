@@ -9,6 +9,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", default="wuye-test")
 CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = env("CHANNEL_LAYER_PREFIX", default="asgi-test")
+CELERY_KEY_PREFIX = env("CELERY_KEY_PREFIX", default=f"{CACHES['default']['KEY_PREFIX']}:celery:")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": CELERY_KEY_PREFIX}
 PLATFORM_URL_PORT = env("PLATFORM_URL_PORT", default="")
 ALLOWED_HOSTS = [".localhost", "localhost", "127.0.0.1", "testserver"]
 # The test process itself does not pool: pytest-django manages its connections, and the many tests that

@@ -32,6 +32,12 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     # Two lines: the PostgreSQL backend, then the Elasticsearch one (noida-db, bounded, unless
     # BENCH_ELASTICSEARCH_URL names a real one).
     "listing-search-p95": ("infra.bench.listing_search", "run"),
+    # Two lines from one measurement: a no-op over 1,000 companies, then one new migration applied to them.
+    "migrate-1000": ("infra.bench.migrate_1000", "run"),
+    "migrate-1000-new": ("infra.bench.migrate_1000", "run_new"),
+    # Two lines: beat's load per minute, then the dispatcher's fan-out on a worker.
+    "beat-1000": ("infra.bench.beat_1000", "run"),
+    "dispatcher-fanout-1000": ("infra.bench.beat_1000", "run_fanout"),
 }
 
 
@@ -40,6 +46,9 @@ def _setup_django() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.local")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    # Keys of their own in a shared Redis: the demo's worker never takes a benchmark's tasks (nor the reverse).
+    os.environ.setdefault("CACHE_KEY_PREFIX", "wuye-bench")
+    os.environ.setdefault("CHANNEL_LAYER_PREFIX", "asgi-bench")
     base = environ.Env().db_url("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/wuye")
     name = os.environ.get("BENCH_DATABASE_NAME", "wuye_bench")
     _ensure_database(base, name)
