@@ -280,23 +280,27 @@ def _api_p95(facility_id: int, resident: Any, first: dt.date) -> str:
 # --- booking-race -------------------------------------------------------------------------------------------------
 
 
-def _tokens(users: list[Any]) -> list[str]:
+def bench_tokens(users: list[Any], name: str = TOKEN_NAME) -> list[str]:
+    """A bearer token per user, named `name` (the last run's tokens of that name deleted first)."""
     from backend.access.models import ApiToken
     from backend.access.services import api_token_issue
 
-    ApiToken.objects.filter(name=TOKEN_NAME).delete()
-    return [api_token_issue(user=user, name=TOKEN_NAME)[1] for user in users]
+    ApiToken.objects.filter(name=name).delete()
+    return [api_token_issue(user=user, name=name)[1] for user in users]
 
 
-async def _post_all(port: int, host: str, requests: list[tuple[str, dict[str, Any]]]) -> list[tuple[int, str, float]]:
-    """Every request at once (one connection each); (status, error code, ms) per request."""
+async def post_all(
+    port: int, host: str, requests: list[tuple[str, dict[str, Any]]], path: str = "/api/v1/club/bookings/"
+) -> list[tuple[int, str, float]]:
+    """Every request (token, JSON body) POSTed to `path` at once, one connection each; (status, error code,
+    ms) per request. The race benchmarks' client (booking-race here, stock-race in shop_orders.py)."""
     import aiohttp
 
     async def send(session: Any, token: str, body: dict[str, Any]) -> tuple[int, str, float]:
         started = time.perf_counter()
         try:
             async with session.post(
-                f"http://127.0.0.1:{port}/api/v1/club/bookings/",
+                f"http://127.0.0.1:{port}{path}",
                 json=body,
                 headers={"Host": host, "Authorization": f"Bearer {token}"},
             ) as response:
@@ -311,10 +315,13 @@ async def _post_all(port: int, host: str, requests: list[tuple[str, dict[str, An
         return await asyncio.gather(*(send(session, token, body) for token, body in requests))
 
 
-async def _one_at_a_time(port: int, host: str, requests: list[tuple[str, dict[str, Any]]]) -> list[float]:
+async def one_at_a_time(
+    port: int, host: str, requests: list[tuple[str, dict[str, Any]]], path: str = "/api/v1/club/bookings/"
+) -> list[float]:
+    """The same requests one after another: the ms of each that was created (201)."""
     times = []
     for request in requests:
-        status, code, ms = (await _post_all(port, host, [request]))[0]
+        status, _code, ms = (await post_all(port, host, [request], path))[0]
         if status == 201:
             times.append(ms)
     return times
@@ -355,7 +362,7 @@ def run_race() -> str:
     hall = _facility(estate, "基准羽毛球馆", capacity=RACE_REQUESTS + 10, quota_bookings_day=1)
     solo = _facility(estate, "基准瑜伽室", capacity=RACE_REQUESTS + 10)
     racers = list(zip(units[4:], residents[4:], strict=True))[:RACE_REQUESTS]
-    tokens = _tokens([user for _unit, user in racers] + [residents[0]])
+    tokens = bench_tokens([user for _unit, user in racers] + [residents[0]])
     last_place = [(t, {**body, "facility": court.pk, "unit": u.pk}) for t, (u, _r) in last_place_homes(tokens, racers)]
     quota = [(tokens[-1], {**body, "facility": hall.pk, "unit": units[0].pk})] * RACE_REQUESTS
     single = [(t, {**body, "facility": solo.pk, "unit": u.pk}) for t, (u, _r) in last_place_homes(tokens, racers)[:40]]
@@ -364,10 +371,10 @@ def run_race() -> str:
     connection.set_schema_to_public()
     _raise_fd_limit(RACE_REQUESTS * 4 + 256)
     with _server(PLATFORM) as port:
-        asyncio.run(_one_at_a_time(port, host, single[:5]))  # warm every worker
-        singles = asyncio.run(_one_at_a_time(port, host, single[5:]))
-        race = asyncio.run(_post_all(port, host, last_place))
-        quota_race = asyncio.run(_post_all(port, host, quota))
+        asyncio.run(one_at_a_time(port, host, single[:5]))  # warm every worker
+        singles = asyncio.run(one_at_a_time(port, host, single[5:]))
+        race = asyncio.run(post_all(port, host, last_place))
+        quota_race = asyncio.run(post_all(port, host, quota))
     connection.set_tenant(tenant)
     booked = Booking.objects.filter(facility=court, starts_at=slot, status="confirmed").count()
     cell = SlotCell.objects.get(facility=court, starts_at=slot)

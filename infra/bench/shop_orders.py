@@ -16,7 +16,6 @@ import datetime as dt
 import os
 import statistics
 import sys
-import time
 from typing import Any
 
 from django.utils import timezone
@@ -99,46 +98,6 @@ def _listings(merchant: Any) -> tuple[Any, Any, Any, Any]:
     return apples, slot, pears, cleaning
 
 
-def _tokens(users: list[Any]) -> list[str]:
-    from backend.access.models import ApiToken
-    from backend.access.services import api_token_issue
-
-    ApiToken.objects.filter(name=TOKEN_NAME).delete()
-    return [api_token_issue(user=user, name=TOKEN_NAME)[1] for user in users]
-
-
-async def _post_all(port: int, host: str, requests: list[tuple[str, dict[str, Any]]]) -> list[tuple[int, str, float]]:
-    """Every request at once (one connection each); (status, error code, ms) per request."""
-    import aiohttp
-
-    async def send(session: Any, token: str, body: dict[str, Any]) -> tuple[int, str, float]:
-        started = time.perf_counter()
-        try:
-            async with session.post(
-                f"http://127.0.0.1:{port}{PATH}",
-                json=body,
-                headers={"Host": host, "Authorization": f"Bearer {token}"},
-            ) as response:
-                data = await response.json(content_type=None)
-                code = (data.get("error") or {}).get("code", "") if isinstance(data, dict) else ""
-                return response.status, str(code), (time.perf_counter() - started) * 1000
-        except Exception as exc:  # noqa: BLE001 - counted as an error
-            return 0, repr(exc)[:100], (time.perf_counter() - started) * 1000
-
-    connector = aiohttp.TCPConnector(limit=0, force_close=True)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=120)) as session:
-        return await asyncio.gather(*(send(session, token, body) for token, body in requests))
-
-
-async def _one_at_a_time(port: int, host: str, requests: list[tuple[str, dict[str, Any]]]) -> list[float]:
-    times = []
-    for request in requests:
-        status, _code, ms = (await _post_all(port, host, [request]))[0]
-        if status == 201:
-            times.append(ms)
-    return times
-
-
 def _clear(units: list[Any]) -> None:
     """Orders of earlier runs go (with their bill lines' correction: they are expired now)."""
     from marketplace.orders.flow import orders_expire
@@ -161,7 +120,7 @@ def run() -> str:
     _clear([u for u, _r in racers])
     merchant = _merchant(estate)
     apples, slot, pears, cleaning = _listings(merchant)
-    tokens = _tokens([r for _u, r in racers])
+    tokens = club.bench_tokens([r for _u, r in racers], TOKEN_NAME)
     started_at = timezone.now()
     one = [
         (t, {"unit": u.pk, "items": [{"listing": apples.pk, "quantity": 1}]})
@@ -180,10 +139,10 @@ def run() -> str:
     connection.set_schema_to_public()
     _raise_fd_limit(RACE_REQUESTS * 4 + 256)
     with _server(PLATFORM) as port:
-        asyncio.run(_one_at_a_time(port, host, single[-5:]))  # warm every worker
-        singles = asyncio.run(_one_at_a_time(port, host, single[-SINGLES:]))
-        stock_race = asyncio.run(_post_all(port, host, one[:RACE_REQUESTS]))
-        slot_race = asyncio.run(_post_all(port, host, places[:SLOT_REQUESTS]))
+        asyncio.run(club.one_at_a_time(port, host, single[-5:], PATH))  # warm every worker
+        singles = asyncio.run(club.one_at_a_time(port, host, single[-SINGLES:], PATH))
+        stock_race = asyncio.run(club.post_all(port, host, one[:RACE_REQUESTS], PATH))
+        slot_race = asyncio.run(club.post_all(port, host, places[:SLOT_REQUESTS], PATH))
     connection.set_tenant(tenant)
     apple_orders = Order.objects.filter(lines__listing_id=apples.pk, created_at__gte=started_at).count()
     slot_orders = Order.objects.filter(lines__slot_id=slot.pk, created_at__gte=started_at).count()
