@@ -110,14 +110,15 @@ def order_lines_correct(locked: Order, *, reason: str) -> dict[int, int]:
     approver = rules_approver()
     paid_back: dict[int, int] = {}
     for line in locked.lines.select_related("charge").order_by("id"):
-        if line.charge_id is None:
+        charge = line.charge  # read with the lines, under the unit's lock
+        if charge is None:
             continue
-        left = line_charged_left(line.charge_id)
+        left = line_charged_left(charge.pk)
         if left <= 0:
             continue
-        owed = BillLine.objects.get(pk=line.charge_id).outstanding
+        owed = charge.outstanding
         waiver_post(
-            line=BillLine.objects.get(pk=line.charge_id),
+            line=charge,
             amount=left,
             reason=reason,
             approved_by=approver,
