@@ -421,6 +421,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "backend.celery_beat.CompanyScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Once, in the public schema: companies past their deletion date go (tenants/deletion.py).
+    "companies-delete-due": {
+        "task": "tenants.tasks.companies_delete_due",
+        "schedule": crontab(minute=17, hour=3),
+        "public": True,
+    },
     "announcements-publish-due": {
         "task": "backend.notifications.tasks.announcements_publish_due",
         "schedule": 60,
@@ -558,6 +564,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Company deletion (tenants/deletion.py) ---------------------------------------------------------------
+# Days between a company's deletion request (it is suspended at once) and the deletion of its data.
+COMPANY_DELETE_GRACE_DAYS = env.int("COMPANY_DELETE_GRACE_DAYS", default=30)
 
 # --- Metrics (GET /metrics, Prometheus; backend/observability/metrics.py) ---------------------------------------
 # With METRICS_TOKEN set, a scrape must send "Authorization: Bearer <token>"; without it, only a peer in
