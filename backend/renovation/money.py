@@ -116,7 +116,7 @@ def charges_post(application: Application, *, by: User | None, now: dt.datetime)
     today = timezone.localdate(now)
     unit = row.unit
     what = f"{row.code} {unit.label}"
-    posted: dict[str, int] = {}
+    posted: dict[str, Any] = {}
     if row.debris_fee_fen > 0 and row.debris_charge_id is None:
         row.debris_charge = adhoc_charge_post(
             unit=unit,
