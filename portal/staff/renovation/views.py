@@ -13,11 +13,14 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.accounts import permissions as perms
+from backend.billing.arrears import unit_sanctioned
+from backend.billing.models import Sanction
 from backend.billing.money import to_fen
 from backend.errors import ApplicationError
 from backend.renovation import money, services
@@ -142,6 +145,9 @@ def _context(request: CompanyRequest, found: Application, **extra: Any) -> dict[
         "documents": list(found.documents.all()),
         "payable": money.payable(found) if found.status == Status.APPROVED else None,
         "waiting": waiting_for(found),
+        # The arrears sanction as it stands now (the approvals refuse while it applies).
+        "sanctioned": found.status == Status.SUBMITTED
+        and unit_sanctioned(found.unit_id, Sanction.NO_RENOVATION, today=timezone.localdate()),
         **_forms_for(request, found),
         **extra,
     }

@@ -81,6 +81,7 @@ def test_the_whole_flow_on_the_pages(world: World, client_for: Any, tenant_a: An
     shown = html(resident.get(f"/resident/renovation/{application.pk}/"))
     assert f'data-permit="{application.permit_code}"' in shown and "data-qr-code" in shown
     assert 'data-permit-valid="1"' in shown
+    assert "data-permit-qr" in html(desk.get(f"/staff/renovation/{application.pk}/"))  # printable for the workers
 
     # the gate, on a phone
     gate = client_for(tenant_a, world.security)
@@ -150,3 +151,17 @@ def test_the_arrears_block_shows_on_the_form(world: World, client_for: Any, tena
     )
     assert response.status_code == 400 and not Application.objects.exists()
     assert "欠费" in html(response), re.findall(r"errorlist.{0,300}", html(response))
+
+
+def test_the_staff_page_warns_of_arrears_before_approval(world: World, client_for: Any, tenant_a: Any) -> None:
+    from tests.backend.renovation.test_flow import _overdue_bill, _sanction
+
+    _sanction(True)
+    application = world.apply()
+    desk = client_for(tenant_a, world.desk)
+    assert "data-arrears" not in html(desk.get(f"/staff/renovation/{application.pk}/"))
+    _overdue_bill(world, world.home, days=45)
+    page = html(desk.get(f"/staff/renovation/{application.pk}/"))
+    assert "data-arrears" in page and "欠费" in page
+    desk.post(f"/staff/renovation/{application.pk}/review-desk/", {"desk-approve": "1"})
+    assert Application.objects.get(pk=application.pk).desk_decision == ""  # refused, with the reason shown
