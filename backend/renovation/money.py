@@ -48,6 +48,7 @@ from backend.payments.models import Refund
 from backend.payments.refunds import ONLINE_CHANNELS, refund_left, refund_request, refund_send
 
 from .models import Application, Status
+from .steps import event_record, notify_resident, notify_staff
 
 log = logging.getLogger(__name__)
 
@@ -109,8 +110,6 @@ def payable(application: Application) -> dict[str, Any]:
 def charges_post(application: Application, *, by: User | None, now: dt.datetime) -> None:
     """Post the debris fee and the deposit on the home's ledger once (inside the approving transaction), then
     issue the permit if prepaid money paid them."""
-    from .services import event_record, notify_resident
-
     unit_lock(application.unit_id)
     row = locked(application.pk)
     today = timezone.localdate(now)
@@ -163,8 +162,6 @@ def _settling_payment(ids: Sequence[int]) -> Payment | None:
 def permit_issue_if_paid(row: Application, *, now: dt.datetime) -> bool:
     """Issue the permit of a locked approved application whose lines are all paid: register the deposit in
     billing's deposits, draw the permit code (inside the caller's transaction, unit locked)."""
-    from .services import event_record, notify_resident, notify_staff
-
     if row.status != Status.APPROVED or not lines_paid(line_ids(row)):
         return False
     if row.deposit_charge_id is not None and row.deposit_id is None:
@@ -358,8 +355,6 @@ def deposit_settle(
     """After a passed completion check, the whole deposit still held is settled: `refund_fen` back to the
     resident and `forfeit_fen` kept by the company (damage, a violation not put right), with a reason for any
     forfeit. See the module docstring for where each part's money goes. Settling twice is refused."""
-    from .services import event_record, notify_resident
-
     now = now or timezone.now()
     reason = (reason or "").strip()
     errors: dict[str, list[str]] = {}

@@ -21,37 +21,34 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from backend.accounts import permissions as perms
-from backend.accounts.models import Membership, User
+from backend.accounts.models import User
 from backend.audit.services import audit_record
 from backend.billing.arrears import unit_sanctioned
 from backend.billing.ledger import unit_lock
 from backend.billing.models import Sanction
 from backend.errors import ApplicationError
-from backend.notifications.recipients import Recipients
-from backend.notifications.services import notification_send, notify
 from backend.properties.models import Occupancy, OccupancyRole, Unit
 from backend.uploads.kinds import RENOVATION_DOCUMENT, RENOVATION_PHOTO
 from backend.uploads.storage import files_removed_on_error
 from backend.uploads.validation import AcceptedUpload
-from tenants.db import connection
 
 from .models import (
     Application,
     Decision,
     Document,
     DocumentKind,
-    Event,
     Inspection,
     InspectionKind,
     InspectionPhoto,
     RenovationSettings,
     Status,
 )
+from .money import charges_cancel, charges_post
+from .steps import event_record, notify_resident, notify_staff
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 MAX_DOCUMENTS = 10
@@ -66,57 +63,6 @@ def _code(prefix: str) -> str:
 
 def _today(now: dt.datetime) -> dt.date:
     return timezone.localdate(now)
-
-
-def event_record(
-    application: Application, kind: str, *, by: User | None, now: dt.datetime, note: str = "", **data: Any
-) -> None:
-    """One step on the timeline, with its audit entry (inside the step's transaction)."""
-    Event.objects.create(application=application, at=now, kind=kind, by=by, note=note[:500], data=data)
-    audit_record(
-        action=f"renovation.{kind}",
-        target=application,
-        object_repr=f"{application.code} {application.unit.label}",
-        changes={"status": application.status, "note": note[:200], **data},
-    )
-
-
-def notify_resident(application: Application, title: str, body: str = "") -> None:
-    recipient = User.objects.filter(pk=application.applicant_id).first()
-    if recipient is not None:
-        notification_send(
-            recipient=recipient,
-            kind="renovation.update",
-            title=f"{application.code} {title}",
-            body=body,
-            url=f"/resident/renovation/{application.pk}/",
-            payload={"renovation": application.pk, "status": application.status},
-        )
-
-
-def staff_in_scope(application: Application, roles: Iterable[str]) -> list[int]:
-    """Active members holding one of `roles` whose data scope covers the application's office or estate."""
-    return list(
-        Membership.objects.filter(tenant=connection.tenant, is_active=True, roles__overlap=sorted(roles))
-        .filter(
-            Q(scope_all=True)
-            | Q(scope_office_ids__contains=[application.office_id])
-            | Q(scope_estate_ids__contains=[application.estate_id])
-        )
-        .values_list("user_id", flat=True)
-    )
-
-
-def notify_staff(application: Application, roles: Iterable[str], title: str, *, kind: str, exclude: int = 0) -> None:
-    ids = [uid for uid in staff_in_scope(application, roles) if uid != exclude]
-    if ids:
-        notify(
-            recipients=Recipients(user_ids=tuple(sorted(ids))),
-            kind=kind,
-            title=f"{application.code} {application.unit.label}: {title}",
-            url=f"/staff/renovation/{application.pk}/",
-            payload={"renovation": application.pk, "status": application.status},
-        )
 
 
 def arrears_refuse(unit_id: int, *, today: dt.date) -> None:
@@ -289,8 +235,6 @@ def application_review(
     """Customer service (`side` "desk") or engineering ("engineering") approves or rejects (a reason needed).
     The second approval posts the deposit and the debris fee on the home's ledger (money.charges_post) and,
     when they are paid already (prepaid money), issues the permit."""
-    from .money import charges_post
-
     now = now or timezone.now()
     if side not in SIDES:
         raise ApplicationError.for_fields({"side": [_("Customer service or engineering.")]})
@@ -343,8 +287,6 @@ def application_cancel(
 ) -> Application:
     """The applicant withdraws an application before its permit is issued: unpaid lines are corrected (owed no
     more); anything paid on them goes back as prepaid credit (money.charges_cancel)."""
-    from .money import charges_cancel
-
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(application)
