@@ -212,7 +212,8 @@ def permits_issue_for(payments: Sequence[Any]) -> int:
     the approved applications these payments left fully paid. Never raises: a failure must not refuse the
     payment (the sweep issues the permit later); it is logged and its savepoint rolled back."""
     try:
-        ids = _approved_for_payments([p.pk for p in payments])
+        with transaction.atomic():  # a savepoint: a failed query must not abort the payment's transaction
+            ids = _approved_for_payments([p.pk for p in payments])
     except Exception:
         log.exception("renovation: finding the applications paid by payments %s failed", [p.pk for p in payments])
         return 0

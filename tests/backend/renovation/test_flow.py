@@ -417,3 +417,21 @@ def test_another_companys_applications_are_not_seen(world: World, tenant_b: Any)
     assert not applications_visible(scope=EVERYTHING).filter(code=application.code).exists()
     with pytest.raises(ApplicationError):
         services.permit_check(code=code, by=world.security, scope=EVERYTHING)
+
+
+def test_the_periodic_task_sweeps_only_its_own_company(world: World, tenant_b: Any) -> None:
+    from django.conf import settings
+
+    from backend.renovation.tasks import permits_sweep
+
+    entry = settings.CELERY_BEAT_SCHEDULE["renovation-permits-sweep"]
+    assert entry["task"] == "backend.renovation.tasks.permits_sweep"
+    application = world.approve(world.apply())
+    ledger.payment_record(unit=world.home, amount=DEPOSIT + DEBRIS, method="cash", to_prepaid=True)
+    ledger.prepaid_settle(world.home.pk)
+    connection.set_tenant(tenant_b)
+    assert permits_sweep() == 0  # company beta's schema: alpha's application is not there
+    connection.set_tenant(world.tenant)
+    assert fresh(application).status == Status.APPROVED
+    assert permits_sweep() == 1
+    assert fresh(application).status == Status.PERMITTED
