@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 
+from tests.backend.renovation.cleanup import renovation_world_remove
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, watch_csp
 from tests.e2e.test_announcement_journey import PASSWORD, sign_in
 from tests.e2e.test_resident_home import qr_video
@@ -91,40 +92,7 @@ def journey(django_db_blocker: Any) -> Iterator[dict[str, Any]]:
         connection.set_schema_to_public()
     yield {"users": users, "unit": unit, "tenant": tenant}
     with django_db_blocker.unblock():
-        _cleanup(tenant, tag, [u.pk for u in users.values()])
-
-
-def _cleanup(tenant: Any, tag: str, user_ids: list[int]) -> None:
-    from django.db import connection
-
-    from backend.accounts.models import Membership, User
-    from backend.billing.models import BillLine, Deposit, FeeItem, LedgerEntry, Payment
-    from backend.notifications.models import Notification, NotificationPreference
-    from backend.properties.models import Building, Estate, ManagementOffice, Occupancy, Person, Unit
-    from backend.renovation.models import Application
-    from tests.backend.payments.cleanup import forget_payments
-
-    connection.set_tenant(tenant)
-    offices = ManagementOffice.objects.filter(name__endswith=tag)
-    units = Unit.objects.filter(office__in=offices)
-    Application.objects.filter(unit__in=units).delete()
-    forget_payments(units)
-    LedgerEntry.objects.filter(unit__in=units).delete()
-    Deposit.objects.filter(unit__in=units).delete()
-    Payment.objects.filter(unit__in=units).delete()
-    BillLine.objects.filter(unit__in=units).delete()
-    FeeItem.objects.filter(office__in=offices).delete()
-    Occupancy.objects.filter(unit__in=units).delete()
-    Person.objects.filter(user_id__in=user_ids).delete()
-    NotificationPreference.objects.filter(user_id__in=user_ids).delete()
-    Notification.objects.filter(recipient_id__in=user_ids).delete()
-    units.delete()
-    Building.objects.filter(estate__office__in=offices).delete()
-    Estate.objects.filter(office__in=offices).delete()
-    offices.delete()
-    connection.set_schema_to_public()
-    Membership.objects.filter(user_id__in=user_ids).delete()
-    User.objects.filter(pk__in=user_ids).delete()
+        renovation_world_remove(tenant, tag, [u.pk for u in users.values()])
 
 
 def test_an_owner_applies_two_approve_and_security_scans_the_permit(
