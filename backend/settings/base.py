@@ -102,6 +102,7 @@ TENANT_APPS = [
     "backend.payments",
     "backend.club",
     "backend.desk",
+    "backend.renovation",
     "marketplace.company",
     "marketplace.orders",
 ]
@@ -519,6 +520,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "desk-sla-sweep": {
         "task": "backend.desk.tasks.sla_sweep",
         "schedule": 60,
+    },
+    "renovation-permits-sweep": {
+        "task": "backend.renovation.tasks.permits_sweep",
+        "schedule": 300,
     },
 }
 
