@@ -423,6 +423,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "backend.celery_beat.CompanyScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Once, in the public schema: companies past their deletion date go (tenants/deletion.py).
+    "support-access-expire": {
+        "task": "tenants.tasks.support_access_expire",
+        "schedule": 60,
+        "public": True,
+    },
     "companies-delete-due": {
         "task": "tenants.tasks.companies_delete_due",
         "schedule": crontab(minute=17, hour=3),
