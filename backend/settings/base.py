@@ -512,6 +512,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.desk.tasks.sla_sweep",
         "schedule": 60,
     },
+    # Service desk: complaints near or past their limits (the handbook's), escalated on a breach.
+    "desk-complaint-sweep": {
+        "task": "backend.desk.tasks.complaint_sweep",
+        "schedule": 60,
+    },
 }
 
 # --- Payments: Stripe (the platform's account; a company may set its own in its payment settings) -----

@@ -1,0 +1,741 @@
+"""Complaints (投诉): every step. Each takes the complaint's row lock, checks the step is valid from the status
+it finds, writes a timeline event with its audit entry, and notifies whoever the step concerns (the
+complainant hears every step of theirs; staff hear what is theirs to do).
+
+Flow (客户服务手册, 投诉处理及回访制度): registered (a resident on the phone page, or customer service for a
+call, a walk-in or a letter) → taken by a handler → escalated to the level its severity needs (major: the
+director the same day; important: the supervisor within an hour), by hand or by the sweep on a breach → (major)
+a clear answer within 2 days → resolved with the outcome, the complainant told at once → revisit (回访):
+satisfied closes it, not satisfied reopens it. Waiting on the complainant pauses the answer and resolution
+clocks. The sweep (complaint_sweep) warns near a limit, alerts past it and escalates one level on a breach."""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from backend.accounts.models import Membership, User
+from backend.accounts.roles import Role
+from backend.audit.services import audit_record
+from backend.errors import ApplicationError
+from backend.notifications.services import notification_send, notifications_create
+from backend.properties.models import Estate, Person, Unit
+from backend.properties.scope import Scope
+from tenants.db import connection
+
+from .complaint_clock import REVISIT_DAYS, dues_refresh, next_alert_at, pauses_of
+from .complaint_models import (
+    OPEN_COMPLAINT,
+    Cause,
+    Complaint,
+    ComplaintChannel,
+    ComplaintEvent,
+    ComplaintPause,
+    ComplaintStatus,
+    Department,
+    Level,
+    Severity,
+    ToldVia,
+)
+from .sla import Calendar
+from .surveys import rating_record
+
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+HANDLER_ROLES = [Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN]
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------
+
+
+def _event(complaint: Complaint, kind: str, *, by: User | None, now: dt.datetime, note: str = "", **data: Any) -> None:
+    ComplaintEvent.objects.create(complaint=complaint, at=now, kind=kind, by=by, note=note[:1000], data=data)
+    audit_record(
+        action=f"desk.complaint_{kind}",
+        target=complaint,
+        changes={"status": complaint.status, "level": complaint.level, "note": note[:200], **data},
+    )
+
+
+def _tell(complaint: Complaint, title: str) -> None:
+    """The complainant hears the step on their phone (when they have an account)."""
+    if complaint.complainant_id is None:
+        return
+    recipient = User.objects.filter(pk=complaint.complainant_id).first()
+    if recipient is not None:
+        notification_send(
+            recipient=recipient,
+            kind="ticket.update",
+            title=f"{_('Complaint')} {complaint.code} {title}",
+            url=f"/resident/complaints/{complaint.pk}/",
+            payload={"complaint": complaint.pk, "status": complaint.status},
+        )
+
+
+def _covers(membership: Membership, complaint: Complaint) -> bool:
+    return (
+        membership.scope_all
+        or complaint.office_id in membership.scope_office_ids
+        or complaint.estate_id in membership.scope_estate_ids
+    )
+
+
+def staff_of(complaint: Complaint, roles: list[str]) -> list[int]:
+    """Members with one of `roles` whose scope covers the complaint's office or estate."""
+    members = Membership.objects.filter(tenant=connection.tenant, is_active=True, roles__overlap=roles).only(
+        "user_id", "scope_all", "scope_office_ids", "scope_estate_ids"
+    )
+    return sorted({m.user_id for m in members if _covers(m, complaint)})
+
+
+def level_people(complaint: Complaint, level: int) -> list[int]:
+    """Who a level is: the supervisors are customer service covering the estate, the director its admins."""
+    if level >= Level.DIRECTOR:
+        return staff_of(complaint, [Role.COMPANY_ADMIN])
+    return staff_of(complaint, [Role.CUSTOMER_SERVICE])
+
+
+def recipients(complaint: Complaint) -> list[int]:
+    """Whom the complaint's alerts reach: its handler (customer service when nobody has taken it) and every
+    level it has been escalated to."""
+    users = set(level_people(complaint, Level.DESK) if complaint.handler_id is None else [complaint.handler_id])
+    for level in range(Level.SUPERVISOR, complaint.level + 1):
+        users.update(level_people(complaint, level))
+    return sorted(users)
+
+
+def _staff_notify(complaint: Complaint, user_ids: list[int], kind: str, title: str, **payload: Any) -> None:
+    if user_ids:
+        notifications_create(
+            user_ids=user_ids,
+            kind=kind,
+            title=title,
+            url=f"/staff/desk/complaints/{complaint.pk}/",
+            payload={"complaint": complaint.pk, **payload},
+        )
+
+
+def _locked(complaint: Complaint | int, statuses: tuple[str, ...]) -> Complaint:
+    pk = complaint if isinstance(complaint, int) else complaint.pk
+    locked = Complaint.objects.select_for_update(of=("self",)).get(pk=pk)
+    if locked.status not in statuses:
+        raise ApplicationError(
+            _("This complaint is %(status)s.") % {"status": locked.get_status_display().lower()},
+            code="invalid_state",
+            status=409,
+        )
+    return locked
+
+
+def _save_clocks(complaint: Complaint, *fields: str) -> None:
+    complaint.save(
+        update_fields=[
+            *fields,
+            "escalate_target",
+            "answer_target",
+            "resolve_target",
+            "escalate_due",
+            "answer_due",
+            "resolve_due",
+            "alert_at",
+        ]
+    )
+
+
+def _code() -> str:
+    return "TS" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+
+
+# --- intake ----------------------------------------------------------------------------------------------------
+
+
+def _create(
+    *,
+    estate: Estate,
+    unit: Unit | None,
+    location: str,
+    cause: str,
+    department: str,
+    severity: str,
+    description: str,
+    wanted: str,
+    contact_name: str,
+    contact_phone: str,
+    channel: str,
+    complainant: User | None,
+    resident_deadline: dt.date | None,
+    by: User | None,
+    now: dt.datetime,
+) -> Complaint:
+    errors: dict[str, list[str]] = {}
+    description = (description or "").strip()
+    if not description:
+        errors["description"] = [_("Say what happened.")]
+    elif len(description) > 2000:
+        errors["description"] = [_("At most %(n)s characters.") % {"n": 2000}]
+    if cause not in Cause.values:
+        errors["cause"] = [_("Choose what it is about.")]
+    if department and department not in Department.values:
+        errors["department"] = [_("Choose a department.")]
+    if severity not in Severity.values:
+        errors["severity"] = [_("Choose a severity.")]
+    if not (contact_name or "").strip():
+        errors["contact_name"] = [_("Give a contact name.")]
+    if not (contact_phone or "").strip():
+        errors["contact_phone"] = [_("Give a contact phone number.")]
+    if unit is None and not (location or "").strip():
+        errors["location"] = [_("Say where it happened.")]
+    if resident_deadline is not None and resident_deadline < now.astimezone(Calendar().hours.tz).date():
+        errors["resident_deadline"] = [_("The deadline cannot be in the past.")]
+    if errors:
+        raise ApplicationError.for_fields(errors)
+    with transaction.atomic():
+        complaint = Complaint(
+            code=_code(),
+            estate=estate,
+            office_id=estate.office_id,
+            unit=unit,
+            location=(location or "").strip()[:100],
+            cause=cause,
+            department=department or "",
+            severity=severity,
+            description=description,
+            wanted=(wanted or "").strip()[:500],
+            contact_name=contact_name.strip()[:60],
+            contact_phone=contact_phone.strip()[:20],
+            channel=channel,
+            complainant=complainant,
+            resident_deadline=resident_deadline if severity == Severity.MINOR else None,
+            created_at=now,
+        )
+        dues_refresh(complaint, retarget=True)
+        complaint.save()
+        _event(complaint, "filed", by=by, now=now, channel=channel, severity=severity)
+        _staff_notify(
+            complaint,
+            [u for u in level_people(complaint, Level.DESK) if by is None or u != by.pk],
+            "desk.complaint_new",
+            _("New complaint %(code)s (%(severity)s)")
+            % {"code": complaint.code, "severity": complaint.get_severity_display()},
+        )
+        _tell(complaint, _("registered: we will get back to you"))
+    return complaint
+
+
+def complaint_file(
+    *,
+    user: User,
+    unit_id: int,
+    cause: str,
+    description: str,
+    wanted: str = "",
+    location: str = "",
+    contact_name: str = "",
+    contact_phone: str = "",
+    resident_deadline: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """A resident complains from the phone page, about their home or their estate. It comes in as minor;
+    customer service sets its severity when taking it (the clocks count from the filing all the same)."""
+    unit = (
+        Scope(all_offices=False, resident_user_id=user.pk)
+        .filter_units(Unit.objects.select_related("estate"))
+        .filter(pk=unit_id)
+        .first()
+    )
+    if unit is None:
+        raise ApplicationError.for_fields({"unit": [_("Choose one of your homes.")]})
+    return _create(
+        estate=unit.estate,
+        unit=unit,
+        location=location,
+        cause=cause,
+        department="",
+        severity=Severity.MINOR,
+        description=description,
+        wanted=wanted,
+        contact_name=contact_name or user.name,
+        contact_phone=contact_phone or getattr(user, "phone", "") or "",
+        channel=ComplaintChannel.APP,
+        complainant=user,
+        resident_deadline=resident_deadline,
+        by=user,
+        now=now or timezone.now(),
+    )
+
+
+def complaint_intake(
+    *,
+    by: User,
+    scope: Scope,
+    channel: str,
+    severity: str,
+    cause: str,
+    description: str,
+    contact_name: str,
+    contact_phone: str,
+    unit_id: int | None = None,
+    estate_id: int | None = None,
+    location: str = "",
+    department: str = "",
+    wanted: str = "",
+    resident_deadline: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """Customer service records a call, a walk-in or a letter (《客户投诉登记表》), for a home or an estate of
+    their scope. A caller who is a bound occupant of the home follows it on their phone."""
+    if channel not in (ComplaintChannel.PHONE, ComplaintChannel.WALK_IN, ComplaintChannel.LETTER):
+        raise ApplicationError.for_fields({"channel": [_("A call, a walk-in or a letter.")]})
+    unit = None
+    if unit_id is not None:
+        unit = scope.filter_units(Unit.objects.select_related("estate")).filter(pk=unit_id).first()
+        if unit is None:
+            raise ApplicationError.for_fields({"unit": [_("No such home in your scope.")]})
+        estate = unit.estate
+    else:
+        found = Estate.objects.filter(scope.estate_q(), pk=estate_id).first() if estate_id else None
+        if found is None:
+            raise ApplicationError.for_fields({"estate": [_("Choose the estate.")]})
+        estate = found
+    complainant = None
+    if unit is not None and contact_phone:
+        user_id = (
+            Person.objects.filter(
+                occupancies__unit=unit,
+                occupancies__end_date__isnull=True,
+                phone=contact_phone.strip(),
+                user__isnull=False,
+            )
+            .values_list("user_id", flat=True)
+            .first()
+        )
+        complainant = User.objects.filter(pk=user_id).first() if user_id else None
+    return _create(
+        estate=estate,
+        unit=unit,
+        location=location,
+        cause=cause,
+        department=department,
+        severity=severity,
+        description=description,
+        wanted=wanted,
+        contact_name=contact_name,
+        contact_phone=contact_phone,
+        channel=channel,
+        complainant=complainant,
+        resident_deadline=resident_deadline,
+        by=by,
+        now=now or timezone.now(),
+    )
+
+
+# --- handling --------------------------------------------------------------------------------------------------
+
+
+def _handler_check(user: User, complaint: Complaint, *, field: str) -> None:
+    membership = Membership.objects.filter(user=user, tenant=connection.tenant, is_active=True).first()
+    if membership is None or not set(membership.roles) & set(HANDLER_ROLES) or not _covers(membership, complaint):
+        raise ApplicationError.for_fields({field: [_("Not customer service of this estate.")]})
+
+
+def complaint_classify(
+    *,
+    complaint: Complaint,
+    by: User,
+    severity: str,
+    cause: str,
+    department: str = "",
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """Set (or correct) the severity, what it is about and the department concerned. A new severity sets new
+    limits, counted from the filing: a complaint found important two hours after it came in is already late
+    for its supervisor."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if severity not in Severity.values:
+        errors["severity"] = [_("Choose a severity.")]
+    if cause not in Cause.values:
+        errors["cause"] = [_("Choose what it is about.")]
+    if department and department not in Department.values:
+        errors["department"] = [_("Choose a department.")]
+    if errors:
+        raise ApplicationError.for_fields(errors)
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        before = locked.severity
+        locked.severity, locked.cause, locked.department = severity, cause, department or ""
+        if before != severity:
+            if severity != Severity.MINOR:
+                locked.resident_deadline = None
+            locked.alerted = [a for a in locked.alerted if not a.startswith(("escalate.", "answer.", "resolve."))]
+            if locked.level >= locked.required_level and locked.escalated_at is None:
+                locked.escalated_at = now
+            dues_refresh(locked, retarget=True)
+        _save_clocks(locked, "severity", "cause", "department", "resident_deadline", "alerted", "escalated_at")
+        _event(locked, "classified", by=by, now=now, severity=severity, before=before, cause=cause)
+    return locked
+
+
+def complaint_assign(*, complaint: Complaint, handler: User, by: User, now: dt.datetime | None = None) -> Complaint:
+    """A handler takes the complaint (themselves, or given it by a colleague)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        _handler_check(handler, locked, field="handler")
+        before = locked.handler_id
+        locked.handler, locked.status = handler, ComplaintStatus.IN_PROGRESS
+        locked.save(update_fields=["handler", "status"])
+        _event(locked, "assigned", by=by, now=now, handler=handler.pk, before=before)
+        if handler.pk != by.pk:
+            _staff_notify(
+                locked,
+                [handler.pk],
+                "desk.complaint_assigned",
+                _("Complaint %(code)s is yours") % {"code": locked.code},
+            )
+        if before is None:
+            _tell(locked, _("taken by customer service"))
+    return locked
+
+
+def _escalate(locked: Complaint, *, to: int, by: User | None, now: dt.datetime, note: str, kind: str) -> None:
+    before = locked.level
+    locked.level = to
+    fields = ["level"]
+    if locked.escalated_at is None and to >= locked.required_level:
+        locked.escalated_at = now
+        fields.append("escalated_at")
+    locked.alert_at = next_alert_at(locked, Calendar(), pauses_of(locked))
+    locked.save(update_fields=[*fields, "alert_at"])
+    _event(locked, kind, by=by, now=now, note=note, level=to, before=before)
+    _staff_notify(
+        locked,
+        [u for u in level_people(locked, to) if by is None or u != by.pk],
+        "desk.complaint_escalated",
+        _("Complaint %(code)s escalated to you (%(level)s)") % {"code": locked.code, "level": Level(to).label},
+        level=to,
+    )
+
+
+def complaint_escalate(
+    *, complaint: Complaint, by: User, to: int, note: str, now: dt.datetime | None = None
+) -> Complaint:
+    """Forward the complaint up (转呈): to the supervisor, or to the director (the handbook's route for major
+    complaints and for what a department cannot settle). Only upwards; a note says why."""
+    now = now or timezone.now()
+    if not (note or "").strip():
+        raise ApplicationError.for_fields({"note": [_("Say why it goes up.")]})
+    if to not in (Level.SUPERVISOR, Level.DIRECTOR):
+        raise ApplicationError.for_fields({"to": [_("To the supervisor or the director.")]})
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        if to <= locked.level:
+            raise ApplicationError.for_fields({"to": [_("It is already there.")]})
+        _escalate(locked, to=to, by=by, now=now, note=note.strip(), kind="escalated")
+    return locked
+
+
+def complaint_wait(*, complaint: Complaint, by: User, reason: str, now: dt.datetime | None = None) -> Complaint:
+    """Waiting on the complainant (away, a time they choose, papers they bring): the answer and resolution
+    clocks pause; the escalation clock does not."""
+    now = now or timezone.now()
+    if not (reason or "").strip():
+        raise ApplicationError.for_fields({"reason": [_("Say what the complaint waits for.")]})
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        if locked.waiting_since is not None:
+            raise ApplicationError(_("This complaint is already waiting."), code="already_waiting", status=409)
+        ComplaintPause.objects.create(complaint=locked, started_at=now, reason=reason.strip()[:200])
+        locked.waiting_since = now
+        dues_refresh(locked)
+        _save_clocks(locked, "waiting_since")
+        _event(locked, "waiting", by=by, now=now, note=reason)
+        _tell(locked, _("waiting for you: %(reason)s") % {"reason": reason.strip()[:60]})
+    return locked
+
+
+def complaint_resume(*, complaint: Complaint, by: User, now: dt.datetime | None = None) -> Complaint:
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        if locked.waiting_since is None:
+            raise ApplicationError(_("This complaint is not waiting."), code="not_waiting", status=409)
+        ComplaintPause.objects.filter(complaint=locked, ended_at__isnull=True).update(ended_at=now)
+        locked.waiting_since = None
+        dues_refresh(locked)
+        _save_clocks(locked, "waiting_since")
+        _event(locked, "resumed", by=by, now=now)
+    return locked
+
+
+def complaint_answer(*, complaint: Complaint, by: User, answer: str, now: dt.datetime | None = None) -> Complaint:
+    """明确答复: what the company will do and by when (major complaints: within 2 days). The complainant hears it."""
+    now = now or timezone.now()
+    if not (answer or "").strip():
+        raise ApplicationError.for_fields({"answer": [_("Write the answer given.")]})
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        locked.answer, locked.answered_at = answer.strip()[:1000], now
+        locked.alert_at = next_alert_at(locked, Calendar(), pauses_of(locked))
+        locked.save(update_fields=["answer", "answered_at", "alert_at"])
+        _event(
+            locked,
+            "answered",
+            by=by,
+            now=now,
+            note=answer,
+            on_time=bool(locked.answer_due is None or now <= locked.answer_due),
+        )
+        _tell(locked, _("answered: %(answer)s") % {"answer": answer.strip()[:80]})
+    return locked
+
+
+def complaint_resolve(
+    *,
+    complaint: Complaint,
+    by: User,
+    outcome: str,
+    told_via: str,
+    root_cause: str = "",
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """处理完毕: the outcome, the cause found, and how the complainant was told (the same day: now). One with an
+    account also hears it on their phone. The revisit falls due 2 days later."""
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not (outcome or "").strip():
+        errors["outcome"] = [_("Write the outcome.")]
+    if told_via not in ToldVia.values:
+        errors["told_via"] = [_("Say how the complainant was told.")]
+    if errors:
+        raise ApplicationError.for_fields(errors)
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        if told_via == ToldVia.APP and locked.complainant_id is None:
+            raise ApplicationError.for_fields({"told_via": [_("This complainant has no account: call or visit.")]})
+        if locked.waiting_since is not None:
+            ComplaintPause.objects.filter(complaint=locked, ended_at__isnull=True).update(ended_at=now)
+            locked.waiting_since = None
+        locked.status = ComplaintStatus.RESOLVED
+        locked.outcome, locked.root_cause = outcome.strip()[:1000], (root_cause or "").strip()[:300]
+        locked.resolved_at = locked.told_at = now
+        locked.told_via = told_via
+        locked.handler_id = locked.handler_id or by.pk
+        locked.revisit_due = now + dt.timedelta(days=REVISIT_DAYS)
+        locked.alert_at = None
+        locked.save(
+            update_fields=[
+                "status",
+                "outcome",
+                "root_cause",
+                "resolved_at",
+                "told_at",
+                "told_via",
+                "handler",
+                "revisit_due",
+                "alert_at",
+                "waiting_since",
+            ]
+        )
+        _event(
+            locked,
+            "resolved",
+            by=by,
+            now=now,
+            note=outcome,
+            told_via=told_via,
+            on_time=bool(locked.resolve_due is None or now <= locked.resolve_due),
+        )
+        _tell(locked, _("resolved: %(outcome)s") % {"outcome": outcome.strip()[:80]})
+    return locked
+
+
+def _reopen(locked: Complaint, *, by: User | None, now: dt.datetime, reason: str) -> None:
+    """Back to its handler with a fresh resolution clock from now (the answer and escalation stand)."""
+    locked.status, locked.reopened = ComplaintStatus.IN_PROGRESS, locked.reopened + 1
+    locked.clock_from = now
+    locked.resolved_at = locked.told_at = locked.revisit_due = None
+    locked.told_via, locked.outcome, locked.rating = "", "", None
+    locked.alerted = [a for a in locked.alerted if not a.startswith("resolve.")]
+    ComplaintPause.objects.filter(complaint=locked).delete()
+    kept = (locked.escalate_target, locked.escalate_due, locked.answer_target, locked.answer_due)
+    dues_refresh(locked, retarget=True)
+    # An escalation or an answer already given stands: only the clocks not yet reached run again.
+    if locked.escalated_at is not None:
+        locked.escalate_target, locked.escalate_due = kept[0], kept[1]
+    if locked.answered_at is not None:
+        locked.answer_target, locked.answer_due = kept[2], kept[3]
+    locked.alert_at = next_alert_at(locked, Calendar(), [])
+    locked.save()
+    _event(locked, "reopened", by=by, now=now, note=reason)
+    if locked.handler_id:
+        _staff_notify(
+            locked,
+            [locked.handler_id],
+            "desk.complaint_assigned",
+            _("Complaint %(code)s reopened") % {"code": locked.code},
+        )
+    _tell(locked, _("reopened: we are on it again"))
+
+
+def complaint_rate(
+    *, complaint: Complaint, user: User, score: int, comment: str = "", now: dt.datetime | None = None
+) -> Complaint:
+    """The complainant rates how their resolved complaint was handled (1–5), once."""
+    now = now or timezone.now()
+    if score not in (1, 2, 3, 4, 5):
+        raise ApplicationError.for_fields({"score": [_("Rate from 1 to 5.")]})
+    with transaction.atomic():
+        locked = _locked(complaint, (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED))
+        if locked.complainant_id != user.pk:
+            raise ApplicationError(_("Only who complained rates it."), code="not_complainant", status=403)
+        if locked.rating is not None:
+            raise ApplicationError(_("Already rated."), code="already_rated", status=409)
+        locked.rating = score
+        locked.save(update_fields=["rating"])
+        rating_record(complaint=locked, score=score, comment=comment, via="resident", by=user, now=now)
+        _event(locked, "rated", by=user, now=now, score=score)
+    return locked
+
+
+def complaint_revisit(
+    *,
+    complaint: Complaint,
+    by: User,
+    satisfied: bool,
+    note: str,
+    score: int | None = None,
+    now: dt.datetime | None = None,
+) -> Complaint:
+    """回访: customer service asks the complainant how it went. Satisfied closes it (with the score they give on
+    the call, when they did not rate it themselves); not satisfied reopens it."""
+    now = now or timezone.now()
+    if not (note or "").strip():
+        raise ApplicationError.for_fields({"note": [_("Write down what the complainant said.")]})
+    if score is not None and score not in (1, 2, 3, 4, 5):
+        raise ApplicationError.for_fields({"score": [_("Rate from 1 to 5.")]})
+    with transaction.atomic():
+        locked = _locked(complaint, (ComplaintStatus.RESOLVED,))
+        if not satisfied:
+            _reopen(locked, by=by, now=now, reason=note.strip())
+            return locked
+        locked.status, locked.closed_at = ComplaintStatus.CLOSED, now
+        fields = ["status", "closed_at"]
+        if score is not None and locked.rating is None:
+            locked.rating = score
+            fields.append("rating")
+            rating_record(complaint=locked, score=score, comment=note, via="revisit", by=by, now=now)
+        locked.save(update_fields=fields)
+        _event(
+            locked,
+            "revisited",
+            by=by,
+            now=now,
+            note=note,
+            on_time=bool(locked.revisit_due and now <= locked.revisit_due),
+        )
+        _tell(locked, _("closed after the revisit"))
+    return locked
+
+
+def complaint_withdraw(
+    *, complaint: Complaint, by: User, reason: str, resident: bool, now: dt.datetime | None = None
+) -> Complaint:
+    """The complainant (or staff, at their word) withdraws a complaint not yet resolved."""
+    now = now or timezone.now()
+    if not (reason or "").strip():
+        raise ApplicationError.for_fields({"reason": [_("Say why.")]})
+    with transaction.atomic():
+        locked = _locked(complaint, OPEN_COMPLAINT)
+        if resident and locked.complainant_id != by.pk:
+            raise ApplicationError(_("Only who complained withdraws it."), code="not_complainant", status=403)
+        locked.status, locked.closed_at, locked.alert_at = ComplaintStatus.WITHDRAWN, now, None
+        locked.save(update_fields=["status", "closed_at", "alert_at"])
+        _event(locked, "withdrawn", by=by, now=now, note=reason)
+        if not resident:
+            _tell(locked, _("withdrawn"))
+    return locked
+
+
+# --- the sweep -------------------------------------------------------------------------------------------------
+
+
+def complaint_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int:
+    """Once per clock: a near-breach warning at the settings' share of its limit and a breach alert past it, to
+    the complaint's recipients, in the inbox and over the websocket. A breach escalates: the escalation clock
+    to the level the severity needs, the answer or resolution clock one level up. Returns the alerts sent."""
+    now = now or timezone.now()
+    calendar = Calendar()
+    sent = 0
+    candidates = (
+        Complaint.objects.filter(status__in=OPEN_COMPLAINT, alert_at__lte=now)
+        .order_by("alert_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    from .complaint_clock import clocks
+
+    for pk in candidates:
+        with transaction.atomic():
+            locked = Complaint.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is None or locked.status not in OPEN_COMPLAINT:
+                continue
+            pauses = pauses_of(locked)
+            alerts = []
+            for name, target, pausing in clocks(locked):
+                elapsed = calendar.elapsed(locked.clock_start, now, pauses if pausing else [])
+                if elapsed >= target and f"{name}.breach" not in locked.alerted:
+                    alerts.append((f"{name}.breach", elapsed))
+                elif (
+                    elapsed * 100 >= target * calendar.near_percent
+                    and f"{name}.near" not in locked.alerted
+                    and f"{name}.breach" not in locked.alerted
+                ):
+                    alerts.append((f"{name}.near", elapsed))
+            if not alerts:
+                locked.alert_at = next_alert_at(locked, calendar, pauses)
+                if locked.alert_at is not None and locked.alert_at <= now:
+                    locked.alert_at = now + dt.timedelta(minutes=1)
+                locked.save(update_fields=["alert_at"])
+                continue
+            locked.alerted = [*locked.alerted, *(a for a, _e in alerts)]
+            breach = any(a.endswith(".breach") for a, _e in alerts)
+            locked.breached = locked.breached or breach
+            locked.save(update_fields=["alerted", "breached"])
+            if breach:
+                needed = locked.required_level
+                to = (
+                    needed if any(a == "escalate.breach" for a, _e in alerts) else min(locked.level + 1, Level.DIRECTOR)
+                )
+                if to > locked.level:
+                    _escalate(
+                        locked, to=to, by=None, now=now, note=_("past its time limit"), kind="escalated_on_breach"
+                    )
+            locked.alert_at = next_alert_at(locked, calendar, pauses)
+            locked.save(update_fields=["alert_at"])
+            users = recipients(locked)
+            clock_names = {"escalate": _("escalation"), "answer": _("answer"), "resolve": _("resolution")}
+            for alert, elapsed in alerts:
+                name, level = alert.split(".")
+                title = (
+                    _("Complaint %(code)s is past its %(clock)s time limit")
+                    if level == "breach"
+                    else _("Complaint %(code)s is close to its %(clock)s time limit")
+                ) % {"code": locked.code, "clock": clock_names[name]}
+                _staff_notify(
+                    locked,
+                    users,
+                    "desk.complaint_breach" if level == "breach" else "desk.complaint_near",
+                    title,
+                    clock=name,
+                    level=level,
+                    elapsed=elapsed,
+                )
+                audit_record(
+                    action=f"desk.complaint_{level}", target=locked, changes={"clock": name, "elapsed": elapsed}
+                )
+                sent += 1
+    return sent
