@@ -198,6 +198,16 @@ SURVEYS = _permission(
     "desk_surveys", FRONT_DESK, _("Run satisfaction surveys and read their results and the ratings by estate")
 )
 SURVEY_ANSWER = _permission("desk_survey_answer", {Role.RESIDENT}, _("Answer the surveys sent to one's homes"))
+COMPLAINTS_SEE = _permission(
+    "desk_complaints_see",
+    FRONT_DESK | {Role.RESIDENT},
+    _("See complaints: staff within their scope, residents those they filed"),
+)
+SURVEYS_SEE = _permission(
+    "desk_surveys_see",
+    FRONT_DESK | {Role.RESIDENT},
+    _("See surveys: staff those to their estates, residents those sent to their homes"),
+)
 
 # Community shop (社区商城), the residents' side ------------------------------------------------------------
 SHOP = _permission(
