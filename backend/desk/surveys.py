@@ -296,6 +296,7 @@ def survey_answer(
     """A resident answers for one of their homes the survey goes to, once per home. `answers`: question id →
     a score 1–5 (rating), one of the choices (choice) or text."""
     now = now or timezone.now()
+    survey = Survey.objects.get(pk=survey.pk)  # its status now, not as the caller read it
     if not survey_is_open(survey, now):
         raise ApplicationError(_("This survey is not open."), code="invalid_state", status=409)
     unit = survey_homes_of(survey, user).filter(pk=unit_id).first()
