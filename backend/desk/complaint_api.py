@@ -317,14 +317,14 @@ class ComplaintStepApi(DeskComplaintApi):
 
 class AnalysisRowSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    name = serializers.CharField(source="label")
     count = serializers.IntegerField()
     previous = serializers.IntegerField()
 
 
 class RecurringSerializer(serializers.Serializer):
     unit = serializers.IntegerField(source="unit.pk")
-    label = serializers.CharField(source="unit.label")
+    unit_label = serializers.CharField(source="unit.label")
     count = serializers.IntegerField()
     causes = serializers.ListField(child=serializers.CharField())
 
@@ -388,7 +388,7 @@ class QuestionInSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=QuestionKind.choices, default=QuestionKind.RATING)
     choices = serializers.ListField(child=serializers.CharField(max_length=100), required=False, default=list)
-    required = serializers.BooleanField(required=False, default=True)
+    required = serializers.BooleanField(required=False, default=True)  # type: ignore[assignment]
 
 
 class SurveyInSerializer(serializers.Serializer):

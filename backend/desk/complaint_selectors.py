@@ -145,7 +145,7 @@ def complaint_analysis(*, scope: Scope, month: dt.date, recurring_at: int = 2) -
     )
     counts = {r["unit_id"]: r["n"] for r in unit_rows}
     units = Unit.objects.in_bulk(list(counts))
-    cause_of = {}
+    cause_of: dict[int, set[str]] = {}
     for unit_id, cause in this.filter(unit_id__in=list(counts)).values_list("unit_id", "cause"):
         cause_of.setdefault(unit_id, set()).add(str(Cause(cause).label))
     recurring_units = [Recurring(units[u], n, sorted(cause_of.get(u, ()))) for u, n in counts.items() if u in units]

@@ -375,7 +375,8 @@ def ticket_confirm(
         locked.status, locked.confirmed_at = Status.CONFIRMED, now
         locked.rating, locked.rating_comment = rating, (comment or "").strip()[:300]
         locked.save(update_fields=["status", "confirmed_at", "rating", "rating_comment"])
-        rating_record(ticket=locked, score=rating, comment=comment, via=RatingVia.RESIDENT, by=user, now=now)
+        if rating is not None:  # always, when fixed (checked above)
+            rating_record(ticket=locked, score=rating, comment=comment, via=RatingVia.RESIDENT, by=user, now=now)
         _event(locked, "confirmed", by=user, now=now, rating=rating)
     return locked
 

@@ -111,7 +111,7 @@ def surveys_visible(*, scope: Scope) -> QuerySet[Survey]:
         return Survey.objects.all()
     if scope.is_resident:
         units = Unit.objects.filter(
-            occupancies__person__user_id=scope.resident_user_id, occupancies__end_date__isnull=True
+            occupancies__person__user_id=scope.resident_user_id or 0, occupancies__end_date__isnull=True
         )
         pairs = list(units.values_list("estate_id", "building_id"))
         if not pairs:
@@ -313,7 +313,7 @@ def survey_answer(
         row = SurveyAnswer(question=question)
         if question.kind == QuestionKind.RATING:
             try:
-                row.score = int(value)
+                row.score = int(str(value))
             except (TypeError, ValueError):
                 row.score = 0
             if row.score not in (1, 2, 3, 4, 5):
