@@ -105,7 +105,11 @@ def _training_class(gym: Any) -> tuple[Any, int]:
 
     teacher = classes.teacher_create(by=None, name=f"老师{gym.pk}", share_percent=60)
     klass = classes.class_create(facility=gym, by=None, teacher=teacher, title=f"瑜伽{gym.pk}", seats=10, price_fen=0)
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=310)
+    from tenants.db import company_time_zone
+
+    # 10:00 company time (now + 310 days would cross midnight with its hour when run after 23:00 in Shanghai)
+    day = timezone.localdate(timezone=company_time_zone()) + dt.timedelta(days=310)
+    start = dt.datetime.combine(day, dt.time(10), tzinfo=company_time_zone())
     session = classes.session_add(training_class=klass, by=None, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     classes.class_publish(training_class=klass, by=None)
     return klass, session.pk
