@@ -354,3 +354,14 @@ def test_monthly_cause_analysis_counts_causes_and_recurring_homes(world: Desk) -
         scope=Scope(all_offices=False, office_ids=frozenset({world.other_office.pk})), month=dt.date(2030, 3, 1)
     )
     assert other.total == 0
+
+
+def test_the_sweep_runs_every_minute_in_each_company(world: Desk, settings: Any) -> None:
+    from backend.desk import tasks
+
+    entry = settings.CELERY_BEAT_SCHEDULE["desk-complaint-sweep"]
+    assert entry["task"] == "backend.desk.tasks.complaint_sweep" and entry["schedule"] == 60
+    from django.utils import timezone
+
+    intake(world, "important", timezone.now() - dt.timedelta(days=30))  # long past its limits (NOW is ahead)
+    assert tasks.complaint_sweep() >= 1
