@@ -56,7 +56,7 @@ class Department(models.TextChoices):
 
     CUSTOMER_SERVICE = "customer_service", _("Customer service centre")
     ENGINEERING = "engineering", _("Engineering")
-    SECURITY = "security", _("Security")
+    SECURITY = "security", _("Security department")
     ENVIRONMENT = "environment", _("Cleaning and greenery")
     MANAGEMENT = "management", _("Management office")
     OTHER = "other", _("Other / not the company")
@@ -92,7 +92,7 @@ class Complaint(models.Model):
     office = models.ForeignKey("properties.ManagementOffice", on_delete=models.PROTECT, related_name="+")
     unit = models.ForeignKey("properties.Unit", on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     location = models.CharField(_("where"), max_length=100, blank=True)
-    cause = models.CharField(_("about"), max_length=12, choices=Cause.choices, default=Cause.OTHER)
+    cause = models.CharField(_("what it is about"), max_length=12, choices=Cause.choices, default=Cause.OTHER)
     department = models.CharField(_("department concerned"), max_length=20, choices=Department.choices, blank=True)
     severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.MINOR)
     description = models.CharField(_("what happened"), max_length=2000)
@@ -195,3 +195,21 @@ class ComplaintEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.kind}"
+
+
+# The timeline's steps, as people read them.
+EVENT_LABELS = {
+    "filed": _("Registered"),
+    "classified": _("Severity and cause set"),
+    "assigned": _("Taken"),
+    "escalated": _("Escalated"),
+    "escalated_on_breach": _("Escalated: past its time limit"),
+    "waiting": _("Waiting on the complainant"),
+    "resumed": _("Resumed"),
+    "answered": _("Answered"),
+    "resolved": _("Resolved, complainant told"),
+    "rated": _("Rated"),
+    "revisited": _("Revisited"),
+    "reopened": _("Reopened"),
+    "withdrawn": _("Withdrawn"),
+}

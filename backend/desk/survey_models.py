@@ -51,8 +51,8 @@ class Rating(models.Model):
 
 class SurveyStatus(models.TextChoices):
     DRAFT = "draft", _("Draft")
-    OPEN = "open", _("Open")
-    CLOSED = "closed", _("Closed")
+    OPEN = "open", _("Open for answers")
+    CLOSED = "closed", _("Ended")
 
 
 class QuestionKind(models.TextChoices):

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.accounts import permissions as perms
 from backend.desk import complaints as services
 from backend.desk import surveys
-from backend.desk.complaint_models import OPEN_COMPLAINT, Cause, Complaint, ComplaintStatus
+from backend.desk.complaint_models import EVENT_LABELS, OPEN_COMPLAINT, Cause, Complaint, ComplaintStatus
 from backend.desk.complaint_selectors import complaints_visible
 from backend.desk.survey_models import QuestionKind, Survey, SurveyResponse
 from backend.errors import ApplicationError
@@ -38,7 +38,7 @@ def _error_text(error: ApplicationError) -> str:
 
 
 class ComplaintForm(forms.Form):
-    unit = forms.TypedChoiceField(label=gettext_lazy("Home"), coerce=int)
+    unit = forms.TypedChoiceField(label=gettext_lazy("Which home"), coerce=int)
     cause = forms.ChoiceField(label=gettext_lazy("About"), choices=Cause.choices)
     description = forms.CharField(label=gettext_lazy("What happened"), max_length=2000, widget=forms.Textarea)
     location = forms.CharField(label=gettext_lazy("Where (when not in your home)"), max_length=100, required=False)
@@ -113,7 +113,7 @@ def complaint(request: CompanyRequest, pk: int) -> HttpResponse:
         f"{TEMPLATES}/complaint.html",
         {
             "c": found,
-            "events": list(found.events.filter(kind__in=shown)),
+            "events": [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in found.events.filter(kind__in=shown)],
             "can_rate": found.status in (ComplaintStatus.RESOLVED, ComplaintStatus.CLOSED) and found.rating is None,
             "can_withdraw": found.status in OPEN_COMPLAINT,
             "stars": STARS[1:],
@@ -136,7 +136,10 @@ def complaint_step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
             )
         elif step == "withdraw":
             services.complaint_withdraw(
-                complaint=found, by=request.user, reason=request.POST.get("reason") or _("Settled"), resident=True
+                complaint=found,
+                by=request.user,
+                reason=request.POST.get("reason") or _("Settled by myself"),
+                resident=True,
             )
         else:
             raise Http404

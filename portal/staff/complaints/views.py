@@ -22,6 +22,7 @@ from backend.accounts import permissions as perms
 from backend.accounts.models import User
 from backend.desk import complaints as services
 from backend.desk.complaint_models import (
+    EVENT_LABELS,
     OPEN_COMPLAINT,
     Cause,
     Complaint,
@@ -150,7 +151,7 @@ def complaint_page(request: CompanyRequest, pk: int) -> HttpResponse:
         f"{TEMPLATES}/complaint.html",
         {
             "c": complaint,
-            "events": list(complaint.events.select_related("by")),
+            "events": [(e, EVENT_LABELS.get(e.kind, e.kind)) for e in complaint.events.select_related("by")],
             "is_open": is_open,
             "handlers": _handlers(complaint) if is_open else [],
             "levels": [(v, label) for v, label in Level.choices if v > complaint.level],
