@@ -244,7 +244,7 @@ def complaint_resolve(
         locked.told_via = told_via
         locked.handler_id = locked.handler_id or by.pk
         locked.revisit_due = now + dt.timedelta(days=REVISIT_DAYS)
-        locked.alert_at = None
+        locked.alert_at = locked.revisit_due  # the sweep reminds of a revisit not done by then
         locked.save(
             update_fields=[
                 "status",
@@ -278,7 +278,7 @@ def _reopen(locked: Complaint, *, by: User | None, now: dt.datetime, reason: str
     locked.clock_from = now
     locked.resolved_at = locked.told_at = locked.revisit_due = None
     locked.told_via, locked.outcome, locked.rating = "", "", None
-    locked.alerted = [a for a in locked.alerted if not a.startswith("resolve.")]
+    locked.alerted = [a for a in locked.alerted if not a.startswith(("resolve.", "revisit."))]
     ComplaintPause.objects.filter(complaint=locked).delete()
     kept = (locked.escalate_target, locked.escalate_due, locked.answer_target, locked.answer_due)
     dues_refresh(locked, retarget=True)
@@ -341,8 +341,8 @@ def complaint_revisit(
         if not satisfied:
             _reopen(locked, by=by, now=now, reason=note.strip())
             return locked
-        locked.status, locked.closed_at = ComplaintStatus.CLOSED, now
-        fields = ["status", "closed_at"]
+        locked.status, locked.closed_at, locked.alert_at = ComplaintStatus.CLOSED, now, None
+        fields = ["status", "closed_at", "alert_at"]
         if score is not None and locked.rating is None:
             locked.rating = score
             fields.append("rating")
@@ -455,4 +455,28 @@ def complaint_sweep(*, now: dt.datetime | None = None, limit: int = 1000) -> int
                     action=f"desk.complaint_{level}", target=locked, changes={"clock": name, "elapsed": elapsed}
                 )
                 sent += 1
+    return sent + revisits_remind(now=now, limit=limit)
+
+
+def revisits_remind(*, now: dt.datetime, limit: int = 1000) -> int:
+    """A resolved complaint whose revisit (回访) is due and not done: its handler and customer service are
+    reminded, once."""
+    sent = 0
+    due = Complaint.objects.filter(status=ComplaintStatus.RESOLVED, alert_at__lte=now).values_list("pk", flat=True)
+    for pk in due[:limit]:
+        with transaction.atomic():
+            locked = Complaint.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is None or locked.status != ComplaintStatus.RESOLVED or "revisit.due" in locked.alerted:
+                continue
+            locked.alerted, locked.alert_at = [*locked.alerted, "revisit.due"], None
+            locked.save(update_fields=["alerted", "alert_at"])
+            users = sorted({*level_people(locked, Level.DESK), *([locked.handler_id] if locked.handler_id else [])})
+            _staff_notify(
+                locked,
+                users,
+                "desk.complaint_revisit_due",
+                _("Complaint %(code)s is waiting for its revisit") % {"code": locked.code},
+            )
+            audit_record(action="desk.complaint_revisit_due", target=locked, changes={"due": str(locked.revisit_due)})
+            sent += 1
     return sent

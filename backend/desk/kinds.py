@@ -18,3 +18,4 @@ notification_kind("desk.complaint_assigned", _("A complaint given to me"), staff
 notification_kind("desk.complaint_escalated", _("A complaint escalated to me"), staff_only=True)
 notification_kind("desk.complaint_near", _("A complaint close to its time limit"), staff_only=True)
 notification_kind("desk.complaint_breach", _("A complaint past its time limit"), staff_only=True)
+notification_kind("desk.complaint_revisit_due", _("A complaint waiting for its revisit"), staff_only=True)

@@ -235,6 +235,18 @@ def test_outcome_told_revisit_closes_and_ratings_go_to_the_one_table(world: Desk
     assert kinds(complaint) == ["filed", "assigned", "resolved", "rated", "revisited"]
 
 
+def test_a_revisit_not_done_in_two_days_is_reminded_once(world: Desk) -> None:
+    complaint = intake(world, "minor", NOW)
+    cx.complaint_assign(complaint=complaint, handler=world.supervisor, by=world.supervisor, now=NOW)
+    cx.complaint_resolve(
+        complaint=complaint, by=world.supervisor, outcome="已处理", told_via="phone", now=at(0, "10:00")
+    )
+    assert cx.complaint_sweep(now=at(2, "09:59")) == 0
+    assert cx.complaint_sweep(now=at(2, "10:00")) == 1
+    assert cx.complaint_sweep(now=at(3, "10:00")) == 0
+    assert notified("desk.complaint_revisit_due") == {world.supervisor.pk}
+
+
 def test_not_satisfied_at_the_revisit_reopens_with_a_fresh_clock(world: Desk) -> None:
     complaint = intake(world, "minor", NOW)
     cx.complaint_resolve(
