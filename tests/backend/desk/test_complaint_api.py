@@ -174,3 +174,33 @@ def test_surveys_through_the_api(world: Desk, client_for: Any, tenant_a: Any) ->
     other = client_for(tenant_a, world.other_supervisor)
     assert other.get(f"/api/v1/desk/surveys/{survey['id']}/").status_code == 404
     assert surveys.survey_get(scope=EVERYTHING, survey_id=survey["id"]) is not None
+
+
+def test_a_repairs_revisit_takes_the_rating_given_on_the_call(world: Desk, client_for: Any, tenant_a: Any) -> None:
+    from backend.desk import services as desk
+    from backend.desk.models import Rating
+
+    from .conftest import photo
+
+    ticket = desk.ticket_intake(
+        by=world.supervisor,
+        scope=world.scope,
+        category=world.plumbing,
+        channel="walk_in",
+        unit_id=world.home.pk,
+        description="门锁坏",
+        contact_name="访客",
+        contact_phone="1",
+    )
+    desk.ticket_assign(ticket=ticket, engineer=world.engineer, by=world.supervisor)
+    desk.ticket_accept(ticket=ticket, engineer=world.engineer)
+    desk.ticket_start(ticket=ticket, engineer=world.engineer)
+    desk.ticket_finish(ticket=ticket, engineer=world.engineer, photos=[photo()])
+    staff = client_for(tenant_a, world.supervisor)
+    done = staff.post(
+        f"/api/v1/desk/tickets/{ticket.pk}/steps/",
+        {"step": "revisit", "fixed": True, "note": "满意", "rating": 4},
+        content_type=JSON,
+    )
+    assert done.status_code == 200 and done.json()["rating"] == 4
+    assert list(Rating.objects.filter(ticket=ticket).values_list("score", "via")) == [(4, "revisit")]
