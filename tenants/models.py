@@ -31,7 +31,7 @@ class Tenant(TenantMixin):
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
     default_language = models.CharField(max_length=10, default="zh-hans")
     created_at = models.DateTimeField(auto_now_add=True)
-    # Set when the company asked to leave (tenants/deletion.py): suspended now, deleted for good after this.
+    # Set when the company asked to leave (backend/operations/deletion.py): suspended now, deleted for good after this.
     delete_after = models.DateTimeField(null=True, blank=True)
 
     # Schemas are made by tenants.services (cloned from the template), never as a side effect of save().
@@ -98,7 +98,7 @@ def django_now() -> Any:
 
 
 class SupportGrant(models.Model):
-    """A platform operator's time-limited access to one company, given with a reason (tenants/support.py). It
+    """A platform operator's time-limited access to one company, given with a reason (backend/operations/support.py). It
     works through a membership of the operator in that company, ended when the grant expires or is revoked;
     every step is written to the company's own audit log."""
 

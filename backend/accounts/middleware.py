@@ -13,8 +13,8 @@ from .signed_in import membership_of_signed_in
 def _support_still_valid(user_id: int, tenant_id: int) -> bool:
     """Operators only (is_staff, a handful of requests): a membership that came with a support grant counts only
     while the grant does."""
+    from backend.operations.support import support_grant_valid
     from tenants.models import SupportGrant
-    from tenants.support import support_grant_valid
 
     if not SupportGrant.objects.filter(operator_id=user_id, tenant_id=tenant_id).exists():
         return True
@@ -41,7 +41,7 @@ class MembershipMiddleware:
         ):
             membership = membership_of_signed_in(user=user, tenant=tenant)  # type: ignore[arg-type]
             if membership is not None and user.is_staff and not _support_still_valid(user.pk, tenant.pk):
-                membership = None  # a platform operator's support access has ended (tenants/support.py)
+                membership = None  # a platform operator's support access has ended (backend/operations/support.py)
             if membership is None:
                 logout(request)
             else:

@@ -45,7 +45,7 @@ class WorkerSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
 
 
-class ApplicationSerializer(serializers.ModelSerializer):
+class RenovationApplicationSerializer(serializers.ModelSerializer):
     """An application. `permit_code` is what the permit's QR code carries (null until issued); `deposit` the
     billing deposit it holds; `deposit_charge` / `debris_charge` its bill lines (pay them on the pay page)."""
 
@@ -98,7 +98,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class EventSerializer(serializers.ModelSerializer):
+class RenovationEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = Event
         fields = ["at", "kind", "by", "note", "data"]
@@ -122,21 +122,28 @@ class DocumentSerializer(serializers.Serializer):
     kind = serializers.CharField()
 
 
-class PayableSerializer(serializers.Serializer):
+class RenovationPayableSerializer(serializers.Serializer):
     line_ids = serializers.ListField(child=serializers.IntegerField())
     amount_fen = serializers.IntegerField()
     pay_url = serializers.CharField()
 
 
-class ApplicationDetailSerializer(ApplicationSerializer):
-    events = EventSerializer(many=True, read_only=True)
+class RenovationApplicationDetailSerializer(RenovationApplicationSerializer):
+    events = RenovationEventSerializer(many=True, read_only=True)
     inspections = InspectionSerializer(many=True, read_only=True)
     documents = serializers.SerializerMethodField()
     waiting_for = serializers.SerializerMethodField()
     payable = serializers.SerializerMethodField()
 
-    class Meta(ApplicationSerializer.Meta):
-        fields = [*ApplicationSerializer.Meta.fields, "events", "inspections", "documents", "waiting_for", "payable"]
+    class Meta(RenovationApplicationSerializer.Meta):
+        fields = [
+            *RenovationApplicationSerializer.Meta.fields,
+            "events",
+            "inspections",
+            "documents",
+            "waiting_for",
+            "payable",
+        ]
         read_only_fields = fields
 
     @extend_schema_field(DocumentSerializer(many=True))
@@ -146,7 +153,7 @@ class ApplicationDetailSerializer(ApplicationSerializer):
     def get_waiting_for(self, obj: Application) -> list[str]:
         return waiting_for(obj)
 
-    @extend_schema_field(PayableSerializer)
+    @extend_schema_field(RenovationPayableSerializer)
     def get_payable(self, obj: Application) -> dict[str, Any]:
         return money.payable(obj)
 
@@ -197,7 +204,7 @@ class PermitCheckSerializer(serializers.Serializer):
 class PermitAnswerSerializer(serializers.Serializer):
     valid = serializers.BooleanField()
     reason = serializers.CharField()
-    application = ApplicationSerializer()
+    application = RenovationApplicationSerializer()
 
 
 class SettingsSerializer(serializers.ModelSerializer):
@@ -234,7 +241,7 @@ class ApplicationListApi(RenovationApi):
 
     @extend_schema(
         parameters=[OpenApiParameter("queue", str, enum=list(QUEUES), required=False)],
-        responses={200: ApplicationSerializer(many=True), **ERRORS},
+        responses={200: RenovationApplicationSerializer(many=True), **ERRORS},
     )
     def get(self, request: Request) -> Response:
         scope, name = self.scope(request), request.query_params.get("queue") or ""
@@ -245,11 +252,11 @@ class ApplicationListApi(RenovationApi):
         qs: Any = queue(scope=scope, name=name) if name else applications_visible(scope=scope).order_by("-created_at")
         paginator = PageNumberPagination()
         page: Any = paginator.paginate_queryset(qs.select_related("unit"), request, view=self)
-        return paginator.get_paginated_response(ApplicationSerializer(page, many=True).data)
+        return paginator.get_paginated_response(RenovationApplicationSerializer(page, many=True).data)
 
     @extend_schema(
         request={"multipart/form-data": SubmitSerializer},
-        responses={201: ApplicationSerializer, 409: CONFLICT, **ERRORS},
+        responses={201: RenovationApplicationSerializer, 409: CONFLICT, **ERRORS},
     )
     def post(self, request: Request) -> Response:
         data = validated(SubmitSerializer, request)
@@ -267,7 +274,7 @@ class ApplicationListApi(RenovationApi):
             applicant_phone=data["applicant_phone"],
             documents=[("plan", upload) for upload in data["plans"]],
         )
-        return Response(ApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
+        return Response(RenovationApplicationSerializer(application).data, status=status.HTTP_201_CREATED)
 
 
 class ApplicationApi(RenovationApi):
@@ -276,9 +283,9 @@ class ApplicationApi(RenovationApi):
 
     required_permission = perms.RENOVATION_READ
 
-    @extend_schema(responses={200: ApplicationDetailSerializer, **ERRORS})
+    @extend_schema(responses={200: RenovationApplicationDetailSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(ApplicationDetailSerializer(self.application(request, pk)).data)
+        return Response(RenovationApplicationDetailSerializer(self.application(request, pk)).data)
 
 
 class ReviewApi(RenovationApi):
@@ -288,7 +295,7 @@ class ReviewApi(RenovationApi):
 
     required_permission = perms.RENOVATION_QUEUE
 
-    @extend_schema(request=ReviewSerializer, responses={200: ApplicationSerializer, 409: CONFLICT, **ERRORS})
+    @extend_schema(request=ReviewSerializer, responses={200: RenovationApplicationSerializer, 409: CONFLICT, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         data = validated(ReviewSerializer, request)
         side = data["side"]
@@ -300,7 +307,7 @@ class ReviewApi(RenovationApi):
             approve=data["approve"],
             note=data["note"],
         )
-        return Response(ApplicationSerializer(application).data)
+        return Response(RenovationApplicationSerializer(application).data)
 
 
 class CancelApi(RenovationApi):
@@ -308,13 +315,13 @@ class CancelApi(RenovationApi):
 
     required_permission = perms.RENOVATION_APPLY
 
-    @extend_schema(request=CancelSerializer, responses={200: ApplicationSerializer, 409: CONFLICT, **ERRORS})
+    @extend_schema(request=CancelSerializer, responses={200: RenovationApplicationSerializer, 409: CONFLICT, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         data = validated(CancelSerializer, request)
         application = services.application_cancel(
             application=self.application(request, pk), by=api_user(request), reason=data["reason"]
         )
-        return Response(ApplicationSerializer(application).data)
+        return Response(RenovationApplicationSerializer(application).data)
 
 
 class InspectionApi(RenovationApi):
@@ -348,7 +355,7 @@ class DepositApi(RenovationApi):
 
     required_permission = perms.RENOVATION_DEPOSIT
 
-    @extend_schema(request=SettleSerializer, responses={200: ApplicationSerializer, 409: CONFLICT, **ERRORS})
+    @extend_schema(request=SettleSerializer, responses={200: RenovationApplicationSerializer, 409: CONFLICT, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         data = validated(SettleSerializer, request)
         application = money.deposit_settle(
@@ -358,7 +365,7 @@ class DepositApi(RenovationApi):
             forfeit_fen=data["forfeit_fen"],
             reason=data["reason"],
         )
-        return Response(ApplicationSerializer(application).data)
+        return Response(RenovationApplicationSerializer(application).data)
 
 
 class PermitCheckApi(RenovationApi):
@@ -373,7 +380,9 @@ class PermitCheckApi(RenovationApi):
         application, valid, reason = services.permit_check(
             code=data["code"], by=api_user(request), scope=self.scope(request)
         )
-        return Response({"valid": valid, "reason": reason, "application": ApplicationSerializer(application).data})
+        return Response(
+            {"valid": valid, "reason": reason, "application": RenovationApplicationSerializer(application).data}
+        )
 
 
 class SettingsApi(RenovationApi):

@@ -1,6 +1,6 @@
-"""A company out and back (tenants/archive.py) and a company gone (tenants/deletion.py), on committed data: the
-绿城物业 demo company (288 units, three months of billing) seeded under a fresh subdomain, exported with pg_dump,
-restored as a new company with identical row counts and balances, and then both deleted with nothing left."""
+"""A company out and back (backend/operations/archive.py) and a company gone (backend/operations/deletion.py),
+on committed data: the 绿城物业 demo company (288 units, three months of billing) seeded under a fresh subdomain,
+exported with pg_dump, restored as a new company with identical row counts and balances, then deleted."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from django_tenants.utils import schema_context
 from backend.accounts.models import Membership, User
 from backend.demo.companies import DEMO_PASSWORD, LVCHENG, DemoLogin, company_seed
 from backend.errors import ApplicationError
-from tenants.archive import (
+from backend.operations.archive import (
     company_export,
     company_restore,
     ledger_balances,
@@ -30,7 +30,7 @@ from tenants.archive import (
     schema_sql_rename,
     schema_tables,
 )
-from tenants.deletion import companies_delete_due, company_delete_cancel, company_delete_schedule
+from backend.operations.deletion import companies_delete_due, company_delete_cancel, company_delete_schedule
 from tenants.models import Tenant
 
 PNG = bytes.fromhex(

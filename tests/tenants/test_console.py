@@ -1,6 +1,6 @@
-"""The operator console (tenants/console.py) and support access (tenants/support.py): operators only; support access
-needs a reason, ends on time (the middleware refuses the operator at once, the minute task tidies up), and the
-company's own audit log records the grant, its use and its end."""
+"""The operator console (backend/operations/console.py) and support access (backend/operations/support.py):
+operators only; support access needs a reason, ends on time (the middleware refuses the operator at once, the
+minute task tidies up), and the company's own audit log records the grant, its use and its end."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from django_tenants.utils import schema_context
 from backend.accounts.models import Membership, User
 from backend.audit.models import AuditEntry
 from backend.errors import ApplicationError
+from backend.operations.support import support_access_expire, support_access_grant
 from tenants.models import SupportGrant
-from tenants.support import support_access_expire, support_access_grant
 from tests.conftest import host_of
 
 pytestmark = pytest.mark.django_db

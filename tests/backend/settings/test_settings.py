@@ -26,6 +26,7 @@ TENANT_ONLY = {
     "marketplace.company",
     "marketplace.orders",
     "backend.desk",
+    "backend.renovation",
 }
 SHARED_ONLY = {
     "tenants",
@@ -36,6 +37,7 @@ SHARED_ONLY = {
     "marketplace.search",
     "marketplace.orders_index",
     "backend.demo",
+    "backend.operations",
 }
 
 

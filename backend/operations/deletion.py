@@ -10,7 +10,7 @@ every platform model with a foreign key to the company, which cascade with it, a
 stored for its schema), its files (MEDIA_ROOT/<schema>), its sessions and host entries in Redis, and the accounts
 of people who belonged to no other company and are no merchant's users (their personal data has no other use
 here). Merchants' listings are re-indexed so no search document still names the company. Take an archive first
-(tenants/archive.py) if the company may want its data back."""
+(backend/operations/archive.py) if the company may want its data back."""
 
 from __future__ import annotations
 
@@ -28,8 +28,7 @@ from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
 
 from backend.errors import ApplicationError
-
-from .models import Tenant
+from tenants.models import Tenant
 
 log = logging.getLogger(__name__)
 

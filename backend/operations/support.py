@@ -23,8 +23,7 @@ from backend.accounts.models import Membership, Role, User
 from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
-
-from .models import SupportGrant, Tenant
+from tenants.models import SupportGrant, Tenant
 
 MAX_HOURS = 8
 SUPPORT_ROLES = (Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN)

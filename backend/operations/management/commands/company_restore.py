@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.errors import ApplicationError
-from tenants.archive import company_restore
+from backend.operations.archive import company_restore
 
 
 class Command(BaseCommand):

@@ -30,8 +30,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from backend.client_ip import client_ip
 from backend.errors import ApplicationError
-
-from .models import SupportGrant, Tenant
+from tenants.models import SupportGrant, Tenant
 
 
 def operator_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -154,7 +153,7 @@ def console_home(request: HttpRequest) -> HttpResponse:
     overview = companies_overview()
     return render(
         request,
-        "tenants/console/home.html",
+        "operations/console/home.html",
         {"companies": overview, "funnel": onboarding_funnel(overview), "health": platform_health()},
     )
 
@@ -163,8 +162,8 @@ def console_home(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def console_company(request: HttpRequest, slug: str) -> HttpResponse:
     from backend.accounts.models import Role
+    from tenants.services import company_url
 
-    from .services import company_url
     from .support import MAX_HOURS, support_access_grant
 
     tenant = get_object_or_404(Tenant, slug=slug, status__in=[Tenant.Status.ACTIVE, Tenant.Status.SUSPENDED])
@@ -192,7 +191,7 @@ def console_company(request: HttpRequest, slug: str) -> HttpResponse:
     grants = SupportGrant.objects.filter(tenant=tenant).select_related("operator").order_by("-granted_at")[:20]
     return render(
         request,
-        "tenants/console/company.html",
+        "operations/console/company.html",
         {
             "company": overview,
             "tenant": None,
@@ -227,7 +226,7 @@ def console_webhooks(request: HttpRequest) -> HttpResponse:
     counts = dict(WebhookEvent.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n"))
     return render(
         request,
-        "tenants/console/webhooks.html",
+        "operations/console/webhooks.html",
         {
             "events": events.only("event_id", "type", "tenant_schema", "status", "note", "attempts", "received_at")[
                 :200
@@ -261,4 +260,4 @@ def console_merchants(request: HttpRequest) -> HttpResponse:
         pending=Count("applications", filter=Q(applications__status=ApplicationStatus.PENDING)),
         listings_count=Count("listings", distinct=True),
     ).order_by("-created_at")[:500]
-    return render(request, "tenants/console/merchants.html", {"merchants": merchants})
+    return render(request, "operations/console/merchants.html", {"merchants": merchants})

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.errors import ApplicationError
-from tenants.deletion import companies_delete_due, company_delete_cancel, company_delete_schedule, grace_days
+from backend.operations.deletion import companies_delete_due, company_delete_cancel, company_delete_schedule, grace_days
 from tenants.models import Tenant
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from backend.errors import ApplicationError
-from tenants.archive import company_export
+from backend.operations.archive import company_export
 from tenants.models import Tenant
 
 

@@ -41,8 +41,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from backend.errors import ApplicationError
-
-from .models import Domain, Tenant
+from tenants.models import Domain, Tenant
 
 log = logging.getLogger(__name__)
 
