@@ -87,6 +87,8 @@ SHARED_APPS = [
     "marketplace.search",
     # Shop orders' per-merchant index (company, order, status, totals; no personal data).
     "marketplace.orders_index",
+    # Settlement statements' per-merchant index (company, statement, month, status, totals).
+    "marketplace.settlement_index",
     # No models: the seed_demo command and the demo companies' seeders.
     "backend.demo",
 ]
@@ -104,6 +106,7 @@ TENANT_APPS = [
     "backend.desk",
     "marketplace.company",
     "marketplace.orders",
+    "marketplace.settlement",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
