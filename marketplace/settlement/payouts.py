@@ -34,6 +34,10 @@ from .statements import index_sync
 
 log = logging.getLogger(__name__)
 
+# Atomic blocks the caller of payout_stripe_send may be inside of and still hold no transaction of its own:
+# 0 in production; tests running inside pytest-django's per-test transaction set 1.
+OUTER_ATOMIC_BLOCKS = 0
+
 
 def _locked_statement(statement_id: int) -> Statement:
     statement = Statement.objects.select_for_update().filter(pk=statement_id).first()
@@ -160,7 +164,7 @@ def _transfer_create(payout: Payout, statement: Statement) -> Any:
 
 def payout_stripe_send(payout_id: int) -> Payout:
     """Send a SENDING Stripe payout (no transaction may be open) and apply the answer."""
-    if transaction.get_connection().in_atomic_block:
+    if len(transaction.get_connection().atomic_blocks) > OUTER_ATOMIC_BLOCKS:
         raise RuntimeError("Stripe is never called inside a database transaction")
     payout = Payout.objects.select_related("statement").get(pk=payout_id)
     if payout.status != PayoutStatus.SENDING or payout.method != PayoutMethod.STRIPE_TRANSFER:
