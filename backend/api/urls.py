@@ -18,6 +18,7 @@ from backend.properties import api as registry
 from marketplace.api_shop import urlpatterns as shop_urlpatterns
 from marketplace.company.api import urlpatterns as marketplace_company_urlpatterns
 from marketplace.orders.api import urlpatterns as shop_orders_urlpatterns
+from marketplace.settlement.api import urlpatterns as settlement_urlpatterns
 from tenants.api import SignupApi
 
 
@@ -81,4 +82,5 @@ tenant_urlpatterns = [
     *marketplace_company_urlpatterns,
     *shop_urlpatterns,
     *shop_orders_urlpatterns,
+    *settlement_urlpatterns,
 ]

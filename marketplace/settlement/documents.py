@@ -36,7 +36,13 @@ def summary_rows(statement: Statement) -> list[tuple[str, int]]:
 
 def _entry_row(e: PayableEntry) -> list[Any]:
     when = timezone.localtime(e.occurred_at, company_time_zone())
-    return [f"{when:%Y-%m-%d %H:%M}", e.order_code, e.category_code, str(EntryKind(e.kind).label), SIGN[e.kind] * e.amount_fen]
+    return [
+        f"{when:%Y-%m-%d %H:%M}",
+        e.order_code,
+        e.category_code,
+        str(EntryKind(e.kind).label),
+        SIGN[e.kind] * e.amount_fen,
+    ]
 
 
 def _headers() -> list[str]:

@@ -56,7 +56,9 @@ def _payable(statement: Statement) -> None:
 
 
 def stripe_account_of(merchant_id: int) -> str:
-    return PayoutAccount.objects.filter(merchant_id=merchant_id).values_list("stripe_account_id", flat=True).first() or ""
+    return (
+        PayoutAccount.objects.filter(merchant_id=merchant_id).values_list("stripe_account_id", flat=True).first() or ""
+    )
 
 
 def _paid(statement: Statement, payout: Payout) -> None:
@@ -78,8 +80,12 @@ def _paid(statement: Statement, payout: Payout) -> None:
     audit_record(
         action="settlement.payout",
         target=payout,
-        changes={"statement": statement.pk, "amount_fen": payout.amount_fen, "method": payout.method,
-                 "reference": payout.reference},
+        changes={
+            "statement": statement.pk,
+            "amount_fen": payout.amount_fen,
+            "method": payout.method,
+            "reference": payout.reference,
+        },
     )
 
 
@@ -109,9 +115,7 @@ def payout_record_bank(*, statement_id: int, reference: str, by: User | None) ->
             )
             _paid(statement, payout)
     except IntegrityError as exc:
-        raise ApplicationError.for_fields(
-            {"reference": [_("This transfer reference is recorded already.")]}
-        ) from exc
+        raise ApplicationError.for_fields({"reference": [_("This transfer reference is recorded already.")]}) from exc
     return payout
 
 
@@ -223,9 +227,7 @@ def payouts_sending_retry(limit: int = 50) -> int:
     return len(ids)
 
 
-def payout_account_set(
-    *, merchant_id: int, values: dict[str, str], by: User | None
-) -> PayoutAccount:
+def payout_account_set(*, merchant_id: int, values: dict[str, str], by: User | None) -> PayoutAccount:
     stripe_id = (values.get("stripe_account_id") or "").strip()
     if stripe_id and not stripe_id.startswith("acct_"):
         raise ApplicationError.for_fields({"stripe_account_id": [_("A Stripe account id starts with acct_.")]})

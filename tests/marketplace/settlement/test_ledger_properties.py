@@ -36,7 +36,9 @@ step = st.one_of(
     st.tuples(st.just("refund_part"), st.integers(0, 30), st.integers(1, 100)),
     st.tuples(st.just("refund_all"), st.integers(0, 30)),
     st.tuples(st.just("reject"), st.integers(0, 30)),
-    st.tuples(st.just("month_end"),),
+    st.tuples(
+        st.just("month_end"),
+    ),
     st.tuples(st.just("confirm"), st.integers(0, 30)),
     st.tuples(st.just("pay"), st.integers(0, 30)),
 )
@@ -122,9 +124,7 @@ def check(world: World) -> None:
     for line in OrderLine.objects.filter(order__paid_at__isnull=False):
         sums = {
             k: int(v or 0)
-            for k, v in PayableEntry.objects.filter(order_line=line)
-            .values_list("kind")
-            .annotate(t=Sum("amount_fen"))
+            for k, v in PayableEntry.objects.filter(order_line=line).values_list("kind").annotate(t=Sum("amount_fen"))
         }
         assert sums.get("sale", 0) == line.amount_fen
         assert sums.get("commission", 0) == line.commission_fen

@@ -116,7 +116,11 @@ def test_a_merchant_with_a_connect_account_is_paid_by_a_stripe_transfer(funded: 
     assert (sent["method"], sent["path"]) == ("post", "/v1/transfers")
     p = sent["params"]
     assert (p["amount"], p["currency"], p["destination"], p["transfer_group"]) == ("2355", "cny", ACCOUNT, st.code)
-    assert (p["metadata[tenant]"], p["metadata[statement]"], p["metadata[payout]"]) == ("alpha", str(st.pk), str(payout.pk))
+    assert (p["metadata[tenant]"], p["metadata[statement]"], p["metadata[payout]"]) == (
+        "alpha",
+        str(st.pk),
+        str(payout.pk),
+    )
     assert sent["headers"]["Idempotency-Key"] == f"alpha:payout:{payout.pk}"
     assert (payout.status, payout.reference, payout.method) == ("paid", "tr_1QhSettlementRec01", "stripe_transfer")
     assert Statement.objects.get(pk=st.pk).status == "paid"

@@ -53,7 +53,12 @@ def test_a_month_is_settled_once_and_a_refund_after_settlement_is_on_the_next_st
     assert statements.statement_build(merchant_id=fruit, month=in_month(-2).date()) == first  # once
     assert StatementLine.objects.filter(statement=first).count() == 2
     index = MerchantStatement.objects.get(merchant_id=fruit)
-    assert (index.tenant_id, index.statement_id, index.due_fen, index.status) == (funded.tenant.pk, first.pk, 2355, "issued")
+    assert (index.tenant_id, index.statement_id, index.due_fen, index.status) == (
+        funded.tenant.pk,
+        first.pk,
+        2355,
+        "issued",
+    )
     notice = MerchantNotice.objects.get(merchant_id=fruit, kind="settlement.statement_ready")
     assert notice.data["statement"] == first.pk
     assert statements.statement_build(merchant_id=funded.cleaner.pk, month=in_month(-2).date()) is None  # nothing
@@ -83,7 +88,12 @@ def test_a_month_is_settled_once_and_a_refund_after_settlement_is_on_the_next_st
     buy(funded, 5, now=in_month(1))  # ¥64.00, commission ¥5.12
     nxt = statements.statement_build(merchant_id=fruit, month=in_month(1).date(), now=after(in_month(1)))
     assert nxt is not None
-    assert (nxt.net_fen, nxt.carried_in_fen, nxt.due_fen, nxt.status) == (6400 - 512, -2355, 6400 - 512 - 2355, "issued")
+    assert (nxt.net_fen, nxt.carried_in_fen, nxt.due_fen, nxt.status) == (
+        6400 - 512,
+        -2355,
+        6400 - 512 - 2355,
+        "issued",
+    )
 
 
 def test_a_month_not_over_is_not_settled_and_a_month_before_a_settled_one_is_refused(funded: Shop) -> None:

@@ -1,0 +1,298 @@
+"""Settlement over the API.
+
+Company (its domain, /api/v1/marketplace/…): finance (marketplace_settlement) lists this company's statements,
+reads one with its entries, and pays a confirmed one (a bank transfer's reference, or a Stripe Transfer where
+the merchant has a Connect account); marketplace_reports reads sales and commission by merchant, category or
+month. Another company's statement is not in this schema: 404.
+
+Merchant (platform domain, /api/v1/merchant/statements/, merchant_statements): its statements of every company
+from the per-merchant index, one with its entries (read in its company's schema), and the confirmation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404
+from django.urls import URLPattern, path
+from django.utils import timezone
+from django_tenants.utils import tenant_context
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from backend.accounts import permissions as perms
+from backend.api.pagination import PageNumberPagination
+from backend.api.permissions import api_user
+from marketplace.api_merchant_base import ERRORS as MERCHANT_ERRORS
+from marketplace.api_merchant_base import MerchantApi
+from marketplace.merchant_permissions import STATEMENTS
+from tenants.db import company_time_zone
+
+from . import payouts, reports, selectors, statements
+from .models import PayableEntry, Payout, PayoutMethod, Statement, StatementStatus
+
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input: {error: {code, message, fields}}"),
+    404: OpenApiResponse(description="Not found in this company"),
+    409: OpenApiResponse(description="invalid_state, pay_by_stripe or no_stripe_account"),
+}
+
+
+class EntrySerializer(serializers.ModelSerializer):
+    signed_fen = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = PayableEntry
+        fields = ["id", "kind", "amount_fen", "signed_fen", "order_code", "category_code", "occurred_at"]
+
+
+class PayoutSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Payout
+        fields = ["id", "method", "status", "amount_fen", "reference", "failure", "created_at", "paid_at"]
+
+
+class StatementSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Statement
+        fields = [
+            "id",
+            "code",
+            "merchant_id",
+            "merchant_name",
+            "month",
+            "status",
+            "sales_fen",
+            "refunds_fen",
+            "commission_fen",
+            "reversal_fen",
+            "net_fen",
+            "carried_in_fen",
+            "due_fen",
+            "earlier_entries",
+            "issued_at",
+            "confirmed_at",
+            "paid_at",
+        ]
+
+
+class StatementDetailSerializer(StatementSerializer):
+    entries = serializers.SerializerMethodField()
+    payouts = PayoutSerializer(many=True, read_only=True)
+
+    class Meta(StatementSerializer.Meta):
+        fields = [*StatementSerializer.Meta.fields, "entries", "payouts"]
+
+    @extend_schema_field(EntrySerializer(many=True))
+    def get_entries(self, statement: Statement) -> list[dict[str, Any]]:
+        from .documents import statement_entries
+
+        return EntrySerializer(statement_entries(statement), many=True).data  # type: ignore[return-value]
+
+
+class PayoutRequestSerializer(serializers.Serializer):
+    method = serializers.ChoiceField(choices=PayoutMethod.choices)
+    reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
+
+
+class SettlementApi(APIView):
+    required_permission = perms.MARKETPLACE_SETTLEMENT
+    pagination_class = PageNumberPagination
+
+    def statement(self, pk: int) -> Statement:
+        statement = selectors.statement_get(pk)
+        if statement is None:
+            raise Http404
+        return statement
+
+
+class StatementListApi(SettlementApi):
+    @extend_schema(
+        tags=["marketplace"],
+        summary="This company's settlement statements (结算单)",
+        parameters=[OpenApiParameter("status", enum=StatementStatus.values, required=False)],
+        responses={200: StatementSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        status = request.query_params.get("status", "")
+        qs = selectors.statement_list(status=status if status in StatementStatus.values else "")
+        paginator = PageNumberPagination()
+        page: Any = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(StatementSerializer(page, many=True).data)
+
+
+class StatementDetailApi(SettlementApi):
+    @extend_schema(
+        tags=["marketplace"],
+        summary="A statement with its entries and payouts",
+        responses={200: StatementDetailSerializer, **ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(StatementDetailSerializer(self.statement(pk)).data)
+
+
+class StatementPayoutApi(SettlementApi):
+    @extend_schema(
+        tags=["marketplace"],
+        summary="Pay a confirmed statement: record a bank transfer, or send a Stripe Transfer",
+        description="`bank_transfer` needs the bank's `reference`; `stripe_transfer` needs the merchant's "
+        "Stripe Connect account (its payout account). The whole amount due is paid, once.",
+        request=PayoutRequestSerializer,
+        responses={200: PayoutSerializer, **ERRORS},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        data = PayoutRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        statement = self.statement(pk)
+        if data.validated_data["method"] == PayoutMethod.STRIPE_TRANSFER:
+            payout = payouts.payout_stripe(statement_id=statement.pk, by=api_user(request))
+        else:
+            payout = payouts.payout_record_bank(
+                statement_id=statement.pk, reference=data.validated_data["reference"], by=api_user(request)
+            )
+        return Response(PayoutSerializer(payout).data)
+
+
+class FiguresSerializer(serializers.Serializer):
+    orders = serializers.IntegerField()
+    sales_fen = serializers.IntegerField()
+    refunds_fen = serializers.IntegerField()
+    commission_fen = serializers.IntegerField(help_text="Net of the commission refunds gave back")
+    merchant_fen = serializers.IntegerField()
+
+
+class ReportRowSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    figures = FiguresSerializer()
+
+
+class ReportSerializer(serializers.Serializer):
+    group = serializers.CharField()
+    start = serializers.DateField()
+    end = serializers.DateField()
+    rows = ReportRowSerializer(many=True)
+    months = ReportRowSerializer(many=True)
+    total = FiguresSerializer()
+
+
+class SalesReportApi(APIView):
+    required_permission = perms.MARKETPLACE_REPORTS
+
+    @extend_schema(
+        tags=["marketplace"],
+        summary="Marketplace sales and commission by merchant, category or month",
+        parameters=[
+            OpenApiParameter("group", enum=list(reports.GROUPS), required=False),
+            OpenApiParameter("start", description="YYYY-MM (default: five months before `end`)", required=False),
+            OpenApiParameter("end", description="YYYY-MM (default: this month)", required=False),
+        ],
+        responses={200: ReportSerializer, 400: ERRORS[400]},
+    )
+    def get(self, request: Request) -> Response:
+        today = timezone.now().astimezone(company_time_zone()).date()
+        group, start, end = reports.report_query(request.query_params, today=today)
+        report = reports.marketplace_report(group=group, start=start, end=end)
+        return Response(ReportSerializer(report).data)
+
+
+urlpatterns: list[URLPattern] = [
+    path("api/v1/marketplace/statements/", StatementListApi.as_view(), name="api-marketplace-statements"),
+    path("api/v1/marketplace/statements/<int:pk>/", StatementDetailApi.as_view(), name="api-marketplace-statement"),
+    path(
+        "api/v1/marketplace/statements/<int:pk>/payout/",
+        StatementPayoutApi.as_view(),
+        name="api-marketplace-statement-payout",
+    ),
+    path("api/v1/marketplace/reports/sales/", SalesReportApi.as_view(), name="api-marketplace-reports-sales"),
+]
+
+
+# --- the merchant's side (platform domain) -------------------------------------------------------------------
+
+
+class MerchantStatementRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    company = serializers.CharField(source="tenant.name")
+    code = serializers.CharField()
+    month = serializers.DateField()
+    status = serializers.CharField()
+    net_fen = serializers.IntegerField()
+    commission_fen = serializers.IntegerField()
+    due_fen = serializers.IntegerField()
+
+
+class MerchantStatementSerializer(StatementSerializer):
+    entries = EntrySerializer(many=True)
+    payouts = PayoutSerializer(many=True)
+    company = serializers.CharField()
+
+    class Meta(StatementSerializer.Meta):
+        fields = [f for f in StatementSerializer.Meta.fields if f != "merchant_id"] + ["company", "entries", "payouts"]
+
+
+def _merchant_view(view: selectors.MerchantStatementView) -> dict[str, Any]:
+    data = dict(StatementSerializer(view.statement).data)
+    data.pop("merchant_id", None)
+    return {
+        **data,
+        "id": view.entry.pk,
+        "company": view.entry.tenant.name,
+        "entries": EntrySerializer(view.entries, many=True).data,
+        "payouts": PayoutSerializer(view.payouts, many=True).data,
+    }
+
+
+class MerchantStatementListApi(MerchantApi):
+    merchant_permission = STATEMENTS
+
+    @extend_schema(
+        tags=["merchant"],
+        summary="My settlement statements across companies",
+        responses={200: MerchantStatementRowSerializer(many=True)},
+    )
+    def get(self, request: Request) -> Response:
+        qs = selectors.merchant_statements(merchant_id=self.merchant(request).pk)
+        return self.page(request, qs, MerchantStatementRowSerializer)
+
+
+class MerchantStatementDetailApi(MerchantApi):
+    merchant_permission = STATEMENTS
+
+    @extend_schema(
+        tags=["merchant"],
+        summary="One of my statements, with its entries",
+        responses={200: MerchantStatementSerializer, **MERCHANT_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        view = selectors.merchant_statement_read(merchant_id=self.merchant(request).pk, pk=pk)
+        return Response(_merchant_view(view))
+
+
+class MerchantStatementConfirmApi(MerchantApi):
+    merchant_permission = STATEMENTS
+
+    @extend_schema(
+        tags=["merchant"],
+        summary="Confirm one of my statements (the company may then pay it)",
+        request=None,
+        responses={200: MerchantStatementSerializer, **MERCHANT_ERRORS, 409: ERRORS[409]},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        merchant_id = self.merchant(request).pk
+        view = selectors.merchant_statement_read(merchant_id=merchant_id, pk=pk)
+        with tenant_context(view.entry.tenant):
+            statements.statement_confirm(
+                statement_id=view.statement.pk, merchant_id=merchant_id, user_id=self.member(request).user_id
+            )
+        return Response(_merchant_view(selectors.merchant_statement_read(merchant_id=merchant_id, pk=pk)))
+
+
+MP = "api/v1/merchant/statements/"
+merchant_urlpatterns: list[URLPattern] = [
+    path(MP, MerchantStatementListApi.as_view(), name="api-merchant-statements"),
+    path(f"{MP}<int:pk>/", MerchantStatementDetailApi.as_view(), name="api-merchant-statement"),
+    path(f"{MP}<int:pk>/confirm/", MerchantStatementConfirmApi.as_view(), name="api-merchant-statement-confirm"),
+]
