@@ -165,7 +165,7 @@ class FiguresSerializer(serializers.Serializer):
 
 class ReportRowSerializer(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     figures = FiguresSerializer()
 
 

@@ -109,8 +109,9 @@ def payables_reconcile(*, limit: int = 500) -> int:
     posted_refunds: dict[int, int] = defaultdict(int)
     posted_sales: dict[int, int] = defaultdict(int)
     for row in PayableEntry.objects.exclude(order_id=None).values("order_id").annotate(r=refunds, s=sales):
-        posted_refunds[row["order_id"]] = int(row["r"] or 0)
-        posted_sales[row["order_id"]] = int(row["s"] or 0)
+        order_id = int(row["order_id"] or 0)
+        posted_refunds[order_id] = int(row["r"] or 0)
+        posted_sales[order_id] = int(row["s"] or 0)
     behind = []
     for pk, total, refunded in Order.objects.filter(paid_at__isnull=False).values_list(
         "pk", "total_fen", "refunded_fen"

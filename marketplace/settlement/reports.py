@@ -94,7 +94,7 @@ def _sums() -> dict[str, Any]:
     }
 
 
-def _figures(row: dict[str, Any]) -> Figures:
+def _figures(row: Any) -> Figures:
     return Figures(
         sales_fen=int(row["sales"] or 0),
         refunds_fen=int(row["refunds"] or 0),
@@ -123,7 +123,8 @@ def marketplace_report(*, group: str, start: dt.date, end: dt.date, merchant_id:
         report.rows = [r for r in report.months if r.figures.sales_fen or r.figures.refunds_fen]
     else:
         key = "merchant_id" if group == "merchant" else "category_code"
-        grouped = {r[key]: _figures(r) for r in entries.values(key).annotate(**_sums())}
+        grouped: dict[Any, Figures] = {r[key]: _figures(r) for r in entries.values(key).annotate(**_sums())}
+        names: dict[Any, str]
         if group == "merchant":
             names = dict(Merchant.objects.filter(pk__in=list(grouped)).values_list("pk", "name"))
         else:

@@ -359,7 +359,24 @@ def _marketplace(tenant: Any, marker: str, estate: Any) -> dict[str, int]:
     application = make_application(merchant, tenant, estates={estate.pk: estate.name}, categories=["fruit"])
     listing = make_listing(merchant, title=f"{marker}苹果")
     hide = ListingHide.objects.create(listing_id=listing.pk, reason="图片不符")
-    return {"merchant_application": application.pk, "merchant_listing": listing.pk, "listing_hide": hide.pk}
+    from django.utils import timezone
+
+    from marketplace.settlement.models import Statement
+
+    statement = Statement.objects.create(
+        code=f"JS202601-{merchant.pk:05d}",
+        merchant_id=merchant.pk,
+        merchant_name=merchant.name,
+        month=dt.date(2026, 1, 1),
+        issued_at=timezone.now(),
+    )
+    return {
+        "merchant_application": application.pk,
+        "merchant_listing": listing.pk,
+        "listing_hide": hide.pk,
+        "statement": statement.pk,
+        "merchant": merchant.pk,
+    }
 
 
 def write_files(media_root: Path) -> None:
