@@ -40,7 +40,7 @@ ERRORS = {
 }
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class PayableEntrySerializer(serializers.ModelSerializer):
     signed_fen = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -48,13 +48,13 @@ class EntrySerializer(serializers.ModelSerializer):
         fields = ["id", "kind", "amount_fen", "signed_fen", "order_code", "category_code", "occurred_at"]
 
 
-class PayoutSerializer(serializers.ModelSerializer):
+class SettlementPayoutSerializer(serializers.ModelSerializer):
     class Meta:
         model = Payout
         fields = ["id", "method", "status", "amount_fen", "reference", "failure", "created_at", "paid_at"]
 
 
-class StatementSerializer(serializers.ModelSerializer):
+class SettlementStatementSerializer(serializers.ModelSerializer):
     class Meta:
         model = Statement
         fields = [
@@ -78,21 +78,21 @@ class StatementSerializer(serializers.ModelSerializer):
         ]
 
 
-class StatementDetailSerializer(StatementSerializer):
+class SettlementStatementDetailSerializer(SettlementStatementSerializer):
     entries = serializers.SerializerMethodField()
-    payouts = PayoutSerializer(many=True, read_only=True)
+    payouts = SettlementPayoutSerializer(many=True, read_only=True)
 
-    class Meta(StatementSerializer.Meta):
-        fields = [*StatementSerializer.Meta.fields, "entries", "payouts"]
+    class Meta(SettlementStatementSerializer.Meta):
+        fields = [*SettlementStatementSerializer.Meta.fields, "entries", "payouts"]
 
-    @extend_schema_field(EntrySerializer(many=True))
+    @extend_schema_field(PayableEntrySerializer(many=True))
     def get_entries(self, statement: Statement) -> list[dict[str, Any]]:
         from .documents import statement_entries
 
-        return EntrySerializer(statement_entries(statement), many=True).data  # type: ignore[return-value]
+        return PayableEntrySerializer(statement_entries(statement), many=True).data  # type: ignore[return-value]
 
 
-class PayoutRequestSerializer(serializers.Serializer):
+class SettlementPayoutRequestSerializer(serializers.Serializer):
     method = serializers.ChoiceField(choices=PayoutMethod.choices)
     reference = serializers.CharField(max_length=80, required=False, allow_blank=True, default="")
 
@@ -113,24 +113,24 @@ class StatementListApi(SettlementApi):
         tags=["marketplace"],
         summary="This company's settlement statements (结算单)",
         parameters=[OpenApiParameter("status", enum=StatementStatus.values, required=False)],
-        responses={200: StatementSerializer(many=True)},
+        responses={200: SettlementStatementSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
         status = request.query_params.get("status", "")
         qs = selectors.statement_list(status=status if status in StatementStatus.values else "")
         paginator = PageNumberPagination()
         page: Any = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(StatementSerializer(page, many=True).data)
+        return paginator.get_paginated_response(SettlementStatementSerializer(page, many=True).data)
 
 
 class StatementDetailApi(SettlementApi):
     @extend_schema(
         tags=["marketplace"],
         summary="A statement with its entries and payouts",
-        responses={200: StatementDetailSerializer, **ERRORS},
+        responses={200: SettlementStatementDetailSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(StatementDetailSerializer(self.statement(pk)).data)
+        return Response(SettlementStatementDetailSerializer(self.statement(pk)).data)
 
 
 class StatementPayoutApi(SettlementApi):
@@ -139,11 +139,11 @@ class StatementPayoutApi(SettlementApi):
         summary="Pay a confirmed statement: record a bank transfer, or send a Stripe Transfer",
         description="`bank_transfer` needs the bank's `reference`; `stripe_transfer` needs the merchant's "
         "Stripe Connect account (its payout account). The whole amount due is paid, once.",
-        request=PayoutRequestSerializer,
-        responses={200: PayoutSerializer, **ERRORS},
+        request=SettlementPayoutRequestSerializer,
+        responses={200: SettlementPayoutSerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
-        data = PayoutRequestSerializer(data=request.data)
+        data = SettlementPayoutRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         statement = self.statement(pk)
         if data.validated_data["method"] == PayoutMethod.STRIPE_TRANSFER:
@@ -152,10 +152,10 @@ class StatementPayoutApi(SettlementApi):
             payout = payouts.payout_record_bank(
                 statement_id=statement.pk, reference=data.validated_data["reference"], by=api_user(request)
             )
-        return Response(PayoutSerializer(payout).data)
+        return Response(SettlementPayoutSerializer(payout).data)
 
 
-class FiguresSerializer(serializers.Serializer):
+class MarketplaceFiguresSerializer(serializers.Serializer):
     orders = serializers.IntegerField()
     sales_fen = serializers.IntegerField()
     refunds_fen = serializers.IntegerField()
@@ -163,19 +163,19 @@ class FiguresSerializer(serializers.Serializer):
     merchant_fen = serializers.IntegerField()
 
 
-class ReportRowSerializer(serializers.Serializer):
+class MarketplaceReportRowSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]
-    figures = FiguresSerializer()
+    figures = MarketplaceFiguresSerializer()
 
 
-class ReportSerializer(serializers.Serializer):
+class MarketplaceReportSerializer(serializers.Serializer):
     group = serializers.CharField()
     start = serializers.DateField()
     end = serializers.DateField()
-    rows = ReportRowSerializer(many=True)
-    months = ReportRowSerializer(many=True)
-    total = FiguresSerializer()
+    rows = MarketplaceReportRowSerializer(many=True)
+    months = MarketplaceReportRowSerializer(many=True)
+    total = MarketplaceFiguresSerializer()
 
 
 class SalesReportApi(APIView):
@@ -189,13 +189,13 @@ class SalesReportApi(APIView):
             OpenApiParameter("start", description="YYYY-MM (default: five months before `end`)", required=False),
             OpenApiParameter("end", description="YYYY-MM (default: this month)", required=False),
         ],
-        responses={200: ReportSerializer, 400: ERRORS[400]},
+        responses={200: MarketplaceReportSerializer, 400: ERRORS[400]},
     )
     def get(self, request: Request) -> Response:
         today = timezone.now().astimezone(company_time_zone()).date()
         group, start, end = reports.report_query(request.query_params, today=today)
         report = reports.marketplace_report(group=group, start=start, end=end)
-        return Response(ReportSerializer(report).data)
+        return Response(MarketplaceReportSerializer(report).data)
 
 
 urlpatterns: list[URLPattern] = [
@@ -213,7 +213,7 @@ urlpatterns: list[URLPattern] = [
 # --- the merchant's side (platform domain) -------------------------------------------------------------------
 
 
-class MerchantStatementRowSerializer(serializers.Serializer):
+class MerchantSettlementStatementRowSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     company = serializers.CharField(source="tenant.name")
     code = serializers.CharField()
@@ -224,24 +224,28 @@ class MerchantStatementRowSerializer(serializers.Serializer):
     due_fen = serializers.IntegerField()
 
 
-class MerchantStatementSerializer(StatementSerializer):
-    entries = EntrySerializer(many=True)
-    payouts = PayoutSerializer(many=True)
+class MerchantSettlementStatementSerializer(SettlementStatementSerializer):
+    entries = PayableEntrySerializer(many=True)
+    payouts = SettlementPayoutSerializer(many=True)
     company = serializers.CharField()
 
-    class Meta(StatementSerializer.Meta):
-        fields = [f for f in StatementSerializer.Meta.fields if f != "merchant_id"] + ["company", "entries", "payouts"]
+    class Meta(SettlementStatementSerializer.Meta):
+        fields = [f for f in SettlementStatementSerializer.Meta.fields if f != "merchant_id"] + [
+            "company",
+            "entries",
+            "payouts",
+        ]
 
 
 def _merchant_view(view: selectors.MerchantStatementView) -> dict[str, Any]:
-    data = dict(StatementSerializer(view.statement).data)
+    data = dict(SettlementStatementSerializer(view.statement).data)
     data.pop("merchant_id", None)
     return {
         **data,
         "id": view.entry.pk,
         "company": view.entry.tenant.name,
-        "entries": EntrySerializer(view.entries, many=True).data,
-        "payouts": PayoutSerializer(view.payouts, many=True).data,
+        "entries": PayableEntrySerializer(view.entries, many=True).data,
+        "payouts": SettlementPayoutSerializer(view.payouts, many=True).data,
     }
 
 
@@ -251,11 +255,11 @@ class MerchantStatementListApi(MerchantApi):
     @extend_schema(
         tags=["merchant"],
         summary="My settlement statements across companies",
-        responses={200: MerchantStatementRowSerializer(many=True)},
+        responses={200: MerchantSettlementStatementRowSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
         qs = selectors.merchant_statements(merchant_id=self.merchant(request).pk)
-        return self.page(request, qs, MerchantStatementRowSerializer)
+        return self.page(request, qs, MerchantSettlementStatementRowSerializer)
 
 
 class MerchantStatementDetailApi(MerchantApi):
@@ -264,7 +268,7 @@ class MerchantStatementDetailApi(MerchantApi):
     @extend_schema(
         tags=["merchant"],
         summary="One of my statements, with its entries",
-        responses={200: MerchantStatementSerializer, **MERCHANT_ERRORS},
+        responses={200: MerchantSettlementStatementSerializer, **MERCHANT_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
         view = selectors.merchant_statement_read(merchant_id=self.merchant(request).pk, pk=pk)
@@ -278,7 +282,7 @@ class MerchantStatementConfirmApi(MerchantApi):
         tags=["merchant"],
         summary="Confirm one of my statements (the company may then pay it)",
         request=None,
-        responses={200: MerchantStatementSerializer, **MERCHANT_ERRORS, 409: ERRORS[409]},
+        responses={200: MerchantSettlementStatementSerializer, **MERCHANT_ERRORS, 409: ERRORS[409]},
     )
     def post(self, request: Request, pk: int) -> Response:
         merchant_id = self.merchant(request).pk

@@ -25,6 +25,7 @@ TENANT_ONLY = {
     "backend.club",
     "marketplace.company",
     "marketplace.orders",
+    "marketplace.settlement",
     "backend.desk",
 }
 SHARED_ONLY = {
@@ -35,6 +36,7 @@ SHARED_ONLY = {
     "marketplace",
     "marketplace.search",
     "marketplace.orders_index",
+    "marketplace.settlement_index",
     "backend.demo",
 }
 
