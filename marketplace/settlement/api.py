@@ -28,10 +28,11 @@ from backend.api.permissions import api_user
 from marketplace.api_merchant_base import ERRORS as MERCHANT_ERRORS
 from marketplace.api_merchant_base import MerchantApi
 from marketplace.merchant_permissions import STATEMENTS
+from marketplace.models import MerchantApplication
 from tenants.db import company_time_zone
 
 from . import payouts, reports, selectors, statements
-from .models import PayableEntry, Payout, PayoutMethod, Statement, StatementStatus
+from .models import PayableEntry, Payout, PayoutAccount, PayoutMethod, Statement, StatementStatus
 
 ERRORS = {
     400: OpenApiResponse(description="Invalid input: {error: {code, message, fields}}"),
@@ -155,6 +156,47 @@ class StatementPayoutApi(SettlementApi):
         return Response(SettlementPayoutSerializer(payout).data)
 
 
+class PayoutAccountSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PayoutAccount
+        fields = ["merchant_id", "bank_name", "account_name", "account_number", "stripe_account_id", "updated_at"]
+        read_only_fields = ["merchant_id", "updated_at"]
+
+
+class PayoutAccountApi(SettlementApi):
+    def known(self, request: Request, merchant_id: int) -> None:
+        """A merchant that applied to this company (or was settled with here); any other id is a 404."""
+        if not (
+            MerchantApplication.objects.filter(merchant_id=merchant_id, tenant=request._request.tenant).exists()  # type: ignore[attr-defined]
+            or Statement.objects.filter(merchant_id=merchant_id).exists()
+        ):
+            raise Http404
+
+    @extend_schema(
+        tags=["marketplace"],
+        summary="A merchant's payout account in this company",
+        responses={200: PayoutAccountSerializer, **ERRORS},
+    )
+    def get(self, request: Request, merchant_id: int) -> Response:
+        self.known(request, merchant_id)
+        account = selectors.payout_account(merchant_id) or PayoutAccount(merchant_id=merchant_id)
+        return Response(PayoutAccountSerializer(account).data)
+
+    @extend_schema(
+        tags=["marketplace"],
+        summary="Set a merchant's payout account (bank details, Stripe Connect account id)",
+        request=PayoutAccountSerializer,
+        responses={200: PayoutAccountSerializer, **ERRORS},
+    )
+    def put(self, request: Request, merchant_id: int) -> Response:
+        self.known(request, merchant_id)
+        data = PayoutAccountSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = {k: str(v) for k, v in data.validated_data.items()}
+        account = payouts.payout_account_set(merchant_id=merchant_id, values=values, by=api_user(request))
+        return Response(PayoutAccountSerializer(account).data)
+
+
 class MarketplaceFiguresSerializer(serializers.Serializer):
     orders = serializers.IntegerField()
     sales_fen = serializers.IntegerField()
@@ -205,6 +247,11 @@ urlpatterns: list[URLPattern] = [
         "api/v1/marketplace/statements/<int:pk>/payout/",
         StatementPayoutApi.as_view(),
         name="api-marketplace-statement-payout",
+    ),
+    path(
+        "api/v1/marketplace/payout-accounts/<int:merchant_id>/",
+        PayoutAccountApi.as_view(),
+        name="api-marketplace-payout-account",
     ),
     path("api/v1/marketplace/reports/sales/", SalesReportApi.as_view(), name="api-marketplace-reports-sales"),
 ]

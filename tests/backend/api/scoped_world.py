@@ -102,10 +102,13 @@ def _facility(estate: Any, label: str) -> tuple[Any, int]:
 def _training_class(gym: Any) -> tuple[Any, int]:
     """A free class on the estate's gym with one session far ahead (after the closure), published."""
     from backend.club import classes
+    from tenants.db import company_time_zone
 
     teacher = classes.teacher_create(by=None, name=f"老师{gym.pk}", share_percent=60)
     klass = classes.class_create(facility=gym, by=None, teacher=teacher, title=f"瑜伽{gym.pk}", seats=10, price_fen=0)
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=310)
+    # 10:00 company time, 310 days ahead: a session starting late in the evening would end the next day (refused).
+    day = timezone.localdate(timezone=company_time_zone()) + dt.timedelta(days=310)
+    start = dt.datetime.combine(day, dt.time(10), tzinfo=company_time_zone())
     session = classes.session_add(training_class=klass, by=None, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     classes.class_publish(training_class=klass, by=None)
     return klass, session.pk
