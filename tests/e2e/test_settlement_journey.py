@@ -96,9 +96,8 @@ def world(committed: list[str], django_db_blocker: Any) -> Iterator[dict[str, An
     worker.join(120)
     assert "code" in made, "the world was not built"
     yield made
-    from django.db import connection
-
     from marketplace.models import Merchant
+    from tenants.db import connection
 
     with django_db_blocker.unblock():
         connection.set_schema_to_public()

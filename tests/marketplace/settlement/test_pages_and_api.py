@@ -146,3 +146,50 @@ def test_the_merchant_confirms_its_statement_and_another_merchant_cannot_see_it(
     connection.set_schema_to_public()
     api = merchant_api(funded.fruit).get(f"/api/v1/merchant/statements/{entry.pk}/").json()
     assert api["status"] == "confirmed" and api["company"] == funded.tenant.name and len(api["entries"]) == 2
+
+
+def test_finance_pays_by_stripe_over_the_api_and_the_merchant_confirms_over_its_api(
+    funded: Shop, member: Any, monkeypatch: pytest.MonkeyPatch, settings: Any
+) -> None:
+    from marketplace.settlement import payouts
+    from tests.marketplace.settlement.test_payouts import ACCOUNT, ReplayingClient
+
+    st = issued(funded)
+    connection.set_schema_to_public()
+    entry = MerchantStatement.objects.get(statement_id=st.pk, tenant=funded.tenant)
+    confirmed = merchant_api(funded.fruit).post(f"/api/v1/merchant/statements/{entry.pk}/confirm/")
+    assert confirmed.status_code == 200 and confirmed.json()["status"] == "confirmed"
+    finance = staff(funded.tenant, member, ["finance"])
+    account = finance.put(
+        f"/api/v1/marketplace/payout-accounts/{funded.fruit.pk}/",
+        {"stripe_account_id": ACCOUNT, "bank_name": "工商银行"},
+        content_type="application/json",
+    )
+    assert account.status_code == 200 and account.json()["stripe_account_id"] == ACCOUNT
+    bad = finance.put(
+        f"/api/v1/marketplace/payout-accounts/{funded.fruit.pk}/",
+        {"stripe_account_id": "12345"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400
+    assert finance.get(f"/api/v1/marketplace/payout-accounts/{funded.cleaner.pk + 10_000}/").status_code == 404
+    settings.STRIPE_SECRET_KEY, settings.STRIPE_PUBLISHABLE_KEY = "sk_test_recorded", "pk_test_recorded"
+    settings.STRIPE_API_BASE = "https://api.stripe.com"
+    from backend.payments import providers
+
+    http = ReplayingClient("transfer.json")
+    monkeypatch.setattr(providers, "HTTP_CLIENT", http)
+    monkeypatch.setattr(payouts, "OUTER_ATOMIC_BLOCKS", 1)
+    paid = finance.post(
+        f"/api/v1/marketplace/statements/{st.pk}/payout/",
+        {"method": "stripe_transfer"},
+        content_type="application/json",
+    )
+    assert paid.status_code == 200, paid.content
+    assert (paid.json()["status"], paid.json()["reference"]) == ("paid", "tr_1QhSettlementRec01")
+    again = finance.post(
+        f"/api/v1/marketplace/statements/{st.pk}/payout/",
+        {"method": "stripe_transfer"},
+        content_type="application/json",
+    )
+    assert again.status_code == 409 and len(http.requests) == 1
