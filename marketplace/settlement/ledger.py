@@ -25,7 +25,7 @@ import logging
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Case, IntegerField, Q, Sum, When
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from marketplace.orders.models import Order, OrderLine
@@ -126,13 +126,6 @@ def payables_reconcile(*, limit: int = 500) -> int:
             locked = lock_unit_then_order(pk)
             done += 1 if payables_record_order(locked) else 0
     return done
-
-
-def signed_sum() -> Case:
-    return Case(
-        *(When(kind=kind, then=SIGN[kind]) for kind in SIGN),
-        output_field=IntegerField(),
-    )
 
 
 def merchant_totals(merchant_id: int) -> dict[str, int]:

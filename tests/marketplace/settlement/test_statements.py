@@ -33,8 +33,8 @@ def in_month(offset: int, day: int = 10) -> dt.datetime:
 
 
 def after(month: dt.datetime) -> dt.datetime:
-    """An hour into the month after `month`."""
-    return in_month(0, 1).replace(hour=1) + (month - in_month(0, 1)) + dt.timedelta(days=32)
+    """01:00 on the first day of the month after `month`'s."""
+    return (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1, hour=1)
 
 
 def test_a_month_is_settled_once_and_a_refund_after_settlement_is_on_the_next_statement(funded: Shop) -> None:
