@@ -7,6 +7,7 @@ from django.urls import path
 from . import api_merchant as account
 from . import api_merchant_catalogue as cat
 from .orders.api import merchant_urlpatterns as orders_urlpatterns
+from .settlement.api import merchant_urlpatterns as statements_urlpatterns
 
 P = "api/v1/merchant/"
 
@@ -44,4 +45,5 @@ urlpatterns = [
     path(f"{P}specials/", cat.SpecialListApi.as_view(), name="api-merchant-specials"),
     path(f"{P}specials/<int:pk>/", cat.SpecialDetailApi.as_view(), name="api-merchant-special"),
     *orders_urlpatterns,
+    *statements_urlpatterns,
 ]

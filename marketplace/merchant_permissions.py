@@ -52,6 +52,9 @@ APPLICATIONS_MANAGE = _permission(
 PROFILE_MANAGE = _permission("merchant_profile", OWNER, _("Change the business profile and licence"))
 MEMBERS_MANAGE = _permission("merchant_members", OWNER, _("Add and remove clerks"))
 ORDERS = _permission("merchant_orders", EVERYONE, _("See the shop orders and accept, reject, deliver them"))
+STATEMENTS = _permission(
+    "merchant_statements", OWNER, _("See the companies' settlement statements (结算单) and confirm them")
+)
 
 
 class MerchantCan:

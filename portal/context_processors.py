@@ -91,6 +91,8 @@ MARKETPLACE_NAV = [
     NavItem(_("Merchants"), "portal:staff-marketplace-merchants", "users", perms.MARKETPLACE_MANAGE),
     NavItem(_("Categories and commission"), "portal:staff-marketplace-categories", "yuan", perms.MARKETPLACE_MANAGE),
     NavItem(_("Listing moderation"), "portal:staff-marketplace-listings", "alert", perms.MARKETPLACE_MANAGE),
+    NavItem(_("Settlement and payouts"), "portal:staff-marketplace-settlement", "yuan", perms.MARKETPLACE_SETTLEMENT),
+    NavItem(_("Marketplace reports"), "portal:staff-marketplace-reports", "check", perms.MARKETPLACE_REPORTS),
 ]
 RESIDENT_NAV = [
     NavItem(_("Home"), "portal:resident-home", "home", perms.RESIDENT_AREA),

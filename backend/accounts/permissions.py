@@ -258,6 +258,16 @@ MARKETPLACE_MANAGE = _permission(
     ),
 )
 
+# Marketplace settlement (结算): merchants' statements and payouts, and the marketplace reports.
+MARKETPLACE_SETTLEMENT = _permission(
+    "marketplace_settlement",
+    FINANCE,
+    _("Settle with merchants: payables, monthly statements, payout accounts, payouts (bank or Stripe)"),
+)
+MARKETPLACE_REPORTS = _permission(
+    "marketplace_reports", FRONT_DESK | FINANCE, _("Read the marketplace reports: sales and commission")
+)
+
 
 def permission(code: str) -> Permission:
     """The permission with this code (KeyError for a code the catalogue does not define)."""

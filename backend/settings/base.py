@@ -88,6 +88,8 @@ SHARED_APPS = [
     "marketplace.search",
     # Shop orders' per-merchant index (company, order, status, totals; no personal data).
     "marketplace.orders_index",
+    # Settlement statements' per-merchant index (company, statement, month, status, totals).
+    "marketplace.settlement_index",
     # No models: the seed_demo command and the demo companies' seeders.
     "backend.demo",
     # No models: company export/restore/deletion, the operator console, support access.
@@ -108,6 +110,7 @@ TENANT_APPS = [
     "backend.renovation",
     "marketplace.company",
     "marketplace.orders",
+    "marketplace.settlement",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -361,6 +364,10 @@ SPECTACULAR_SETTINGS = {
         "SurveyStatusEnum": "backend.desk.survey_models.SurveyStatus",
         "SurveyQuestionKindEnum": "backend.desk.survey_models.QuestionKind",
         "OrderStatusEnum": "marketplace.orders.models.OrderStatus",
+        "SettlementStatementStatusEnum": "marketplace.settlement.models.StatementStatus",
+        "SettlementPayoutMethodEnum": "marketplace.settlement.models.PayoutMethod",
+        "SettlementPayoutStatusEnum": "marketplace.settlement.models.PayoutStatus",
+        "PayableEntryKindEnum": "marketplace.settlement.models.EntryKind",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
         "ClassStatusEnum": "backend.club.models.ClassStatus",

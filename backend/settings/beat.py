@@ -66,6 +66,16 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.orders.tasks.shop_orders_auto_complete",
         "schedule": 60 * 60,
     },
+    # Settlement: last month's statements (结算单) at 03:00 local time, daily (issued once per merchant and month);
+    # Stripe payouts whose answer never came are sent again (same idempotency key).
+    "settlement-statements-build": {
+        "task": "marketplace.settlement.tasks.settlement_statements_build",
+        "schedule": crontab(hour=3, minute=0),
+    },
+    "settlement-payouts-retry": {
+        "task": "marketplace.settlement.tasks.settlement_payouts_retry",
+        "schedule": 60 * 10,
+    },
     # Club: holds not paid in time (and waitlist offers not taken) expire and free their places.
     "club-holds-expire": {
         "task": "backend.club.tasks.holds_expire",

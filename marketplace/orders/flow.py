@@ -34,6 +34,7 @@ from marketplace.company.models import DEFAULT_COMMISSION_BP, CategorySetting
 from marketplace.models import Listing, ListingKind, ListingVariant, ServiceSlot
 from marketplace.notices import notify_merchant
 from marketplace.orders_index.models import MerchantOrder
+from marketplace.settlement.ledger import payables_record_order
 from marketplace.visibility import category_descendants, visible_listings
 from tenants.db import connection
 
@@ -310,6 +311,7 @@ def order_mark_paid(order_id: int, *, now: dt.datetime | None = None) -> int:
     locked.paid_at = now
     locked.payment = money._settling_payment(ids) if ids else None
     locked.save(update_fields=["status", "paid_at", "payment"])
+    payables_record_order(locked, now=now)  # the merchant's sales and the company's commission, same transaction
     MerchantOrder.objects.get_or_create(
         tenant_id=connection.tenant.pk,
         order_id=locked.pk,

@@ -29,6 +29,7 @@ from backend.errors import ApplicationError
 from backend.payments.models import Refund
 from backend.payments.refunds import ONLINE_CHANNELS, refund_left, refund_request, refund_send
 from backend.properties.models import Unit
+from marketplace.settlement.ledger import payables_record_order
 from tenants.db import connection
 
 from .models import Order, OrderLine, OrderStatus, RefundState
@@ -160,6 +161,7 @@ def order_refund(locked: Order, *, reason: str) -> list[int]:
     locked.refund_ids = [*locked.refund_ids, *made]
     if locked.refunded_fen:
         locked.refund_state = RefundState.GATEWAY if made else RefundState.DONE
+    payables_record_order(locked)  # the merchant's refunds and the commission given back, same transaction
     return made
 
 

@@ -6,6 +6,7 @@ from . import views_account as account
 from . import views_auth as auth
 from . import views_catalogue as cat
 from . import views_orders as orders
+from . import views_statements as statements
 
 app_name = "merchant"
 
@@ -37,4 +38,9 @@ urlpatterns = [
     path("orders/", orders.board, name="orders"),
     path("orders/<int:pk>/", orders.detail, name="order"),
     path("orders/<int:pk>/<str:action>/", orders.act, name="order-act"),
+    path("statements/", statements.statement_list, name="statements"),
+    path("statements/<int:pk>/", statements.statement_detail, name="statement"),
+    path("statements/<int:pk>/confirm/", statements.statement_confirm, name="statement-confirm"),
+    path("statements/<int:pk>/statement.pdf", statements.statement_pdf, name="statement-pdf"),
+    path("statements/<int:pk>/statement.xlsx", statements.statement_xlsx, name="statement-xlsx"),
 ]

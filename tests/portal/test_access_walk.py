@@ -242,6 +242,15 @@ PAGES: dict[str, Page] = {
     "staff-marketplace-merchants": page(WRITERS),
     "staff-marketplace-categories": page(WRITERS),
     "staff-marketplace-listings": page(WRITERS),
+    # settlement with merchants (finance) and the marketplace reports
+    "staff-marketplace-settlement": page(MONEY),
+    "staff-marketplace-settlement-build": page(MONEY),
+    "staff-marketplace-statement": page(MONEY, pk="statement"),
+    "staff-marketplace-statement-pdf": page(MONEY, pk="statement"),
+    "staff-marketplace-statement-xlsx": page(MONEY, pk="statement"),
+    "staff-marketplace-payout-account": page(MONEY, merchant_id="merchant"),
+    "staff-marketplace-reports": page(BILLING),
+    "staff-marketplace-reports-export": page(BILLING),
     # the service desk (客户服务): residents report and follow repairs, staff work and dispatch them
     "resident-repairs": page(RESIDENT),
     "resident-repair-new": page(RESIDENT),
@@ -421,6 +430,8 @@ NOT_PLACED = {
     "invitation",
     "teacher",
     "merchant_application",  # merchants apply to the company, not to an office
+    "statement",  # a company settles with a merchant, not an office
+    "merchant",
 }
 # Objects the homes of one estate share (its facilities' classes): the neighbour's is the resident's too.
 ESTATE_SHARED = {"class"}

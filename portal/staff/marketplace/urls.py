@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import settlement, views
 
 urlpatterns = [
     path("staff/marketplace/", views.applications, name="staff-marketplace-applications"),
@@ -13,4 +13,32 @@ urlpatterns = [
     path("staff/marketplace/merchants/", views.merchants, name="staff-marketplace-merchants"),
     path("staff/marketplace/categories/", views.categories, name="staff-marketplace-categories"),
     path("staff/marketplace/listings/", views.listings, name="staff-marketplace-listings"),
+]
+
+# Settlement and payouts (finance), marketplace reports.
+urlpatterns += [
+    path("staff/marketplace/settlement/", settlement.settlement, name="staff-marketplace-settlement"),
+    path("staff/marketplace/settlement/build/", settlement.settlement_build, name="staff-marketplace-settlement-build"),
+    path("staff/marketplace/settlement/<int:pk>/", settlement.statement_detail, name="staff-marketplace-statement"),
+    path(
+        "staff/marketplace/settlement/<int:pk>/statement.pdf",
+        settlement.statement_pdf,
+        name="staff-marketplace-statement-pdf",
+    ),
+    path(
+        "staff/marketplace/settlement/<int:pk>/statement.xlsx",
+        settlement.statement_xlsx,
+        name="staff-marketplace-statement-xlsx",
+    ),
+    path(
+        "staff/marketplace/settlement/accounts/<int:merchant_id>/",
+        settlement.payout_account,
+        name="staff-marketplace-payout-account",
+    ),
+    path("staff/marketplace/reports/", settlement.marketplace_reports, name="staff-marketplace-reports"),
+    path(
+        "staff/marketplace/reports/export.xlsx",
+        settlement.marketplace_reports_export,
+        name="staff-marketplace-reports-export",
+    ),
 ]

@@ -32,6 +32,7 @@ PLATFORM_CATEGORY = Skip(
 )
 SAME_SHOP = Skip("a neighbour's home shops from the same merchants: what a resident may buy is the estate's")
 SAME_ESTATE_SURVEY = Skip("a survey goes to an estate (or its buildings): the neighbour's home gets the same one")
+SETTLEMENT = Skip("a company settles with a merchant, not an office: finance works company-wide")
 COMPANY_LEVEL = Skip("invitations and members belong to the company, not to an office; company admins only")
 
 
@@ -286,6 +287,23 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ),
     ("api-marketplace-listing-hide", "delete"): Detail(
         "/api/v1/marketplace/listing-hides/{id}/", "listing_hide", MARKETPLACE, STAFF_ONLY
+    ),
+    # Settlement with merchants (tests/marketplace/settlement/ covers it end to end).
+    ("api-marketplace-statement", "get"): Detail(
+        "/api/v1/marketplace/statements/{id}/", "statement", SETTLEMENT, STAFF_ONLY
+    ),
+    ("api-marketplace-statement-payout", "post"): Detail(
+        "/api/v1/marketplace/statements/{id}/payout/",
+        "statement",
+        SETTLEMENT,
+        STAFF_ONLY,
+        body={"method": "bank_transfer", "reference": "矩阵"},
+    ),
+    ("api-marketplace-payout-account", "get"): Detail(
+        "/api/v1/marketplace/payout-accounts/{id}/", "merchant", SETTLEMENT, STAFF_ONLY
+    ),
+    ("api-marketplace-payout-account", "put"): Detail(
+        "/api/v1/marketplace/payout-accounts/{id}/", "merchant", SETTLEMENT, STAFF_ONLY, body={"stripe_account_id": ""}
     ),
     ("api-desk-ticket", "get"): Detail("/api/v1/desk/tickets/{id}/", "ticket", **EVERYONE_ASKS),
     ("api-desk-ticket-steps", "post"): Detail(

@@ -102,10 +102,10 @@ def _facility(estate: Any, label: str) -> tuple[Any, int]:
 def _training_class(gym: Any) -> tuple[Any, int]:
     """A free class on the estate's gym with one session far ahead (after the closure), published."""
     from backend.club import classes
+    from tenants.db import company_time_zone
 
     teacher = classes.teacher_create(by=None, name=f"老师{gym.pk}", share_percent=60)
     klass = classes.class_create(facility=gym, by=None, teacher=teacher, title=f"瑜伽{gym.pk}", seats=10, price_fen=0)
-    from tenants.db import company_time_zone
 
     # 10:00 company time, so the hour-long session never crosses midnight (it did when built after 23:00).
     day = timezone.localdate(timezone=company_time_zone()) + dt.timedelta(days=310)
@@ -420,7 +420,24 @@ def _marketplace(tenant: Any, marker: str, estate: Any) -> dict[str, int]:
     application = make_application(merchant, tenant, estates={estate.pk: estate.name}, categories=["fruit"])
     listing = make_listing(merchant, title=f"{marker}苹果")
     hide = ListingHide.objects.create(listing_id=listing.pk, reason="图片不符")
-    return {"merchant_application": application.pk, "merchant_listing": listing.pk, "listing_hide": hide.pk}
+    from django.utils import timezone
+
+    from marketplace.settlement.models import Statement
+
+    statement = Statement.objects.create(
+        code=f"JS202601-{merchant.pk:05d}",
+        merchant_id=merchant.pk,
+        merchant_name=merchant.name,
+        month=dt.date(2026, 1, 1),
+        issued_at=timezone.now(),
+    )
+    return {
+        "merchant_application": application.pk,
+        "merchant_listing": listing.pk,
+        "listing_hide": hide.pk,
+        "statement": statement.pk,
+        "merchant": merchant.pk,
+    }
 
 
 def write_files(media_root: Path) -> None:

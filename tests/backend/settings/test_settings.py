@@ -25,6 +25,7 @@ TENANT_ONLY = {
     "backend.club",
     "marketplace.company",
     "marketplace.orders",
+    "marketplace.settlement",
     "backend.desk",
     "backend.renovation",
 }
@@ -36,6 +37,7 @@ SHARED_ONLY = {
     "marketplace",
     "marketplace.search",
     "marketplace.orders_index",
+    "marketplace.settlement_index",
     "backend.demo",
     "backend.operations",
 }

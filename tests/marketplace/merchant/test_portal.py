@@ -121,7 +121,9 @@ def test_a_company_members_session_opens_no_merchant_page(tenant_a: Any, member:
     assert platform.get("/merchant/").status_code == 302
 
 
-@pytest.mark.parametrize("path", ["/merchant/profile/", "/merchant/members/", "/merchant/applications/company/1/"])
+@pytest.mark.parametrize(
+    "path", ["/merchant/profile/", "/merchant/members/", "/merchant/applications/company/1/", "/merchant/statements/"]
+)
 def test_a_clerk_cannot_open_the_owners_pages(owner: Any, clerk_of: Any, portal_for: Any, path: str) -> None:
     assert portal_for(clerk_of(owner())).get(path).status_code == 403
 
@@ -159,6 +161,7 @@ def test_every_page_opens_for_the_owner(owner: Any, portal_for: Any, estates: di
         f"/merchant/listings/{good.pk}/",
         f"/merchant/listings/{service.pk}/",
         "/merchant/specials/",
+        "/merchant/statements/",
     ):
         answer = client.get(path)
         assert answer.status_code == 200, path
