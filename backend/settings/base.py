@@ -87,6 +87,8 @@ SHARED_APPS = [
     "marketplace.search",
     # Shop orders' per-merchant index (company, order, status, totals; no personal data).
     "marketplace.orders_index",
+    # Shop after-sale's per-merchant index (refund requests, reviews and their stars; no personal data).
+    "marketplace.aftersale_index",
     # No models: the seed_demo command and the demo companies' seeders.
     "backend.demo",
 ]

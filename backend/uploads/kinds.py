@@ -55,6 +55,7 @@ FACILITY_PHOTO = UploadKind("facility_photo", IMAGES)
 MERCHANT_LICENCE = UploadKind("merchant_licence", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 PRODUCT_PHOTO = UploadKind("product_photo", IMAGES)
 REPAIR_PHOTO = UploadKind("repair_photo", IMAGES)  # before and after a repair
+SHOP_AFTERSALE_PHOTO = UploadKind("shop_aftersale_photo", IMAGES)  # shop refund requests, reviews, complaints
 
 KINDS = {
     k.name: k
@@ -68,5 +69,6 @@ KINDS = {
         MERCHANT_LICENCE,
         PRODUCT_PHOTO,
         REPAIR_PHOTO,
+        SHOP_AFTERSALE_PHOTO,
     )
 }

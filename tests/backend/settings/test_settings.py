@@ -35,6 +35,7 @@ SHARED_ONLY = {
     "marketplace",
     "marketplace.search",
     "marketplace.orders_index",
+    "marketplace.aftersale_index",
     "backend.demo",
 }
 
