@@ -14,7 +14,9 @@ class RefundEntry(models.Model):
     merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.CASCADE, related_name="refund_index")
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     request_id = models.BigIntegerField()
-    order_entry = models.ForeignKey("marketplace_orders_index.MerchantOrder", on_delete=models.CASCADE, related_name="+")
+    order_entry = models.ForeignKey(
+        "marketplace_orders_index.MerchantOrder", on_delete=models.CASCADE, related_name="+"
+    )
     code = models.CharField(max_length=20)  # the order's code
     status = models.CharField(max_length=20)
     amount_fen = models.PositiveIntegerField()
@@ -35,7 +37,9 @@ class ReviewEntry(models.Model):
     merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.CASCADE, related_name="review_index")
     tenant = models.ForeignKey("tenants.Tenant", on_delete=models.CASCADE, related_name="+")
     review_id = models.BigIntegerField()
-    order_entry = models.ForeignKey("marketplace_orders_index.MerchantOrder", on_delete=models.CASCADE, related_name="+")
+    order_entry = models.ForeignKey(
+        "marketplace_orders_index.MerchantOrder", on_delete=models.CASCADE, related_name="+"
+    )
     code = models.CharField(max_length=20)
     stars = models.PositiveSmallIntegerField()
     replied = models.BooleanField(default=False)

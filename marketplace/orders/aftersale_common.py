@@ -58,7 +58,11 @@ def marketplace_staff_for(unit: Unit) -> list[int]:
     """Active members of this company who run the marketplace and whose data scope covers the home."""
     members = Membership.objects.filter(
         tenant=connection.tenant, is_active=True, roles__overlap=sorted(perms.MARKETPLACE_MANAGE.roles)
-    ).filter(Q(scope_all=True) | Q(scope_office_ids__contains=[unit.office_id]) | Q(scope_estate_ids__contains=[unit.estate_id]))
+    ).filter(
+        Q(scope_all=True)
+        | Q(scope_office_ids__contains=[unit.office_id])
+        | Q(scope_estate_ids__contains=[unit.estate_id])
+    )
     return sorted(set(members.values_list("user_id", flat=True)))
 
 

@@ -103,9 +103,7 @@ def _settling_payment(line_ids: Sequence[int]) -> Payment | None:
     return entry.payment if entry is not None else None
 
 
-def order_lines_correct(
-    locked: Order, *, reason: str, amounts: Mapping[int, int] | None = None
-) -> dict[int, int]:
+def order_lines_correct(locked: Order, *, reason: str, amounts: Mapping[int, int] | None = None) -> dict[int, int]:
     """Correct (红冲) what is still charged on each line of the order (unit locked, order locked): an unpaid
     line is owed no more; a paid one's money goes back to its payment as prepaid credit. Each line's refunded
     part is recorded (never above its amount). `amounts` ({order line id: fen}): only these lines, at most

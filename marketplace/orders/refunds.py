@@ -104,9 +104,11 @@ def _tell_resident(req: RefundRequest, order: Order, kind: str, title: str, body
 
 
 def _tell_merchant(req: RefundRequest, order: Order, kind: str, title: str) -> None:
-    entry_id = MerchantOrder.objects.filter(tenant_id=connection.tenant.pk, order_id=order.pk).values_list(
-        "pk", flat=True
-    ).first()
+    entry_id = (
+        MerchantOrder.objects.filter(tenant_id=connection.tenant.pk, order_id=order.pk)
+        .values_list("pk", flat=True)
+        .first()
+    )
     notify_merchant(
         merchant_id=order.merchant_id,
         tenant_id=connection.tenant.pk,

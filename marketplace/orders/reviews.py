@@ -112,12 +112,14 @@ def review_create(
             )
             existing = set(Listing.objects.filter(pk__in=listing_ids).values_list("pk", flat=True))
             ReviewListing.objects.bulk_create(
-                [ReviewListing(review=index, listing_id=lid, stars=count_stars) for lid in listing_ids if lid in existing]
+                [
+                    ReviewListing(review=index, listing_id=lid, stars=count_stars)
+                    for lid in listing_ids
+                    if lid in existing
+                ]
             )
             ratings_recompute(listing_ids=existing, merchant_id=order.merchant_id)
-        audit_record(
-            action="shop.order_review", target=order, changes={"stars": count_stars, "photos": n_photos}
-        )
+        audit_record(action="shop.order_review", target=order, changes={"stars": count_stars, "photos": n_photos})
         notify_merchant(
             merchant_id=order.merchant_id,
             tenant_id=connection.tenant.pk,

@@ -119,9 +119,7 @@ def test_two_merchant_approvals_at_once_refund_once(django_db_setup: None, djang
         )
 
         def approve() -> Any:
-            return refunds.refund_merchant_decide(
-                request_id=req.pk, merchant_id=w.merchant.pk, approve=True, by=None
-            )
+            return refunds.refund_merchant_decide(request_id=req.pk, merchant_id=w.merchant.pk, approve=True, by=None)
 
         won, lost = _outcomes(run_together(w.tenant, [approve for _ in range(THREADS)]))
         assert len(won) == 1 and {e.code for e in lost} == {"already_decided"}, (won, lost)
@@ -145,7 +143,9 @@ def test_two_company_approvals_at_once_refund_once_and_requests_for_one_line_ope
         won, lost = _outcomes(run_together(w.tenant, [ask for _ in range(THREADS)]))
         assert len(won) == 1 and {e.code for e in lost} == {"already_open"}, (won, lost)
         req = won[0]
-        refunds.refund_merchant_decide(request_id=req.pk, merchant_id=w.merchant.pk, approve=False, note="不退", by=None)
+        refunds.refund_merchant_decide(
+            request_id=req.pk, merchant_id=w.merchant.pk, approve=False, note="不退", by=None
+        )
         refunds.refund_escalate(request_id=req.pk, user=w.user, note="请物业评理")
 
         def decide() -> Any:

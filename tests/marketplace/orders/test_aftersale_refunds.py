@@ -149,7 +149,9 @@ def test_a_partial_approval_goes_back_to_the_card_and_the_line_never_gives_back_
     with django_capture_on_commit_callbacks(execute=True):
         refunds.refund_merchant_decide(request_id=again.pk, merchant_id=shop.fruit.pk, approve=True, by=None)
     assert OrderLine.objects.get(pk=line.pk).refunded_fen == 2560
-    assert sum(Refund.objects.filter(payment__isnull=False, status="succeeded").values_list("amount", flat=True)) == 2560
+    assert (
+        sum(Refund.objects.filter(payment__isnull=False, status="succeeded").values_list("amount", flat=True)) == 2560
+    )
     with pytest.raises(ApplicationError) as caught:  # nothing left
         ask(shop, order, 1)
     assert caught.value.code == "over_refund"

@@ -124,9 +124,7 @@ def test_a_complaint_goes_to_the_staff_in_scope_is_decided_and_the_resident_told
     other_office = Scope(all_offices=False, office_ids=frozenset({shop.other_estate.office_id}))
     assert complaints.staff_complaint_get(other_office, complaint.pk) is None
     with pytest.raises(ApplicationError) as caught:
-        complaints.complaint_decide(
-            complaint_id=complaint.pk, upheld=True, outcome="x", by=desk, scope=other_office
-        )
+        complaints.complaint_decide(complaint_id=complaint.pk, upheld=True, outcome="x", by=desk, scope=other_office)
     assert caught.value.status == 404
     complaints.complaint_take(complaint_id=complaint.pk, by=desk, scope=EVERYTHING)
     with pytest.raises(ApplicationError):
