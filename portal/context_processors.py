@@ -83,6 +83,8 @@ MARKETPLACE_NAV = [
     NavItem(_("Merchants"), "portal:staff-marketplace-merchants", "users", perms.MARKETPLACE_MANAGE),
     NavItem(_("Categories and commission"), "portal:staff-marketplace-categories", "yuan", perms.MARKETPLACE_MANAGE),
     NavItem(_("Listing moderation"), "portal:staff-marketplace-listings", "alert", perms.MARKETPLACE_MANAGE),
+    NavItem(_("Refund disputes"), "portal:staff-marketplace-refunds", "yuan", perms.MARKETPLACE_MANAGE),
+    NavItem(_("Complaints"), "portal:staff-marketplace-complaints", "alert", perms.MARKETPLACE_MANAGE),
 ]
 RESIDENT_NAV = [
     NavItem(_("Home"), "portal:resident-home", "home", perms.RESIDENT_AREA),

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views_account as account
+from . import views_aftersale as aftersale
 from . import views_auth as auth
 from . import views_catalogue as cat
 from . import views_orders as orders
@@ -37,4 +38,9 @@ urlpatterns = [
     path("orders/", orders.board, name="orders"),
     path("orders/<int:pk>/", orders.detail, name="order"),
     path("orders/<int:pk>/<str:action>/", orders.act, name="order-act"),
+    path("refunds/", aftersale.refunds, name="refunds"),
+    path("refunds/<int:pk>/", aftersale.refund, name="refund"),
+    path("reviews/", aftersale.reviews, name="reviews"),
+    path("reviews/<int:pk>/", aftersale.review, name="review"),
+    path("aftersale/<str:kind>/<int:pk>/photos/<int:photo_id>/", aftersale.photo, name="aftersale-photo"),
 ]

@@ -288,9 +288,7 @@ DETAIL: dict[tuple[str, str], Detail] = {
         **STAFF_ASK,
         body={"approve": False, "note": "证据不足"},
     ),
-    ("api-marketplace-complaint", "get"): Detail(
-        "/api/v1/marketplace/complaints/{id}/", "shop_complaint", **STAFF_ASK
-    ),
+    ("api-marketplace-complaint", "get"): Detail("/api/v1/marketplace/complaints/{id}/", "shop_complaint", **STAFF_ASK),
     ("api-marketplace-complaint-take", "post"): Detail(
         "/api/v1/marketplace/complaints/{id}/take/", "shop_complaint", **STAFF_ASK, body={}
     ),

@@ -257,7 +257,15 @@ def _shop_aftersale(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:
     complaint = Complaint.objects.create(
         user=user, unit=unit, merchant_id=order.merchant_id, merchant_name="商家", subject="投诉", text="慢"
     )
-    return {"shop_delivered": order.pk, "shop_refund": refund.pk, "shop_complaint": complaint.pk}
+    from marketplace.orders.models import AftersalePhoto
+
+    photo = AftersalePhoto.objects.create(refund=refund, image=DOCUMENT)
+    return {
+        "shop_delivered": order.pk,
+        "shop_refund": refund.pk,
+        "shop_complaint": complaint.pk,
+        "shop_aftersale_photo": photo.pk,
+    }
 
 
 def _place(
