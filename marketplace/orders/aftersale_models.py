@@ -17,8 +17,6 @@ from django.utils.translation import gettext_lazy as _
 
 from tenants.storage import company_file_path
 
-from .models import Order, OrderLine
-
 
 def aftersale_photo_path(instance: object, filename: str) -> str:
     return company_file_path("shop-aftersale", filename)
@@ -38,8 +36,8 @@ OPEN_REFUND = (RefundStatus.PENDING, RefundStatus.ESCALATED)
 
 
 class RefundRequest(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refund_requests")
-    line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="refund_requests")
+    order = models.ForeignKey("marketplace_orders.Order", on_delete=models.PROTECT, related_name="refund_requests")
+    line = models.ForeignKey("marketplace_orders.OrderLine", on_delete=models.PROTECT, related_name="refund_requests")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     unit = models.ForeignKey("properties.Unit", on_delete=models.PROTECT, related_name="+")
     merchant_id = models.BigIntegerField(db_index=True)
@@ -86,7 +84,7 @@ class RefundRequest(models.Model):
 
 
 class Review(models.Model):
-    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="review")
+    order = models.OneToOneField("marketplace_orders.Order", on_delete=models.PROTECT, related_name="review")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.DO_NOTHING, related_name="+")
     merchant_id = models.BigIntegerField(db_index=True)
     stars = models.PositiveSmallIntegerField()
@@ -118,7 +116,9 @@ class Complaint(models.Model):
     unit = models.ForeignKey("properties.Unit", on_delete=models.PROTECT, related_name="+")
     merchant_id = models.BigIntegerField(db_index=True)
     merchant_name = models.CharField(max_length=100)
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, null=True, blank=True, related_name="complaints")
+    order = models.ForeignKey(
+        "marketplace_orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="complaints"
+    )
     subject = models.CharField(max_length=100)
     text = models.TextField(max_length=2000)
     status = models.CharField(max_length=12, choices=ComplaintStatus.choices, default=ComplaintStatus.OPEN)

@@ -380,8 +380,8 @@ merchant_urlpatterns: list[URLPattern] = [
 ]
 
 # After-sale (refund requests per line, reviews, complaints): marketplace/orders/api_aftersale.py.
-from .api_aftersale import merchant_urlpatterns as _aftersale_merchant  # noqa: E402
 from .api_aftersale import urlpatterns as _aftersale  # noqa: E402
+from .api_aftersale_merchant import merchant_urlpatterns as _aftersale_merchant  # noqa: E402
 
 urlpatterns += _aftersale
 merchant_urlpatterns += _aftersale_merchant
