@@ -348,6 +348,8 @@ SPECTACULAR_SETTINGS = {
         "TicketChannelEnum": "backend.desk.models.Channel",
         "TicketStatusEnum": "backend.desk.models.Status",
         "OrderStatusEnum": "marketplace.orders.models.OrderStatus",
+        "ShopRefundStatusEnum": "marketplace.orders.aftersale_models.RefundStatus",
+        "ShopComplaintStatusEnum": "marketplace.orders.aftersale_models.ComplaintStatus",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
         "ClassStatusEnum": "backend.club.models.ClassStatus",

@@ -155,3 +155,8 @@ def review_reply(*, review_id: int, merchant_id: int, text: str, by: User | None
             payload={"order": locked.order_id, "review": locked.pk},
         )
     return locked
+
+
+def listing_reviews(listing_id: int, *, limit: int = 10) -> list[Review]:
+    """This company's latest reviews of orders holding the listing (no reviewer named), for its page."""
+    return list(Review.objects.filter(order__lines__listing_id=listing_id).distinct().order_by("-created_at")[:limit])

@@ -105,7 +105,8 @@ def _training_class(gym: Any) -> tuple[Any, int]:
 
     teacher = classes.teacher_create(by=None, name=f"老师{gym.pk}", share_percent=60)
     klass = classes.class_create(facility=gym, by=None, teacher=teacher, title=f"瑜伽{gym.pk}", seats=10, price_fen=0)
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=310)
+    # At 10:00 (company time): a session started from "now" ran past midnight or the gym's hours late at night.
+    start = (timezone.localtime() + dt.timedelta(days=310)).replace(hour=10, minute=0, second=0, microsecond=0)
     session = classes.session_add(training_class=klass, by=None, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     classes.class_publish(training_class=klass, by=None)
     return klass, session.pk
@@ -234,14 +235,16 @@ def _shop_order(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:
 
 
 def _shop_aftersale(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:
-    """A delivered order of the home's resident, a refund request on its line escalated to the company, and a
-    complaint about its merchant; the states set directly (the services have their own tests)."""
+    """A delivered and reviewed order of the home's resident, a refund request on its line escalated to the
+    company, and a complaint about its merchant; the states set directly (the services have their own tests)."""
     from marketplace.orders import cart as carts
     from marketplace.orders import flow
-    from marketplace.orders.models import Complaint, Order, RefundRequest
+    from marketplace.orders.models import Complaint, Order, RefundRequest, Review
 
     (order,) = flow.checkout(user=user, unit=unit, items=[carts.Item(listing_id, 1)])
-    Order.objects.filter(pk=order.pk).update(status="delivered", delivered_at=timezone.now(), expires_at=timezone.now())
+    now = timezone.now()
+    Order.objects.filter(pk=order.pk).update(status="reviewed", delivered_at=now, completed_at=now, expires_at=now)
+    Review.objects.create(order=order, user=user, merchant_id=order.merchant_id, stars=5, text="好")
     line = order.lines.get()
     refund = RefundRequest.objects.create(
         order=order,

@@ -153,6 +153,9 @@ def test_review_form_and_the_merchants_reply_page(shop: Shop) -> None:
     assert "data-reply" in again and "data-review-reply" not in again  # once
     connection.set_tenant(shop.tenant)
     assert "谢谢您" in html(client.get(f"/resident/shop/orders/{order.pk}/"))
+    # The listing's page shows the company's reviews of it (no reviewer named) and its rating.
+    listing = html(company_client(shop, shop.neighbour).get(f"/resident/shop/listings/{shop.apple.pk}/"))
+    assert "data-reviews" in listing and "挺好" in listing and "谢谢您" in listing and "4.0" in listing
     with pytest.raises(Exception):  # noqa: B017 - the service refuses a second reply
         reviews.review_reply(review_id=review.pk, merchant_id=shop.fruit.pk, text="x", by=None)
 
