@@ -192,3 +192,16 @@ def test_complaint_form_staff_decision_with_suspension_and_the_resident_reads_it
     assert "属实" in mine and "暂停合作" in mine and "该商家已被暂停" in mine
     engineer = company_client(shop, member(shop.tenant, ["engineer"]))
     assert engineer.get(f"/staff/marketplace/complaints/{complaint.pk}/").status_code == 403
+
+
+def test_the_merchant_after_sale_pages_need_a_signed_in_merchant(shop: Shop) -> None:
+    from django.conf import settings
+
+    connection.set_schema_to_public()
+    anonymous = Client(HTTP_HOST=settings.PLATFORM_DOMAIN)
+    for url in ("/merchant/refunds/", "/merchant/refunds/1/", "/merchant/reviews/", "/merchant/reviews/1/"):
+        response = anonymous.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/merchant/login/?next="), url
+    # A resident's session on the company's domain is not a merchant's on the platform.
+    resident = company_client(shop, shop.resident)
+    assert resident.get("/merchant/refunds/").status_code == 404

@@ -101,8 +101,7 @@ def committed_order() -> Iterator[World]:
         connection.set_schema_to_public()
         Merchant.objects.filter(pk=merchant.pk).delete()  # its index rows and notices go with it
         Membership.objects.filter(user=user).delete()
-        # Not .delete(): its collector would also visit the company models pointing at users (not in public).
-        User.objects.filter(pk=user.pk)._raw_delete(using="default")
+        User.objects.filter(pk=user.pk).delete()
 
 
 def _outcomes(results: list[Any]) -> tuple[list[Any], list[Any]]:
