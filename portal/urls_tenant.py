@@ -8,6 +8,7 @@ from .resident import urls as resident
 from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
 from .resident.desk import urls as resident_desk
+from .resident.renovation import urls as resident_renovation
 from .resident.shop import urls as resident_shop
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
@@ -23,6 +24,7 @@ from .staff.meters import urls as staff_meters
 from .staff.notifications import urls as staff_notifications
 from .staff.payments import urls as staff_payments
 from .staff.registry import urls as staff_registry
+from .staff.renovation import urls as staff_renovation
 
 app_name = "portal"
 
@@ -45,6 +47,8 @@ urlpatterns = [
     *resident_club.urlpatterns,
     *resident_desk.urlpatterns,
     *staff_desk.urlpatterns,
+    *resident_renovation.urlpatterns,
+    *staff_renovation.urlpatterns,
     *staff_club_classes.urlpatterns,
     *resident_classes.urlpatterns,
     *resident_shop.urlpatterns,

@@ -56,6 +56,9 @@ MERCHANT_LICENCE = UploadKind("merchant_licence", (*IMAGES, PDF), max_side_setti
 PRODUCT_PHOTO = UploadKind("product_photo", IMAGES)
 REPAIR_PHOTO = UploadKind("repair_photo", IMAGES)  # before and after a repair
 SHOP_AFTERSALE_PHOTO = UploadKind("shop_aftersale_photo", IMAGES)  # shop refund requests, reviews, complaints
+# 装修: the plans and agreements of an application (a drawing must stay legible), and inspection photos.
+RENOVATION_DOCUMENT = UploadKind("renovation_document", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
+RENOVATION_PHOTO = UploadKind("renovation_photo", IMAGES)
 
 KINDS = {
     k.name: k
@@ -70,5 +73,7 @@ KINDS = {
         PRODUCT_PHOTO,
         REPAIR_PHOTO,
         SHOP_AFTERSALE_PHOTO,
+        RENOVATION_DOCUMENT,
+        RENOVATION_PHOTO,
     )
 }

@@ -41,6 +41,8 @@ BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and
 RECORDERS = BILLING | {"engineer"}  # meter readings import
 CHECKIN = WRITERS | {"security"}  # the club's calendar and bookings (writes there: WRITERS)
 DESK_QUEUE = WRITERS | {"engineer"}  # the service desk's work queue and tickets (dispatch: WRITERS)
+RENOVATION = MONEY | DESK_QUEUE  # renovation's queue and applications (steps checked per permission)
+GATE = DESK_QUEUE | {"security"}  # renovation permits checked at the gate
 CLASS_DESK = WRITERS  # training classes: teachers, classes, sessions, attendance
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
@@ -267,6 +269,18 @@ PAGES: dict[str, Page] = {
     "staff-desk-photo": page(DESK_QUEUE, pk="ticket_photo"),
     "resident-repair-photo": page(RESIDENT, pk="ticket_photo"),
     "staff-desk-settings": page(ADMIN),
+    # renovation (装修): owners apply and follow; staff review, inspect, settle; security checks permits
+    "resident-renovations": page(RESIDENT),
+    "resident-renovation-new": page(RESIDENT),
+    "resident-renovation": page(RESIDENT, pk="renovation"),
+    "resident-renovation-cancel": page(RESIDENT, pk="renovation"),
+    "resident-renovation-document": page(RESIDENT, pk="renovation_document"),
+    "staff-renovation-queue": page(RENOVATION),
+    "staff-renovation": page(RENOVATION, pk="renovation"),
+    "staff-renovation-step": page(RENOVATION, pk="renovation", step="=inspect"),
+    "staff-renovation-document": page(RENOVATION, pk="renovation_document"),
+    "staff-renovation-photo": page(RENOVATION, pk="renovation_photo"),
+    "staff-renovation-permit-check": page(GATE),
 }
 
 
@@ -428,6 +442,8 @@ POST_ONLY = {
     "resident-repair-confirm",
     "resident-repair-cancel",
     "staff-desk-step",
+    "resident-renovation-cancel",
+    "staff-renovation-step",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).
