@@ -350,6 +350,13 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "backend.desk.models.Priority",
         "TicketChannelEnum": "backend.desk.models.Channel",
         "TicketStatusEnum": "backend.desk.models.Status",
+        "ComplaintStatusEnum": "backend.desk.complaint_models.ComplaintStatus",
+        "ComplaintChannelEnum": "backend.desk.complaint_models.ComplaintChannel",
+        "ComplaintSeverityEnum": "backend.desk.complaint_models.Severity",
+        "ComplaintCauseEnum": "backend.desk.complaint_models.Cause",
+        "ComplaintToldViaEnum": "backend.desk.complaint_models.ToldVia",
+        "SurveyStatusEnum": "backend.desk.survey_models.SurveyStatus",
+        "SurveyQuestionKindEnum": "backend.desk.survey_models.QuestionKind",
         "OrderStatusEnum": "marketplace.orders.models.OrderStatus",
         "ShopRefundStatusEnum": "marketplace.orders.aftersale_models.RefundStatus",
         "ShopComplaintStatusEnum": "marketplace.orders.aftersale_models.ComplaintStatus",
@@ -533,6 +540,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "renovation-permits-sweep": {
         "task": "backend.renovation.tasks.permits_sweep",
         "schedule": 300,
+    },
+    # Service desk: complaints near or past their limits (the handbook's), escalated on a breach.
+    "desk-complaint-sweep": {
+        "task": "backend.desk.tasks.complaint_sweep",
+        "schedule": 60,
     },
 }
 
