@@ -93,6 +93,8 @@ MARKETPLACE_NAV = [
     NavItem(_("Listing moderation"), "portal:staff-marketplace-listings", "alert", perms.MARKETPLACE_MANAGE),
     NavItem(_("Settlement and payouts"), "portal:staff-marketplace-settlement", "yuan", perms.MARKETPLACE_SETTLEMENT),
     NavItem(_("Marketplace reports"), "portal:staff-marketplace-reports", "check", perms.MARKETPLACE_REPORTS),
+    NavItem(_("Refund disputes"), "portal:staff-marketplace-refunds", "yuan", perms.MARKETPLACE_MANAGE),
+    NavItem(_("Complaints"), "portal:staff-marketplace-complaints", "alert", perms.MARKETPLACE_MANAGE),
 ]
 RESIDENT_NAV = [
     NavItem(_("Home"), "portal:resident-home", "home", perms.RESIDENT_AREA),

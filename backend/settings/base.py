@@ -90,6 +90,8 @@ SHARED_APPS = [
     "marketplace.orders_index",
     # Settlement statements' per-merchant index (company, statement, month, status, totals).
     "marketplace.settlement_index",
+    # Shop after-sale's per-merchant index (refund requests, reviews and their stars; no personal data).
+    "marketplace.aftersale_index",
     # No models: the seed_demo command and the demo companies' seeders.
     "backend.demo",
     # No models: company export/restore/deletion, the operator console, support access.
@@ -368,6 +370,8 @@ SPECTACULAR_SETTINGS = {
         "SettlementPayoutMethodEnum": "marketplace.settlement.models.PayoutMethod",
         "SettlementPayoutStatusEnum": "marketplace.settlement.models.PayoutStatus",
         "PayableEntryKindEnum": "marketplace.settlement.models.EntryKind",
+        "ShopRefundStatusEnum": "marketplace.orders.aftersale_models.RefundStatus",
+        "ShopComplaintStatusEnum": "marketplace.orders.aftersale_models.ComplaintStatus",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
         "ClassStatusEnum": "backend.club.models.ClassStatus",

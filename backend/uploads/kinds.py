@@ -55,6 +55,7 @@ FACILITY_PHOTO = UploadKind("facility_photo", IMAGES)
 MERCHANT_LICENCE = UploadKind("merchant_licence", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 PRODUCT_PHOTO = UploadKind("product_photo", IMAGES)
 REPAIR_PHOTO = UploadKind("repair_photo", IMAGES)  # before and after a repair
+SHOP_AFTERSALE_PHOTO = UploadKind("shop_aftersale_photo", IMAGES)  # shop refund requests, reviews, complaints
 # 装修: the plans and agreements of an application (a drawing must stay legible), and inspection photos.
 RENOVATION_DOCUMENT = UploadKind("renovation_document", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 RENOVATION_PHOTO = UploadKind("renovation_photo", IMAGES)
@@ -71,6 +72,7 @@ KINDS = {
         MERCHANT_LICENCE,
         PRODUCT_PHOTO,
         REPAIR_PHOTO,
+        SHOP_AFTERSALE_PHOTO,
         RENOVATION_DOCUMENT,
         RENOVATION_PHOTO,
     )

@@ -378,3 +378,10 @@ merchant_urlpatterns: list[URLPattern] = [
     ),
     path(f"{MP}<int:pk>/deliver/", _action("deliver", "Delivered").as_view(), name="api-merchant-order-deliver"),
 ]
+
+# After-sale (refund requests per line, reviews, complaints): marketplace/orders/api_aftersale.py.
+from .api_aftersale import urlpatterns as _aftersale  # noqa: E402
+from .api_aftersale_merchant import merchant_urlpatterns as _aftersale_merchant  # noqa: E402
+
+urlpatterns += _aftersale
+merchant_urlpatterns += _aftersale_merchant

@@ -150,3 +150,30 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.title}"
+
+
+# After-sale (refund requests, reviews, complaints): their own module, registered with this app.
+from .aftersale_models import (  # noqa: E402
+    AftersalePhoto,
+    Complaint,
+    ComplaintStatus,
+    RefundRequest,
+    RefundStatus,
+    Review,
+)
+
+__all__ = [
+    "AftersalePhoto",
+    "Cart",
+    "CartItem",
+    "Complaint",
+    "ComplaintStatus",
+    "Fulfilment",
+    "Order",
+    "OrderLine",
+    "OrderStatus",
+    "RefundRequest",
+    "RefundState",
+    "RefundStatus",
+    "Review",
+]

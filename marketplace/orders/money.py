@@ -12,7 +12,7 @@ Locks: the unit's ledger lock before the order's row lock, the order a payment t
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
@@ -104,17 +104,20 @@ def _settling_payment(line_ids: Sequence[int]) -> Payment | None:
     return entry.payment if entry is not None else None
 
 
-def order_lines_correct(locked: Order, *, reason: str) -> dict[int, int]:
+def order_lines_correct(locked: Order, *, reason: str, amounts: Mapping[int, int] | None = None) -> dict[int, int]:
     """Correct (红冲) what is still charged on each line of the order (unit locked, order locked): an unpaid
     line is owed no more; a paid one's money goes back to its payment as prepaid credit. Each line's refunded
-    part is recorded (never above its amount). Returns {order line id: fen corrected of what had been paid}."""
+    part is recorded (never above its amount). `amounts` ({order line id: fen}): only these lines, at most
+    that much each (a refund per line). Returns {order line id: fen corrected of what had been paid}."""
     approver = rules_approver()
     paid_back: dict[int, int] = {}
     for line in locked.lines.select_related("charge").order_by("id"):
         charge = line.charge  # read with the lines, under the unit's lock
-        if charge is None:
+        if charge is None or (amounts is not None and line.pk not in amounts):
             continue
         left = line_charged_left(charge.pk)
+        if amounts is not None:
+            left = min(left, amounts[line.pk])
         if left <= 0:
             continue
         owed = charge.outstanding
@@ -141,13 +144,14 @@ def _last_entry_id() -> int:
     return LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def order_refund(locked: Order, *, reason: str) -> list[int]:
-    """Give an order's money back in full (inside the caller's transaction, unit and order locked): the lines
-    are corrected and, for each online payment that credit went to, a Refund row is requested (sent to Stripe
-    after commit by `order_refunds_send`). Returns the refund ids."""
+def order_refund(locked: Order, *, reason: str, amounts: Mapping[int, int] | None = None) -> list[int]:
+    """Give an order's money back in full, or `amounts` ({order line id: fen}) of some lines (inside the
+    caller's transaction, unit and order locked): the lines are corrected and, for each online payment that
+    credit went to, a Refund row is requested (sent to Stripe after commit by `order_refunds_send`). Returns
+    the refund ids."""
     since = _last_entry_id()
     line_charges = order_line_ids(locked)
-    order_lines_correct(locked, reason=reason)
+    order_lines_correct(locked, reason=reason, amounts=amounts)
     credited: dict[int, int] = {}
     for payment_id, amount in LedgerEntry.objects.filter(
         id__gt=since, kind=LedgerEntry.Kind.UNSETTLE, bill_line_id__in=line_charges

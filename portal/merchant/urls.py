@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views_account as account
+from . import views_aftersale as aftersale
 from . import views_auth as auth
 from . import views_catalogue as cat
 from . import views_orders as orders
@@ -43,4 +44,9 @@ urlpatterns = [
     path("statements/<int:pk>/confirm/", statements.statement_confirm, name="statement-confirm"),
     path("statements/<int:pk>/statement.pdf", statements.statement_pdf, name="statement-pdf"),
     path("statements/<int:pk>/statement.xlsx", statements.statement_xlsx, name="statement-xlsx"),
+    path("refunds/", aftersale.refunds, name="refunds"),
+    path("refunds/<int:pk>/", aftersale.refund, name="refund"),
+    path("reviews/", aftersale.reviews, name="reviews"),
+    path("reviews/<int:pk>/", aftersale.review, name="review"),
+    path("aftersale/<str:kind>/<int:pk>/photos/<int:photo_id>/", aftersale.photo, name="aftersale-photo"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_orders
+from . import views, views_aftersale, views_orders
 
 urlpatterns = [
     path("resident/shop/", views.home, name="resident-shop"),
@@ -17,4 +17,24 @@ urlpatterns = [
     path("resident/shop/orders/<int:pk>/", views_orders.order, name="resident-shop-order"),
     path("resident/shop/orders/<int:pk>/cancel/", views_orders.order_cancel, name="resident-shop-order-cancel"),
     path("resident/shop/orders/<int:pk>/confirm/", views_orders.order_confirm, name="resident-shop-order-confirm"),
+    path("resident/shop/orders/<int:pk>/refund/", views_aftersale.refund_new, name="resident-shop-refund-new"),
+    path("resident/shop/orders/<int:pk>/review/", views_aftersale.review, name="resident-shop-review"),
+    path(
+        "resident/shop/refunds/<int:pk>/withdraw/",
+        views_aftersale.refund_withdraw,
+        name="resident-shop-refund-withdraw",
+    ),
+    path(
+        "resident/shop/refunds/<int:pk>/escalate/",
+        views_aftersale.refund_escalate,
+        name="resident-shop-refund-escalate",
+    ),
+    path("resident/shop/complaints/", views_aftersale.complaints_list, name="resident-shop-complaints"),
+    path("resident/shop/complaints/new/", views_aftersale.complaint_new, name="resident-shop-complaint-new"),
+    path("resident/shop/complaints/<int:pk>/", views_aftersale.complaint, name="resident-shop-complaint"),
+    path(
+        "resident/shop/aftersale-photos/<int:pk>/",
+        views_aftersale.aftersale_photo,
+        name="resident-shop-aftersale-photo",
+    ),
 ]

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from backend.accounts import permissions as perms
 from backend.uploads.kinds import PRODUCT_PHOTO
 from backend.uploads.serving import upload_response
+from marketplace.orders.reviews import listing_reviews
 from marketplace.search.documents import PRICE_RANGES
 from marketplace.search.selectors import search_for_resident
 from marketplace.shop import (
@@ -62,7 +63,8 @@ def listing(request: CompanyRequest, pk: int) -> HttpResponse:
     if page is None:
         raise Http404
     listing_viewed(pk)
-    return render(request, f"{TEMPLATES}/listing.html", {"page": page, "listing": page.listing})
+    context = {"page": page, "listing": page.listing, "reviews": listing_reviews(pk)}
+    return render(request, f"{TEMPLATES}/listing.html", context)
 
 
 @permission_required(perms.SHOP)

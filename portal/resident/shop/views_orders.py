@@ -23,6 +23,8 @@ from marketplace.orders.money import order_payable
 from portal.access import permission_required
 from tenants.http import CompanyRequest
 
+from .views_aftersale import order_aftersale
+
 TEMPLATES = "portal/resident/shop"
 
 
@@ -129,7 +131,7 @@ def _mine(request: CompanyRequest, pk: int) -> Order:
 @permission_required(perms.SHOP)
 def order(request: CompanyRequest, pk: int) -> HttpResponse:
     found = _mine(request, pk)
-    context = {"order": found, "lines": list(found.lines.all()), "pay": order_payable(found)}
+    context = {"order": found, "lines": list(found.lines.all()), "pay": order_payable(found), **order_aftersale(found)}
     part = request.headers.get("HX-Request")
     return render(request, f"{TEMPLATES}/_order_body.html" if part else f"{TEMPLATES}/order.html", context)
 

@@ -245,6 +245,61 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-shop-order-confirm", "post"): Detail(
         "/api/v1/shop/orders/{id}/confirm/", "shop_order", RESIDENTS_ONLY, "resident", company="resident", body={}
     ),
+    # Shop after-sale: a neighbour's order, refund request or complaint, and another company's, are 404s;
+    # the company's staff find escalated refunds and complaints within their scope (the home's office).
+    ("api-shop-order-refunds", "get"): Detail(
+        "/api/v1/shop/orders/{id}/refunds/", "shop_delivered", RESIDENTS_ONLY, "resident", company="resident"
+    ),
+    ("api-shop-order-refunds", "post"): Detail(
+        "/api/v1/shop/orders/{id}/refunds/",
+        "shop_delivered",
+        RESIDENTS_ONLY,
+        "resident",
+        company="resident",
+        body={"line": 0, "amount_fen": 1, "reason": "坏了"},
+    ),
+    ("api-shop-order-review", "get"): Detail(
+        "/api/v1/shop/orders/{id}/review/", "shop_delivered", RESIDENTS_ONLY, "resident", company="resident"
+    ),
+    ("api-shop-order-review", "post"): Detail(
+        "/api/v1/shop/orders/{id}/review/",
+        "shop_delivered",
+        RESIDENTS_ONLY,
+        "resident",
+        company="resident",
+        body={"stars": 5},
+    ),
+    ("api-shop-refund-withdraw", "post"): Detail(
+        "/api/v1/shop/refunds/{id}/withdraw/", "shop_refund", RESIDENTS_ONLY, "resident", company="resident", body={}
+    ),
+    ("api-shop-refund-escalate", "post"): Detail(
+        "/api/v1/shop/refunds/{id}/escalate/",
+        "shop_refund",
+        RESIDENTS_ONLY,
+        "resident",
+        company="resident",
+        body={"note": "请评理"},
+    ),
+    ("api-shop-complaint", "get"): Detail(
+        "/api/v1/shop/complaints/{id}/", "shop_complaint", RESIDENTS_ONLY, "resident", company="resident"
+    ),
+    ("api-marketplace-refund", "get"): Detail("/api/v1/marketplace/refunds/{id}/", "shop_refund", **STAFF_ASK),
+    ("api-marketplace-refund-decide", "post"): Detail(
+        "/api/v1/marketplace/refunds/{id}/decide/",
+        "shop_refund",
+        **STAFF_ASK,
+        body={"approve": False, "note": "证据不足"},
+    ),
+    ("api-marketplace-complaint", "get"): Detail("/api/v1/marketplace/complaints/{id}/", "shop_complaint", **STAFF_ASK),
+    ("api-marketplace-complaint-take", "post"): Detail(
+        "/api/v1/marketplace/complaints/{id}/take/", "shop_complaint", **STAFF_ASK, body={}
+    ),
+    ("api-marketplace-complaint-decide", "post"): Detail(
+        "/api/v1/marketplace/complaints/{id}/decide/",
+        "shop_complaint",
+        **STAFF_ASK,
+        body={"upheld": False, "outcome": "不成立"},
+    ),
     ("api-shop-merchant", "get"): Detail(
         "/api/v1/shop/merchants/{id}/", "shop_merchant", RESIDENTS_ONLY, SAME_SHOP, company="resident"
     ),

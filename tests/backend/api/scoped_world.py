@@ -289,6 +289,43 @@ def _shop_order(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:
     return {"shop_order": order.pk, "cart_item": carts.cart_add(user=user, item=carts.Item(listing_id, 1)).pk}
 
 
+def _shop_aftersale(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:
+    """A delivered and reviewed order of the home's resident, a refund request on its line escalated to the
+    company, and a complaint about its merchant; the states set directly (the services have their own tests)."""
+    from marketplace.orders import cart as carts
+    from marketplace.orders import flow
+    from marketplace.orders.models import Complaint, Order, RefundRequest, Review
+
+    (order,) = flow.checkout(user=user, unit=unit, items=[carts.Item(listing_id, 1)])
+    now = timezone.now()
+    Order.objects.filter(pk=order.pk).update(status="reviewed", delivered_at=now, completed_at=now, expires_at=now)
+    Review.objects.create(order=order, user=user, merchant_id=order.merchant_id, stars=5, text="好")
+    line = order.lines.get()
+    refund = RefundRequest.objects.create(
+        order=order,
+        line=line,
+        user=user,
+        unit=unit,
+        merchant_id=order.merchant_id,
+        status="escalated",
+        amount_fen=1,
+        reason="坏了",
+        escalated_at=timezone.now(),
+    )
+    complaint = Complaint.objects.create(
+        user=user, unit=unit, merchant_id=order.merchant_id, merchant_name="商家", subject="投诉", text="慢"
+    )
+    from marketplace.orders.models import AftersalePhoto
+
+    photo = AftersalePhoto.objects.create(refund=refund, image=DOCUMENT)
+    return {
+        "shop_delivered": order.pk,
+        "shop_refund": refund.pk,
+        "shop_complaint": complaint.pk,
+        "shop_aftersale_photo": photo.pk,
+    }
+
+
 def _place(
     unit: Unit, user: Any, admin: Any, clerk: Any, *, item: FeeItem, run: Any, number: str, club: dict[Any, Any]
 ) -> Place:
@@ -354,6 +391,7 @@ def _place(
             "series": _series(gym, unit, user),
             "suspension": _suspension(unit),
             **_shop_order(unit, user, shop["listing"]),
+            **_shop_aftersale(unit, user, shop["listing"]),
             "ticket": (ticket := _ticket(unit, user)),
             "ticket_photo": _ticket_photo(ticket),
             **_renovation(unit, user),

@@ -38,6 +38,7 @@ SHARED_ONLY = {
     "marketplace.search",
     "marketplace.orders_index",
     "marketplace.settlement_index",
+    "marketplace.aftersale_index",
     "backend.demo",
     "backend.operations",
 }

@@ -18,6 +18,12 @@ ROWS: dict[str, tuple[str, str, Any, set[str]]] = {
     "shop-cart-add": ("post", "/api/v1/shop/cart/", {"listing": 0}, {"resident"}),
     "shop-checkout": ("post", "/api/v1/shop/checkout/", {"unit": 0}, {"resident"}),
     "shop-orders": ("get", "/api/v1/shop/orders/", None, {"resident"}),
+    # Shop after-sale (marketplace/orders/api_aftersale.py).
+    "shop-refunds": ("get", "/api/v1/shop/refunds/", None, {"resident"}),
+    "shop-complaints": ("get", "/api/v1/shop/complaints/", None, {"resident"}),
+    "shop-complaints-create": ("post", "/api/v1/shop/complaints/", {"merchant": 0}, {"resident"}),
+    "marketplace-refunds": ("get", "/api/v1/marketplace/refunds/", None, VETTERS),
+    "marketplace-complaints": ("get", "/api/v1/marketplace/complaints/", None, VETTERS),
     "marketplace-applications": ("get", "/api/v1/marketplace/applications/", None, VETTERS),
     "marketplace-application": ("get", "/api/v1/marketplace/applications/0/", {}, VETTERS),
     "marketplace-application-approve": (
