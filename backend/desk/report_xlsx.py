@@ -82,7 +82,9 @@ def report_xlsx(report: DeskReport) -> bytes:
     ws.title = label[:31]
     ws.append([_("Repairs report (报修统计)"), f"{q.first_month:%Y-%m} – {q.last_month:%Y-%m}"])
     ws["A1"].font = bold
-    ws.append([_("Tickets reported in these months, cancelled ones left out; counted at"), f"{report.now:%Y-%m-%d %H:%M}"])
+    ws.append(
+        [_("Tickets reported in these months, cancelled ones left out; counted at"), f"{report.now:%Y-%m-%d %H:%M}"]
+    )
     ws.append([])
     ws.append([label, *headers()])
     for cell in ws[ws.max_row]:

@@ -216,9 +216,7 @@ def _aggregates(now: dt.datetime) -> dict[str, Any]:
             "pk",
             filter=(finished & Q(finished_at__gt=F("resolution_due"))) | (open_ & Q(resolution_due__lt=now)),
         ),
-        "response_within": Count(
-            "pk", filter=Q(accepted_at__isnull=False, accepted_at__lte=F("response_due"))
-        ),
+        "response_within": Count("pk", filter=Q(accepted_at__isnull=False, accepted_at__lte=F("response_due"))),
         "response_late": Count(
             "pk",
             filter=Q(accepted_at__isnull=False, accepted_at__gt=F("response_due"))
@@ -310,11 +308,7 @@ class Dashboard:
 
 def open_breached_q(now: dt.datetime) -> Q:
     """An open ticket past a time limit: flagged by the sweep, or past its due instant already."""
-    return (
-        Q(breached=True)
-        | Q(resolution_due__lt=now)
-        | Q(accepted_at__isnull=True, response_due__lt=now)
-    )
+    return Q(breached=True) | Q(resolution_due__lt=now) | Q(accepted_at__isnull=True, response_due__lt=now)
 
 
 def open_near_q() -> Q:
@@ -336,9 +330,7 @@ def sla_dashboard(*, scope: Scope, now: dt.datetime | None = None) -> Dashboard:
         n_near=Count("pk", filter=open_near_q() & ~open_breached_q(now)),
     )
     finished = list(
-        visible.filter(finished_at__isnull=False)
-        .select_related(*related)
-        .order_by("-finished_at", "-pk")[:SHOWN]
+        visible.filter(finished_at__isnull=False).select_related(*related).order_by("-finished_at", "-pk")[:SHOWN]
     )
     for t in finished:
         t.within = None if t.resolution_due is None else t.finished_at <= t.resolution_due  # type: ignore[attr-defined,operator]
@@ -347,9 +339,7 @@ def sla_dashboard(*, scope: Scope, now: dt.datetime | None = None) -> Dashboard:
     by_estate_f = grouped(current, "estate_id", now)
     by_category_f = grouped(current, "category_id", now)
     estate_names, category_names = _labels("estate_id", list(by_estate_f)), _labels("category_id", list(by_category_f))
-    by_estate = sorted(
-        (Row(k, estate_names.get(k, str(k)), f) for k, f in by_estate_f.items()), key=lambda r: r.label
-    )
+    by_estate = sorted((Row(k, estate_names.get(k, str(k)), f) for k, f in by_estate_f.items()), key=lambda r: r.label)
     by_category = sorted(
         (Row(k, category_names.get(k, str(k)), f) for k, f in by_category_f.items()),
         key=lambda r: -r.figures.reported,
@@ -366,7 +356,9 @@ def sla_dashboard(*, scope: Scope, now: dt.datetime | None = None) -> Dashboard:
         figures=total,
         open=counts["n_open"],
         waiting=counts["n_waiting"],
-        breached=list(breached_qs.select_related(*related).order_by(F("resolution_due").asc(nulls_last=True), "pk")[:SHOWN]),
+        breached=list(
+            breached_qs.select_related(*related).order_by(F("resolution_due").asc(nulls_last=True), "pk")[:SHOWN]
+        ),
         breached_count=counts["n_breached"],
         near=list(near_qs.select_related(*related).order_by(F("resolution_due").asc(nulls_last=True), "pk")[:SHOWN]),
         near_count=counts["n_near"],

@@ -23,6 +23,10 @@ from tenants.http import CompanyRequest
 TEMPLATES = "portal/staff/desk"
 
 
+def _month(first: Any, shift: int) -> str:
+    return f"{add_months(first, shift):%Y-%m}"
+
+
 @permission_required(perms.DESK_REPORTS)
 def sla_page(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
@@ -53,15 +57,20 @@ def _context(request: CompanyRequest, query: reports.ReportQuery) -> dict[str, A
         "report": report,
         "group_label": labels[query.group],
         "tabs": [
-            {"code": g, "label": labels[g], "url": f"{url}?{urlencode(query.params(group=g))}", "current": g == query.group}
+            {
+                "code": g,
+                "label": labels[g],
+                "url": f"{url}?{urlencode(query.params(group=g))}",
+                "current": g == query.group,
+            }
             for g in reports.GROUPS
         ],
         "attainment_chart": report_charts.attainment_chart(report.rows) if query.group != "month" else None,
         "trend_chart": report_charts.trend_chart(report.months),
         "export_url": f"{reverse('portal:staff-desk-reports-export')}?{urlencode(query.params())}",
         "shift": {
-            "previous": f"{url}?{urlencode(query.params(**{'from': f'{add_months(query.first_month, -query.months):%Y-%m}'}))}",
-            "next": f"{url}?{urlencode(query.params(**{'from': f'{add_months(query.first_month, query.months):%Y-%m}'}))}",
+            "previous": f"{url}?{urlencode(query.params(**{'from': _month(query.first_month, -query.months)}))}",
+            "next": f"{url}?{urlencode(query.params(**{'from': _month(query.first_month, query.months)}))}",
         },
         "month_choices": reports.MONTH_CHOICES,
         "values": {
