@@ -11,6 +11,7 @@ from typing import Any
 
 from openpyxl import load_workbook
 
+from backend.desk.models import Ticket
 from tests.backend.desk.conftest import Desk
 from tests.backend.desk.test_reports import tickets
 
@@ -27,16 +28,16 @@ def test_the_report_page_shows_the_figures_with_charts(world: Desk, client_for: 
     page = client.get(f"/staff/desk/reports/?{MARCH}&group=category")
     assert page.status_code == 200
     text = html(page)
-    assert "报修统计" in text or "报修报表" in text  # zh-hans first
-    # Counted now (December 2026 or later): t3 is open past due; the figures are those worked out by hand.
+    assert "报修统计" in text and "时效达标率" in text  # zh-hans first
+    # Counted now (today, before the world's 2030): t3 is not yet past its limits, so 1 within and 1 late.
     assert re.search(r"data-total-reported>3<", text)
-    assert re.search(r"data-total-attainment>33\.3%<", text)
+    assert re.search(r"data-total-attainment>50\.0%<", text)
     assert "data-attainment-chart" in text and "data-desk-trend-chart" in text and "<svg" in text
     assert f'data-row="{world.plumbing.pk}"' in text and f'data-row="{world.electrical.pk}"' in text
     by_engineer = html(client.get(f"/staff/desk/reports/?{MARCH}&group=engineer"))
     assert f'data-row="{world.engineer.pk}"' in by_engineer and 'data-row="none"' in by_engineer
     by_month = html(client.get(f"/staff/desk/reports/?{MARCH}&group=month"))
-    assert 'data-row="2030-03-01"' in by_month
+    assert 'data-row="2030-03"' in by_month
     # 滨江's ticket is not in 西湖's supervisor's report, nor its estate in the filter.
     assert found["t5"].code not in text and "江景苑" not in text
 
@@ -65,12 +66,14 @@ def test_bad_parameters_and_an_estate_out_of_scope(world: Desk, client_for: Any,
 
 def test_the_sla_dashboard_in_scope(world: Desk, client_for: Any, tenant_a: Any) -> None:
     found = tickets(world)
+    # The world's tickets are dated 2030: as the SLA sweep would have, flag the open ones past their limits.
+    Ticket.objects.filter(pk__in=[found["t3"].pk, found["t6"].pk]).update(breached=True)
     page = client_for(tenant_a, world.supervisor).get("/staff/desk/sla/")
     assert page.status_code == 200
     text = html(page)
-    assert "SLA" in text and "data-breached-list" in text
+    assert "时效看板" in text and "data-breached-list" in text
     # Open past their limits now: t3 and February's t6; finished: t1 within, t2 past.
-    assert f'data-ticket="{found["t3"].pk}" data-breached' in text or f'data-ticket="{found["t3"].pk}"' in text
+    assert f'data-ticket="{found["t3"].pk}" data-breached' in text and f'data-ticket="{found["t6"].pk}"' in text
     assert re.search(r"data-breached-count>2<", text)
     assert f'data-finished="{found["t1"].pk}" data-within="yes"' in text
     assert f'data-finished="{found["t2"].pk}" data-within="no"' in text
