@@ -190,6 +190,9 @@ TENANT_URLS = [
     ("staff/desk/tickets/<int:pk>/<slug:step>/", "staff-desk-step", "ticket_step"),
     ("staff/desk/photos/<int:pk>/", "staff-desk-photo", "photo"),
     ("resident/repairs/photos/<int:pk>/", "resident-repair-photo", "repair_photo"),
+    ("staff/desk/sla/", "staff-desk-sla", "sla_page"),
+    ("staff/desk/reports/", "staff-desk-reports", "reports_page"),
+    ("staff/desk/reports/export/", "staff-desk-reports-export", "reports_export"),
     ("staff/desk/settings/", "staff-desk-settings", "desk_settings"),
 ]
 PLATFORM_URLS = [
