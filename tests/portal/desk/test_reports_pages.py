@@ -91,3 +91,17 @@ def test_who_may_open_them(world: Desk, client_for: Any, tenant_a: Any, tenant_b
         outsider = member(tenant_b, ["customer_service"])
         # Signed in at company beta, asking company alpha: not a member here.
         assert client_for(tenant_a, outsider).get(path).status_code in (302, 403, 404)
+
+
+def test_the_dispatch_board_offers_the_engineers_of_the_callers_scope(
+    world: Desk, client_for: Any, tenant_a: Any
+) -> None:
+    found = tickets(world)  # t3 waits for dispatch; the engineer holds nothing open (t1, t2 finished)
+    text = html(client_for(tenant_a, world.supervisor).get("/staff/desk/board/"))
+    assert f'data-ticket="{found["t3"].pk}"' in text and f'data-ticket="{found["t5"].pk}"' not in text
+    assert f'data-engineer="{world.engineer.pk}" data-load="0"' in text
+    assert f'data-engineer="{world.engineer2.pk}"' in text
+    assert f'data-engineer="{world.other_engineer.pk}"' not in text  # 滨江's engineer works elsewhere
+    assert f'<option value="{world.other_engineer.pk}"' not in text
+    theirs = html(client_for(tenant_a, world.other_supervisor).get("/staff/desk/board/"))
+    assert f'data-engineer="{world.other_engineer.pk}"' in theirs and f'data-engineer="{world.engineer.pk}"' not in theirs
