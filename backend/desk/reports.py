@@ -35,7 +35,7 @@ from backend.properties.models import Estate
 from backend.properties.scope import Scope
 from tenants.db import company_time_zone
 
-from .models import OPEN_STATUSES, RepairCategory, Status, Ticket
+from .models import OPEN_STATUSES, RepairCategory, Status, Ticket, TicketEvent
 from .selectors import tickets_visible
 
 GROUPS = ("category", "estate", "engineer", "month")
@@ -235,18 +235,29 @@ def _figures(row: dict[str, Any]) -> Figures:
     return Figures(**{name: int(row.get(name) or 0) for name in Figures.__dataclass_fields__})
 
 
-def grouped(qs: QuerySet[Ticket], key: str, now: dt.datetime) -> dict[Any, Figures]:
-    """{key value: Figures} for `qs` grouped by a column (or "month": the company's month of the report)."""
-    if key == "month":
+def grouped_by(qs: QuerySet[Ticket], keys: tuple[str, ...], now: dt.datetime) -> dict[tuple[Any, ...], Figures]:
+    """{(key values…): Figures} for `qs` grouped by columns ("month": the company's month of the report), in
+    one scan of the tickets."""
+    if "month" in keys:
         qs = qs.annotate(month=TruncMonth("created_at", tzinfo=company_time_zone()))
-    rows = qs.order_by().values(key).annotate(**_aggregates(now))
     out = {}
-    for row in rows:
-        value = row[key]
-        if isinstance(value, dt.datetime):
-            value = value.date()
-        out[value] = _figures(row)
+    for row in qs.order_by().values(*keys).annotate(**_aggregates(now)):
+        values = tuple(row[k].date() if isinstance(row[k], dt.datetime) else row[k] for k in keys)
+        out[values] = _figures(row)
     return out
+
+
+def rolled_up(cells: dict[tuple[Any, ...], Figures], position: int) -> dict[Any, Figures]:
+    """The cells of grouped_by summed over every key but the one at `position`."""
+    out: dict[Any, Figures] = {}
+    for values, figures in cells.items():
+        out.setdefault(values[position], Figures()).add(figures)
+    return out
+
+
+def grouped(qs: QuerySet[Ticket], key: str, now: dt.datetime) -> dict[Any, Figures]:
+    """{key value: Figures} for `qs` grouped by one column (or "month")."""
+    return rolled_up(grouped_by(qs, (key,), now), 0)
 
 
 def _labels(group: str, keys: list[Any]) -> dict[Any, str]:
@@ -267,14 +278,16 @@ COLUMNS = {"category": "category_id", "estate": "estate_id", "engineer": "assign
 def desk_report(*, scope: Scope, query: ReportQuery, now: dt.datetime | None = None) -> DeskReport:
     now = now or timezone.now()
     qs = counted(scope=scope, query=query)
-    by_month = grouped(qs, "month", now)
+    column = COLUMNS[query.group]
+    # One scan: the cells per (month, group), summed into the rows and the month trend.
+    cells = grouped_by(qs, ("month",) if column == "month" else ("month", column), now)
+    by_month = rolled_up(cells, 0)
     months = [add_months(query.first_month, i) for i in range(query.months)]
     trend = [MonthPoint(m, by_month.get(m, Figures())) for m in months]
-    column = COLUMNS[query.group]
     if column == "month":
         rows = [Row(p.month, f"{p.month:%Y-%m}", p.figures) for p in trend]
     else:
-        figures = grouped(qs, column, now)
+        figures = rolled_up(cells, 1)
         labels = _labels(column, list(figures))
         rows = [Row(k, labels.get(k, str(k)), f) for k, f in figures.items()]
         rows.sort(key=lambda r: (-r.figures.reported, r.label))
@@ -315,6 +328,23 @@ def open_near_q() -> Q:
     return Q(alerted__contains=["resolution.near"]) | Q(alerted__contains=["response.near"])
 
 
+def latest_finished(*, scope: Scope, limit: int = SHOWN) -> list[Ticket]:
+    """The repairs finished last in the caller's scope, the latest first. Read back from the timeline's
+    "finished" events along their primary key (newest first, stopping at `limit` tickets), as the ticket table
+    has no index on finished_at: a few index reads instead of a scan of every ticket."""
+    events = TicketEvent.objects.filter(kind="finished", ticket__finished_at__isnull=False)
+    if not scope.all_offices:
+        events = events.filter(Q(ticket__office_id__in=scope.office_ids) | Q(ticket__estate_id__in=scope.estate_ids))
+    ids: list[int] = []
+    for ticket_id in events.order_by("-pk").values_list("ticket_id", flat=True)[: limit * 3]:
+        if ticket_id not in ids:
+            ids.append(ticket_id)
+        if len(ids) == limit:
+            break
+    found = Ticket.objects.filter(pk__in=ids).select_related("category", "unit", "estate")
+    return sorted(found, key=lambda t: (t.finished_at, t.pk), reverse=True)
+
+
 def sla_dashboard(*, scope: Scope, now: dt.datetime | None = None) -> Dashboard:
     now = now or timezone.now()
     month = this_month(now)
@@ -329,15 +359,14 @@ def sla_dashboard(*, scope: Scope, now: dt.datetime | None = None) -> Dashboard:
         n_breached=Count("pk", filter=open_breached_q(now)),
         n_near=Count("pk", filter=open_near_q() & ~open_breached_q(now)),
     )
-    finished = list(
-        visible.filter(finished_at__isnull=False).select_related(*related).order_by("-finished_at", "-pk")[:SHOWN]
-    )
+    finished = latest_finished(scope=scope)
     for t in finished:
         t.within = None if t.resolution_due is None else t.finished_at <= t.resolution_due  # type: ignore[attr-defined,operator]
-    query = ReportQuery(first_month=month, months=1)
-    current = counted(scope=scope, query=query)
-    by_estate_f = grouped(current, "estate_id", now)
-    by_category_f = grouped(current, "category_id", now)
+    # One scan for the year: cells per (month, estate, category); this month's rows and the trend from them.
+    year = ReportQuery(first_month=add_months(month, -11), months=12)
+    cells = grouped_by(counted(scope=scope, query=year), ("month", "estate_id", "category_id"), now)
+    current = {k: f for k, f in cells.items() if k[0] == month}
+    by_estate_f, by_category_f = rolled_up(current, 1), rolled_up(current, 2)
     estate_names, category_names = _labels("estate_id", list(by_estate_f)), _labels("category_id", list(by_category_f))
     by_estate = sorted((Row(k, estate_names.get(k, str(k)), f) for k, f in by_estate_f.items()), key=lambda r: r.label)
     by_category = sorted(
@@ -347,8 +376,7 @@ def sla_dashboard(*, scope: Scope, now: dt.datetime | None = None) -> Dashboard:
     total = Figures()
     for row in by_estate:
         total.add(row.figures)
-    year = ReportQuery(first_month=add_months(month, -11), months=12)
-    by_month = grouped(counted(scope=scope, query=year), "month", now)
+    by_month = rolled_up(cells, 0)
     trend = [MonthPoint(m, by_month.get(m, Figures())) for m in (add_months(year.first_month, i) for i in range(12))]
     return Dashboard(
         now=now,
