@@ -250,4 +250,26 @@ def test_a_leak_from_report_to_revisit(
     assert ticket.code in finished.inner_text()
     assert staff.locator("[data-breached-count]").inner_text() == "0"
     assert staff.locator("[data-attainment]").inner_text() == "100.0%"
+    assert staff.locator("[data-attainment-chart='sla-estates'] [data-bar='阳光花园']").count() == 1
     staff_context.close()
+
+    # The dashboard and the report fit a supervisor's phone too.
+    phone_context = browser.new_context(**PHONE)
+    phone_context.set_default_timeout(60_000)
+    phone = phone_context.new_page()
+    sign_in(phone, base, w["customer_service"].email)
+    for path in ("/staff/desk/sla/", "/staff/desk/reports/?months=1&group=engineer"):
+        phone.goto(f"{base}{path}")
+        wide = phone.evaluate(
+            "() => [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 391)"
+            ".slice(0, 8).map(e => e.tagName + '.' + e.className + '[' + Object.keys(e.dataset).join(',') + '] '"
+            " + Math.round(e.getBoundingClientRect().right))"
+        )
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390, (path, wide)
+    assert (
+        phone.locator(
+            f"[data-report-table='engineer'] [data-row='{w['engineer'].pk}'] [data-col='reported']"
+        ).inner_text()
+        == "1"
+    )
+    phone_context.close()
