@@ -78,7 +78,15 @@ DESK_NAV = [
     NavItem(_("Record a repair"), "portal:staff-desk-intake", "upload", perms.DESK_DISPATCH),
     NavItem(_("SLA dashboard"), "portal:staff-desk-sla", "chart", perms.DESK_REPORTS),
     NavItem(_("Repairs reports"), "portal:staff-desk-reports", "chart", perms.DESK_REPORTS),
+    NavItem(_("Complaints"), "portal:staff-complaints", "alert", perms.COMPLAINTS),
+    NavItem(_("Complaint cause analysis"), "portal:staff-complaint-analysis", "chart", perms.COMPLAINTS),
+    NavItem(_("Satisfaction"), "portal:staff-satisfaction", "chart", perms.SURVEYS),
+    NavItem(_("Surveys"), "portal:staff-surveys", "check", perms.SURVEYS),
     NavItem(_("Service desk settings"), "portal:staff-desk-settings", "settings", perms.DESK_MANAGE),
+    NavItem(_("Renovation (装修)"), "portal:staff-renovation-queue", "building", perms.RENOVATION_QUEUE),
+    NavItem(
+        _("Permit check (出入证)"), "portal:staff-renovation-permit-check", "camera", perms.RENOVATION_PERMIT_CHECK
+    ),
 ]
 MARKETPLACE_NAV = [
     NavItem(_("Merchant applications"), "portal:staff-marketplace-applications", "check", perms.MARKETPLACE_MANAGE),
@@ -95,6 +103,9 @@ RESIDENT_NAV = [
     NavItem(_("Classes"), "portal:resident-classes", "calendar", perms.CLUB_CLASS_ENROL),
     NavItem(_("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
     NavItem(_("My repairs"), "portal:resident-repairs", "tool", perms.DESK_RESIDENT),
+    NavItem(_("Renovation"), "portal:resident-renovations", "building", perms.RENOVATION_APPLY),
+    NavItem(_("My complaints"), "portal:resident-complaints", "alert", perms.COMPLAIN),
+    NavItem(_("Surveys"), "portal:resident-surveys", "check", perms.SURVEY_ANSWER),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
 ]
 COMMON_NAV = [

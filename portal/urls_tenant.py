@@ -7,13 +7,16 @@ from .public import urls as public
 from .resident import urls as resident
 from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
+from .resident.complaints import urls as resident_complaints
 from .resident.desk import urls as resident_desk
+from .resident.renovation import urls as resident_renovation
 from .resident.shop import urls as resident_shop
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
 from .staff.club import urls as staff_club
 from .staff.club_classes import urls as staff_club_classes
 from .staff.club_reports import urls as staff_club_reports
+from .staff.complaints import urls as staff_complaints
 from .staff.dashboard import urls as staff_dashboard
 from .staff.desk import urls as staff_desk
 from .staff.dunning import urls as staff_dunning
@@ -23,6 +26,7 @@ from .staff.meters import urls as staff_meters
 from .staff.notifications import urls as staff_notifications
 from .staff.payments import urls as staff_payments
 from .staff.registry import urls as staff_registry
+from .staff.renovation import urls as staff_renovation
 
 app_name = "portal"
 
@@ -45,7 +49,11 @@ urlpatterns = [
     *resident_club.urlpatterns,
     *resident_desk.urlpatterns,
     *staff_desk.urlpatterns,
+    *resident_renovation.urlpatterns,
+    *staff_renovation.urlpatterns,
     *staff_club_classes.urlpatterns,
     *resident_classes.urlpatterns,
     *resident_shop.urlpatterns,
+    *staff_complaints.urlpatterns,
+    *resident_complaints.urlpatterns,
 ]

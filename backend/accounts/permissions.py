@@ -187,6 +187,63 @@ DESK_MANAGE = _permission("desk_manage", ADMIN, _("Set up repair categories, tim
 DESK_REPORTS = _permission(
     "desk_reports", FRONT_DESK, _("Read the service desk's SLA dashboard and reports (volume, SLA, revisits, ratings)")
 )
+COMPLAINTS = _permission(
+    "desk_complaints",
+    FRONT_DESK,
+    _("Handle complaints: record, take, escalate, answer, resolve and revisit them; the monthly cause analysis"),
+)
+COMPLAIN = _permission(
+    "desk_complain",
+    {Role.RESIDENT},
+    _("Complain about one's home or estate; follow, rate and withdraw one's complaints"),
+)
+SURVEYS = _permission(
+    "desk_surveys", FRONT_DESK, _("Run satisfaction surveys and read their results and the ratings by estate")
+)
+SURVEY_ANSWER = _permission("desk_survey_answer", {Role.RESIDENT}, _("Answer the surveys sent to one's homes"))
+COMPLAINTS_SEE = _permission(
+    "desk_complaints_see",
+    FRONT_DESK | {Role.RESIDENT},
+    _("See complaints: staff within their scope, residents those they filed"),
+)
+SURVEYS_SEE = _permission(
+    "desk_surveys_see",
+    FRONT_DESK | {Role.RESIDENT},
+    _("See surveys: staff those to their estates, residents those sent to their homes"),
+)
+
+# Renovation (装修) ----------------------------------------------------------------------------------------------
+RENOVATION_APPLY = _permission(
+    "renovation_apply", {Role.RESIDENT}, _("Apply to renovate one's home (owners); follow, pay and cancel it")
+)
+RENOVATION_READ = _permission(
+    "renovation_read",
+    FIELD | {Role.RESIDENT},
+    _("See renovation applications: staff within their scope, residents their homes'"),
+)
+RENOVATION_QUEUE = _permission(
+    "renovation_queue", FIELD, _("Open the renovation pages: the queue and an application with its timeline")
+)
+RENOVATION_REVIEW_DESK = _permission(
+    "renovation_review_desk", FRONT_DESK, _("Approve or reject renovation applications for customer service")
+)
+RENOVATION_REVIEW_ENGINEERING = _permission(
+    "renovation_review_engineering",
+    {Role.COMPANY_ADMIN, Role.ENGINEER},
+    _("Approve or reject renovation applications for engineering; the completion check"),
+)
+RENOVATION_INSPECT = _permission(
+    "renovation_inspect", FRONT_DESK | {Role.ENGINEER}, _("Record renovation inspections with photos")
+)
+RENOVATION_DEPOSIT = _permission(
+    "renovation_deposit", BILLING_DESK, _("Refund or forfeit a renovation deposit after the completion check")
+)
+RENOVATION_PERMIT_CHECK = _permission(
+    "renovation_permit_check",
+    FRONT_DESK | {Role.ENGINEER, Role.SECURITY},
+    _("Check renovation permits (出入证) at the gate"),
+)
+RENOVATION_MANAGE = _permission("renovation_manage", ADMIN, _("Set the renovation deposit and debris fee"))
 
 # Community shop (社区商城), the residents' side ------------------------------------------------------------
 SHOP = _permission(

@@ -11,10 +11,12 @@ from backend.audit.api import AuditLogApi
 from backend.billing.urls import urlpatterns as billing_urlpatterns
 from backend.club.urls import urlpatterns as club_urlpatterns
 from backend.desk.api import urlpatterns as desk_urlpatterns
+from backend.desk.complaint_api import urlpatterns as desk_complaint_urlpatterns
 from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
 from backend.payments.urls import urlpatterns as payments_urlpatterns
 from backend.properties import api as registry
+from backend.renovation.api import urlpatterns as renovation_urlpatterns
 from marketplace.api_shop import urlpatterns as shop_urlpatterns
 from marketplace.company.api import urlpatterns as marketplace_company_urlpatterns
 from marketplace.orders.api import urlpatterns as shop_orders_urlpatterns
@@ -78,6 +80,8 @@ tenant_urlpatterns = [
     *payments_urlpatterns,
     *club_urlpatterns,
     *desk_urlpatterns,
+    *renovation_urlpatterns,
+    *desk_complaint_urlpatterns,
     *marketplace_company_urlpatterns,
     *shop_urlpatterns,
     *shop_orders_urlpatterns,

@@ -55,6 +55,9 @@ FACILITY_PHOTO = UploadKind("facility_photo", IMAGES)
 MERCHANT_LICENCE = UploadKind("merchant_licence", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 PRODUCT_PHOTO = UploadKind("product_photo", IMAGES)
 REPAIR_PHOTO = UploadKind("repair_photo", IMAGES)  # before and after a repair
+# 装修: the plans and agreements of an application (a drawing must stay legible), and inspection photos.
+RENOVATION_DOCUMENT = UploadKind("renovation_document", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
+RENOVATION_PHOTO = UploadKind("renovation_photo", IMAGES)
 
 KINDS = {
     k.name: k
@@ -68,5 +71,7 @@ KINDS = {
         MERCHANT_LICENCE,
         PRODUCT_PHOTO,
         REPAIR_PHOTO,
+        RENOVATION_DOCUMENT,
+        RENOVATION_PHOTO,
     )
 }

@@ -41,6 +41,8 @@ BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and
 RECORDERS = BILLING | {"engineer"}  # meter readings import
 CHECKIN = WRITERS | {"security"}  # the club's calendar and bookings (writes there: WRITERS)
 DESK_QUEUE = WRITERS | {"engineer"}  # the service desk's work queue and tickets (dispatch: WRITERS)
+RENOVATION = MONEY | DESK_QUEUE  # renovation's queue and applications (steps checked per permission)
+GATE = DESK_QUEUE | {"security"}  # renovation permits checked at the gate
 CLASS_DESK = WRITERS  # training classes: teachers, classes, sessions, attendance
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
@@ -257,6 +259,35 @@ PAGES: dict[str, Page] = {
     "staff-desk-sla": page(WRITERS),
     "staff-desk-reports": page(WRITERS),
     "staff-desk-reports-export": page(WRITERS),
+    # renovation (装修): owners apply and follow; staff review, inspect, settle; security checks permits
+    "resident-renovations": page(RESIDENT),
+    "resident-renovation-new": page(RESIDENT),
+    "resident-renovation": page(RESIDENT, pk="renovation"),
+    "resident-renovation-cancel": page(RESIDENT, pk="renovation"),
+    "resident-renovation-document": page(RESIDENT, pk="renovation_document"),
+    "staff-renovation-queue": page(RENOVATION),
+    "staff-renovation": page(RENOVATION, pk="renovation"),
+    "staff-renovation-step": page(RENOVATION, pk="renovation", step="=inspect"),
+    "staff-renovation-document": page(RENOVATION, pk="renovation_document"),
+    "staff-renovation-photo": page(RENOVATION, pk="renovation_photo"),
+    "staff-renovation-permit-check": page(GATE),
+    # complaints (投诉) and satisfaction (满意度): residents complain and answer surveys, customer service runs them
+    "staff-complaints": page(WRITERS),
+    "staff-complaint-new": page(WRITERS),
+    "staff-complaint-analysis": page(WRITERS),
+    "staff-complaint": page(WRITERS, pk="complaint"),
+    "staff-complaint-step": page(WRITERS, pk="complaint", step="=take"),
+    "staff-satisfaction": page(WRITERS),
+    "staff-surveys": page(WRITERS),
+    "staff-survey-new": page(WRITERS),
+    "staff-survey": page(WRITERS, pk="survey"),
+    "staff-survey-step": page(WRITERS, pk="survey", step="=open"),
+    "resident-complaints": page(RESIDENT),
+    "resident-complaint-new": page(RESIDENT),
+    "resident-complaint": page(RESIDENT, pk="complaint"),
+    "resident-complaint-step": page(RESIDENT, pk="complaint", step="=rate"),
+    "resident-surveys": page(RESIDENT),
+    "resident-survey": page(RESIDENT, pk="survey"),
 }
 
 
@@ -416,10 +447,24 @@ POST_ONLY = {
     "resident-repair-confirm",
     "resident-repair-cancel",
     "staff-desk-step",
+    "resident-renovation-cancel",
+    "staff-renovation-step",
+    "staff-complaint-step",
+    "staff-survey-step",
+    "resident-complaint-step",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).
-SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo", "listing", "shop_merchant", "shop_photo", *ESTATE_SHARED}
+SHARED_BY_NEIGHBOURS = {
+    "facility",
+    "closure",
+    "photo",
+    "listing",
+    "shop_merchant",
+    "shop_photo",
+    "survey",
+    *ESTATE_SHARED,
+}
 # way -> (who asks, where the object lives, the roles that make a page concern them)
 WAYS = {
     "office": ("scoped_staff", "office_b", STAFF),

@@ -105,7 +105,11 @@ def _training_class(gym: Any) -> tuple[Any, int]:
 
     teacher = classes.teacher_create(by=None, name=f"老师{gym.pk}", share_percent=60)
     klass = classes.class_create(facility=gym, by=None, teacher=teacher, title=f"瑜伽{gym.pk}", seats=10, price_fen=0)
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=310)
+    from tenants.db import company_time_zone
+
+    # 10:00 company time, so the hour-long session never crosses midnight (it did when built after 23:00).
+    day = timezone.localdate(timezone=company_time_zone()) + dt.timedelta(days=310)
+    start = dt.datetime.combine(day, dt.time(10), tzinfo=company_time_zone())
     session = classes.session_add(training_class=klass, by=None, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     classes.class_publish(training_class=klass, by=None)
     return klass, session.pk
@@ -189,10 +193,62 @@ def _ticket(unit: Unit, user: Any) -> int:
     return ticket.pk
 
 
+def _complaint(unit: Unit, user: Any) -> int:
+    """A complaint the home's resident filed (the service desk)."""
+    from backend.desk import complaints
+
+    return complaints.complaint_file(
+        user=user, unit_id=unit.pk, cause="noise", description="楼上装修太吵", contact_phone="13900000000"
+    ).pk
+
+
+def _survey(estate_id: int, admin: Any) -> int:
+    """An open satisfaction survey to the estate (its homes share it)."""
+    from backend.desk import surveys
+
+    survey = surveys.survey_create(
+        by=admin,
+        scope=EVERYTHING,
+        title="年度满意度调查",
+        estate_ids=[estate_id],
+        questions=[{"text": "服务态度", "kind": "rating"}],
+    )
+    return surveys.survey_open(survey=survey, by=admin, scope=EVERYTHING).pk
+
+
 def _ticket_photo(ticket_id: int) -> int:
     from backend.desk.models import TicketPhoto
 
     return TicketPhoto.objects.create(ticket_id=ticket_id, stage="intake", image=DOCUMENT).pk
+
+
+def _renovation(unit: Unit, user: Any) -> dict[str, int]:
+    """The home owner's renovation application (waiting for approval) with its plan, and an inspection photo."""
+    from backend.renovation.models import Application, Document, Inspection, InspectionPhoto
+
+    application = Application.objects.create(
+        code=f"ZX{unit.pk:08d}",
+        unit=unit,
+        estate_id=unit.estate_id,
+        office_id=unit.office_id,
+        applicant=user,
+        applicant_name="业主",
+        applicant_phone="13900000000",
+        scope="厨房翻新",
+        starts_on=dt.date(2030, 1, 1),
+        ends_on=dt.date(2030, 2, 1),
+        contractor_company="美家装饰",
+        contractor_contact="张工",
+        contractor_phone="13800000001",
+        workers=[{"name": "李师傅", "phone": ""}],
+        created_at=timezone.now(),
+    )
+    document = Document.objects.create(application=application, kind="plan", file=DOCUMENT, uploaded_by=user)
+    inspection = Inspection.objects.create(
+        application=application, kind="patrol", passed=True, by=user, at=timezone.now()
+    )
+    photo = InspectionPhoto.objects.create(inspection=inspection, image=DOCUMENT)
+    return {"renovation": application.pk, "renovation_document": document.pk, "renovation_photo": photo.pk}
 
 
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
@@ -246,6 +302,8 @@ def _place(
     club[("class", unit.estate_id)] = (klass, session)
     shop = club.get(("shop", unit.estate_id)) or _shop(unit.estate_id, number)
     club[("shop", unit.estate_id)] = shop
+    survey = club.get(("survey", unit.estate_id)) or _survey(unit.estate_id, admin)
+    club[("survey", unit.estate_id)] = survey
     line = BillLine.objects.filter(unit=unit).first()
     assert line is not None
     meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
@@ -298,6 +356,9 @@ def _place(
             **_shop_order(unit, user, shop["listing"]),
             "ticket": (ticket := _ticket(unit, user)),
             "ticket_photo": _ticket_photo(ticket),
+            **_renovation(unit, user),
+            "complaint": _complaint(unit, user),
+            "survey": survey,
         }
     )
 
