@@ -76,6 +76,8 @@ DESK_NAV = [
     NavItem(_("Repairs"), "portal:staff-desk-queue", "tool", perms.DESK_DISPATCH),
     NavItem(_("Dispatch board"), "portal:staff-desk-board", "users", perms.DESK_DISPATCH),
     NavItem(_("Record a repair"), "portal:staff-desk-intake", "upload", perms.DESK_DISPATCH),
+    NavItem(_("SLA dashboard"), "portal:staff-desk-sla", "chart", perms.DESK_REPORTS),
+    NavItem(_("Repairs reports"), "portal:staff-desk-reports", "chart", perms.DESK_REPORTS),
     NavItem(_("Complaints"), "portal:staff-complaints", "alert", perms.COMPLAINTS),
     NavItem(_("Complaint cause analysis"), "portal:staff-complaint-analysis", "chart", perms.COMPLAINTS),
     NavItem(_("Satisfaction"), "portal:staff-satisfaction", "chart", perms.SURVEYS),

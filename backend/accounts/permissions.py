@@ -184,6 +184,9 @@ DESK_RESIDENT = _permission(
     "desk_resident", {Role.RESIDENT}, _("Report repairs for one's homes; follow, confirm, rate and pay them")
 )
 DESK_MANAGE = _permission("desk_manage", ADMIN, _("Set up repair categories, time limits and business hours"))
+DESK_REPORTS = _permission(
+    "desk_reports", FRONT_DESK, _("Read the service desk's SLA dashboard and reports (volume, SLA, revisits, ratings)")
+)
 COMPLAINTS = _permission(
     "desk_complaints",
     FRONT_DESK,

@@ -18,6 +18,7 @@ from tenants.services import company_domain, company_onboard, company_url, platf
 
 from .billing import demo_billing_seed
 from .club import demo_club_seed
+from .desk_repairs import demo_desk_seed
 from .marketplace import demo_marketplace_seed
 from .plans import LVCHENG_BILLING, SHIFAN_BILLING, BillingPlan
 from .progress import Progress
@@ -135,6 +136,14 @@ def company_seed(company: DemoCompany, *, billing: bool = True, progress: Progre
                 demo_club_seed(
                     security_email=company.email(Role.SECURITY),
                     service_email=company.email(Role.CUSTOMER_SERVICE),
+                    stage=stage,
+                )
+        if billing and company.email(Role.ENGINEER):  # a year of repairs needs an engineer to do them
+            with progress.stage(f"{company.name} repairs") as stage:
+                demo_desk_seed(
+                    service_email=company.email(Role.CUSTOMER_SERVICE),
+                    engineer_email=company.email(Role.ENGINEER),
+                    resident_email=resident,
                     stage=stage,
                 )
         with progress.stage(f"{company.name} statistics") as stage:

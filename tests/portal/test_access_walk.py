@@ -278,6 +278,9 @@ PAGES: dict[str, Page] = {
     "staff-desk-photo": page(DESK_QUEUE, pk="ticket_photo"),
     "resident-repair-photo": page(RESIDENT, pk="ticket_photo"),
     "staff-desk-settings": page(ADMIN),
+    "staff-desk-sla": page(WRITERS),
+    "staff-desk-reports": page(WRITERS),
+    "staff-desk-reports-export": page(WRITERS),
     # renovation (装修): owners apply and follow; staff review, inspect, settle; security checks permits
     "resident-renovations": page(RESIDENT),
     "resident-renovation-new": page(RESIDENT),

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -21,7 +21,17 @@ from backend.accounts import permissions as perms
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
 from backend.desk import services
-from backend.desk.models import LOAD_STATUSES, Channel, Place, Priority, RevisitRule, Status, Ticket, TicketPhoto
+from backend.desk.models import (
+    LOAD_STATUSES,
+    Channel,
+    DeskSettings,
+    Place,
+    Priority,
+    RevisitRule,
+    Status,
+    Ticket,
+    TicketPhoto,
+)
 from backend.desk.selectors import (
     categories_active,
     queue_mine,
@@ -32,6 +42,7 @@ from backend.desk.selectors import (
     tickets_visible,
 )
 from backend.errors import ApplicationError
+from backend.properties.scope import Scope
 from backend.uploads.fields import UploadFormField
 from backend.uploads.kinds import REPAIR_PHOTO
 from backend.uploads.serving import upload_response
@@ -44,19 +55,24 @@ from tenants.http import CompanyRequest
 TEMPLATES = "portal/staff/desk"
 SHOWN = 100
 TABS = ("mine", "team", "pool", "revisits")
+DISPATCHABLE = (Status.NEW, Status.ASSIGNED)
 
 
 def _error_text(error: ApplicationError) -> str:
     return " ".join(m for ms in error.fields.values() for m in ms) or error.message
 
 
-def _engineers() -> list[tuple[User, int]]:
-    """The company's engineers with their open load, lightest first."""
-    ids = list(
-        Membership.objects.filter(
-            tenant=connection.tenant, is_active=True, roles__contains=[Role.ENGINEER]
-        ).values_list("user_id", flat=True)
-    )
+def _engineers(scope: Scope | None = None) -> list[tuple[User, int]]:
+    """The company's engineers with their open load, lightest first; with a dispatcher's `scope`, only those
+    who work there (all offices, or one of the scope's offices or estates)."""
+    members = Membership.objects.filter(tenant=connection.tenant, is_active=True, roles__contains=[Role.ENGINEER])
+    if scope is not None and not scope.all_offices:
+        members = members.filter(
+            Q(scope_all=True)
+            | Q(scope_office_ids__overlap=list(scope.office_ids))
+            | Q(scope_estate_ids__overlap=list(scope.estate_ids))
+        )
+    ids = list(members.values_list("user_id", flat=True))
     loads = dict(
         Ticket.objects.filter(assignee_id__in=ids, status__in=LOAD_STATUSES)
         .values("assignee_id")
@@ -98,7 +114,11 @@ def queue(request: CompanyRequest) -> HttpResponse:
 def board(request: CompanyRequest) -> HttpResponse:
     scope = scope_of(request)
     pool = list(queue_pool(scope=scope).select_related("category", "unit", "estate")[:SHOWN])
-    return render(request, f"{TEMPLATES}/board.html", {"pool": pool, "engineers": _engineers()})
+    return render(
+        request,
+        f"{TEMPLATES}/board.html",
+        {"pool": pool, "engineers": _engineers(scope), "cap": DeskSettings.load().engineer_open_cap},
+    )
 
 
 class IntakeForm(forms.Form):
@@ -218,7 +238,9 @@ def ticket_page(request: CompanyRequest, pk: int) -> HttpResponse:
             "dispatcher": dispatcher,
             "engineer": perms.DESK_WORK.granted_to(request.membership),
             "mine": mine,
-            "engineers": _engineers() if dispatcher and ticket.status in (Status.NEW, Status.ASSIGNED) else [],
+            "engineers": _engineers(scope_of(request))
+            if dispatcher and ticket.status in (Status.NEW, Status.ASSIGNED)
+            else [],
             "finish_form": FinishForm() if mine and ticket.status == Status.IN_PROGRESS else None,
             "is_leak": ticket.category.revisit_rule == RevisitRule.LEAK,
             "Status": Status,
