@@ -8,6 +8,7 @@ from .resident import urls as resident
 from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
 from .resident.desk import urls as resident_desk
+from .resident.gate import urls as resident_gate
 from .resident.shop import urls as resident_shop
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
@@ -17,6 +18,7 @@ from .staff.club_reports import urls as staff_club_reports
 from .staff.dashboard import urls as staff_dashboard
 from .staff.desk import urls as staff_desk
 from .staff.dunning import urls as staff_dunning
+from .staff.gate import urls as staff_gate
 from .staff.marketplace import urls as staff_marketplace
 from .staff.members import urls as staff_members
 from .staff.meters import urls as staff_meters
@@ -45,6 +47,8 @@ urlpatterns = [
     *resident_club.urlpatterns,
     *resident_desk.urlpatterns,
     *staff_desk.urlpatterns,
+    *staff_gate.urlpatterns,
+    *resident_gate.urlpatterns,
     *staff_club_classes.urlpatterns,
     *resident_classes.urlpatterns,
     *resident_shop.urlpatterns,

@@ -185,6 +185,22 @@ DESK_RESIDENT = _permission(
 )
 DESK_MANAGE = _permission("desk_manage", ADMIN, _("Set up repair categories, time limits and business hours"))
 
+# Gate: visitors and parcels (访客与快递) ----------------------------------------------------------------------
+GATE_DESK = FRONT_DESK | {Role.SECURITY}
+GATE_CHECK = _permission("gate_check", GATE_DESK, _("Check visitor passes at the gate: let visitors in, cars out"))
+GATE_PARCELS = _permission(
+    "gate_parcels", GATE_DESK, _("Log parcels for homes and hand them over by pickup code and signature")
+)
+GATE_READ = _permission(
+    "gate_read",
+    GATE_DESK | {Role.RESIDENT},
+    _("See visitor passes, gate entries and parcels: staff within their scope, residents their homes'"),
+)
+GATE_RESIDENT = _permission(
+    "gate_resident", {Role.RESIDENT}, _("Issue visitor passes for one's homes; see one's parcels and pickup codes")
+)
+GATE_MANAGE = _permission("gate_manage", ADMIN, _("Change the gate's settings: parcel reminders, free parking"))
+
 # Community shop (社区商城), the residents' side ------------------------------------------------------------
 SHOP = _permission(
     "shop", {Role.RESIDENT}, _("Browse the community shop: the listings of merchants approved for one's estates")

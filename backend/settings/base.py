@@ -102,6 +102,7 @@ TENANT_APPS = [
     "backend.payments",
     "backend.club",
     "backend.desk",
+    "backend.gate",
     "marketplace.company",
     "marketplace.orders",
 ]
@@ -345,6 +346,9 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "backend.desk.models.Priority",
         "TicketChannelEnum": "backend.desk.models.Channel",
         "TicketStatusEnum": "backend.desk.models.Status",
+        "VisitorPassStatusEnum": "backend.gate.models.PassStatus",
+        "ParcelStatusEnum": "backend.gate.models.ParcelStatus",
+        "GateDirectionEnum": "backend.gate.models.Direction",
         "OrderStatusEnum": "marketplace.orders.models.OrderStatus",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
@@ -511,6 +515,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "desk-sla-sweep": {
         "task": "backend.desk.tasks.sla_sweep",
         "schedule": 60,
+    },
+    # Gate: homes with parcels still on the shelf after the company's N days, reminded each morning.
+    "gate-parcel-reminders": {
+        "task": "backend.gate.tasks.parcel_reminders",
+        "schedule": crontab(hour=9, minute=10),
     },
 }
 

@@ -55,6 +55,8 @@ FACILITY_PHOTO = UploadKind("facility_photo", IMAGES)
 MERCHANT_LICENCE = UploadKind("merchant_licence", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 PRODUCT_PHOTO = UploadKind("product_photo", IMAGES)
 REPAIR_PHOTO = UploadKind("repair_photo", IMAGES)  # before and after a repair
+# The signature drawn on the phone when a parcel is picked up (the canvas gives a PNG; re-encoded like any image).
+PARCEL_SIGNATURE = UploadKind("parcel_signature", (PNG,), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 
 KINDS = {
     k.name: k
@@ -68,5 +70,6 @@ KINDS = {
         MERCHANT_LICENCE,
         PRODUCT_PHOTO,
         REPAIR_PHOTO,
+        PARCEL_SIGNATURE,
     )
 }

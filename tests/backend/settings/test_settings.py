@@ -26,6 +26,7 @@ TENANT_ONLY = {
     "marketplace.company",
     "marketplace.orders",
     "backend.desk",
+    "backend.gate",
 }
 SHARED_ONLY = {
     "tenants",
