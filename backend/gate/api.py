@@ -181,21 +181,23 @@ class PassListApi(GateApi):
         return Response(PassSerializer(visitor_pass).data, status=status.HTTP_201_CREATED)
 
 
-class PassApi(GateApi):
-    required_permission = perms.GATE_READ
-
+class OnePassApi(GateApi):
     def one(self, request: Request, pk: int) -> VisitorPass:
         found = pass_get(scope=self.scope(request), pass_id=pk)
         if found is None:
             raise Http404
         return found
 
+
+class PassApi(OnePassApi):
+    required_permission = perms.GATE_READ
+
     @extend_schema(responses={200: PassSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(PassSerializer(self.one(request, pk)).data)
 
 
-class PassCancelApi(PassApi):
+class PassCancelApi(OnePassApi):
     """A resident of the pass's home withdraws it."""
 
     required_permission = perms.GATE_RESIDENT

@@ -195,6 +195,28 @@ def _ticket_photo(ticket_id: int) -> int:
     return TicketPhoto.objects.create(ticket_id=ticket_id, stage="intake", image=DOCUMENT).pk
 
 
+def _gate(unit: Unit, user: Any, admin: Any) -> dict[str, int]:
+    """The home's visitor pass (issued by its resident), a parcel waiting for it and one picked up with its
+    signature (the gate)."""
+    from backend.gate import services as gate
+    from backend.gate.models import Parcel, ParcelStatus
+
+    now = timezone.now()
+    visitor_pass = gate.pass_issue(
+        user=user, unit_id=unit.pk, visitor_name="访客", valid_from=now, valid_until=now + dt.timedelta(hours=4)
+    )
+    waiting = gate.parcel_log(
+        by=admin, scope=EVERYTHING, unit_id=unit.pk, carrier="sf", tracking_number=f"SF{unit.pk:08d}", shelf="A-1"
+    )
+    collected = gate.parcel_log(
+        by=admin, scope=EVERYTHING, unit_id=unit.pk, carrier="jd", tracking_number=f"JD{unit.pk:08d}", shelf="B-2"
+    )
+    Parcel.objects.filter(pk=collected.pk).update(
+        status=ParcelStatus.COLLECTED, collected_at=now, collected_name="业主", signature=DOCUMENT
+    )
+    return {"visitor_pass": visitor_pass.pk, "parcel": waiting.pk, "parcel_collected": collected.pk}
+
+
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
@@ -298,6 +320,7 @@ def _place(
             **_shop_order(unit, user, shop["listing"]),
             "ticket": (ticket := _ticket(unit, user)),
             "ticket_photo": _ticket_photo(ticket),
+            **_gate(unit, user, admin),
         }
     )
 
