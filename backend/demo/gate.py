@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 import secrets
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
@@ -51,13 +52,32 @@ CARRIERS = [
 ]
 PREFIX = {"zto": "ZT", "yto": "YT", "yunda": "YD", "sto": "ST", "jt": "JT", "sf": "SF", "jd": "JD", "ems": "EM"}
 SHELVES = [f"{row}-{n}" for row in "ABCDEF" for n in range(1, 7)]
-VISITOR_NAMES = (
-    "张伟 王芳 李娜 刘洋 陈静 杨帆 赵磊 黄丽 周杰 吴敏 徐强 孙悦 马超 朱琳 胡斌 郭婷 何军 高雪 林峰 罗丹".split()
-)
+VISITOR_NAMES = [
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "杨帆",
+    "赵磊",
+    "黄丽",
+    "周杰",
+    "吴敏",
+    "徐强",
+    "孙悦",
+    "马超",
+    "朱琳",
+    "胡斌",
+    "郭婷",
+    "何军",
+    "高雪",
+    "林峰",
+    "罗丹",
+]
 PLATES = ["浙A", "浙B", "浙C", "沪A", "苏E", "浙H"]
 
 
-def _pick(rng: random.Random, weighted: list[tuple[str, int]]) -> str:
+def _pick(rng: random.Random, weighted: Sequence[tuple[str, int]]) -> str:
     return rng.choices([v for v, _w in weighted], weights=[w for _v, w in weighted])[0]
 
 

@@ -96,15 +96,13 @@ def test_a_parcel_handed_over_twice_at_once_is_picked_up_once(
             by=guards[0], scope=EVERYTHING, unit_id=unit.pk, carrier="sf", tracking_number="SF55555555", shelf="C"
         )
         signature = signature_from_data_url(signature_png())
-        results = run_together(
-            tenant,
-            [
-                lambda g=g: gate.parcel_pickup(
-                    code=parcel.pickup_code, signature=signature, name="住户", by=g, scope=EVERYTHING
-                )
-                for g in guards
-            ],
-        )
+
+        def hand_over(guard: Any) -> Callable[[], Parcel]:
+            return lambda: gate.parcel_pickup(
+                code=parcel.pickup_code, signature=signature, name="住户", by=guard, scope=EVERYTHING
+            )
+
+        results = run_together(tenant, [hand_over(g) for g in guards])
         won = [r for r in results if isinstance(r, Parcel)]
         lost = [r for r in results if isinstance(r, ApplicationError)]
         assert len(won) == 1 and len(lost) == THREADS - 1, [type(r).__name__ for r in results]
@@ -119,14 +117,12 @@ def test_a_parcel_handed_over_twice_at_once_is_picked_up_once(
 
 def test_parcels_logged_at_once_get_distinct_codes(django_db_setup: None, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock(), committed_gate(THREADS) as (tenant, unit, guards):
-        results = run_together(
-            tenant,
-            [
-                lambda n=n, g=g: gate.parcel_log(
-                    by=g, scope=EVERYTHING, unit_id=unit.pk, carrier="yto", tracking_number=f"YT7{n:07d}", shelf="D"
-                )
-                for n, g in enumerate(guards)
-            ],
-        )
+
+        def log(n: int, guard: Any) -> Callable[[], Parcel]:
+            return lambda: gate.parcel_log(
+                by=guard, scope=EVERYTHING, unit_id=unit.pk, carrier="yto", tracking_number=f"YT7{n:07d}", shelf="D"
+            )
+
+        results = run_together(tenant, [log(n, g) for n, g in enumerate(guards)])
         assert all(isinstance(r, Parcel) for r in results), results
         assert len({r.pickup_code for r in results}) == THREADS

@@ -209,7 +209,7 @@ def test_pickup_by_code_with_a_signature(gate_world: Gate, settings: object, tmp
         now=at(30),
     )
     assert collected.status == ParcelStatus.COLLECTED and collected.collected_at == at(30)
-    assert collected.signature.name.endswith(".png")
+    assert (collected.signature.name or "").endswith(".png")
     with collected.signature.open("rb") as stored:
         assert stored.read(8) == b"\x89PNG\r\n\x1a\n"
     assert Notification.objects.filter(kind="gate.parcel_collected").count() == 2
