@@ -38,7 +38,7 @@ DATETIME_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
 
 
 class PassForm(forms.Form):
-    unit = forms.TypedChoiceField(label=gettext_lazy("Home"), coerce=int)
+    unit = forms.TypedChoiceField(label=gettext_lazy("Your home"), coerce=int)
     visitor_name = forms.CharField(label=gettext_lazy("Visitor's name"), max_length=40)
     visitor_phone = forms.CharField(label=gettext_lazy("Visitor's phone (optional)"), max_length=20, required=False)
     plate = forms.CharField(
@@ -47,9 +47,11 @@ class PassForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "placeholder": "浙A12345"}),
     )
-    valid_from = forms.DateTimeField(label=gettext_lazy("From"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS)
+    valid_from = forms.DateTimeField(
+        label=gettext_lazy("Valid from"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+    )
     valid_until = forms.DateTimeField(
-        label=gettext_lazy("Until"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
+        label=gettext_lazy("Valid until"), widget=DATETIME_INPUT, input_formats=DATETIME_FORMATS
     )
     multiple = forms.BooleanField(label=gettext_lazy("May come in more than once"), required=False)
 

@@ -45,7 +45,7 @@ def test_resident_invites_a_visitor_and_security_lets_them_in(gate_world: Gate, 
     visitor_pass = VisitorPass.objects.get()
     assert response["Location"] == f"/resident/visitors/{visitor_pass.pk}/"
     page = html(resident.get(response["Location"]))
-    assert "data-qr-code" in page and visitor_pass.code in page
+    assert "data-qr-code" in page and visitor_pass.code in page and "访客通行证" in page
     assert f"/v/{visitor_pass.token}/" in page and "data-share" in page
     assert visitor_pass.visitor_name in html(resident.get("/resident/visitors/"))
 
@@ -82,6 +82,7 @@ def test_security_logs_a_parcel_and_hands_it_over_with_a_signature(
     guard = client_for(gate_world.tenant, gate_world.guard)
     form = html(guard.get("/staff/parcels/new/"))
     assert "data-unit-search" in form and 'name="carrier"' in form
+    assert "快递登记" in form and "顺丰" in form  # zh-hans first
     found = html(guard.get("/staff/parcels/units/", {"q": "1栋 101"}))
     assert f'data-unit-pick="{gate_world.home.pk}"' in found
     assert "江景苑" not in html(guard.get("/staff/parcels/units/", {"q": "A座"}))  # another office's homes
