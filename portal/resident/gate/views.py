@@ -21,9 +21,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from backend.accounts import permissions as perms
 from backend.errors import ApplicationError
 from backend.gate import services
-from backend.gate.models import Carrier, ParcelStatus, PassStatus, VisitorPass
+from backend.gate.models import Carrier, Parcel, ParcelStatus, PassStatus, VisitorPass
 from backend.gate.selectors import parcels_visible, passes_visible
-from backend.properties.scope import Scope
 from backend.properties.selectors import resident_units
 from portal.access import permission_required, public_view
 from portal.common.forms import add_service_errors
@@ -212,9 +211,9 @@ def parcels(request: CompanyRequest) -> HttpResponse:
 
 def waiting_parcels(viewer: HomeViewer) -> list[HomeItem]:
     """The parcels waiting for the resident's homes, each with its pickup code."""
+    # The viewer's current homes are known: no join through the occupancies again.
     rows = (
-        parcels_visible(scope=Scope(all_offices=False, resident_user_id=viewer.user_id))
-        .filter(status=ParcelStatus.WAITING)
+        Parcel.objects.filter(unit_id__in=[u.pk for u in viewer.units], status=ParcelStatus.WAITING)
         .order_by("-logged_at")
         .values_list("pk", "pickup_code", "shelf", "carrier", "logged_at")[:5]
     )
