@@ -145,6 +145,8 @@ class PickupSerializer(serializers.Serializer):
 
 
 class GateApi(APIView):
+    pagination_class = PageNumberPagination
+
     def scope(self, request: Request) -> Scope:
         return Scope.of(request_membership(request))
 
