@@ -25,7 +25,7 @@ def estate_with_parcels(django_db_blocker: Any) -> Iterator[dict[str, Any]]:
 
     from backend.accounts.models import Membership, User
     from backend.audit.models import AuditEntry
-    from backend.gate.models import Parcel
+    from backend.gate.models import GateEntry, Parcel, VisitorPass
     from backend.notifications.models import Notification
     from backend.properties import services
     from backend.properties.models import Building, Estate, ManagementOffice, Occupancy, Person, Unit
@@ -66,6 +66,8 @@ def estate_with_parcels(django_db_blocker: Any) -> Iterator[dict[str, Any]]:
             if parcel.signature:
                 parcel.signature.delete(save=False)
         parcels.delete()
+        GateEntry.objects.filter(estate=estate).delete()
+        VisitorPass.objects.filter(estate=estate).delete()
         Notification.objects.filter(recipient_id__in=ids).delete()
         Occupancy.objects.filter(unit__building=building).delete()
         Person.objects.filter(user_id__in=ids).delete()
