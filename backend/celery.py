@@ -17,7 +17,7 @@ import logging
 import os
 from typing import Any
 
-from celery.signals import task_prerun
+from celery.signals import task_postrun, task_prerun
 from tenant_schemas_celery.app import CeleryApp, get_schema_name_from_task, switch_schema
 from tenant_schemas_celery.task import TenantTask
 
@@ -36,6 +36,22 @@ def _switch_schema(task: Any, kwargs: Any = None, **kw: Any) -> None:
     except Tenant.DoesNotExist:
         connection.set_schema_to_public()
 
+
+def _log_context_start(task_id: str | None = None, **kw: Any) -> None:
+    """A task's log records carry its id (and, through the connection, its company's schema)."""
+    from backend.observability import context
+
+    context.task_id.set(task_id or "")
+
+
+def _log_context_end(**kw: Any) -> None:
+    from backend.observability import context
+
+    context.task_id.set("")
+
+
+task_prerun.connect(_log_context_start, dispatch_uid="wuye_log_context_start", weak=False)
+task_postrun.connect(_log_context_end, dispatch_uid="wuye_log_context_end", weak=False)
 
 task_prerun.disconnect(switch_schema, dispatch_uid="tenant_schemas_switch_schema")
 task_prerun.connect(_switch_schema, sender=None, dispatch_uid="tenant_schemas_switch_schema", weak=False)

@@ -9,6 +9,8 @@
 #   WEB_KEEPALIVE     seconds an idle keep-alive connection stays open (75, as nginx's default)
 #   WEB_LOG_LEVEL     uvicorn's log level (warning)
 #   WEB_EXTRA_ARGS    anything else for uvicorn
+#   PROMETHEUS_MULTIPROC_DIR  where the workers keep their metrics, added up by GET /metrics
+#                     (default .data/metrics/<port>; emptied at start: the counters begin again)
 # uvicorn never rewrites the client address from X-Forwarded-For (--no-proxy-headers): the app decides whom
 # to believe (TRUSTED_PROXIES, backend/client_ip.py).
 # Websockets and notifications work across workers: every socket joins its groups on the Redis channel
@@ -17,6 +19,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 [ -x "$PY" ] || PY=python
+export PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-.data/metrics/${PORT:-8000}}
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR" && find "$PROMETHEUS_MULTIPROC_DIR" -maxdepth 1 -name '*.db' -delete
 workers=${WEB_CONCURRENCY:-$("$PY" -c 'import os; print(len(os.sched_getaffinity(0)))')}
 # shellcheck disable=SC2086  # WEB_EXTRA_ARGS is a list of words on purpose
 exec "$PY" -m uvicorn "${ASGI_APP:-backend.asgi:application}" \

@@ -19,6 +19,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.utils.crypto import constant_time_compare
 from django_tenants.utils import schema_context
 
+from backend.observability import metrics
 from tenants.host_cache import hostname_normalise
 from tenants.hosts import tenant_for_hostname
 from tenants.models import PUBLIC_SCHEMA, Tenant
@@ -110,10 +111,15 @@ class MerchantNoticeConsumer(AsyncJsonWebsocketConsumer):
         self.group = merchant_group(member.merchant_id)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.counted = True
+        metrics.websockets.labels("merchant").inc()
         unread = await database_sync_to_async(_unread)(self.merchant_id)
         await self.send_json({"type": "hello", "merchant": self.merchant_id, "unread": unread})
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.websockets.labels("merchant").dec()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

@@ -77,6 +77,10 @@ DESK_NAV = [
     NavItem(_("Dispatch board"), "portal:staff-desk-board", "users", perms.DESK_DISPATCH),
     NavItem(_("Record a repair"), "portal:staff-desk-intake", "upload", perms.DESK_DISPATCH),
     NavItem(_("Service desk settings"), "portal:staff-desk-settings", "settings", perms.DESK_MANAGE),
+    NavItem(_("Renovation (装修)"), "portal:staff-renovation-queue", "building", perms.RENOVATION_QUEUE),
+    NavItem(
+        _("Permit check (出入证)"), "portal:staff-renovation-permit-check", "camera", perms.RENOVATION_PERMIT_CHECK
+    ),
 ]
 GATE_NAV = [
     NavItem(_("Gate check"), "portal:staff-gate", "camera", perms.GATE_CHECK),
@@ -103,6 +107,7 @@ RESIDENT_NAV = [
     NavItem(_("My repairs"), "portal:resident-repairs", "tool", perms.DESK_RESIDENT),
     NavItem(_("Visitor passes"), "portal:resident-visitors", "users", perms.GATE_RESIDENT),
     NavItem(_("My parcels"), "portal:resident-parcels", "bag", perms.GATE_RESIDENT),
+    NavItem(_("Renovation"), "portal:resident-renovations", "building", perms.RENOVATION_APPLY),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
 ]
 COMMON_NAV = [

@@ -9,6 +9,7 @@ from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
 from .resident.desk import urls as resident_desk
 from .resident.gate import urls as resident_gate
+from .resident.renovation import urls as resident_renovation
 from .resident.shop import urls as resident_shop
 from .staff.audit import urls as staff_audit
 from .staff.billing import urls as staff_billing
@@ -25,6 +26,7 @@ from .staff.meters import urls as staff_meters
 from .staff.notifications import urls as staff_notifications
 from .staff.payments import urls as staff_payments
 from .staff.registry import urls as staff_registry
+from .staff.renovation import urls as staff_renovation
 
 app_name = "portal"
 
@@ -49,6 +51,8 @@ urlpatterns = [
     *staff_desk.urlpatterns,
     *staff_gate.urlpatterns,
     *resident_gate.urlpatterns,
+    *resident_renovation.urlpatterns,
+    *staff_renovation.urlpatterns,
     *staff_club_classes.urlpatterns,
     *resident_classes.urlpatterns,
     *resident_shop.urlpatterns,

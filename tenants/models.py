@@ -31,6 +31,8 @@ class Tenant(TenantMixin):
     time_zone = models.CharField(max_length=64, default="Asia/Shanghai")
     default_language = models.CharField(max_length=10, default="zh-hans")
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set when the company asked to leave (tenants/deletion.py): suspended now, deleted for good after this.
+    delete_after = models.DateTimeField(null=True, blank=True)
 
     # Schemas are made by tenants.services (cloned from the template), never as a side effect of save().
     auto_create_schema = False

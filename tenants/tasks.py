@@ -27,3 +27,11 @@ def companies_dispatch(
     from .dispatch import companies_fan_out
 
     return companies_fan_out(task_name, args=args, kwargs=kwargs, options=options, local_hour=local_hour)
+
+
+@app.task(ignore_result=True)
+def companies_delete_due() -> int:
+    """Daily (public schema): delete the companies whose grace period is over (tenants/deletion.py)."""
+    from .deletion import companies_delete_due as delete_due
+
+    return len(delete_due())

@@ -200,6 +200,38 @@ GATE_RESIDENT = _permission(
     "gate_resident", {Role.RESIDENT}, _("Issue visitor passes for one's homes; see one's parcels and pickup codes")
 )
 GATE_MANAGE = _permission("gate_manage", ADMIN, _("Change the gate's settings: parcel reminders, free parking"))
+# Renovation (装修) ----------------------------------------------------------------------------------------------
+RENOVATION_APPLY = _permission(
+    "renovation_apply", {Role.RESIDENT}, _("Apply to renovate one's home (owners); follow, pay and cancel it")
+)
+RENOVATION_READ = _permission(
+    "renovation_read",
+    FIELD | {Role.RESIDENT},
+    _("See renovation applications: staff within their scope, residents their homes'"),
+)
+RENOVATION_QUEUE = _permission(
+    "renovation_queue", FIELD, _("Open the renovation pages: the queue and an application with its timeline")
+)
+RENOVATION_REVIEW_DESK = _permission(
+    "renovation_review_desk", FRONT_DESK, _("Approve or reject renovation applications for customer service")
+)
+RENOVATION_REVIEW_ENGINEERING = _permission(
+    "renovation_review_engineering",
+    {Role.COMPANY_ADMIN, Role.ENGINEER},
+    _("Approve or reject renovation applications for engineering; the completion check"),
+)
+RENOVATION_INSPECT = _permission(
+    "renovation_inspect", FRONT_DESK | {Role.ENGINEER}, _("Record renovation inspections with photos")
+)
+RENOVATION_DEPOSIT = _permission(
+    "renovation_deposit", BILLING_DESK, _("Refund or forfeit a renovation deposit after the completion check")
+)
+RENOVATION_PERMIT_CHECK = _permission(
+    "renovation_permit_check",
+    FRONT_DESK | {Role.ENGINEER, Role.SECURITY},
+    _("Check renovation permits (出入证) at the gate"),
+)
+RENOVATION_MANAGE = _permission("renovation_manage", ADMIN, _("Set the renovation deposit and debris fee"))
 
 # Community shop (社区商城), the residents' side ------------------------------------------------------------
 SHOP = _permission(

@@ -16,6 +16,7 @@ from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
 from backend.payments.urls import urlpatterns as payments_urlpatterns
 from backend.properties import api as registry
+from backend.renovation.api import urlpatterns as renovation_urlpatterns
 from marketplace.api_shop import urlpatterns as shop_urlpatterns
 from marketplace.company.api import urlpatterns as marketplace_company_urlpatterns
 from marketplace.orders.api import urlpatterns as shop_orders_urlpatterns
@@ -80,6 +81,7 @@ tenant_urlpatterns = [
     *club_urlpatterns,
     *desk_urlpatterns,
     *gate_urlpatterns,
+    *renovation_urlpatterns,
     *marketplace_company_urlpatterns,
     *shop_urlpatterns,
     *shop_orders_urlpatterns,

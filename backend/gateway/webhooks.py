@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from django_tenants.utils import tenant_context
 
 from backend.celery import task_named
+from backend.observability import metrics
 from backend.payments import events
 from backend.payments.notify import notify_webhook_failed
 from tenants.db import company_time_zone
@@ -172,6 +173,7 @@ def webhook_event_process_now(event_pk: int) -> WebhookEvent:
     if not written:  # our claim went stale and another worker took the event over: its outcome stands
         log.warning("webhook event %s: its claim was taken over; outcome %s dropped", event.event_id, event.status)
         return WebhookEvent.objects.get(pk=event.pk)
+    metrics.webhook_outcome(event.type, str(event.status))
     return event
 
 

@@ -4,6 +4,7 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from backend.observability import metrics
 from tenants.asgi import in_tenant
 
 from .realtime import TOPICS, topic_group, user_group
@@ -35,10 +36,15 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         self.topics: set[str] = set()
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
+        self.counted = True
+        metrics.websockets.labels("company").inc()
         unread = await in_tenant(tenant, notification_unread_count, user_id=user.pk)
         await self.send_json({"type": "hello", "unread": unread})
 
     async def disconnect(self, code: int) -> None:
+        if getattr(self, "counted", False):
+            self.counted = False
+            metrics.websockets.labels("company").dec()
         group = getattr(self, "group", None)
         if group:
             await self.channel_layer.group_discard(group, self.channel_name)

@@ -28,6 +28,7 @@ from backend.billing.models import BillLine, BillRun, Payment
 from backend.billing.periods import local_day_bounds, month_end, month_start
 from backend.billing.selectors import owed_lines
 from backend.errors import ApplicationError
+from backend.observability import metrics
 from backend.properties.models import Unit
 from tenants.db import connection
 
@@ -43,6 +44,13 @@ from .providers import (
     decline_message,
     stripe_provider,
 )
+
+
+def payment_outcome(op: OnlinePayment, outcome: str) -> None:
+    """Once the outcome is committed: counted (wuye_payments_total{kind="online"|"autopay", outcome}) and told."""
+    metrics.payment_outcome("autopay" if op.channel == Payment.Channel.AUTOPAY else "online", outcome)
+    notify_payment(op, outcome)
+
 
 log = logging.getLogger(__name__)
 
@@ -332,7 +340,7 @@ def online_payment_apply(op: OnlinePayment, intent: IntentState) -> OnlinePaymen
             locked.client_secret = intent.client_secret
         locked.save()
         if locked.status == OnlinePayment.Status.FAILED:
-            after_commit(lambda: notify_payment(locked, "failed"))
+            after_commit(lambda: payment_outcome(locked, "failed"))
     return locked
 
 
@@ -347,7 +355,7 @@ def online_payment_failed(op: OnlinePayment, *, code: str, message: str) -> Onli
         locked.save()
         action = "payments.autopay_failed" if locked.channel == Payment.Channel.AUTOPAY else "payments.online_failed"
         audit_record(action=action, target=locked, changes={"code": code})
-        after_commit(lambda: notify_payment(locked, "failed"))
+        after_commit(lambda: payment_outcome(locked, "failed"))
     return locked
 
 
@@ -379,7 +387,7 @@ def online_payment_succeeded(op: OnlinePayment, intent: IntentState) -> OnlinePa
         locked.failure_code = ""
         locked.failure_message = ""
         locked.save()
-        after_commit(lambda: notify_payment(locked, "succeeded"))
+        after_commit(lambda: payment_outcome(locked, "succeeded"))
     return locked
 
 

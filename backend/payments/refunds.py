@@ -24,6 +24,7 @@ from backend.billing import ledger
 from backend.billing.models import Payment
 from backend.billing.selectors import payment_refundable
 from backend.errors import ApplicationError
+from backend.observability import metrics
 from tenants.db import connection
 
 from .dayclose import refund_lock_check
@@ -169,6 +170,7 @@ def refund_settle(refund_pk: int, state: RefundState) -> Refund:
                 locked.failure_code = f"stripe_{state.status}"[:60]
                 locked.provider_refund_id = state.id
                 locked.save(update_fields=["status", "failure_code", "provider_refund_id"])
+                transaction.on_commit(lambda: metrics.payment_outcome("refund", "failed"))
                 audit_record(
                     action="payments.refund_failed",
                     target=locked,
@@ -195,6 +197,8 @@ def refund_settle(refund_pk: int, state: RefundState) -> Refund:
         locked.provider_refund_id = state.id
         locked.failure_code = ""
         locked.save(update_fields=["entry", "amount", "status", "provider_refund_id", "failure_code"])
+        outcome = str(locked.status)
+        transaction.on_commit(lambda: metrics.payment_outcome("refund", outcome))
         audit_record(
             action="payments.refund",
             target=locked,

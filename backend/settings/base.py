@@ -103,6 +103,7 @@ TENANT_APPS = [
     "backend.club",
     "backend.desk",
     "backend.gate",
+    "backend.renovation",
     "marketplace.company",
     "marketplace.orders",
 ]
@@ -168,6 +169,8 @@ for _proxy in TRUSTED_PROXIES:
 # The security headers' middlewares come before the tenant middleware, so that the answers it gives by
 # itself (/healthz, unknown company, suspended) carry them too; none of them touches the database.
 MIDDLEWARE = [
+    # First: the request id and the latency of everything below, and /metrics (backend/observability).
+    "backend.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.security_headers.SecurityHeadersMiddleware",
@@ -423,6 +426,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "backend.celery_beat.CompanyScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Once, in the public schema: companies past their deletion date go (tenants/deletion.py).
+    "companies-delete-due": {
+        "task": "tenants.tasks.companies_delete_due",
+        "schedule": crontab(minute=17, hour=3),
+        "public": True,
+    },
     "announcements-publish-due": {
         "task": "backend.notifications.tasks.announcements_publish_due",
         "schedule": 60,
@@ -521,6 +530,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.gate.tasks.parcel_reminders",
         "schedule": crontab(hour=9, minute=10),
     },
+    "renovation-permits-sweep": {
+        "task": "backend.renovation.tasks.permits_sweep",
+        "schedule": 300,
+    },
 }
 
 # --- Payments: Stripe (the platform's account; a company may set its own in its payment settings) -----
@@ -543,20 +556,39 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="物业云 <noreply@localhost>")
 
-# --- Logging: one line per record, with the tenant schema in every record -------------------------
+# --- Logging: every record carries the company schema, the user and the request id ------------------------
+# LOG_FORMAT=json: one JSON object per line (production's default, for a log collector); plain: one readable
+# line (a developer's terminal). backend/observability/logs.py.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"tenant_context": {"()": "django_tenants.log.TenantContextFilter"}},
+    "filters": {"request_context": {"()": "backend.observability.logs.RequestContextFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s [%(schema_name)s] %(name)s: %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s [%(schema)s %(user)s %(request_id)s] %(name)s: %(message)s"},
+        "json": {"()": "backend.observability.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["tenant_context"], "formatter": "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_context"],
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+        },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Company deletion (tenants/deletion.py) ---------------------------------------------------------------
+# Days between a company's deletion request (it is suspended at once) and the deletion of its data.
+COMPANY_DELETE_GRACE_DAYS = env.int("COMPANY_DELETE_GRACE_DAYS", default=30)
+
+# --- Metrics (GET /metrics, Prometheus; backend/observability/metrics.py) ---------------------------------------
+# With METRICS_TOKEN set, a scrape must send "Authorization: Bearer <token>"; without it, only a peer in
+# METRICS_ALLOWED_NETWORKS (CIDRs; default this host) is answered. The web workers share their values through
+# PROMETHEUS_MULTIPROC_DIR (set by infra/web.sh).
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.1/32", "::1/128"])
 
 # --- SMS (短信平台) -----------------------------------------------------------------------------
 SMS_BACKEND = env("SMS_BACKEND", default="backend.notifications.sms.LoggingSmsBackend")

@@ -12,6 +12,9 @@ for required in ("SECRET_KEY", "DATABASE_URL", "ALLOWED_HOSTS"):
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DEBUG = False
+# Logs as JSON lines for the collector (LOG_FORMAT=plain for a readable terminal).
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = "json" if LOG_FORMAT == "json" else "plain"  # type: ignore[index]  # noqa: F405
 PLATFORM_URL_SCHEME = env("PLATFORM_URL_SCHEME", default="https")
 # HTTPS only, by default (`manage.py check --deploy` passes; a test keeps it so). docker-compose serves plain
 # HTTP on localhost and switches the cookies and the redirect off; anything reachable by others runs behind TLS.

@@ -57,6 +57,9 @@ PRODUCT_PHOTO = UploadKind("product_photo", IMAGES)
 REPAIR_PHOTO = UploadKind("repair_photo", IMAGES)  # before and after a repair
 # The signature drawn on the phone when a parcel is picked up (the canvas gives a PNG; re-encoded like any image).
 PARCEL_SIGNATURE = UploadKind("parcel_signature", (PNG,), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
+# 装修: the plans and agreements of an application (a drawing must stay legible), and inspection photos.
+RENOVATION_DOCUMENT = UploadKind("renovation_document", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
+RENOVATION_PHOTO = UploadKind("renovation_photo", IMAGES)
 
 KINDS = {
     k.name: k
@@ -71,5 +74,7 @@ KINDS = {
         PRODUCT_PHOTO,
         REPAIR_PHOTO,
         PARCEL_SIGNATURE,
+        RENOVATION_DOCUMENT,
+        RENOVATION_PHOTO,
     )
 }

@@ -28,7 +28,10 @@ HOUSEKEEPING = "backend.access.tasks.access_housekeeping"
 def test_every_settings_entry_becomes_one_dispatcher_entry():
     entries = dispatch_entries(settings.CELERY_BEAT_SCHEDULE)
     assert set(entries) == set(settings.CELERY_BEAT_SCHEDULE)
-    assert {e["task"] for e in entries.values()} == {DISPATCH_TASK}
+    public = {name for name, e in settings.CELERY_BEAT_SCHEDULE.items() if e.get("public")}
+    assert public == {"companies-delete-due"}  # the platform's own job, once, not per company
+    assert {e["task"] for n, e in entries.items() if n not in public} == {DISPATCH_TASK}
+    assert entries["companies-delete-due"]["task"] == "tenants.tasks.companies_delete_due"
     greetings = entries["greetings"]  # 08:30 daily -> hourly at :30, to the companies where it is 08:xx
     assert greetings["args"][0] == "backend.notifications.tasks.greetings_send"
     assert greetings["kwargs"] == {"local_hour": 8}
@@ -47,7 +50,8 @@ def test_beat_holds_one_entry_per_job_whatever_the_number_of_companies(tmp_path,
     try:
         ours = {name: e for name, e in scheduler.schedule.items() if not name.startswith("celery.")}
         assert set(ours) == set(settings.CELERY_BEAT_SCHEDULE)
-        assert {e.task for e in ours.values()} == {DISPATCH_TASK}
+        public = {name for name, e in settings.CELERY_BEAT_SCHEDULE.items() if e.get("public")}
+        assert {e.task for n, e in ours.items() if n not in public} == {DISPATCH_TASK}
     finally:
         scheduler.close()
 

@@ -42,6 +42,8 @@ RECORDERS = BILLING | {"engineer"}  # meter readings import
 CHECKIN = WRITERS | {"security"}  # the club's calendar and bookings (writes there: WRITERS)
 DESK_QUEUE = WRITERS | {"engineer"}  # the service desk's work queue and tickets (dispatch: WRITERS)
 GATE_DESK = WRITERS | {"security"}  # the gate: passes checked, parcels logged and handed over
+RENOVATION = MONEY | DESK_QUEUE  # renovation's queue and applications (steps checked per permission)
+GATE = DESK_QUEUE | {"security"}  # renovation permits checked at the gate
 CLASS_DESK = WRITERS  # training classes: teachers, classes, sessions, attendance
 ROLES = ["company_admin", "finance", "customer_service", "engineer", "security", "resident"]
 CALLERS = ["anonymous", "member_of_other_company", *ROLES]
@@ -271,6 +273,18 @@ PAGES: dict[str, Page] = {
     "resident-visitor-cancel": page(RESIDENT, pk="visitor_pass"),
     "resident-parcels": page(RESIDENT),
     "visitor-pass-share": public(token="=no-such-pass"),
+    # renovation (装修): owners apply and follow; staff review, inspect, settle; security checks permits
+    "resident-renovations": page(RESIDENT),
+    "resident-renovation-new": page(RESIDENT),
+    "resident-renovation": page(RESIDENT, pk="renovation"),
+    "resident-renovation-cancel": page(RESIDENT, pk="renovation"),
+    "resident-renovation-document": page(RESIDENT, pk="renovation_document"),
+    "staff-renovation-queue": page(RENOVATION),
+    "staff-renovation": page(RENOVATION, pk="renovation"),
+    "staff-renovation-step": page(RENOVATION, pk="renovation", step="=inspect"),
+    "staff-renovation-document": page(RENOVATION, pk="renovation_document"),
+    "staff-renovation-photo": page(RENOVATION, pk="renovation_photo"),
+    "staff-renovation-permit-check": page(GATE),
 }
 
 
@@ -432,6 +446,8 @@ POST_ONLY = {
     "staff-desk-step",
     "staff-gate-parcel-return",
     "resident-visitor-cancel",
+    "resident-renovation-cancel",
+    "staff-renovation-step",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).

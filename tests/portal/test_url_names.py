@@ -206,6 +206,17 @@ TENANT_URLS = [
     ("resident/visitors/<int:pk>/cancel/", "resident-visitor-cancel", "visitor_cancel"),
     ("resident/parcels/", "resident-parcels", "parcels"),
     ("v/<str:token>/", "visitor-pass-share", "visitor_share"),
+    ("resident/renovation/", "resident-renovations", "applications"),
+    ("resident/renovation/new/", "resident-renovation-new", "apply"),
+    ("resident/renovation/<int:pk>/", "resident-renovation", "application"),
+    ("resident/renovation/<int:pk>/cancel/", "resident-renovation-cancel", "cancel"),
+    ("resident/renovation/documents/<int:pk>/", "resident-renovation-document", "document"),
+    ("staff/renovation/", "staff-renovation-queue", "queue_page"),
+    ("staff/renovation/permit-check/", "staff-renovation-permit-check", "permit_check"),
+    ("staff/renovation/<int:pk>/", "staff-renovation", "application_page"),
+    ("staff/renovation/<int:pk>/<slug:step>/", "staff-renovation-step", "step"),
+    ("staff/renovation/documents/<int:pk>/", "staff-renovation-document", "document"),
+    ("staff/renovation/photos/<int:pk>/", "staff-renovation-photo", "photo"),
 ]
 PLATFORM_URLS = [
     ("", "landing", "landing"),

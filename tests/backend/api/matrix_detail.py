@@ -295,4 +295,27 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-desk-ticket-steps", "post"): Detail(
         "/api/v1/desk/tickets/{id}/steps/", "ticket", **EVERYONE_ASKS, body={"step": "cancel", "reason": "不修了"}
     ),
+    ("api-renovation-application", "get"): Detail(
+        "/api/v1/renovation/applications/{id}/", "renovation", **EVERYONE_ASKS
+    ),
+    ("api-renovation-review", "post"): Detail(
+        "/api/v1/renovation/applications/{id}/review/",
+        "renovation",
+        **STAFF_ASK,
+        body={"side": "desk", "approve": False, "note": "不符合规定"},
+    ),
+    ("api-renovation-cancel", "post"): Detail(
+        "/api/v1/renovation/applications/{id}/cancel/",
+        "renovation",
+        RESIDENTS_ONLY,
+        "resident",
+        company="resident",
+        body={},
+    ),
+    ("api-renovation-inspections", "post"): Detail(
+        "/api/v1/renovation/applications/{id}/inspections/", "renovation", **STAFF_ASK, body={"passed": True}
+    ),
+    ("api-renovation-deposit", "post"): Detail(
+        "/api/v1/renovation/applications/{id}/deposit/", "renovation", **STAFF_ASK, body={"refund_fen": 0}
+    ),
 }

@@ -105,7 +105,11 @@ def _training_class(gym: Any) -> tuple[Any, int]:
 
     teacher = classes.teacher_create(by=None, name=f"老师{gym.pk}", share_percent=60)
     klass = classes.class_create(facility=gym, by=None, teacher=teacher, title=f"瑜伽{gym.pk}", seats=10, price_fen=0)
-    start = timezone.now().replace(microsecond=0) + dt.timedelta(days=310)
+    from tenants.db import company_time_zone
+
+    # 10:00 company time, so the hour-long session never crosses midnight (it did when built after 23:00).
+    day = timezone.localdate(timezone=company_time_zone()) + dt.timedelta(days=310)
+    start = dt.datetime.combine(day, dt.time(10), tzinfo=company_time_zone())
     session = classes.session_add(training_class=klass, by=None, starts_at=start, ends_at=start + dt.timedelta(hours=1))
     classes.class_publish(training_class=klass, by=None)
     return klass, session.pk
@@ -217,6 +221,35 @@ def _gate(unit: Unit, user: Any, admin: Any) -> dict[str, int]:
     return {"visitor_pass": visitor_pass.pk, "parcel": waiting.pk, "parcel_collected": collected.pk}
 
 
+def _renovation(unit: Unit, user: Any) -> dict[str, int]:
+    """The home owner's renovation application (waiting for approval) with its plan, and an inspection photo."""
+    from backend.renovation.models import Application, Document, Inspection, InspectionPhoto
+
+    application = Application.objects.create(
+        code=f"ZX{unit.pk:08d}",
+        unit=unit,
+        estate_id=unit.estate_id,
+        office_id=unit.office_id,
+        applicant=user,
+        applicant_name="业主",
+        applicant_phone="13900000000",
+        scope="厨房翻新",
+        starts_on=dt.date(2030, 1, 1),
+        ends_on=dt.date(2030, 2, 1),
+        contractor_company="美家装饰",
+        contractor_contact="张工",
+        contractor_phone="13800000001",
+        workers=[{"name": "李师傅", "phone": ""}],
+        created_at=timezone.now(),
+    )
+    document = Document.objects.create(application=application, kind="plan", file=DOCUMENT, uploaded_by=user)
+    inspection = Inspection.objects.create(
+        application=application, kind="patrol", passed=True, by=user, at=timezone.now()
+    )
+    photo = InspectionPhoto.objects.create(inspection=inspection, image=DOCUMENT)
+    return {"renovation": application.pk, "renovation_document": document.pk, "renovation_photo": photo.pk}
+
+
 def _office(marker: str, label: str) -> tuple[Any, Any, Any, list[Unit]]:
     office = registry.office_create(name=f"{marker}{label}管理处", scope=EVERYTHING)
     estate = registry.estate_create(office_id=office.pk, name=f"{marker}{label}小区", scope=EVERYTHING)
@@ -321,6 +354,7 @@ def _place(
             "ticket": (ticket := _ticket(unit, user)),
             "ticket_photo": _ticket_photo(ticket),
             **_gate(unit, user, admin),
+            **_renovation(unit, user),
         }
     )
 

@@ -89,7 +89,12 @@ def people(django_db_blocker: Any) -> Any:
 def test_events_reach_sockets_on_every_worker_process(people, django_db_blocker, tmp_path):
     port = free_port()
     with django_db_blocker.unblock():
-        env = subprocess_env(PORT=str(port), WEB_CONCURRENCY="2", PYTHON=sys.executable)
+        env = subprocess_env(
+            PORT=str(port),
+            WEB_CONCURRENCY="2",
+            PYTHON=sys.executable,
+            PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        )
     log = open(tmp_path / "web.log", "wb")  # noqa: SIM115
     server = subprocess.Popen(["bash", str(ROOT / "infra" / "web.sh")], cwd=ROOT, env=env, stdout=log, stderr=log)
     try:
@@ -163,5 +168,35 @@ async def _scenario(port: int, people: list[tuple[str, int, str]], workers: list
         assert (message["type"], message["id"]) == ("notification", user_id)
     with pytest.raises(TimeoutError):
         await asyncio.wait_for(beta_ws.recv(), 1)
+    # One scrape, answered by either worker, counts the sockets and requests of both (PROMETHEUS_MULTIPROC_DIR).
+    for _ in range(20):
+        await asyncio.to_thread(_get, port, "/healthz")
+    scraped = await asyncio.to_thread(_scrape, port)
+    assert scraped[("wuye_websocket_connections", (("portal", "company"),))] == len(sockets)
+    assert scraped[("wuye_http_requests_total", (("method", "GET"), ("status", "2xx"), ("view", "healthz")))] == 20
+    assert scraped[("wuye_db_pool_connections", (("state", "max"),))] >= 10  # at least one worker's pool
     for _slug, _user, ws in sockets:
         await ws.close()
+    for _ in range(50):  # the workers see the closes
+        if (await asyncio.to_thread(_scrape, port))[("wuye_websocket_connections", (("portal", "company"),))] == 0:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        raise AssertionError("the socket gauge never came back to 0")
+
+
+def _get(port: int, path: str) -> bytes:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as response:  # noqa: S310
+        return bytes(response.read())
+
+
+def _scrape(port: int) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    samples = {}
+    for family in text_string_to_metric_families(_get(port, "/metrics").decode()):
+        for s in family.samples:
+            samples[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return samples

@@ -63,8 +63,10 @@ def test_every_app_with_models_on_disk_is_installed():
 
 
 # Only these, which set headers and never touch the database, may run before the tenant middleware (so that
-# the answers it gives by itself carry the security headers too).
+# the answers it gives by itself carry the security headers too), after the observability one (a request id and
+# a timer; and /metrics, for scrapers on plain HTTP inside the network, not browsers).
 HEADER_ONLY_MIDDLEWARE = [
+    "backend.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.security_headers.SecurityHeadersMiddleware",
