@@ -27,6 +27,7 @@ TENANT_ONLY = {
     "marketplace.orders",
     "backend.desk",
     "backend.gate",
+    "backend.renovation",
 }
 SHARED_ONLY = {
     "tenants",
