@@ -11,6 +11,7 @@ from backend.audit.api import AuditLogApi
 from backend.billing.urls import urlpatterns as billing_urlpatterns
 from backend.club.urls import urlpatterns as club_urlpatterns
 from backend.desk.api import urlpatterns as desk_urlpatterns
+from backend.desk.complaint_api import urlpatterns as desk_complaint_urlpatterns
 from backend.gate.api import urlpatterns as gate_urlpatterns
 from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
@@ -82,6 +83,7 @@ tenant_urlpatterns = [
     *desk_urlpatterns,
     *gate_urlpatterns,
     *renovation_urlpatterns,
+    *desk_complaint_urlpatterns,
     *marketplace_company_urlpatterns,
     *shop_urlpatterns,
     *shop_orders_urlpatterns,

@@ -201,6 +201,7 @@ ENTRIES = [
     HomeEntry("repairs", _("My repairs"), "portal:resident-repairs", "check", perms.DESK_RESIDENT),
     HomeEntry("visitor", _("Visitor pass"), "portal:resident-visitor-new", "users", perms.GATE_RESIDENT),
     HomeEntry("parcels", _("Parcels"), "portal:resident-parcels", "bag", perms.GATE_RESIDENT),
+    HomeEntry("complain", _("Make a complaint"), "portal:resident-complaint-new", "alert", perms.COMPLAIN),
 ]
 
 

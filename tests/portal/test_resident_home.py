@@ -231,6 +231,7 @@ def test_entries_appear_only_once_their_pages_exist(
         "repairs",
         "visitor",
         "parcels",
+        "complain",
     ]
     monkeypatch.setattr(
         resident_home,
