@@ -33,7 +33,8 @@ def test_the_demo_has_weeks_of_parcels_and_visitors(in_tenant_a: Any, member: An
     statuses = Counter(Parcel.objects.values_list("status", flat=True))
     total = sum(statuses.values())
     assert total > 3000, (statuses, stage.summary())  # 1,500 homes, about a third of them a parcel a day
-    assert statuses[ParcelStatus.COLLECTED] > 0.9 * total and statuses[ParcelStatus.WAITING] > 0
+    # Most picked up (the share left depends on the hour: the last day's parcels are still on the shelf).
+    assert statuses[ParcelStatus.COLLECTED] > 0.8 * total and statuses[ParcelStatus.WAITING] > 0
     waiting = Parcel.objects.filter(status=ParcelStatus.WAITING)
     assert not waiting.values("pickup_code").annotate(n=Count("pk")).filter(n__gt=1).exists()
     assert not Parcel.objects.filter(status=ParcelStatus.COLLECTED, collected_at__isnull=True).exists()
