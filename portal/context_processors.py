@@ -88,6 +88,14 @@ DESK_NAV = [
         _("Permit check (出入证)"), "portal:staff-renovation-permit-check", "camera", perms.RENOVATION_PERMIT_CHECK
     ),
 ]
+GATE_NAV = [
+    NavItem(_("Gate check"), "portal:staff-gate", "camera", perms.GATE_CHECK),
+    NavItem(_("Log a parcel"), "portal:staff-gate-parcel-new", "bag", perms.GATE_PARCELS),
+    NavItem(_("Hand over a parcel"), "portal:staff-gate-pickup", "check", perms.GATE_PARCELS),
+    NavItem(_("Parcel shelf"), "portal:staff-gate-parcels", "grid", perms.GATE_PARCELS),
+    NavItem(_("Gate log"), "portal:staff-gate-log", "log", perms.GATE_CHECK),
+    NavItem(_("Gate settings"), "portal:staff-gate-settings", "settings", perms.GATE_MANAGE),
+]
 MARKETPLACE_NAV = [
     NavItem(_("Merchant applications"), "portal:staff-marketplace-applications", "check", perms.MARKETPLACE_MANAGE),
     NavItem(_("Merchants"), "portal:staff-marketplace-merchants", "users", perms.MARKETPLACE_MANAGE),
@@ -107,6 +115,8 @@ RESIDENT_NAV = [
     NavItem(_("Classes"), "portal:resident-classes", "calendar", perms.CLUB_CLASS_ENROL),
     NavItem(_("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
     NavItem(_("My repairs"), "portal:resident-repairs", "tool", perms.DESK_RESIDENT),
+    NavItem(_("Visitor passes"), "portal:resident-visitors", "users", perms.GATE_RESIDENT),
+    NavItem(_("My parcels"), "portal:resident-parcels", "bag", perms.GATE_RESIDENT),
     NavItem(_("Renovation"), "portal:resident-renovations", "building", perms.RENOVATION_APPLY),
     NavItem(_("My complaints"), "portal:resident-complaints", "alert", perms.COMPLAIN),
     NavItem(_("Surveys"), "portal:resident-surveys", "check", perms.SURVEY_ANSWER),
@@ -122,6 +132,7 @@ NAV_SECTIONS = [
     (_("Billing"), BILLING_NAV),
     (_("Club"), CLUB_NAV),
     (_("Service desk"), DESK_NAV),
+    (_("Gate (门岗)"), GATE_NAV),
     (_("Marketplace"), MARKETPLACE_NAV),
     (_("Resident"), RESIDENT_NAV),
     (_("Me"), COMMON_NAV),

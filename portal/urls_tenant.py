@@ -9,6 +9,7 @@ from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
 from .resident.complaints import urls as resident_complaints
 from .resident.desk import urls as resident_desk
+from .resident.gate import urls as resident_gate
 from .resident.renovation import urls as resident_renovation
 from .resident.shop import urls as resident_shop
 from .staff.audit import urls as staff_audit
@@ -20,6 +21,7 @@ from .staff.complaints import urls as staff_complaints
 from .staff.dashboard import urls as staff_dashboard
 from .staff.desk import urls as staff_desk
 from .staff.dunning import urls as staff_dunning
+from .staff.gate import urls as staff_gate
 from .staff.marketplace import urls as staff_marketplace
 from .staff.members import urls as staff_members
 from .staff.meters import urls as staff_meters
@@ -49,6 +51,8 @@ urlpatterns = [
     *resident_club.urlpatterns,
     *resident_desk.urlpatterns,
     *staff_desk.urlpatterns,
+    *staff_gate.urlpatterns,
+    *resident_gate.urlpatterns,
     *resident_renovation.urlpatterns,
     *staff_renovation.urlpatterns,
     *staff_club_classes.urlpatterns,

@@ -212,6 +212,21 @@ SURVEYS_SEE = _permission(
     _("See surveys: staff those to their estates, residents those sent to their homes"),
 )
 
+# Gate: visitors and parcels (访客与快递) ----------------------------------------------------------------------
+GATE_DESK = FRONT_DESK | {Role.SECURITY}
+GATE_CHECK = _permission("gate_check", GATE_DESK, _("Check visitor passes at the gate: let visitors in, cars out"))
+GATE_PARCELS = _permission(
+    "gate_parcels", GATE_DESK, _("Log parcels for homes and hand them over by pickup code and signature")
+)
+GATE_READ = _permission(
+    "gate_read",
+    GATE_DESK | {Role.RESIDENT},
+    _("See visitor passes, gate entries and parcels: staff within their scope, residents their homes'"),
+)
+GATE_RESIDENT = _permission(
+    "gate_resident", {Role.RESIDENT}, _("Issue visitor passes for one's homes; see one's parcels and pickup codes")
+)
+GATE_MANAGE = _permission("gate_manage", ADMIN, _("Change the gate's settings: parcel reminders, free parking"))
 # Renovation (装修) ----------------------------------------------------------------------------------------------
 RENOVATION_APPLY = _permission(
     "renovation_apply", {Role.RESIDENT}, _("Apply to renovate one's home (owners); follow, pay and cancel it")

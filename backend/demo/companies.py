@@ -19,6 +19,7 @@ from tenants.services import company_domain, company_onboard, company_url, platf
 from .billing import demo_billing_seed
 from .club import demo_club_seed
 from .desk_repairs import demo_desk_seed
+from .gate import demo_gate_seed
 from .marketplace import demo_marketplace_seed
 from .plans import LVCHENG_BILLING, SHIFAN_BILLING, BillingPlan
 from .progress import Progress
@@ -143,6 +144,13 @@ def company_seed(company: DemoCompany, *, billing: bool = True, progress: Progre
                 demo_desk_seed(
                     service_email=company.email(Role.CUSTOMER_SERVICE),
                     engineer_email=company.email(Role.ENGINEER),
+                    resident_email=resident,
+                    stage=stage,
+                )
+        if billing:
+            with progress.stage(f"{company.name} gate: parcels and visitors") as stage:
+                demo_gate_seed(
+                    staff_email=company.email(Role.SECURITY) or company.email(Role.CUSTOMER_SERVICE),
                     resident_email=resident,
                     stage=stage,
                 )

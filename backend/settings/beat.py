@@ -127,4 +127,9 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "backend.desk.tasks.complaint_sweep",
         "schedule": 60,
     },
+    # Gate: homes with parcels still on the shelf after the company's N days, reminded each morning.
+    "gate-parcel-reminders": {
+        "task": "backend.gate.tasks.parcel_reminders",
+        "schedule": crontab(hour=9, minute=10),
+    },
 }

@@ -56,6 +56,8 @@ MERCHANT_LICENCE = UploadKind("merchant_licence", (*IMAGES, PDF), max_side_setti
 PRODUCT_PHOTO = UploadKind("product_photo", IMAGES)
 REPAIR_PHOTO = UploadKind("repair_photo", IMAGES)  # before and after a repair
 SHOP_AFTERSALE_PHOTO = UploadKind("shop_aftersale_photo", IMAGES)  # shop refund requests, reviews, complaints
+# The signature drawn on the phone when a parcel is picked up (the canvas gives a PNG; re-encoded like any image).
+PARCEL_SIGNATURE = UploadKind("parcel_signature", (PNG,), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 # 装修: the plans and agreements of an application (a drawing must stay legible), and inspection photos.
 RENOVATION_DOCUMENT = UploadKind("renovation_document", (*IMAGES, PDF), max_side_setting="UPLOAD_DOCUMENT_MAX_SIDE")
 RENOVATION_PHOTO = UploadKind("renovation_photo", IMAGES)
@@ -73,6 +75,7 @@ KINDS = {
         PRODUCT_PHOTO,
         REPAIR_PHOTO,
         SHOP_AFTERSALE_PHOTO,
+        PARCEL_SIGNATURE,
         RENOVATION_DOCUMENT,
         RENOVATION_PHOTO,
     )

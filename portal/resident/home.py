@@ -199,6 +199,8 @@ ENTRIES = [
     HomeEntry("shop", _("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
     HomeEntry("repair", _("Report a repair"), "portal:resident-repair-new", "tool", perms.DESK_RESIDENT),
     HomeEntry("repairs", _("My repairs"), "portal:resident-repairs", "check", perms.DESK_RESIDENT),
+    HomeEntry("visitor", _("Visitor pass"), "portal:resident-visitor-new", "users", perms.GATE_RESIDENT),
+    HomeEntry("parcels", _("Parcels"), "portal:resident-parcels", "bag", perms.GATE_RESIDENT),
     HomeEntry("complain", _("Make a complaint"), "portal:resident-complaint-new", "alert", perms.COMPLAIN),
 ]
 

@@ -41,6 +41,7 @@ BILLING = MONEY | {"customer_service"}  # fees, statements, waivers, arrears and
 RECORDERS = BILLING | {"engineer"}  # meter readings import
 CHECKIN = WRITERS | {"security"}  # the club's calendar and bookings (writes there: WRITERS)
 DESK_QUEUE = WRITERS | {"engineer"}  # the service desk's work queue and tickets (dispatch: WRITERS)
+GATE_DESK = WRITERS | {"security"}  # the gate: passes checked, parcels logged and handed over
 RENOVATION = MONEY | DESK_QUEUE  # renovation's queue and applications (steps checked per permission)
 GATE = DESK_QUEUE | {"security"}  # renovation permits checked at the gate
 CLASS_DESK = WRITERS  # training classes: teachers, classes, sessions, attendance
@@ -281,6 +282,22 @@ PAGES: dict[str, Page] = {
     "staff-desk-sla": page(WRITERS),
     "staff-desk-reports": page(WRITERS),
     "staff-desk-reports-export": page(WRITERS),
+    # the gate (门岗): residents invite visitors and follow their parcels, security checks and hands over
+    "staff-gate": page(GATE_DESK),
+    "staff-gate-log": page(GATE_DESK),
+    "staff-gate-settings": page(ADMIN),
+    "staff-gate-parcels": page(GATE_DESK),
+    "staff-gate-parcel-new": page(GATE_DESK),
+    "staff-gate-parcel-units": page(GATE_DESK, query={"q": "=101"}),
+    "staff-gate-pickup": page(GATE_DESK),
+    "staff-gate-parcel-return": page(GATE_DESK, pk="parcel"),
+    "staff-gate-signature": page(GATE_DESK, pk="parcel_collected"),
+    "resident-visitors": page(RESIDENT),
+    "resident-visitor-new": page(RESIDENT),
+    "resident-visitor": page(RESIDENT, pk="visitor_pass"),
+    "resident-visitor-cancel": page(RESIDENT, pk="visitor_pass"),
+    "resident-parcels": page(RESIDENT),
+    "visitor-pass-share": public(token="=no-such-pass"),
     # renovation (装修): owners apply and follow; staff review, inspect, settle; security checks permits
     "resident-renovations": page(RESIDENT),
     "resident-renovation-new": page(RESIDENT),
@@ -473,6 +490,8 @@ POST_ONLY = {
     "resident-repair-confirm",
     "resident-repair-cancel",
     "staff-desk-step",
+    "staff-gate-parcel-return",
+    "resident-visitor-cancel",
     "resident-renovation-cancel",
     "staff-renovation-step",
     "staff-complaint-step",

@@ -124,5 +124,6 @@ def test_a_residents_home_costs_the_same_queries_for_one_home_or_three(
         bill_months(unit, world.management, range(4))
     assert queries(client, "/resident/", tenant_a) == few
     # Beside the search_path: the user with their membership, the homes, what they owe (one query for all),
-    # the company's settings, the announcements, the binding requests, the unread count, the upcoming bookings.
-    assert few == 9
+    # the company's settings, the announcements, the binding requests, the unread count, the upcoming bookings,
+    # the parcels waiting (the gate's card).
+    assert few == 10

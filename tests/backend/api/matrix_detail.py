@@ -360,6 +360,11 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-marketplace-payout-account", "put"): Detail(
         "/api/v1/marketplace/payout-accounts/{id}/", "merchant", SETTLEMENT, STAFF_ONLY, body={"stripe_account_id": ""}
     ),
+    ("api-gate-pass", "get"): Detail("/api/v1/gate/passes/{id}/", "visitor_pass", **EVERYONE_ASKS),
+    ("api-gate-pass-cancel", "post"): Detail(
+        "/api/v1/gate/passes/{id}/cancel/", "visitor_pass", RESIDENTS_ONLY, "resident", company="resident", body={}
+    ),
+    ("api-gate-parcel", "get"): Detail("/api/v1/gate/parcels/{id}/", "parcel", **EVERYONE_ASKS),
     ("api-desk-ticket", "get"): Detail("/api/v1/desk/tickets/{id}/", "ticket", **EVERYONE_ASKS),
     ("api-desk-ticket-steps", "post"): Detail(
         "/api/v1/desk/tickets/{id}/steps/", "ticket", **EVERYONE_ASKS, body={"step": "cancel", "reason": "不修了"}

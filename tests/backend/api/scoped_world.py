@@ -222,6 +222,28 @@ def _ticket_photo(ticket_id: int) -> int:
     return TicketPhoto.objects.create(ticket_id=ticket_id, stage="intake", image=DOCUMENT).pk
 
 
+def _gate(unit: Unit, user: Any, admin: Any) -> dict[str, int]:
+    """The home's visitor pass (issued by its resident), a parcel waiting for it and one picked up with its
+    signature (the gate)."""
+    from backend.gate import services as gate
+    from backend.gate.models import Parcel, ParcelStatus
+
+    now = timezone.now()
+    visitor_pass = gate.pass_issue(
+        user=user, unit_id=unit.pk, visitor_name="访客", valid_from=now, valid_until=now + dt.timedelta(hours=4)
+    )
+    waiting = gate.parcel_log(
+        by=admin, scope=EVERYTHING, unit_id=unit.pk, carrier="sf", tracking_number=f"SF{unit.pk:08d}", shelf="A-1"
+    )
+    collected = gate.parcel_log(
+        by=admin, scope=EVERYTHING, unit_id=unit.pk, carrier="jd", tracking_number=f"JD{unit.pk:08d}", shelf="B-2"
+    )
+    Parcel.objects.filter(pk=collected.pk).update(
+        status=ParcelStatus.COLLECTED, collected_at=now, collected_name="业主", signature=DOCUMENT
+    )
+    return {"visitor_pass": visitor_pass.pk, "parcel": waiting.pk, "parcel_collected": collected.pk}
+
+
 def _renovation(unit: Unit, user: Any) -> dict[str, int]:
     """The home owner's renovation application (waiting for approval) with its plan, and an inspection photo."""
     from backend.renovation.models import Application, Document, Inspection, InspectionPhoto
@@ -394,6 +416,7 @@ def _place(
             **_shop_aftersale(unit, user, shop["listing"]),
             "ticket": (ticket := _ticket(unit, user)),
             "ticket_photo": _ticket_photo(ticket),
+            **_gate(unit, user, admin),
             **_renovation(unit, user),
             "complaint": _complaint(unit, user),
             "survey": survey,

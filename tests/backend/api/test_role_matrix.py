@@ -78,6 +78,7 @@ ENDPOINTS.update(importlib.import_module("tests.backend.payments.matrix_payments
 ENDPOINTS.update(importlib.import_module("tests.backend.club.matrix_club").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.backend.club.matrix_classes").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.backend.desk.matrix_desk").ROWS)
+ENDPOINTS.update(importlib.import_module("tests.backend.gate.matrix_gate").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.backend.renovation.matrix_renovation").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.backend.desk.matrix_complaints").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.marketplace.company.matrix_marketplace").ROWS)

@@ -36,8 +36,8 @@ def counts(schema: str) -> tuple[int, ...]:
 def test_seed_demo_makes_lvcheng_with_its_logins_and_billing_and_again_adds_nothing(db: None) -> None:
     report = seed_lvcheng()
     stages = [line for line in report.splitlines() if line.startswith("demo: 绿城物业")]
-    # one line per stage, each with what it made and how long it took
-    assert len(stages) == 5, report
+    # one line per stage (the gate's parcels and visitors among them), each with what it made and how long it took
+    assert len(stages) == 6, report
     assert all(re.search(r" — .+ \(\d+\.\d s\)$", line) for line in stages), report
     assert "288 units" in report and "3 bill runs" in report and "by bank collection" in report
     tenant = Tenant.objects.get(slug="lvcheng")

@@ -27,6 +27,7 @@ TENANT_ONLY = {
     "marketplace.orders",
     "marketplace.settlement",
     "backend.desk",
+    "backend.gate",
     "backend.renovation",
 }
 SHARED_ONLY = {
