@@ -117,7 +117,7 @@ class ReviewInSerializer(serializers.Serializer):
     photos = _photos()
 
 
-class ComplaintSerializer(serializers.ModelSerializer):
+class ShopComplaintSerializer(serializers.ModelSerializer):
     photo_ids = serializers.SerializerMethodField()
 
     class Meta:
@@ -142,7 +142,7 @@ class ComplaintSerializer(serializers.ModelSerializer):
         return [p.pk for p in obj.photos.all()]
 
 
-class ComplaintInSerializer(serializers.Serializer):
+class ShopComplaintInSerializer(serializers.Serializer):
     merchant = serializers.IntegerField()
     order = serializers.IntegerField(required=False, allow_null=True)
     unit = serializers.IntegerField(required=False, allow_null=True, help_text="Default: the order's, or my home")
@@ -151,7 +151,7 @@ class ComplaintInSerializer(serializers.Serializer):
     photos = _photos()
 
 
-class ComplaintDecideSerializer(serializers.Serializer):
+class ShopComplaintDecideSerializer(serializers.Serializer):
     upheld = serializers.BooleanField()
     outcome = serializers.CharField(max_length=1000)
     suspend = serializers.BooleanField(default=False, help_text="Suspend the merchant in this company (upheld only)")
@@ -271,19 +271,19 @@ class OrderReviewApi(ShopApi):
 class MyComplaintsApi(ShopApi):
     parser_classes = PARSERS
 
-    @extend_schema(tags=["shop"], summary="My complaints", responses={200: ComplaintSerializer(many=True)})
+    @extend_schema(tags=["shop"], summary="My complaints", responses={200: ShopComplaintSerializer(many=True)})
     def get(self, request: Request) -> Response:
         rows = Complaint.objects.filter(user=api_user(request)).prefetch_related("photos")
-        return Response(ComplaintSerializer(rows[:100], many=True).data)
+        return Response(ShopComplaintSerializer(rows[:100], many=True).data)
 
     @extend_schema(
         tags=["shop"],
         summary="Complain (投诉) about a merchant, optionally about one of my orders with it",
-        request={"application/json": ComplaintInSerializer, "multipart/form-data": ComplaintInSerializer},
-        responses={201: ComplaintSerializer, **ERRORS},
+        request={"application/json": ShopComplaintInSerializer, "multipart/form-data": ShopComplaintInSerializer},
+        responses={201: ShopComplaintSerializer, **ERRORS},
     )
     def post(self, request: Request) -> Response:
-        v = validated(ComplaintInSerializer, request)
+        v = validated(ShopComplaintInSerializer, request)
         complaint = complaints.complaint_create(
             user=api_user(request),
             merchant_id=v["merchant"],
@@ -293,16 +293,16 @@ class MyComplaintsApi(ShopApi):
             text=v["text"],
             photos=v["photos"],
         )
-        return Response(ComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
+        return Response(ShopComplaintSerializer(complaint).data, status=status.HTTP_201_CREATED)
 
 
 class MyComplaintApi(ShopApi):
-    @extend_schema(tags=["shop"], summary="One of my complaints", responses={200: ComplaintSerializer, **ERRORS})
+    @extend_schema(tags=["shop"], summary="One of my complaints", responses={200: ShopComplaintSerializer, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         complaint = Complaint.objects.filter(pk=pk, user=api_user(request)).first()
         if complaint is None:
             raise not_found()
-        return Response(ComplaintSerializer(complaint).data)
+        return Response(ShopComplaintSerializer(complaint).data)
 
 
 # --- the company's staff --------------------------------------------------------------------------------------
@@ -382,12 +382,12 @@ class StaffRefundDecideApi(StaffApi):
         return Response(StaffRefundSerializer(_staff_refund(self, request, pk)).data)
 
 
-class StaffComplaintSerializer(ComplaintSerializer):
+class ShopStaffComplaintSerializer(ShopComplaintSerializer):
     unit_label = serializers.SerializerMethodField()
     merchant_complaints = serializers.SerializerMethodField()
 
-    class Meta(ComplaintSerializer.Meta):
-        fields = [*ComplaintSerializer.Meta.fields, "unit_label", "merchant_complaints"]
+    class Meta(ShopComplaintSerializer.Meta):
+        fields = [*ShopComplaintSerializer.Meta.fields, "unit_label", "merchant_complaints"]
 
     def get_unit_label(self, obj: Complaint) -> str:
         return str(obj.unit)
@@ -404,12 +404,12 @@ class StaffComplaintsApi(StaffApi):
         tags=["marketplace"],
         summary="Complaints about merchants (open ones: submitted or being looked into)",
         parameters=[OpenApiParameter("status", enum=COMPLAINT_FILTER, required=False)],
-        responses={200: ComplaintSerializer(many=True)},
+        responses={200: ShopComplaintSerializer(many=True)},
     )
     def get(self, request: Request) -> Response:
         status_ = query_choice(request, "status", COMPLAINT_FILTER) or ""
         rows = complaints.staff_complaints(self.scope(request), status=status_).prefetch_related("photos")
-        return self.page(request, rows, ComplaintSerializer)
+        return self.page(request, rows, ShopComplaintSerializer)
 
 
 def _staff_complaint(view: StaffApi, request: Request, pk: int) -> Complaint:
@@ -423,10 +423,10 @@ class StaffComplaintApi(StaffApi):
     @extend_schema(
         tags=["marketplace"],
         summary="One complaint, with the merchant's complaint counts",
-        responses={200: StaffComplaintSerializer, **ERRORS},
+        responses={200: ShopStaffComplaintSerializer, **ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
-        return Response(StaffComplaintSerializer(_staff_complaint(self, request, pk)).data)
+        return Response(ShopStaffComplaintSerializer(_staff_complaint(self, request, pk)).data)
 
 
 class StaffComplaintTakeApi(StaffApi):
@@ -434,24 +434,24 @@ class StaffComplaintTakeApi(StaffApi):
         tags=["marketplace"],
         summary="Start looking into a complaint",
         request=None,
-        responses={200: StaffComplaintSerializer, **ERRORS},
+        responses={200: ShopStaffComplaintSerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         found = _staff_complaint(self, request, pk)
         complaints.complaint_take(complaint_id=found.pk, by=api_user(request), scope=self.scope(request))
-        return Response(StaffComplaintSerializer(_staff_complaint(self, request, pk)).data)
+        return Response(ShopStaffComplaintSerializer(_staff_complaint(self, request, pk)).data)
 
 
 class StaffComplaintDecideApi(StaffApi):
     @extend_schema(
         tags=["marketplace"],
         summary="Decide a complaint with an outcome (upholding may suspend the merchant here)",
-        request=ComplaintDecideSerializer,
-        responses={200: StaffComplaintSerializer, **ERRORS},
+        request=ShopComplaintDecideSerializer,
+        responses={200: ShopStaffComplaintSerializer, **ERRORS},
     )
     def post(self, request: Request, pk: int) -> Response:
         found = _staff_complaint(self, request, pk)
-        v = validated(ComplaintDecideSerializer, request)
+        v = validated(ShopComplaintDecideSerializer, request)
         complaints.complaint_decide(
             complaint_id=found.pk,
             upheld=v["upheld"],
@@ -460,7 +460,7 @@ class StaffComplaintDecideApi(StaffApi):
             by=api_user(request),
             scope=self.scope(request),
         )
-        return Response(StaffComplaintSerializer(_staff_complaint(self, request, pk)).data)
+        return Response(ShopStaffComplaintSerializer(_staff_complaint(self, request, pk)).data)
 
 
 urlpatterns: list[URLPattern] = [
