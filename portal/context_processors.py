@@ -42,6 +42,7 @@ STAFF_NAV = [
     NavItem(_("Members"), "portal:staff-members", "users", perms.MEMBERS_MANAGE),
     NavItem(_("Undelivered messages"), "portal:deliveries", "alert", perms.DELIVERIES_READ),
     NavItem(_("Audit log"), "portal:staff-audit", "log", perms.AUDIT_READ),
+    NavItem(_("Erasure requests"), "portal:staff-erasure-requests", "alert", perms.ERASURE_PROCESS),
 ]
 BILLING_NAV = [
     NavItem(_("Fee items and standards"), "portal:billing-fees", "yuan", perms.BILLING_READ),
@@ -99,6 +100,7 @@ RESIDENT_NAV = [
     NavItem(_("My repairs"), "portal:resident-repairs", "tool", perms.DESK_RESIDENT),
     NavItem(_("Renovation"), "portal:resident-renovations", "building", perms.RENOVATION_APPLY),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
+    NavItem(_("My data"), "portal:resident-my-data", "settings", perms.MY_DATA),
 ]
 COMMON_NAV = [
     NavItem(_("Notifications"), "portal:notifications", "bell", perms.MEMBER),
