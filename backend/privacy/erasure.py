@@ -17,7 +17,8 @@ from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,7 +108,11 @@ def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
         BookingSeries.objects.filter(user=user).update(guest_name="", guest_phone="")
         counts["club.enrolment"] = Enrolment.objects.filter(user=user).update(participant="")
         counts["audit.auditentry"] = AuditEntry.objects.filter(user_id=user.pk).update(user_name=ERASED_NAME)
-        AuditEntry.objects.filter(object_repr__in=names).update(object_repr=ERASED_NAME)
+        # Entries naming the person ("业主1 @ 1201 (owner)"): the name is replaced, the rest of the line stays.
+        for name in names:
+            AuditEntry.objects.filter(object_repr__contains=name).update(
+                object_repr=Replace("object_repr", Value(name), Value(ERASED_NAME))
+            )
 
         # Deleted.
         for binding in BindingRequest.objects.filter(user=user).exclude(document=""):

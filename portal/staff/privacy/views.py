@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -34,7 +34,7 @@ def erasure_process_view(request: CompanyRequest, pk: int) -> HttpResponse:
         erasure_process(request_id=pk, by=request.user)  # type: ignore[arg-type]
     except ApplicationError as error:
         if error.status == 404:
-            raise
+            raise Http404 from error
         messages.error(request, error.message)
     else:
         messages.success(request, _("Erased. The ledger records stay, anonymised."))
