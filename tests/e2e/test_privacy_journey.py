@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_resident_consents_downloads_their_data_and_asks_for_erasure(browser, li
     assert page.locator("[data-page=resident-my-data]").is_visible()
     with page.expect_download() as info:
         page.click("[data-download-my-data]")
-    data = json.loads(open(info.value.path(), encoding="utf-8").read())
+    data = json.loads(Path(info.value.path()).read_text(encoding="utf-8"))
     assert data["profile"]["phone"] == f"+86{number}" or data["profile"]["phone"].endswith(number)
     assert data["consents"] and data["consents"][0]["channel"] == "resident_signup"
 
