@@ -56,7 +56,9 @@ def erasure_request_create(*, user: User, reason: str = "") -> ErasureRequest:
             request = ErasureRequest.objects.create(user=user, requested_name=user.name[:60], reason=reason[:300])
             audit_record(action="privacy.erasure_requested", target=request)
     except IntegrityError as exc:
-        raise ApplicationError(_("Your erasure request is already with the company."), code="erasure_pending") from exc
+        raise ApplicationError(
+            _("Your erasure request is already with the company."), code="erasure_pending", status=400
+        ) from exc
     return request
 
 

@@ -227,3 +227,23 @@ def test_a_person_who_works_for_another_company_keeps_the_account(world, db):
     assert not Membership.objects.filter(user=resident, tenant=alpha.tenant).exists()
     assert Membership.objects.filter(user=resident, tenant=beta.tenant).exists()
     connection.set_schema_to_public()
+
+
+def test_the_api_takes_one_confirmed_erasure_request(world, db):
+    alpha = world["alpha"]
+    client = signed_in(alpha, alpha.users["neighbour"])
+    url = "/api/v1/me/erasure-request/"
+    unconfirmed = client.post(url, {"confirm": False}, content_type="application/json")
+    assert unconfirmed.status_code == 400 and "confirm" in unconfirmed.json()["error"]["fields"]
+    made = client.post(url, {"confirm": True, "reason": "搬家"}, content_type="application/json")
+    assert made.status_code == 201 and made.json()["status"] == "pending"
+    again = client.post(url, {"confirm": True}, content_type="application/json")
+    assert again.status_code == 400 and again.json()["error"]["code"] == "erasure_pending"
+    connection.set_tenant(alpha.tenant)
+    assert ErasureRequest.objects.filter(user=alpha.users["neighbour"], status="pending").count() == 1
+    connection.set_schema_to_public()
+    # staff have no data download or erasure request of their own here (residents only)
+    assert (
+        signed_in(alpha, alpha.users["clerk"]).post(url, {"confirm": True}, content_type="application/json").status_code
+        == 403
+    )
