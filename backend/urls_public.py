@@ -14,6 +14,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     # The operators' sign-in, rate-limited per client IP (matched before the admin's own login/ route).
     path("operator/login/", rate_limited("operator_login")(admin.site.login)),
+    # The operator console (tenants/console.py): companies, the onboarding funnel, health, webhooks, merchants.
+    path("operator/console/", include("tenants.console_urls")),
     path("operator/", admin.site.urls),
     *public_urlpatterns,
     *merchant_api_urlpatterns,

@@ -77,6 +77,10 @@ DESK_NAV = [
     NavItem(_("Repairs"), "portal:staff-desk-queue", "tool", perms.DESK_DISPATCH),
     NavItem(_("Dispatch board"), "portal:staff-desk-board", "users", perms.DESK_DISPATCH),
     NavItem(_("Record a repair"), "portal:staff-desk-intake", "upload", perms.DESK_DISPATCH),
+    NavItem(_("Complaints"), "portal:staff-complaints", "alert", perms.COMPLAINTS),
+    NavItem(_("Complaint cause analysis"), "portal:staff-complaint-analysis", "chart", perms.COMPLAINTS),
+    NavItem(_("Satisfaction"), "portal:staff-satisfaction", "chart", perms.SURVEYS),
+    NavItem(_("Surveys"), "portal:staff-surveys", "check", perms.SURVEYS),
     NavItem(_("Service desk settings"), "portal:staff-desk-settings", "settings", perms.DESK_MANAGE),
     NavItem(_("Renovation (装修)"), "portal:staff-renovation-queue", "building", perms.RENOVATION_QUEUE),
     NavItem(
@@ -99,6 +103,8 @@ RESIDENT_NAV = [
     NavItem(_("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
     NavItem(_("My repairs"), "portal:resident-repairs", "tool", perms.DESK_RESIDENT),
     NavItem(_("Renovation"), "portal:resident-renovations", "building", perms.RENOVATION_APPLY),
+    NavItem(_("My complaints"), "portal:resident-complaints", "alert", perms.COMPLAIN),
+    NavItem(_("Surveys"), "portal:resident-surveys", "check", perms.SURVEY_ANSWER),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
     NavItem(_("My data"), "portal:resident-my-data", "settings", perms.MY_DATA),
 ]

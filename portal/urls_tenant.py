@@ -7,6 +7,7 @@ from .public import urls as public
 from .resident import urls as resident
 from .resident.classes import urls as resident_classes
 from .resident.club import urls as resident_club
+from .resident.complaints import urls as resident_complaints
 from .resident.desk import urls as resident_desk
 from .resident.renovation import urls as resident_renovation
 from .resident.shop import urls as resident_shop
@@ -15,6 +16,7 @@ from .staff.billing import urls as staff_billing
 from .staff.club import urls as staff_club
 from .staff.club_classes import urls as staff_club_classes
 from .staff.club_reports import urls as staff_club_reports
+from .staff.complaints import urls as staff_complaints
 from .staff.dashboard import urls as staff_dashboard
 from .staff.desk import urls as staff_desk
 from .staff.dunning import urls as staff_dunning
@@ -54,4 +56,6 @@ urlpatterns = [
     *resident_classes.urlpatterns,
     *resident_shop.urlpatterns,
     *staff_privacy.urlpatterns,
+    *staff_complaints.urlpatterns,
+    *resident_complaints.urlpatterns,
 ]

@@ -89,3 +89,35 @@ class Domain(DomainMixin):
         result = super().delete(*args, **kwargs)
         hosts_forget([self.domain])
         return result
+
+
+def django_now() -> Any:
+    from django.utils import timezone
+
+    return timezone.now()
+
+
+class SupportGrant(models.Model):
+    """A platform operator's time-limited access to one company, given with a reason (tenants/support.py). It
+    works through a membership of the operator in that company, ended when the grant expires or is revoked;
+    every step is written to the company's own audit log."""
+
+    operator = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="support_grants")
+    tenant = models.ForeignKey(Tenant, on_delete=models.CASCADE, related_name="support_grants")
+    reason = models.CharField(max_length=300)
+    role = models.CharField(max_length=32)
+    granted_at = models.DateTimeField(default=django_now)
+    expires_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["operator", "tenant", "expires_at"], name="support_grant_active")]
+
+    def __str__(self) -> str:
+        return f"support {self.operator_id} → {self.tenant_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        from django.utils import timezone
+
+        return self.ended_at is None and self.expires_at > timezone.now()

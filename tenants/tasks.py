@@ -35,3 +35,11 @@ def companies_delete_due() -> int:
     from .deletion import companies_delete_due as delete_due
 
     return len(delete_due())
+
+
+@app.task(ignore_result=True)
+def support_access_expire() -> int:
+    """Every minute (public schema): end the operators' support access that has run out (tenants/support.py)."""
+    from .support import support_access_expire as expire
+
+    return expire()

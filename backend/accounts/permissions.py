@@ -187,6 +187,30 @@ DESK_RESIDENT = _permission(
     "desk_resident", {Role.RESIDENT}, _("Report repairs for one's homes; follow, confirm, rate and pay them")
 )
 DESK_MANAGE = _permission("desk_manage", ADMIN, _("Set up repair categories, time limits and business hours"))
+COMPLAINTS = _permission(
+    "desk_complaints",
+    FRONT_DESK,
+    _("Handle complaints: record, take, escalate, answer, resolve and revisit them; the monthly cause analysis"),
+)
+COMPLAIN = _permission(
+    "desk_complain",
+    {Role.RESIDENT},
+    _("Complain about one's home or estate; follow, rate and withdraw one's complaints"),
+)
+SURVEYS = _permission(
+    "desk_surveys", FRONT_DESK, _("Run satisfaction surveys and read their results and the ratings by estate")
+)
+SURVEY_ANSWER = _permission("desk_survey_answer", {Role.RESIDENT}, _("Answer the surveys sent to one's homes"))
+COMPLAINTS_SEE = _permission(
+    "desk_complaints_see",
+    FRONT_DESK | {Role.RESIDENT},
+    _("See complaints: staff within their scope, residents those they filed"),
+)
+SURVEYS_SEE = _permission(
+    "desk_surveys_see",
+    FRONT_DESK | {Role.RESIDENT},
+    _("See surveys: staff those to their estates, residents those sent to their homes"),
+)
 
 # Renovation (装修) ----------------------------------------------------------------------------------------------
 RENOVATION_APPLY = _permission(

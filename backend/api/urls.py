@@ -11,6 +11,7 @@ from backend.audit.api import AuditLogApi
 from backend.billing.urls import urlpatterns as billing_urlpatterns
 from backend.club.urls import urlpatterns as club_urlpatterns
 from backend.desk.api import urlpatterns as desk_urlpatterns
+from backend.desk.complaint_api import urlpatterns as desk_complaint_urlpatterns
 from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
 from backend.payments.urls import urlpatterns as payments_urlpatterns
@@ -81,6 +82,7 @@ tenant_urlpatterns = [
     *club_urlpatterns,
     *desk_urlpatterns,
     *renovation_urlpatterns,
+    *desk_complaint_urlpatterns,
     *marketplace_company_urlpatterns,
     *shop_urlpatterns,
     *shop_orders_urlpatterns,

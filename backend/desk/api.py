@@ -263,7 +263,9 @@ def step_run(*, ticket: Ticket, user: User, data: dict[str, Any], resident: bool
             raise ApplicationError.for_fields({"engineer": [_("Choose an engineer.")]})
         return services.ticket_assign(ticket=ticket, engineer=engineer, by=user)
     if step == "revisit":
-        return services.ticket_revisit(ticket=ticket, by=user, fixed=data["fixed"], note=data["note"])
+        return services.ticket_revisit(
+            ticket=ticket, by=user, fixed=data["fixed"], note=data["note"], rating=data["rating"]
+        )
     if step == "grab":
         return services.ticket_grab(ticket=ticket, engineer=user)
     if step == "accept":

@@ -262,3 +262,8 @@ class TicketPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.stage} photo"
+
+
+# Complaints and satisfaction live in their own modules (models of this app all the same).
+from .complaint_models import Complaint, ComplaintEvent, ComplaintPause  # noqa: E402, F401
+from .survey_models import Rating, Survey, SurveyAnswer, SurveyQuestion, SurveyResponse  # noqa: E402, F401

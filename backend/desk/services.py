@@ -48,6 +48,8 @@ from .models import (
     TicketPause,
 )
 from .sla import dues_refresh, revisit_due
+from .survey_models import RatingVia
+from .surveys import rating_record
 
 SUPERVISOR_ROLES = [Role.CUSTOMER_SERVICE, Role.COMPANY_ADMIN]
 
@@ -373,23 +375,41 @@ def ticket_confirm(
         locked.status, locked.confirmed_at = Status.CONFIRMED, now
         locked.rating, locked.rating_comment = rating, (comment or "").strip()[:300]
         locked.save(update_fields=["status", "confirmed_at", "rating", "rating_comment"])
+        if rating is not None:  # always, when fixed (checked above)
+            rating_record(ticket=locked, score=rating, comment=comment, via=RatingVia.RESIDENT, by=user, now=now)
         _event(locked, "confirmed", by=user, now=now, rating=rating)
     return locked
 
 
-def ticket_revisit(*, ticket: Ticket, by: User, fixed: bool, note: str, now: dt.datetime | None = None) -> Ticket:
+def ticket_revisit(
+    *,
+    ticket: Ticket,
+    by: User,
+    fixed: bool,
+    note: str,
+    rating: int | None = None,
+    now: dt.datetime | None = None,
+) -> Ticket:
     """回访 by customer service (after the resident confirmed, or without them for a walk-in or a silent
-    resident): fixed closes it; not fixed reopens it."""
+    resident): fixed closes it, with the rating the resident gives on the call when they gave none on their
+    phone (backend.desk.surveys: one table of ratings); not fixed reopens it."""
     now = now or timezone.now()
     if not (note or "").strip():
         raise ApplicationError.for_fields({"note": [_("Write down what the resident said.")]})
+    if rating is not None and rating not in (1, 2, 3, 4, 5):
+        raise ApplicationError.for_fields({"rating": [_("Rate the repair from 1 to 5.")]})
     with transaction.atomic():
         locked = _locked(ticket, (Status.COMPLETED, Status.CONFIRMED))
         if not fixed:
             _reopen(locked, by=by, now=now, reason=note, kind="revisit_reopened")
             return locked
         locked.status, locked.closed_at = Status.CLOSED, now
-        locked.save(update_fields=["status", "closed_at"])
+        fields = ["status", "closed_at"]
+        if rating is not None and locked.rating is None:
+            locked.rating = rating
+            fields.append("rating")
+            rating_record(ticket=locked, score=rating, comment=note, via=RatingVia.REVISIT, by=by, now=now)
+        locked.save(update_fields=fields)
         _event(
             locked,
             "revisited",

@@ -352,6 +352,13 @@ SPECTACULAR_SETTINGS = {
         "TicketPriorityEnum": "backend.desk.models.Priority",
         "TicketChannelEnum": "backend.desk.models.Channel",
         "TicketStatusEnum": "backend.desk.models.Status",
+        "ComplaintStatusEnum": "backend.desk.complaint_models.ComplaintStatus",
+        "ComplaintChannelEnum": "backend.desk.complaint_models.ComplaintChannel",
+        "ComplaintSeverityEnum": "backend.desk.complaint_models.Severity",
+        "ComplaintCauseEnum": "backend.desk.complaint_models.Cause",
+        "ComplaintToldViaEnum": "backend.desk.complaint_models.ToldVia",
+        "SurveyStatusEnum": "backend.desk.survey_models.SurveyStatus",
+        "SurveyQuestionKindEnum": "backend.desk.survey_models.QuestionKind",
         "OrderStatusEnum": "marketplace.orders.models.OrderStatus",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
@@ -427,6 +434,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BEAT_SCHEDULER = "backend.celery_beat.CompanyScheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     # Once, in the public schema: companies past their deletion date go (tenants/deletion.py).
+    "support-access-expire": {
+        "task": "tenants.tasks.support_access_expire",
+        "schedule": 60,
+        "public": True,
+    },
     "companies-delete-due": {
         "task": "tenants.tasks.companies_delete_due",
         "schedule": crontab(minute=17, hour=3),
@@ -528,6 +540,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "renovation-permits-sweep": {
         "task": "backend.renovation.tasks.permits_sweep",
         "schedule": 300,
+    },
+    # Service desk: complaints near or past their limits (the handbook's), escalated on a breach.
+    "desk-complaint-sweep": {
+        "task": "backend.desk.tasks.complaint_sweep",
+        "schedule": 60,
     },
 }
 

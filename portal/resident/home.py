@@ -199,6 +199,7 @@ ENTRIES = [
     HomeEntry("shop", _("Community shop"), "portal:resident-shop", "bag", perms.SHOP),
     HomeEntry("repair", _("Report a repair"), "portal:resident-repair-new", "tool", perms.DESK_RESIDENT),
     HomeEntry("repairs", _("My repairs"), "portal:resident-repairs", "check", perms.DESK_RESIDENT),
+    HomeEntry("complain", _("Make a complaint"), "portal:resident-complaint-new", "alert", perms.COMPLAIN),
 ]
 
 

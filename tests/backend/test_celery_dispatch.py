@@ -29,7 +29,7 @@ def test_every_settings_entry_becomes_one_dispatcher_entry():
     entries = dispatch_entries(settings.CELERY_BEAT_SCHEDULE)
     assert set(entries) == set(settings.CELERY_BEAT_SCHEDULE)
     public = {name for name, e in settings.CELERY_BEAT_SCHEDULE.items() if e.get("public")}
-    assert public == {"companies-delete-due"}  # the platform's own job, once, not per company
+    assert public == {"companies-delete-due", "support-access-expire"}  # the platform's own jobs, once
     assert {e["task"] for n, e in entries.items() if n not in public} == {DISPATCH_TASK}
     assert entries["companies-delete-due"]["task"] == "tenants.tasks.companies_delete_due"
     greetings = entries["greetings"]  # 08:30 daily -> hourly at :30, to the companies where it is 08:xx

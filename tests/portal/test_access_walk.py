@@ -274,6 +274,23 @@ PAGES: dict[str, Page] = {
     "resident-my-data-download": page(RESIDENT),
     "staff-erasure-requests": page(ADMIN),
     "staff-erasure-process": page(ADMIN, pk="=1"),
+    # complaints (投诉) and satisfaction (满意度): residents complain and answer surveys, customer service runs them
+    "staff-complaints": page(WRITERS),
+    "staff-complaint-new": page(WRITERS),
+    "staff-complaint-analysis": page(WRITERS),
+    "staff-complaint": page(WRITERS, pk="complaint"),
+    "staff-complaint-step": page(WRITERS, pk="complaint", step="=take"),
+    "staff-satisfaction": page(WRITERS),
+    "staff-surveys": page(WRITERS),
+    "staff-survey-new": page(WRITERS),
+    "staff-survey": page(WRITERS, pk="survey"),
+    "staff-survey-step": page(WRITERS, pk="survey", step="=open"),
+    "resident-complaints": page(RESIDENT),
+    "resident-complaint-new": page(RESIDENT),
+    "resident-complaint": page(RESIDENT, pk="complaint"),
+    "resident-complaint-step": page(RESIDENT, pk="complaint", step="=rate"),
+    "resident-surveys": page(RESIDENT),
+    "resident-survey": page(RESIDENT, pk="survey"),
 }
 
 
@@ -435,10 +452,22 @@ POST_ONLY = {
     "staff-desk-step",
     "resident-renovation-cancel",
     "staff-renovation-step",
+    "staff-complaint-step",
+    "staff-survey-step",
+    "resident-complaint-step",
 }
 # Objects of an estate that every home of it shares (the neighbour's gym is the resident's gym too, and the
 # estate's facilities' classes).
-SHARED_BY_NEIGHBOURS = {"facility", "closure", "photo", "listing", "shop_merchant", "shop_photo", *ESTATE_SHARED}
+SHARED_BY_NEIGHBOURS = {
+    "facility",
+    "closure",
+    "photo",
+    "listing",
+    "shop_merchant",
+    "shop_photo",
+    "survey",
+    *ESTATE_SHARED,
+}
 # way -> (who asks, where the object lives, the roles that make a page concern them)
 WAYS = {
     "office": ("scoped_staff", "office_b", STAFF),

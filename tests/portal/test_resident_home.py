@@ -223,7 +223,7 @@ def test_entries_appear_only_once_their_pages_exist(
 ) -> None:
     _user, client = resident(world.units[0])
     entries = part(text(client.get("/resident/")), "data-entries>").split("</nav>", 1)[0]
-    assert re.findall(r'data-entry="(\w+)"', entries) == ["pay", "book", "shop", "repair", "repairs"]
+    assert re.findall(r'data-entry="(\w+)"', entries) == ["pay", "book", "shop", "repair", "repairs", "complain"]
     monkeypatch.setattr(
         resident_home,
         "ENTRIES",

@@ -275,7 +275,14 @@ def ticket_step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
         elif step == "leak_test":
             services.leak_test_record(ticket=ticket, by=user)
         elif step == "revisit":
-            services.ticket_revisit(ticket=ticket, by=user, fixed=post.get("fixed") == "1", note=post.get("note", ""))
+            rating = post.get("rating") or ""
+            services.ticket_revisit(
+                ticket=ticket,
+                by=user,
+                fixed=post.get("fixed") == "1",
+                note=post.get("note", ""),
+                rating=int(rating) if rating.isdigit() else None,
+            )
         elif step == "cancel":
             services.ticket_cancel(ticket=ticket, by=user, reason=post.get("reason", ""))
         else:

@@ -31,6 +31,7 @@ PLATFORM_CATEGORY = Skip(
     "categories are the platform's, the same in every company; each company's switch lives in its own schema"
 )
 SAME_SHOP = Skip("a neighbour's home shops from the same merchants: what a resident may buy is the estate's")
+SAME_ESTATE_SURVEY = Skip("a survey goes to an estate (or its buildings): the neighbour's home gets the same one")
 COMPANY_LEVEL = Skip("invitations and members belong to the company, not to an office; company admins only")
 
 
@@ -313,4 +314,22 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-renovation-deposit", "post"): Detail(
         "/api/v1/renovation/applications/{id}/deposit/", "renovation", **STAFF_ASK, body={"refund_fen": 0}
     ),
+    # complaints: the complainant's own (a neighbour's is theirs alone); surveys go to an estate
+    ("api-desk-complaint", "get"): Detail("/api/v1/desk/complaints/{id}/", "complaint", **EVERYONE_ASKS),
+    ("api-desk-complaint-steps", "post"): Detail(
+        "/api/v1/desk/complaints/{id}/steps/", "complaint", **EVERYONE_ASKS, body={"step": "withdraw", "reason": ""}
+    ),
+    ("api-desk-survey", "get"): Detail("/api/v1/desk/surveys/{id}/", "survey", "scoped_staff", SAME_ESTATE_SURVEY),
+    ("api-desk-survey-steps", "post"): Detail(
+        "/api/v1/desk/surveys/{id}/steps/", "survey", **STAFF_ASK, body={"step": "open"}
+    ),
+    ("api-desk-survey-answers", "post"): Detail(
+        "/api/v1/desk/surveys/{id}/answers/",
+        "survey",
+        "resident",
+        SAME_ESTATE_SURVEY,
+        company="resident",
+        body={"unit": 0, "answers": []},
+    ),
+    ("api-desk-survey-results", "get"): Detail("/api/v1/desk/surveys/{id}/results/", "survey", **STAFF_ASK),
 }

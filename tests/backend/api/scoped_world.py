@@ -193,6 +193,29 @@ def _ticket(unit: Unit, user: Any) -> int:
     return ticket.pk
 
 
+def _complaint(unit: Unit, user: Any) -> int:
+    """A complaint the home's resident filed (the service desk)."""
+    from backend.desk import complaints
+
+    return complaints.complaint_file(
+        user=user, unit_id=unit.pk, cause="noise", description="楼上装修太吵", contact_phone="13900000000"
+    ).pk
+
+
+def _survey(estate_id: int, admin: Any) -> int:
+    """An open satisfaction survey to the estate (its homes share it)."""
+    from backend.desk import surveys
+
+    survey = surveys.survey_create(
+        by=admin,
+        scope=EVERYTHING,
+        title="年度满意度调查",
+        estate_ids=[estate_id],
+        questions=[{"text": "服务态度", "kind": "rating"}],
+    )
+    return surveys.survey_open(survey=survey, by=admin, scope=EVERYTHING).pk
+
+
 def _ticket_photo(ticket_id: int) -> int:
     from backend.desk.models import TicketPhoto
 
@@ -279,6 +302,8 @@ def _place(
     club[("class", unit.estate_id)] = (klass, session)
     shop = club.get(("shop", unit.estate_id)) or _shop(unit.estate_id, number)
     club[("shop", unit.estate_id)] = shop
+    survey = club.get(("survey", unit.estate_id)) or _survey(unit.estate_id, admin)
+    club[("survey", unit.estate_id)] = survey
     line = BillLine.objects.filter(unit=unit).first()
     assert line is not None
     meter = meters.meter_create(scope=EVERYTHING, kind="water", number=f"W{number}", unit_id=unit.pk)
@@ -332,6 +357,8 @@ def _place(
             "ticket": (ticket := _ticket(unit, user)),
             "ticket_photo": _ticket_photo(ticket),
             **_renovation(unit, user),
+            "complaint": _complaint(unit, user),
+            "survey": survey,
         }
     )
 

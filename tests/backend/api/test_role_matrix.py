@@ -81,6 +81,7 @@ ENDPOINTS.update(importlib.import_module("tests.backend.club.matrix_club").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.backend.club.matrix_classes").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.backend.desk.matrix_desk").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.backend.renovation.matrix_renovation").ROWS)
+ENDPOINTS.update(importlib.import_module("tests.backend.desk.matrix_complaints").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.marketplace.company.matrix_marketplace").ROWS)
 # Allowed callers get past the permission check; some rows then fail on purpose at validation or lookup
 # (ids that do not exist), which still proves the role was let in.
