@@ -29,6 +29,7 @@ class PersonalDataOut(serializers.Serializer):
     club = serializers.DictField(help_text="facility bookings and class enrolments")
     shop_orders = serializers.ListField(child=serializers.DictField())
     repair_tickets = serializers.ListField(child=serializers.DictField())
+    complaints = serializers.ListField(child=serializers.DictField())
     notifications = serializers.ListField(child=serializers.DictField())
     consents = serializers.ListField(child=serializers.DictField(), help_text="privacy policy consents")
 

@@ -2,7 +2,7 @@
 
 Processing, in one transaction:
 - what the ledger and the accounts must keep is kept and anonymised: the person record (occupancies point at
-  it), payers' names on payments and deposits, contacts on repair tickets and shop orders, guests on bookings,
+  it), payers' names on payments and deposits, contacts on repair tickets, complaints and shop orders, guests on bookings,
   the actor and object names in the audit log. No ledger row is touched, so every unit's balance stays;
 - the rest is deleted: notifications (and their deliveries), preferences, announcement receipts, sessions,
   API tokens, the cart, waitlist places, binding requests' document files, and the membership;
@@ -28,6 +28,7 @@ from backend.audit.models import AuditEntry
 from backend.audit.services import audit_record
 from backend.billing.models import Deposit, Payment
 from backend.club.models import Booking, BookingSeries, Enrolment, WaitlistEntry
+from backend.desk.complaint_models import Complaint
 from backend.desk.models import Ticket
 from backend.errors import ApplicationError
 from backend.notifications.models import AnnouncementRecipient, Notification, NotificationPreference, QuietHours
@@ -102,6 +103,9 @@ def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
                 ).update(payer_name=ERASED_NAME)
         counts["desk.ticket"] = Ticket.objects.filter(
             Q(reporter=user) | Q(contact_phone__in=phones) if phones else Q(reporter=user)
+        ).update(contact_name=ERASED_NAME, contact_phone="")
+        counts["desk.complaint"] = Complaint.objects.filter(
+            Q(complainant=user) | Q(contact_phone__in=phones) if phones else Q(complainant=user)
         ).update(contact_name=ERASED_NAME, contact_phone="")
         counts["orders.order"] = Order.objects.filter(user=user).update(
             contact_name=ERASED_NAME, contact_phone="", note=""

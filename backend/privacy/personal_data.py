@@ -16,6 +16,7 @@ from django.utils import timezone
 from backend.accounts.models import Membership, PrivacyConsent, User
 from backend.billing.models import BillLine, Deposit, Payment
 from backend.club.models import Booking, Enrolment
+from backend.desk.complaint_models import Complaint
 from backend.desk.models import Ticket
 from backend.notifications.models import Notification
 from backend.properties.models import BindingRequest, Occupancy, Person, Unit
@@ -200,6 +201,24 @@ def desk_data(user: User, units: list[Unit]) -> list[dict[str, Any]]:
     ]
 
 
+def complaints_data(user: User, units: list[Unit]) -> list[dict[str, Any]]:
+    complaints = Complaint.objects.filter(complainant=user).order_by("created_at", "id")
+    return [
+        {
+            "code": c.code,
+            "cause": c.cause,
+            "location": c.location,
+            "description": c.description,
+            "wanted": c.wanted,
+            "contact_name": c.contact_name,
+            "contact_phone": c.contact_phone,
+            "status": c.status,
+            "created_at": _when(c.created_at),
+        }
+        for c in complaints
+    ]
+
+
 def notifications_data(user: User, units: list[Unit]) -> list[dict[str, Any]]:
     return [
         {
@@ -229,6 +248,7 @@ COLLECTORS: dict[str, Collector] = {
     "club": club_data,
     "shop_orders": shop_data,
     "repair_tickets": desk_data,
+    "complaints": complaints_data,
     "notifications": notifications_data,
     "consents": consents_data,
 }

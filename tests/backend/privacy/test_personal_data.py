@@ -74,7 +74,7 @@ def test_the_download_holds_the_residents_data_and_nobody_elses(world, db):
     assert data["billing"]["bills"] and {p["amount_fen"] for p in data["billing"]["payments"]} >= {500}
     assert data["club"]["bookings"] and data["club"]["class_enrolments"]
     assert len(data["shop_orders"]) == 1 and data["shop_orders"][0]["lines"]
-    assert len(data["repair_tickets"]) == 1
+    assert len(data["repair_tickets"]) == 1 and len(data["complaints"]) == 1
     assert data["consents"][0]["policy_version"] == "2026-12"
     # nobody else's: not the neighbour, not the other company
     assert neighbour.name not in text and neighbour.phone not in text
