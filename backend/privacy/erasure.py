@@ -2,8 +2,8 @@
 
 Processing, in one transaction:
 - what the ledger and the accounts must keep is kept and anonymised: the person record (occupancies point at
-  it), payers' names on payments and deposits, contacts on repair tickets, complaints and shop orders, guests on bookings,
-  the actor and object names in the audit log. No ledger row is touched, so every unit's balance stays;
+  it), payers' names on payments and deposits, contacts on repair tickets, complaints and shop orders, guests
+  on bookings, the actor and object names in the audit log. No ledger row is touched, so every unit's balance stays;
 - the rest is deleted: notifications (and their deliveries), preferences, announcement receipts, sessions,
   API tokens, the cart, waitlist places, binding requests' document files, and the membership;
 - the account itself (public schema) is anonymised too when the person belongs to no other company and works
