@@ -42,6 +42,7 @@ STAFF_NAV = [
     NavItem(_("Members"), "portal:staff-members", "users", perms.MEMBERS_MANAGE),
     NavItem(_("Undelivered messages"), "portal:deliveries", "alert", perms.DELIVERIES_READ),
     NavItem(_("Audit log"), "portal:staff-audit", "log", perms.AUDIT_READ),
+    NavItem(_("Erasure requests"), "portal:staff-erasure-requests", "alert", perms.ERASURE_PROCESS),
 ]
 BILLING_NAV = [
     NavItem(_("Fee items and standards"), "portal:billing-fees", "yuan", perms.BILLING_READ),
@@ -121,6 +122,7 @@ RESIDENT_NAV = [
     NavItem(_("My complaints"), "portal:resident-complaints", "alert", perms.COMPLAIN),
     NavItem(_("Surveys"), "portal:resident-surveys", "check", perms.SURVEY_ANSWER),
     NavItem(_("Link my home"), "portal:resident-bind", "link", perms.BINDING_REQUEST),
+    NavItem(_("My data"), "portal:resident-my-data", "settings", perms.MY_DATA),
 ]
 COMMON_NAV = [
     NavItem(_("Notifications"), "portal:notifications", "bell", perms.MEMBER),

@@ -27,6 +27,7 @@ from .staff.members import urls as staff_members
 from .staff.meters import urls as staff_meters
 from .staff.notifications import urls as staff_notifications
 from .staff.payments import urls as staff_payments
+from .staff.privacy import urls as staff_privacy
 from .staff.registry import urls as staff_registry
 from .staff.renovation import urls as staff_renovation
 
@@ -58,6 +59,7 @@ urlpatterns = [
     *staff_club_classes.urlpatterns,
     *resident_classes.urlpatterns,
     *resident_shop.urlpatterns,
+    *staff_privacy.urlpatterns,
     *staff_complaints.urlpatterns,
     *resident_complaints.urlpatterns,
 ]

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from backend.api.throttling import THROTTLED, ClientIpThrottle
+from backend.client_ip import client_ip
 
 from .services import company_onboard
 
@@ -19,6 +20,9 @@ class SignupIn(serializers.Serializer):
     admin_email = serializers.CharField(max_length=254, allow_blank=True)
     admin_phone = serializers.CharField(max_length=30, allow_blank=True)
     admin_password = serializers.CharField(max_length=128, allow_blank=True, trim_whitespace=False)
+    privacy_accepted = serializers.BooleanField(
+        required=False, default=False, help_text="true: the admin read and accepts the privacy policy (required)"
+    )
 
 
 class SignupOut(serializers.Serializer):
@@ -39,6 +43,6 @@ class SignupApi(APIView):
     def post(self, request: Request) -> Response:
         data = SignupIn(data=request.data)
         data.is_valid(raise_exception=True)
-        result = company_onboard(**data.validated_data)
+        result = company_onboard(**data.validated_data, ip=client_ip(request.META))
         body = {"tenant": result.tenant.slug, "domain": result.domain.domain, "portal_url": result.portal_url}
         return Response(SignupOut(body).data, status=status.HTTP_201_CREATED)

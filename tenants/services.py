@@ -14,9 +14,9 @@ from django.db import IntegrityError, ProgrammingError, transaction
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context, schema_exists
 
-from backend.accounts.models import Membership, User
+from backend.accounts.models import Membership, PrivacyConsent, User
 from backend.accounts.roles import Role
-from backend.accounts.services import user_fields_validate
+from backend.accounts.services import privacy_accepted_errors, privacy_consent_record, user_fields_validate
 from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
 from backend.errors import ApplicationError
@@ -102,10 +102,14 @@ def company_onboard(
     admin_email: str,
     admin_phone: str,
     admin_password: str,
+    privacy_accepted: bool | None = None,
+    ip: str | None = None,
 ) -> Onboarded:
     """Sign up a property company: tenant, cloned schema, domain, admin account and membership, all in one
     transaction. Bad input raises ApplicationError with field errors and creates nothing; any failure
-    later rolls back everything, the schema included."""
+    later rolls back everything, the schema included. The sign-up page and API pass `privacy_accepted`
+    (False: a field error; True: the admin's consent is recorded in the same transaction); None is a
+    service-level caller (the demo, the benchmarks) that asked nobody."""
     started = time.perf_counter()
     errors: dict[str, list[str]] = {}
     company_name = (company_name or "").strip()
@@ -120,6 +124,7 @@ def company_onboard(
         name=admin_name, email=admin_email, phone=admin_phone, password=admin_password, prefix="admin_"
     )
     errors.update(user_errors)
+    errors.update(privacy_accepted_errors(privacy_accepted))
     if not admin_phone.strip() and "admin_phone" not in errors:
         errors["admin_phone"] = [_("Enter a mobile number.")]
     if errors:
@@ -138,6 +143,8 @@ def company_onboard(
             domain = Domain.objects.create(domain=company_domain(slug), tenant=tenant, is_primary=True)
             admin = User.objects.create_user(email=email, password=admin_password, name=admin_name.strip(), phone=phone)
             Membership.objects.create(user=admin, tenant=tenant, roles=[Role.COMPANY_ADMIN])
+            if privacy_accepted:
+                privacy_consent_record(user=admin, channel=PrivacyConsent.Channel.COMPANY_SIGNUP, ip=ip, tenant=tenant)
             with schema_context(tenant.schema_name):
                 CompanySettings.objects.update_or_create(singleton=True, defaults={"display_name": company_name})
                 with acting_as(Actor(user_id=admin.pk, user_name=admin.name, ip=None)):

@@ -16,9 +16,17 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.accounts.models import Membership, User
+from backend.accounts.models import Membership, PrivacyConsent, User
 from backend.accounts.roles import Role
-from backend.accounts.services import membership_get_active, membership_grant, token_hash, user_create
+from backend.accounts.services import (
+    membership_get_active,
+    membership_grant,
+    privacy_accepted_errors,
+    privacy_consent_record,
+    token_hash,
+    user_create,
+    user_fields_validate,
+)
 from backend.accounts.validation import email_normalize
 from backend.audit.context import Actor, acting_as
 from backend.audit.services import audit_record
@@ -160,14 +168,32 @@ def invitation_revoke(*, invitation: Invitation) -> Invitation:
     return invitation
 
 
-def resident_sign_up(*, name: str, phone: str, email: str, password: str) -> tuple[User, Membership]:
-    """A resident registers on the company's portal (binding to a unit comes after)."""
+def resident_sign_up(
+    *,
+    name: str,
+    phone: str,
+    email: str,
+    password: str,
+    privacy_accepted: bool | None = None,
+    ip: str | None = None,
+) -> tuple[User, Membership]:
+    """A resident registers on the company's portal (binding to a unit comes after). The page and the API
+    pass `privacy_accepted` (False: a field error, nothing created; True: the consent is recorded with the
+    account); None is a service-level caller that asked nobody, and records none."""
     tenant = _current_tenant()
     if not company_settings_get().resident_self_signup:
         raise ApplicationError(_("This company does not take online sign-ups. Ask the service desk."), status=403)
+    consent_errors = privacy_accepted_errors(privacy_accepted)
+    if consent_errors:
+        field_errors, _email, _phone = user_fields_validate(
+            name=name, email=email, phone=phone, password=password, email_required=False
+        )
+        raise ApplicationError.for_fields({**field_errors, **consent_errors})
     with transaction.atomic():
         user = user_create(name=name, email=email, phone=phone, password=password, email_required=False)
         membership = membership_grant(user=user, tenant=tenant, roles=[Role.RESIDENT])
+        if privacy_accepted:
+            privacy_consent_record(user=user, channel=PrivacyConsent.Channel.RESIDENT_SIGNUP, ip=ip, tenant=tenant)
         audit_record(action="resident.sign_up", target=user, object_repr=user.name)
     return user, membership
 

@@ -131,6 +131,9 @@ class ResidentSignupIn(serializers.Serializer):
     phone = serializers.CharField(max_length=30, allow_blank=True)
     email = serializers.CharField(max_length=254, allow_blank=True, required=False, default="")
     password = serializers.CharField(max_length=128, trim_whitespace=False, allow_blank=True)
+    privacy_accepted = serializers.BooleanField(
+        required=False, default=False, help_text="true: the resident read and accepts the privacy policy (required)"
+    )
 
 
 class ResidentSignupApi(APIView):
@@ -152,6 +155,6 @@ class ResidentSignupApi(APIView):
     def post(self, request: Request) -> Response:
         data = ResidentSignupIn(data=request.data)
         data.is_valid(raise_exception=True)
-        user, membership = resident_sign_up(**data.validated_data)
+        user, membership = resident_sign_up(**data.validated_data, ip=client_ip(request.META))
         body = me_body(user=user, membership=membership, tenant=api_tenant(request))
         return Response(MeOut(body).data, status=201)

@@ -116,3 +116,29 @@ class LoginHandoff(models.Model):
 
     def __str__(self) -> str:
         return f"handoff for {self.user_id} to {self.tenant_id}"
+
+
+class PrivacyConsent(models.Model):
+    """A person's consent to the privacy policy (PIPL art. 14): which version, when, from where, how.
+
+    Public schema, beside the account it belongs to: the record outlives a membership and a company, and an
+    erased account keeps it (it holds no personal data beyond the address it was given from)."""
+
+    class Channel(models.TextChoices):
+        RESIDENT_SIGNUP = "resident_signup", _("Resident sign-up")
+        COMPANY_SIGNUP = "company_signup", _("Company sign-up")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="privacy_consents")
+    policy_version = models.CharField(max_length=20)
+    accepted_at = models.DateTimeField(default=timezone.now)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    tenant = models.ForeignKey(
+        "tenants.Tenant", on_delete=models.SET_NULL, null=True, blank=True, related_name="privacy_consents"
+    )
+
+    class Meta:
+        ordering = ["-accepted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"consent {self.user_id} v{self.policy_version} ({self.channel})"

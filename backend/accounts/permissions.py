@@ -67,6 +67,9 @@ RESIDENT_AREA = _permission("resident_area", {Role.RESIDENT}, _("Open the reside
 MEMBERS_MANAGE = _permission("members_manage", ADMIN, _("Invite colleagues and change their roles and scope"))
 AUDIT_READ = _permission("audit_read", ADMIN, _("Read the audit log"))
 DELIVERIES_READ = _permission("deliveries_read", ADMIN, _("See messages that could not be delivered"))
+# Personal information (PIPL): a resident's own data; erasure requests processed by the company's admin.
+MY_DATA = _permission("my_data", {Role.RESIDENT}, _("Download my personal data and ask for its erasure"))
+ERASURE_PROCESS = _permission("erasure_process", ADMIN, _("Process residents' requests to erase their data"))
 COMPANY_ALERTS = _permission("company_alerts", ADMIN, _("Receive the company's operational alerts"))
 
 # Property registry (房产档案) -------------------------------------------------------------------------------

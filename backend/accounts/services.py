@@ -8,6 +8,7 @@ import math
 import secrets
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -20,7 +21,7 @@ from django.utils.translation import ngettext
 from backend.errors import ApplicationError, RateLimited
 from tenants.models import Tenant
 
-from .models import LoginHandoff, Membership, User
+from .models import LoginHandoff, Membership, PrivacyConsent, User
 from .roles import Role
 from .throttling import login_failure_record, login_failures_clear, login_lock_remaining
 from .validation import email_normalize, phone_normalize
@@ -155,3 +156,21 @@ def login_handoff_consume(*, raw_token: str, tenant: Tenant) -> User | None:
     if handoff.tenant_id != tenant.pk or handoff.expires_at <= timezone.now():
         return None
     return handoff.user
+
+
+def privacy_accepted_errors(accepted: bool | None) -> dict[str, list[str]]:
+    """The field error of a sign-up whose privacy box was not ticked (None: a service-level caller, not asked)."""
+    if accepted is None or accepted is True:
+        return {}
+    return {"privacy_accepted": [_("Read and accept the privacy policy to create an account.")]}
+
+
+def privacy_consent_record(*, user: User, channel: str, ip: str | None, tenant: Tenant | None = None) -> PrivacyConsent:
+    """Record that `user` accepted the current privacy policy. Call it inside the sign-up's transaction."""
+    return PrivacyConsent.objects.create(
+        user=user,
+        policy_version=settings.PRIVACY_POLICY_VERSION,
+        ip=ip,
+        channel=channel,
+        tenant=tenant,
+    )

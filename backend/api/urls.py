@@ -16,6 +16,7 @@ from backend.gate.api import urlpatterns as gate_urlpatterns
 from backend.gateway.webhooks import stripe_webhook
 from backend.notifications import api as inbox
 from backend.payments.urls import urlpatterns as payments_urlpatterns
+from backend.privacy.api import urlpatterns as privacy_urlpatterns
 from backend.properties import api as registry
 from backend.renovation.api import urlpatterns as renovation_urlpatterns
 from marketplace.api_shop import urlpatterns as shop_urlpatterns
@@ -89,4 +90,5 @@ tenant_urlpatterns = [
     *shop_urlpatterns,
     *shop_orders_urlpatterns,
     *settlement_urlpatterns,
+    *privacy_urlpatterns,
 ]

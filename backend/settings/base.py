@@ -28,6 +28,8 @@ PLATFORM_DOMAIN = env("PLATFORM_DOMAIN", default="localhost")
 # How URLs to a company portal are built: scheme and an optional ":port" suffix for development.
 PLATFORM_URL_SCHEME = env("PLATFORM_URL_SCHEME", default="http")
 PLATFORM_URL_PORT = env("PLATFORM_URL_PORT", default="")
+# The privacy policy's version (隐私政策版本): every consent at sign-up records it; change it with the text.
+PRIVACY_POLICY_VERSION = env("PRIVACY_POLICY_VERSION", default="2026-12")
 PLATFORM_NAME = env("PLATFORM_NAME", default="物业云")
 # Subdomains nobody may take at sign-up.
 RESERVED_SUBDOMAINS = env.list(
@@ -111,6 +113,8 @@ TENANT_APPS = [
     "backend.desk",
     "backend.gate",
     "backend.renovation",
+    # Personal information (PIPL): erasure requests, the data download's collectors.
+    "backend.privacy",
     "marketplace.company",
     "marketplace.orders",
     "marketplace.settlement",

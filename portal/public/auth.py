@@ -4,10 +4,11 @@ password reset (Django's views, limited to this company's members and audited)."
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -135,7 +136,7 @@ def resident_signup(request: CompanyRequest) -> HttpResponse:
     form = ResidentSignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            user, _membership = resident_sign_up(**form.cleaned_data)
+            user, _membership = resident_sign_up(**form.cleaned_data, ip=client_ip(request.META))
         except ApplicationError as error:
             add_service_errors(form, error)
         else:
@@ -148,6 +149,12 @@ def resident_signup(request: CompanyRequest) -> HttpResponse:
         {"form": form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@public_view
+def privacy_policy(request: HttpRequest) -> HttpResponse:
+    """The privacy policy (隐私政策), open to anyone on a company's domain and on the platform's."""
+    return render(request, "portal/public/privacy.html", {"policy_version": settings.PRIVACY_POLICY_VERSION})
 
 
 @public_view

@@ -27,6 +27,11 @@ class CompanySignupForm(ServiceValidatedForm):
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=_("At least 8 characters, not only digits, not a common password."),
     )
+    privacy_accepted = forms.BooleanField(
+        label=_("I have read and accept the privacy policy"),
+        required=False,
+        help_text=_("Required. The policy says what we collect, why, and how to download or erase your data."),
+    )
 
 
 class LoginForm(forms.Form):
@@ -48,6 +53,11 @@ class ResidentSignupForm(ServiceValidatedForm):
     email = forms.CharField(label=_("E-mail (optional)"), max_length=254, required=False, widget=forms.EmailInput)
     password = forms.CharField(
         label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    privacy_accepted = forms.BooleanField(
+        label=_("I have read and accept the privacy policy"),
+        required=False,
+        help_text=_("Required. The policy says what we collect, why, and how to download or erase your data."),
     )
 
 

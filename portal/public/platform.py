@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from backend.accounts.services import login_handoff_create
+from backend.client_ip import client_ip
 from backend.errors import ApplicationError
 from backend.security_headers import csp_extend
 from portal.access import public_view
@@ -30,7 +31,7 @@ def company_signup(request: HttpRequest) -> HttpResponse:
     form = CompanySignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            result = company_onboard(**form.cleaned_data)
+            result = company_onboard(**form.cleaned_data, ip=client_ip(request.META))
         except ApplicationError as error:
             add_service_errors(form, error)
         else:

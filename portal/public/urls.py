@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", auth.sign_in, name="login"),
     path("logout/", auth.sign_out, name="logout"),
     path("signup/", auth.resident_signup, name="resident-signup"),
+    path("privacy/", auth.privacy_policy, name="privacy"),
     path("handoff/<str:token>/", auth.handoff, name="handoff"),
     path("invite/<str:token>/", auth.invitation, name="invitation"),
     path("password-reset/", auth.password_reset, name="password-reset"),
@@ -21,4 +22,5 @@ urlpatterns = [
 platform_urlpatterns = [
     path("", platform.landing, name="landing"),
     path("signup/", platform.company_signup, name="signup"),
+    path("privacy/", auth.privacy_policy, name="privacy"),
 ]

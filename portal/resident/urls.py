@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import bills, home, homes, payments
+from . import bills, home, homes, my_data, payments
 
 urlpatterns = [
     path("resident/", home.home, name="resident-home"),
@@ -17,4 +17,6 @@ urlpatterns = [
     path("resident/receipts/<int:pk>/pdf/", payments.receipt_pdf, name="resident-receipt-pdf"),
     path("resident/autopay/", payments.autopay, name="resident-autopay"),
     path("resident/autopay/enable/", payments.autopay_enable, name="resident-autopay-enable"),
+    path("resident/my-data/", my_data.my_data, name="resident-my-data"),
+    path("resident/my-data/download/", my_data.my_data_download, name="resident-my-data-download"),
 ]

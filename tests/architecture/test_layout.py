@@ -33,6 +33,8 @@ TENANCY_MAY_IMPORT = frozenset(
         "backend.celery",
         "backend.api.throttling",
         "backend.api.health",
+        # who the client is (the sign-up API records the address a privacy consent was given from)
+        "backend.client_ip",
         "backend.accounts.models",
         "backend.accounts.roles",
         "backend.accounts.services",

@@ -128,6 +128,7 @@ def test_registry_journey(browser, live_asgi, alpha_admin, tmp_path):
     resident.fill("#id_phone", f"135{uuid.uuid4().int % 10**8:08d}")
     resident.fill("#id_email", f"resident-{tag}@example.test")
     resident.fill("#id_password", "Resident-2026-ok")
+    resident.check("#id_privacy_accepted")
     resident.click("[data-resident-signup] button[type=submit]")
     resident.wait_for_url(f"{base}/resident/")
     resident.goto(f"{base}/resident/bind/")

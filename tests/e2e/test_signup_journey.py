@@ -29,6 +29,7 @@ def test_company_signs_up_invites_a_colleague_switches_language_and_signs_out(
     page.fill("#id_admin_email", f"{slug}@example.test")
     page.fill("#id_admin_phone", f"139{uuid.uuid4().int % 10**8:08d}")
     page.fill("#id_admin_password", "Browser-2026-ok")
+    page.check("#id_privacy_accepted")
     page.click("[data-signup-form] button[type=submit]")
 
     page.wait_for_url(f"http://{slug}.localhost{port}/staff/?welcome=1")
@@ -85,6 +86,7 @@ def test_resident_signs_up_on_a_phone(browser, live_asgi, django_db_blocker):
     page.fill("#id_name", "手机住户")
     page.fill("#id_phone", number)
     page.fill("#id_password", "Phone-home-2026")
+    page.check("#id_privacy_accepted")
     page.click("[data-resident-signup] button[type=submit]")
     page.wait_for_url(f"http://alpha.localhost{port}/resident/")
     assert page.locator("[data-page=resident-home]").is_visible()

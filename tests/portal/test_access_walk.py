@@ -71,6 +71,7 @@ PAGES: dict[str, Page] = {
     "login": public(),
     "logout": public(),
     "resident-signup": public(),
+    "privacy": public(),
     "handoff": public(token="=no-such-ticket"),
     "invitation": public(token="=no-such-invitation"),
     "password-reset": public(),
@@ -310,6 +311,11 @@ PAGES: dict[str, Page] = {
     "staff-renovation-document": page(RENOVATION, pk="renovation_document"),
     "staff-renovation-photo": page(RENOVATION, pk="renovation_photo"),
     "staff-renovation-permit-check": page(GATE),
+    # personal information (PIPL): a resident's own data; erasure requests processed by the company's admin
+    "resident-my-data": page(RESIDENT),
+    "resident-my-data-download": page(RESIDENT),
+    "staff-erasure-requests": page(ADMIN),
+    "staff-erasure-process": page(ADMIN, pk="=1"),
     # complaints (投诉) and satisfaction (满意度): residents complain and answer surveys, customer service runs them
     "staff-complaints": page(WRITERS),
     "staff-complaint-new": page(WRITERS),

@@ -108,6 +108,7 @@ def test_platform_signup_page_creates_the_company_and_hands_off_to_its_portal(db
             "admin_email": "wu@qiantang.test",
             "admin_phone": "13311112222",
             "admin_password": "River-tide-2026",
+            "privacy_accepted": "on",
         },
     )
     assert response.status_code == 302

@@ -63,6 +63,7 @@ def test_a_throttled_company_signup_onboards_nothing(settings, client_on):
         "admin_email": "boss@throttled.test",
         "admin_phone": "13911112222",
         "admin_password": "Throttle-2026-ok",
+        "privacy_accepted": "on",
     }
     assert client.post("/signup/", data).status_code == 429
     assert not Tenant.objects.filter(slug="throttled-co").exists()

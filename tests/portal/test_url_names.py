@@ -245,6 +245,11 @@ TENANT_URLS = [
     ("staff/renovation/<int:pk>/<slug:step>/", "staff-renovation-step", "step"),
     ("staff/renovation/documents/<int:pk>/", "staff-renovation-document", "document"),
     ("staff/renovation/photos/<int:pk>/", "staff-renovation-photo", "photo"),
+    ("privacy/", "privacy", "privacy_policy"),
+    ("resident/my-data/", "resident-my-data", "my_data"),
+    ("resident/my-data/download/", "resident-my-data-download", "my_data_download"),
+    ("staff/privacy/erasure/", "staff-erasure-requests", "erasure_requests"),
+    ("staff/privacy/erasure/<int:pk>/process/", "staff-erasure-process", "erasure_process_view"),
     ("staff/desk/complaints/", "staff-complaints", "queue"),
     ("staff/desk/complaints/new/", "staff-complaint-new", "intake"),
     ("staff/desk/complaints/analysis/", "staff-complaint-analysis", "analysis"),
@@ -265,6 +270,7 @@ TENANT_URLS = [
 PLATFORM_URLS = [
     ("", "landing", "landing"),
     ("signup/", "signup", "company_signup"),
+    ("privacy/", "privacy", "privacy_policy"),
 ]
 SAMPLES = {"int": "7", "str": "sample", "slug": "sample"}
 PARAMETER = re.compile(r"<(?:(\w+):)?(\w+)>")

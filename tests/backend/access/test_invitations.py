@@ -121,7 +121,8 @@ def test_invitation_form_errors_name_the_field(tenant_a, member, client_for, dat
 def test_residents_sign_up_on_the_company_portal(tenant_a, client_for):
     client = client_for(tenant_a)
     response = client.post(
-        "/signup/", {"name": "周住户", "phone": "13787654321", "email": "", "password": "Zhou-2026-home"}
+        "/signup/",
+        {"name": "周住户", "phone": "13787654321", "email": "", "password": "Zhou-2026-home", "privacy_accepted": "on"},
     )
     assert response.status_code == 302 and response["Location"] == "/resident/"
     user = User.objects.get(phone="13787654321")

@@ -101,7 +101,13 @@ def test_a_throttled_resident_signup_creates_no_account(settings, client_on):
     limit_to(settings, "resident_signup", "1/hour")
     client = client_on("company")
     post_json(client, "/api/v1/residents/signup/")
-    body = {"name": "周住户", "phone": "13787654321", "email": "", "password": "Zhou-2026-home"}
+    body = {
+        "name": "周住户",
+        "phone": "13787654321",
+        "email": "",
+        "password": "Zhou-2026-home",
+        "privacy_accepted": True,
+    }
     assert post_json(client, "/api/v1/residents/signup/", body).status_code == 429
     assert not User.objects.filter(phone="13787654321").exists()
 

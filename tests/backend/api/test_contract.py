@@ -16,6 +16,7 @@ SIGNUP = {
     "admin_email": "chen@xihu.test",
     "admin_phone": "13600001111",
     "admin_password": "Xihu-lake-2026",
+    "privacy_accepted": True,
 }
 PASSWORD = "Test-pass-2026!"
 

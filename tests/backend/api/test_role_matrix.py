@@ -24,6 +24,8 @@ ENDPOINTS = {
         None,
         {"company_admin", "finance", "customer_service", "engineer", "security", "resident"},
     ),
+    "me-data": ("get", "/api/v1/me/data/", None, {"resident"}),
+    "me-erasure-request": ("post", "/api/v1/me/erasure-request/", {"confirm": False}, {"resident"}),
     "members": ("get", "/api/v1/members/", None, {"company_admin"}),
     "invitations-list": ("get", "/api/v1/invitations/", None, {"company_admin"}),
     "invitations-create": (

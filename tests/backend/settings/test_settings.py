@@ -29,6 +29,7 @@ TENANT_ONLY = {
     "backend.desk",
     "backend.gate",
     "backend.renovation",
+    "backend.privacy",
 }
 SHARED_ONLY = {
     "tenants",
