@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Sum
 from django.utils import timezone
 
 from marketplace.orders.models import Order, OrderLine
@@ -95,37 +94,6 @@ def payables_record_order(order: Order, *, now: dt.datetime | None = None) -> in
         post(line, EntryKind.COMMISSION_REVERSAL, target - posted.get((line.pk, EntryKind.COMMISSION_REVERSAL), 0))
     PayableEntry.objects.bulk_create(new)
     return len(new)
-
-
-def payables_reconcile(*, limit: int = 500) -> int:
-    """Orders whose ledger is behind their lines (a paid order without sales, a refund not posted), each
-    caught up under its locks in a transaction of its own. Run before statements are built, and hourly."""
-    from django.db import transaction
-
-    from marketplace.orders.money import lock_unit_then_order
-
-    refunds = Sum("amount_fen", filter=Q(kind=EntryKind.REFUND))
-    sales = Sum("amount_fen", filter=Q(kind=EntryKind.SALE))
-    posted_refunds: dict[int, int] = defaultdict(int)
-    posted_sales: dict[int, int] = defaultdict(int)
-    for row in PayableEntry.objects.exclude(order_id=None).values("order_id").annotate(r=refunds, s=sales):
-        order_id = int(row["order_id"] or 0)
-        posted_refunds[order_id] = int(row["r"] or 0)
-        posted_sales[order_id] = int(row["s"] or 0)
-    behind = []
-    for pk, total, refunded in Order.objects.filter(paid_at__isnull=False).values_list(
-        "pk", "total_fen", "refunded_fen"
-    ):
-        if posted_sales[pk] != total or posted_refunds[pk] != refunded:
-            behind.append(pk)
-        if len(behind) >= limit:
-            break
-    done = 0
-    for pk in behind:
-        with transaction.atomic():
-            locked = lock_unit_then_order(pk)
-            done += 1 if payables_record_order(locked) else 0
-    return done
 
 
 def merchant_totals(merchant_id: int) -> dict[str, int]:

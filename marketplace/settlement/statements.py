@@ -33,8 +33,8 @@ from marketplace.settlement_index.models import MerchantStatement
 from tenants.db import company_time_zone, connection
 
 from .kinds import STATEMENT_READY
-from .ledger import payables_reconcile
 from .models import STATEMENT_KINDS, EntryKind, PayableEntry, Statement, StatementLine, StatementStatus
+from .reconcile import payables_reconcile
 
 log = logging.getLogger(__name__)
 
