@@ -73,7 +73,11 @@ def test_the_download_holds_the_residents_data_and_nobody_elses(world, db):
     assert data["homes"]["binding_requests"] and data["homes"]["occupancies"][0]["unit"] == str(unit)
     assert data["billing"]["bills"] and {p["amount_fen"] for p in data["billing"]["payments"]} >= {500}
     assert data["club"]["bookings"] and data["club"]["class_enrolments"]
-    assert len(data["shop_orders"]) == 1 and data["shop_orders"][0]["lines"]
+    from marketplace.orders.models import Order
+
+    orders = set(Order.objects.filter(user=resident).values_list("code", flat=True))
+    assert orders and {o["code"] for o in data["shop_orders"]} == orders  # every order of theirs, no other
+    assert all(o["lines"] for o in data["shop_orders"])
     assert len(data["repair_tickets"]) == 1 and len(data["complaints"]) == 1
     assert data["consents"][0]["policy_version"] == "2026-12"
     # nobody else's: not the neighbour, not the other company
