@@ -212,6 +212,8 @@ class SettingsSerializer(serializers.ModelSerializer):
         model = RenovationSettings
         fields = ["deposit_fen", "debris_fee_fen", "updated_at"]
         read_only_fields = ["updated_at"]
+        # A PUT gives both amounts (the model's defaults are for a new company, not for a request that left one out).
+        extra_kwargs = {"deposit_fen": {"required": True}, "debris_fee_fen": {"required": True}}
 
 
 class RenovationApi(APIView):
