@@ -74,48 +74,44 @@ class Restored:
 # --- what a company holds ----------------------------------------------------------------------------------------
 
 
+def _labels(app_names: list[str]) -> set[str]:
+    names = set(app_names)
+    return {config.label for config in apps.get_app_configs() if config.name in names}
+
+
 def _shared_only_labels() -> set[str]:
-    tenant_labels = set()
-    for name in settings.TENANT_APPS:
-        for config in apps.get_app_configs():
-            if config.name == name:
-                tenant_labels.add(config.label)
-    shared = set()
-    for name in settings.SHARED_APPS:
-        for config in apps.get_app_configs():
-            if config.name == name and config.label not in tenant_labels:
-                shared.add(config.label)
-    return shared
+    """The apps whose tables live only in the public schema."""
+    return _labels(settings.SHARED_APPS) - _labels(settings.TENANT_APPS)
 
 
-def public_models() -> list[tuple[type[models.Model], str]]:
-    """(model, name of its foreign key to Tenant) for every public-schema model that points at a company."""
+def public_foreign_keys(to: type[models.Model]) -> list[tuple[type[models.Model], str]]:
+    """(model, name of its foreign key to `to`) for every public-schema model that points at `to`."""
     shared = _shared_only_labels()
     found = []
     for model in apps.get_models():
-        if model._meta.app_label not in shared or model is Tenant:
+        if model._meta.app_label not in shared or model is to:
             continue
         for f in model._meta.concrete_fields:
-            if isinstance(f, models.ForeignKey) and f.related_model is Tenant:
+            if isinstance(f, models.ForeignKey) and f.related_model is to:
                 found.append((model, f.name))
     return sorted(found, key=lambda pair: pair[0]._meta.label_lower)
 
 
+def public_models() -> list[tuple[type[models.Model], str]]:
+    """(model, name of its foreign key to Tenant) for every public-schema model that points at a company."""
+    return public_foreign_keys(Tenant)
+
+
 def tenant_file_fields() -> list[tuple[type[models.Model], str]]:
     """(model, column) of every file column in a company's schema."""
-    tenant_labels = set()
-    for name in settings.TENANT_APPS:
-        for config in apps.get_app_configs():
-            if config.name == name:
-                tenant_labels.add(config.label)
-    shared = _shared_only_labels()
-    out = []
-    for model in apps.get_models():
-        if model._meta.app_label in tenant_labels and model._meta.app_label not in shared:
-            for f in model._meta.concrete_fields:
-                if isinstance(f, models.FileField):
-                    out.append((model, str(f.column)))
-    return out
+    tenant_labels = _labels(settings.TENANT_APPS)
+    return [
+        (model, str(f.column))
+        for model in apps.get_models()
+        if model._meta.app_label in tenant_labels
+        for f in model._meta.concrete_fields
+        if isinstance(f, models.FileField)
+    ]
 
 
 def schema_tables(schema: str) -> dict[str, int]:

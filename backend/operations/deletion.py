@@ -122,21 +122,11 @@ def _only_here_users(tenant: Tenant) -> list[int]:
 
 
 def _public_user_references() -> list[tuple[type[models.Model], str]]:
-    from django.apps import apps
-
     from backend.accounts.models import User
 
-    from .archive import _shared_only_labels
+    from .archive import public_foreign_keys
 
-    shared = _shared_only_labels()
-    out = []
-    for model in apps.get_models():
-        if model._meta.app_label not in shared or model is User:
-            continue
-        for f in model._meta.concrete_fields:
-            if isinstance(f, models.ForeignKey) and f.related_model is User:
-                out.append((model, f.name))
-    return out
+    return public_foreign_keys(User)
 
 
 def company_purge(*, tenant: Tenant, now: dt.datetime | None = None) -> Purged:
