@@ -85,3 +85,19 @@ def make_listing(
         price_fen=price_fen,
         **fields,
     )
+
+
+def payables_purge(orders: Any) -> None:
+    """Remove the payables entries (and their statement lines) that committed test orders posted, so that the
+    orders themselves can be deleted afterwards. The ledger is append-only by trigger, so this turns triggers
+    off for the one transaction (`session_replication_role = replica`, which the tests' superuser may set);
+    the application never does this."""
+    from django.db import connection, transaction
+
+    from marketplace.settlement.models import PayableEntry, StatementLine
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        entries = PayableEntry.objects.filter(order_id__in=[order.pk for order in orders])
+        StatementLine.objects.filter(entry__in=entries)._raw_delete(connection.alias)  # type: ignore[attr-defined]
+        entries._raw_delete(connection.alias)  # type: ignore[attr-defined]

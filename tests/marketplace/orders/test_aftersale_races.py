@@ -28,7 +28,7 @@ from marketplace.orders.models import AftersalePhoto, Order, OrderLine, RefundRe
 from tenants.db import connection
 from tests.backend.club.test_races import run_together
 from tests.factories import MemberFactory
-from tests.marketplace.factories import make_application, make_listing, make_merchant
+from tests.marketplace.factories import make_application, make_listing, make_merchant, payables_purge
 
 EVERYTHING = Scope.everything()
 THREADS = 6
@@ -82,6 +82,7 @@ def committed_order() -> Iterator[World]:
         orders = Order.objects.filter(unit__estate__office=office)
         AftersalePhoto.objects.filter(refund__order__in=orders).delete()
         RefundRequest.objects.filter(order__in=orders).delete()
+        payables_purge(orders)
         OrderLine.objects.filter(order__in=orders).delete()
         orders.delete()
         units = Unit.objects.filter(building__estate__office=office)
