@@ -109,7 +109,7 @@ def refund_lines(order: Order) -> list[tuple[int, str]]:
         left = refunds.line_refundable(line)
         if left > 0:
             label = f"{line.title}{' · ' + line.variant_name if line.variant_name else ''} × {line.quantity}"
-            rows.append((line.pk, f"{label}（{_('up to')} ¥{yuan(left)}）"))
+            rows.append((line.pk, f"{label}（{_('up to')} {yuan(left)}）"))
     return rows
 
 
