@@ -523,6 +523,9 @@ DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
 # Minutes an order's stock and slot places stay reserved for its payment; days after delivery it completes.
 SHOP_ORDER_PAY_MINUTES = env.int("SHOP_ORDER_PAY_MINUTES", default=15)
 SHOP_ORDER_AUTO_COMPLETE_DAYS = env.int("SHOP_ORDER_AUTO_COMPLETE_DAYS", default=7)
+# Days after an order closed that its merchant sees the resident's name, phone and home masked (and the stored
+# copies are masked by the nightly task).
+SHOP_PERSONAL_DATA_DAYS = env.int("SHOP_PERSONAL_DATA_DAYS", default=30)
 
 # --- Marketplace search (marketplace/search) ------------------------------------------------------
 # "postgres" (default: the denormalised table in this database, no extra server) or "elasticsearch".

@@ -66,6 +66,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.orders.tasks.shop_orders_auto_complete",
         "schedule": 60 * 60,
     },
+    # ...and orders closed for SHOP_PERSONAL_DATA_DAYS keep only the resident's masked name and phone.
+    "shop-orders-personal-data-scrub": {
+        "task": "marketplace.orders.tasks.shop_orders_personal_data_scrub",
+        "schedule": crontab(hour=4, minute=10),
+    },
     # Settlement: last month's statements (结算单) at 03:00 local time, daily (issued once per merchant and month);
     # Stripe payouts whose answer never came are sent again (same idempotency key).
     "settlement-statements-build": {

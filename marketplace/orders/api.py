@@ -278,6 +278,9 @@ class MerchantOrderSerializer(serializers.Serializer):
     contact_phone = serializers.CharField()
     unit_label = serializers.CharField()
     note = serializers.CharField()
+    personal_data_masked = serializers.BooleanField(
+        help_text="True once the order has been closed for 30 days: name, phone and home come masked, no note"
+    )
     total_fen = serializers.IntegerField()
     commission_fen = serializers.IntegerField()
     refunded_fen = serializers.IntegerField()

@@ -557,8 +557,8 @@ def order_confirm(*, order_id: int, user: User | None, now: dt.datetime | None =
         if locked.status != OrderStatus.DELIVERED:
             raise _refused(locked)
         locked.status = OrderStatus.COMPLETED
-        locked.completed_at = now
-        locked.save(update_fields=["status", "completed_at"])
+        locked.completed_at = locked.closed_at = now
+        locked.save(update_fields=["status", "completed_at", "closed_at"])
         _index_sync(locked)
         if locked.reserved:  # sold: the stock stays taken; counted as sales
             Listing.objects.filter(pk__in=locked.lines.values("listing_id")).update(sales=F("sales") + 1)

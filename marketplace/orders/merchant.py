@@ -1,7 +1,8 @@
 """The merchant's side of shop orders (platform domain, public schema): its orders are found through the
 per-merchant index (marketplace.orders_index: company, order id, status, totals), then each one is read or
 changed in its company's schema. What a merchant sees of an order is what fulfilment needs: the lines, the
-resident's name, the home's label and a phone, the fulfilment and note; never the resident's account."""
+resident's name, the home's label and a phone, the fulfilment and note; never the resident's account; and those
+details masked once the order has been closed for 30 days (personal_data.py)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from marketplace.orders_index.models import MerchantOrder
 
 from . import flow
 from .models import Order
+from .personal_data import order_contact
 
 BOARD_STATUSES = ("paid", "accepted", "in_delivery", "in_service", "delivered")
 
@@ -79,10 +81,7 @@ def order_fulfilment(view: MerchantOrderView) -> dict[str, Any]:
         "status": o.status,
         "status_label": str(o.get_status_display()),
         "fulfilment": o.fulfilment,
-        "contact_name": o.contact_name,
-        "contact_phone": o.contact_phone,
-        "unit_label": o.unit_label,
-        "note": o.note,
+        **order_contact(o),  # masked once the order has been closed for SHOP_PERSONAL_DATA_DAYS
         "total_fen": o.total_fen,
         "commission_fen": o.commission_fen,
         "refunded_fen": o.refunded_fen,

@@ -100,6 +100,8 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the stored name and phone were masked, SHOP_PERSONAL_DATA_DAYS after the close (personal_data.py).
+    personal_data_scrubbed_at = models.DateTimeField(null=True, blank=True)
     reject_reason = models.CharField(max_length=300, blank=True)
     refund_state = models.CharField(max_length=8, choices=RefundState.choices, default=RefundState.NONE)
     refund_ids = models.JSONField(default=list, blank=True)

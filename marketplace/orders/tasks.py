@@ -6,6 +6,7 @@ from backend.celery import app
 
 from .flow import orders_auto_complete, orders_expire, pending_orders_check
 from .money import order_refunds_sweep
+from .personal_data import orders_personal_data_scrub
 
 
 @app.task
@@ -19,3 +20,9 @@ def shop_orders_expire() -> int:
 def shop_orders_auto_complete() -> int:
     """Hourly: delivered orders unconfirmed for SHOP_ORDER_AUTO_COMPLETE_DAYS complete by themselves."""
     return orders_auto_complete()
+
+
+@app.task
+def shop_orders_personal_data_scrub() -> int:
+    """Nightly: orders closed for SHOP_PERSONAL_DATA_DAYS keep only the masked name and phone (personal_data.py)."""
+    return orders_personal_data_scrub()

@@ -16,6 +16,7 @@ from backend.billing import ledger
 from marketplace.models import MerchantMember
 from marketplace.orders import flow
 from marketplace.orders.flow import Item
+from marketplace.orders.models import Order
 from marketplace.settlement import statements
 from marketplace.settlement.models import Statement
 from marketplace.settlement_index.models import MerchantStatement
@@ -130,6 +131,15 @@ def test_the_merchant_confirms_its_statement_and_another_merchant_cannot_see_it(
     page = fruit.get(f"/merchant/statements/{entry.pk}/").content.decode()
     assert "data-confirm-statement" in page and "¥23.55" in page
     assert fruit.get(f"/merchant/statements/{entry.pk}/statement.pdf").content.startswith(b"%PDF")
+    # the merchant's exports carry order codes and amounts, never the resident's name, phone or home
+    sheet = load_workbook(io.BytesIO(fruit.get(f"/merchant/statements/{entry.pk}/statement.xlsx").content)).active
+    cells = " ".join(str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None)
+    connection.set_tenant(funded.tenant)
+    order = Order.objects.filter(merchant_id=funded.fruit.pk).first()
+    assert order is not None and order.code in cells
+    assert order.contact_name not in cells and order.unit_label not in cells
+    assert not order.contact_phone or order.contact_phone not in cells
+    connection.set_schema_to_public()
     other = merchant_portal(funded.cleaner)
     assert st.code not in other.get("/merchant/statements/").content.decode()
     for path in ("", "statement.pdf", "statement.xlsx"):
