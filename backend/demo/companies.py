@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django_tenants.utils import schema_context
+from django_tenants.utils import schema_context, tenant_context
 
 from backend.accounts.models import Membership, User
 from backend.accounts.roles import Role
@@ -24,6 +24,7 @@ from .marketplace import demo_marketplace_seed
 from .plans import LVCHENG_BILLING, SHIFAN_BILLING, BillingPlan
 from .progress import Progress
 from .registry import SHIFAN_REGISTRY, EstatePlan, RegistryPlan, demo_registry_seed
+from .shop_orders import demo_shop_orders_seed
 
 DEMO_PASSWORD = "Demo-2026-pass"
 
@@ -44,6 +45,7 @@ class DemoCompany:
     registry: RegistryPlan
     billing: BillingPlan
     clubhouse: bool = False  # 阳光花园's clubhouse with three months of bookings (backend/demo/club.py)
+    shop_orders: int = 40  # three months of its shop (backend/demo/shop_orders.py)
 
     def person(self, role: str) -> DemoLogin | None:
         return next((p for p in self.people if p.role == role), None)
@@ -67,6 +69,7 @@ SHIFAN = DemoCompany(
     registry=SHIFAN_REGISTRY,
     billing=SHIFAN_BILLING,
     clubhouse=True,
+    shop_orders=320,
 )
 LVCHENG = DemoCompany(
     slug="lvcheng",
@@ -171,10 +174,17 @@ def demo_seed(*, billing: bool = True, progress: Progress | None = None) -> Tena
 
 
 def marketplace_seed(*, progress: Progress | None = None) -> None:
-    """The demo merchants and their standing with the demo companies (backend/demo/marketplace.py)."""
+    """The demo merchants and their standing with the demo companies (backend/demo/marketplace.py), and each
+    company's last three months of shop orders, reviews and statements (backend/demo/shop_orders.py)."""
     progress = progress or Progress()
     with progress.stage("marketplace merchants") as stage:
         demo_marketplace_seed(password=DEMO_PASSWORD, stage=stage)
+    for company in COMPANIES:
+        tenant = Tenant.objects.filter(slug=company.slug).first()
+        if tenant is None:
+            continue
+        with progress.stage(f"{company.name} shop orders") as stage, tenant_context(tenant):
+            demo_shop_orders_seed(orders=company.shop_orders, stage=stage)
     with progress.stage("marketplace search index") as stage:
         built = search_rebuild()
         stage.count(built.indexed, "listing indexed", "listings indexed")

@@ -58,7 +58,7 @@ def auto_complete_days() -> int:
 # --- checkout -------------------------------------------------------------------------------------------------
 
 
-def _commission_bp(category_code: str) -> int:
+def commission_bp(category_code: str) -> int:
     """The company's rate for the category, else its nearest parent's row, else the default."""
     rates = dict(CategorySetting.objects.values_list("category_code", "commission_bp"))
     below = category_descendants()
@@ -109,7 +109,7 @@ def _new_code() -> str:
     return f"SO{timezone.now():%y%m%d}{secrets.token_hex(4).upper()}"
 
 
-def _contact(user: User, unit: Unit) -> tuple[str, str]:
+def contact_of(user: User, unit: Unit) -> tuple[str, str]:
     person = Person.objects.filter(user=user).first()
     name = (person.name if person else "") or user.name or user.email or ""
     phone = (person.phone if person else "") or getattr(user, "phone", "") or ""
@@ -180,7 +180,7 @@ def checkout(
     by_merchant: dict[int, list[Item]] = defaultdict(list)
     for item in merged:
         by_merchant[listings[item.listing_id].merchant_id].append(item)
-    name, phone = _contact(user, unit)
+    name, phone = contact_of(user, unit)
     label = f"{unit.estate.name} {unit}" if hasattr(unit, "estate") else str(unit)
     variants = {v.pk: v for v in ListingVariant.objects.filter(pk__in=[i.variant_id for i in merged if i.variant_id])}
     slots = {s.pk: s for s in ServiceSlot.objects.filter(pk__in=[i.slot_id for i in merged if i.slot_id])}
@@ -221,7 +221,7 @@ def checkout(
                 slot = slots.get(item.slot_id) if item.slot_id else None
                 unit_price = _price(listing, variant, now)
                 amount = unit_price * item.quantity
-                bp = _commission_bp(listing.category.code)
+                bp = commission_bp(listing.category.code)
                 lines.append(
                     OrderLine(
                         order=order,
@@ -245,7 +245,7 @@ def checkout(
             order.commission_fen = sum(li.commission_fen for li in lines)
             order.save(update_fields=["total_fen", "commission_fen"])
             paid_lines = [li for li in lines if li.amount_fen > 0]
-            money.order_charges_post(order, paid_lines, unit=unit)
+            money.order_charges_post(order, paid_lines, unit=unit, today=timezone.localdate(now))
             audit_record(
                 action="shop.order_checkout",
                 target=order,
@@ -372,7 +372,7 @@ def orders_expire(*, now: dt.datetime | None = None, limit: int = 500) -> int:
             locked.closed_at = now
             locked.save(update_fields=["status", "closed_at"])
             _release(locked)
-            money.order_refund(locked, reason=_("Shop order %(code)s expired") % {"code": locked.code})
+            money.order_refund(locked, reason=_("Shop order %(code)s expired") % {"code": locked.code}, now=now)
             locked.save(update_fields=["refunded_fen", "refund_state", "refund_ids"])
             audit_record(action="shop.order_expire", target=locked)
             _tell_resident(locked, "shop.order_expired", _("Order expired (not paid in time)"))
@@ -444,7 +444,7 @@ def _close_with_refund(locked: Order, *, status: str, reason: str, now: dt.datet
     locked.status = status
     locked.closed_at = now
     _release(locked)
-    money.order_refund(locked, reason=reason)
+    money.order_refund(locked, reason=reason, now=now)
     locked.save(update_fields=["status", "closed_at", "reject_reason", "refunded_fen", "refund_state", "refund_ids"])
     _index_sync(locked)
     money.order_refunds_on_commit(locked.pk)

@@ -11,6 +11,7 @@ Locks: the unit's ledger lock before the order's row lock, the order a payment t
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -53,10 +54,11 @@ def shop_fee_item(office_id: int) -> FeeItem:
     return item
 
 
-def order_charges_post(order: Order, lines: Sequence[OrderLine], *, unit: Unit) -> None:
-    """Post each line of a new order as a bill line (inside the checkout's transaction, unit locked)."""
+def order_charges_post(order: Order, lines: Sequence[OrderLine], *, unit: Unit, today: dt.date | None = None) -> None:
+    """Post each line of a new order as a bill line, due the checkout's day (inside the checkout's transaction,
+    unit locked)."""
     item = shop_fee_item(unit.office_id)
-    today = timezone.localdate()
+    today = today or timezone.localdate()
     for line in lines:
         what = f"{order.merchant_name}: {line.title}"
         if line.variant_name:
@@ -144,7 +146,9 @@ def _last_entry_id() -> int:
     return LedgerEntry.objects.order_by("-id").values_list("id", flat=True).first() or 0
 
 
-def order_refund(locked: Order, *, reason: str, amounts: Mapping[int, int] | None = None) -> list[int]:
+def order_refund(
+    locked: Order, *, reason: str, amounts: Mapping[int, int] | None = None, now: dt.datetime | None = None
+) -> list[int]:
     """Give an order's money back in full, or `amounts` ({order line id: fen}) of some lines (inside the
     caller's transaction, unit and order locked): the lines are corrected and, for each online payment that
     credit went to, a Refund row is requested (sent to Stripe after commit by `order_refunds_send`). Returns
@@ -165,7 +169,8 @@ def order_refund(locked: Order, *, reason: str, amounts: Mapping[int, int] | Non
     locked.refund_ids = [*locked.refund_ids, *made]
     if locked.refunded_fen:
         locked.refund_state = RefundState.GATEWAY if made else RefundState.DONE
-    payables_record_order(locked)  # the merchant's refunds and the commission given back, same transaction
+    # the merchant's refunds and the commission given back, same transaction, dated when it was decided
+    payables_record_order(locked, now=now)
     return made
 
 

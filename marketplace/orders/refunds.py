@@ -237,7 +237,9 @@ def refund_escalate(*, request_id: int, user: User, note: str, now: dt.datetime 
 # --- deciding ----------------------------------------------------------------------------------------------
 
 
-def _refund_apply(order: Order, req: RefundRequest, amount: int, *, by_company: bool) -> None:
+def _refund_apply(
+    order: Order, req: RefundRequest, amount: int, *, by_company: bool, now: dt.datetime | None = None
+) -> None:
     """Give `amount` of the request's line back through money.order_refund (unit, order, request locked)."""
     line = OrderLine.objects.select_for_update().get(pk=req.line_id)
     if amount > line_refundable(line):
@@ -253,7 +255,7 @@ def _refund_apply(order: Order, req: RefundRequest, amount: int, *, by_company: 
         "title": line.title,
         "who": who,
     }
-    made = money.order_refund(order, reason=reason, amounts={line.pk: amount})
+    made = money.order_refund(order, reason=reason, amounts={line.pk: amount}, now=now)
     line.refresh_from_db(fields=["refunded_fen"])
     if line.refunded_fen - before != amount:
         # Not what was decided (the line's charge was corrected some other way): nothing happens.
@@ -296,7 +298,7 @@ def refund_merchant_decide(
             raise _refused(_("This refund request was already decided."), code="already_decided")
         amount = _decision_amount(req, approve, amount_fen)
         if approve:
-            _refund_apply(order, req, amount, by_company=False)
+            _refund_apply(order, req, amount, by_company=False, now=now)
         req.status = RefundStatus.APPROVED if approve else RefundStatus.DECLINED
         req.merchant_note = note
         req.merchant_decided_at = now
@@ -351,7 +353,7 @@ def refund_company_decide(
             raise _refused(_("Only an escalated request can be decided by the company."), code="already_decided")
         amount = _decision_amount(req, approve, amount_fen)
         if approve:
-            _refund_apply(order, req, amount, by_company=True)
+            _refund_apply(order, req, amount, by_company=True, now=now)
         req.status = RefundStatus.COMPANY_APPROVED if approve else RefundStatus.COMPANY_DECLINED
         req.company_note = note
         req.company_decided_at = now

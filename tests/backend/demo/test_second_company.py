@@ -17,6 +17,9 @@ from backend.billing.models import BillLine, BillRun, LedgerEntry, Payment
 from backend.demo.companies import DEMO_PASSWORD, LVCHENG, SHIFAN, company_seed
 from backend.payments.models import BankCollection, Receipt
 from backend.properties.models import Estate, Unit
+from marketplace.orders.models import Order
+from marketplace.settlement.models import Statement
+from marketplace.settlement.reconcile import payables_reconcile
 from tenants.models import Tenant
 
 
@@ -36,8 +39,9 @@ def counts(schema: str) -> tuple[int, ...]:
 def test_seed_demo_makes_lvcheng_with_its_logins_and_billing_and_again_adds_nothing(db: None) -> None:
     report = seed_lvcheng()
     stages = [line for line in report.splitlines() if line.startswith("demo: 绿城物业")]
-    # one line per stage (the gate's parcels and visitors among them), each with what it made and how long it took
-    assert len(stages) == 6, report
+    # one line per stage (the gate's parcels and visitors, the shop's orders among them), each with what it made
+    # and how long it took
+    assert len(stages) == 7, report
     assert all(re.search(r" — .+ \(\d+\.\d s\)$", line) for line in stages), report
     assert "288 units" in report and "3 bill runs" in report and "by bank collection" in report
     tenant = Tenant.objects.get(slug="lvcheng")
@@ -50,6 +54,9 @@ def test_seed_demo_makes_lvcheng_with_its_logins_and_billing_and_again_adds_noth
         assert BillRun.objects.filter(status="posted").count() == 3
         assert Payment.objects.filter(method="bank_collection").exists()
         assert BankCollection.objects.filter(status="applied").exists()
+        # the shop's three months (鲜果坊 serves 绿城 too), its payables ledger level with its orders
+        assert Order.objects.filter(status="reviewed").exists() and Statement.objects.filter(status="paid").exists()
+        assert payables_reconcile() == 0
     before = counts(tenant.schema_name)
     again = seed_lvcheng()
     assert counts(tenant.schema_name) == before
