@@ -19,6 +19,7 @@ import random
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -497,17 +498,12 @@ def _settlement(now: dt.datetime, tally: Tally) -> None:
     tally.add("statement open", len(statements.statements_build_month(month=last, now=now)))
 
 
-def demo_shop_orders_seed(*, orders: int, stage: Stage | None = None, seed: int = 15) -> int:
-    """Three months of this company's shop (see the module docstring); returns how many orders were made."""
-    if Order.objects.exists():
-        if stage is not None:
-            stage.note("already seeded")
-        return 0
+def _replay(orders: int, seed: int, tally: Tally) -> list[Plan]:
+    """The three months, in date order; returns the plans that became orders."""
     rng = random.Random(seed)
     now = timezone.now()
     tz = company_time_zone()
     plans = _plans(rng, orders, now, tz)
-    tally = Tally()
     shop = Shop()
     by_day: dict[dt.date, list[Plan]] = {}
     for plan in plans:
@@ -526,6 +522,19 @@ def demo_shop_orders_seed(*, orders: int, stage: Stage | None = None, seed: int 
     _moves(plans, now, rng)
     _aftersale(plans, rng, now, tally)
     _settlement(now, tally)
+    return made
+
+
+def demo_shop_orders_seed(*, orders: int, stage: Stage | None = None, seed: int = 15) -> int:
+    """Three months of this company's shop (see the module docstring); returns how many orders were made."""
+    if Order.objects.exists():
+        if stage is not None:
+            stage.note("already seeded")
+        return 0
+    tally = Tally()
+    # All or nothing: a seed that fails half-way leaves no orders, so running it again starts afresh.
+    with transaction.atomic():
+        made = _replay(orders, seed, tally)
     if stage is not None:
         stage.count(len(made), "order")
         for key, plural in (
