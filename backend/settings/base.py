@@ -118,6 +118,8 @@ TENANT_APPS = [
     "marketplace.company",
     "marketplace.orders",
     "marketplace.settlement",
+    # Group-buy (团购) deals and their participants' orders.
+    "marketplace.groupbuy",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
