@@ -382,6 +382,8 @@ SPECTACULAR_SETTINGS = {
         "PayableEntryKindEnum": "marketplace.settlement.models.EntryKind",
         "ShopRefundStatusEnum": "marketplace.orders.aftersale_models.RefundStatus",
         "ShopComplaintStatusEnum": "marketplace.orders.aftersale_models.ComplaintStatus",
+        "GroupbuyDealStateEnum": "marketplace.groupbuy.models.DealState",
+        "GroupbuyJoinStateEnum": "marketplace.groupbuy.models.JoinState",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
         "ClassStatusEnum": "backend.club.models.ClassStatus",

@@ -69,12 +69,6 @@ def deals_for_resident(user: User) -> QuerySet[Deal]:
     return deals_for_estates(resident_estate_ids(user_id=user.pk))
 
 
-def join_of(deal: Deal, user: User) -> DealJoin | None:
-    """The resident's current join of the deal (or the last one)."""
-    joins = DealJoin.objects.filter(deal=deal, user=user).select_related("order")
-    return joins.filter(state__in=HOLDING).first() or joins.order_by("-created_at", "-id").first()
-
-
 def paid_count(deal: Deal) -> int:
     """Participants who have paid (the figure the minimum is measured against)."""
     return DealJoin.objects.filter(deal=deal, state__in=HOLDING).exclude(order__status__in=UNPAID).count()
@@ -208,7 +202,7 @@ def deal_leave(*, deal_id: int, user: User, now: dt.datetime | None = None) -> D
     now = now or timezone.now()
     join = DealJoin.objects.filter(deal_id=deal_id, user=user, state=JoinState.JOINED).first()
     if join is None:
-        raise not_found()
+        raise _refused(_("You are not in this group-buy."), "not_joined")
     with transaction.atomic():
         deal = Deal.objects.select_for_update().get(pk=deal_id)
         if deal.state != DealState.OPEN or deal.deadline <= now:
