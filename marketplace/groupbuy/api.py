@@ -62,6 +62,7 @@ DEAL_FIELDS = [
 
 class GroupbuyMyJoinSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=JoinState.choices)
+    state_label = serializers.CharField()
     order = serializers.IntegerField()
     order_code = serializers.CharField()
     order_status = serializers.CharField()

@@ -49,6 +49,7 @@ def my_join(deal: Deal, user: User) -> dict[str, Any] | None:
         return None
     return {
         "state": join.state,
+        "state_label": join.get_state_display(),
         "order": join.order_id,
         "order_code": join.order.code,
         "order_status": join.order.status,
