@@ -526,7 +526,7 @@ def order_cancel(*, order_id: int, user: User, now: dt.datetime | None = None) -
         )
         audit_record(action="shop.order_cancel", target=locked, changes={"refunded_fen": locked.refunded_fen})
         _tell_resident(locked, "shop.order_cancelled", _("Order cancelled"))
-        if was_paid:
+        if was_paid and not order_held(locked):  # a held order (group-buy) was never the merchant's
             _tell_merchant(locked, "shop.order_updated", _("Order %(code)s cancelled") % {"code": locked.code})
     return locked
 

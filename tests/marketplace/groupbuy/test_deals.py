@@ -246,3 +246,14 @@ def test_a_failed_deal_refunds_prepaid_money_back_to_the_home(shop: Shop, deal: 
     gb.deal_settle(deal.pk, now=after(deal, 2))
     assert fresh(order).refunded_fen == 990
     assert unit_account(shop.home.pk).prepaid == 990  # back once, not twice
+
+
+def test_cancelling_a_held_order_as_any_order_tells_the_merchant_nothing_and_frees_the_place(
+    shop: Shop, deal: Deal
+) -> None:
+    prepaid(shop, shop.home, 990)
+    order = join(shop, deal)
+    flow.order_cancel(order_id=order.pk, user=shop.resident)
+    assert fresh(order).status == "cancelled" and fresh(order).refunded_fen == 990
+    assert not MerchantNotice.objects.filter(merchant=shop.fruit).exists()
+    assert gb.joins_release_lapsed() == 1 and fresh(deal).joined == 0

@@ -45,3 +45,27 @@ def test_one_resident_joining_twice_at_once_gets_one_place(django_db_setup: None
         assert sum(isinstance(r, Order) for r in results) == 1, [repr(r) for r in results]
         assert {r.code for r in results if isinstance(r, ApplicationError)} == {"already_joined"}
         assert Deal.objects.get(pk=deal.pk).joined == 1
+
+
+def test_settling_a_failed_deal_from_several_workers_at_once_refunds_each_participant_once(
+    django_db_setup: None, django_db_blocker: Any
+) -> None:
+    from backend.billing import ledger
+    from backend.billing.models import LedgerEntry
+    from backend.billing.selectors import unit_account
+
+    with django_db_blocker.unblock(), committed_world(2) as w:
+        deal = w.deal(minimum=3, maximum=5, closes_in=dt.timedelta(minutes=30))
+        for user, unit in w.homes:
+            ledger.payment_record(unit=unit, amount=990, method="cash", to_prepaid=True)
+            gb.deal_join(deal_id=deal.pk, user=user, unit=unit)
+        later = deal.deadline + dt.timedelta(minutes=1)
+        results = run_together(w.tenant, [lambda: gb.deal_settle(deal.pk, now=later) for _ in range(4)])
+        assert all(r in ("failed", "open") for r in results), [repr(r) for r in results]
+        assert gb.deal_settle(deal.pk, now=later) == "failed"
+        assert set(DealJoin.objects.filter(deal=deal).values_list("state", flat=True)) == {"refunded"}
+        for _user, unit in w.homes:
+            assert unit_account(unit.pk).prepaid == 990  # back once
+            corrections = LedgerEntry.objects.filter(unit=unit, kind=LedgerEntry.Kind.WAIVER)
+            assert corrections.count() == 1
+        assert Deal.objects.get(pk=deal.pk).joined == 0
