@@ -13,13 +13,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class DealState(models.TextChoices):
-    OPEN = "open", _("Open")
-    SUCCEEDED = "succeeded", _("Succeeded")
-    FAILED = "failed", _("Failed (refunded)")
+    OPEN = "open", pgettext_lazy("group-buy", "Open")
+    SUCCEEDED = "succeeded", pgettext_lazy("group-buy", "Succeeded")
+    FAILED = "failed", pgettext_lazy("group-buy", "Failed (refunded)")
 
 
 class Deal(models.Model):
@@ -56,10 +56,10 @@ class Deal(models.Model):
 
 
 class JoinState(models.TextChoices):
-    JOINED = "joined", _("Joined")
-    HANDED = "handed", _("Sent to the merchant")
-    REFUNDED = "refunded", _("Refunded (the deal failed)")
-    LAPSED = "lapsed", _("Left (not paid in time, or cancelled)")
+    JOINED = "joined", pgettext_lazy("group-buy", "Joined")
+    HANDED = "handed", pgettext_lazy("group-buy", "Sent to the merchant")
+    REFUNDED = "refunded", pgettext_lazy("group-buy", "Refunded (the deal failed)")
+    LAPSED = "lapsed", pgettext_lazy("group-buy", "Left (not paid in time, or cancelled)")
 
 
 HOLDING = (JoinState.JOINED, JoinState.HANDED)
