@@ -13,6 +13,6 @@ class GroupbuyConfig(AppConfig):
         from marketplace.orders.holds import on_order_hold
 
         from . import kinds, tasks  # noqa: F401
-        from .services import order_held_by_deal
+        from .services import orders_held_by_deals
 
-        on_order_hold(order_held_by_deal)
+        on_order_hold(orders_held_by_deals)

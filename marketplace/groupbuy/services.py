@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from collections.abc import Collection
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
@@ -51,9 +51,11 @@ MIN_MINUTES = 10  # the shortest deal
 MAX_DAYS = 30  # the longest deal
 
 
-def order_held_by_deal(order: Any) -> bool:
-    """The order hook: a group-buy's order stays away from its merchant until its join is handed over."""
-    return DealJoin.objects.filter(order_id=order.pk).exclude(state=JoinState.HANDED).exists()
+def orders_held_by_deals(order_ids: Collection[int]) -> set[int]:
+    """The order hook: a group-buy's order stays away from its merchant until its join is handed over (for
+    ever, when its deal failed)."""
+    joins = DealJoin.objects.filter(order_id__in=list(order_ids)).exclude(state=JoinState.HANDED)
+    return set(joins.values_list("order_id", flat=True))
 
 
 # --- reads ----------------------------------------------------------------------------------------------------

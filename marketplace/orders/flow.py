@@ -309,7 +309,7 @@ def order_mark_paid(order_id: int, *, now: dt.datetime | None = None) -> int:
     locked.save(update_fields=["status", "paid_at", "payment"])
     audit_record(action="shop.order_paid", target=locked, changes={"payment": locked.payment_id})
     _tell_resident(locked, "shop.order_paid", _("Order paid"))
-    if not order_held(locked):  # a group-buy's order reaches its merchant when its deal succeeds
+    if not order_held(locked.pk):  # a group-buy's order reaches its merchant when its deal succeeds
         order_reach_merchant(locked, now=now)
     return 1
 
@@ -526,7 +526,7 @@ def order_cancel(*, order_id: int, user: User, now: dt.datetime | None = None) -
         )
         audit_record(action="shop.order_cancel", target=locked, changes={"refunded_fen": locked.refunded_fen})
         _tell_resident(locked, "shop.order_cancelled", _("Order cancelled"))
-        if was_paid and not order_held(locked):  # a held order (group-buy) was never the merchant's
+        if was_paid and not order_held(locked.pk):  # a held order (group-buy) was never the merchant's
             _tell_merchant(locked, "shop.order_updated", _("Order %(code)s cancelled") % {"code": locked.code})
     return locked
 

@@ -58,7 +58,7 @@ def _posted(line_ids: list[int]) -> dict[tuple[int, str], int]:
 def payables_record_order(order: Order, *, now: dt.datetime | None = None) -> int:
     """Bring the merchant's payables level with the order (inside the caller's transaction, the order's row
     locked by it). Returns how many entries were posted."""
-    if order.paid_at is None or order_held(order):  # a held order (group-buy) is not the merchant's sale yet
+    if order.paid_at is None or order_held(order.pk):  # a held order (group-buy) is not the merchant's sale yet
         return 0
     now = now or timezone.now()
     lines = list(OrderLine.objects.filter(order_id=order.pk).order_by("id"))

@@ -101,6 +101,9 @@ def test_joining_makes_an_order_at_the_group_price_held_from_the_merchant_until_
     assert not MerchantOrder.objects.filter(order_id=order.pk).exists()
     assert not MerchantNotice.objects.filter(merchant=shop.fruit).exists()
     assert not PayableEntry.objects.filter(order_id=order.pk).exists()
+    from marketplace.settlement.reconcile import payables_reconcile
+
+    assert payables_reconcile() == 0 and not PayableEntry.objects.exists()  # held: not behind either
     assert not merchant_side.merchant_orders(merchant_id=shop.fruit.pk).exists()  # the board and API read these
     assert Listing.objects.get(pk=shop.apple.pk).stock == 4  # the item is reserved as any order's
 
@@ -246,6 +249,10 @@ def test_a_failed_deal_refunds_prepaid_money_back_to_the_home(shop: Shop, deal: 
     gb.deal_settle(deal.pk, now=after(deal, 2))
     assert fresh(order).refunded_fen == 990
     assert unit_account(shop.home.pk).prepaid == 990  # back once, not twice
+    # Never the merchant's sale: the reconciliation does not count it as behind, and posts nothing.
+    from marketplace.settlement.reconcile import payables_reconcile
+
+    assert payables_reconcile() == 0 and not PayableEntry.objects.exists()
 
 
 def test_cancelling_a_held_order_as_any_order_tells_the_merchant_nothing_and_frees_the_place(
@@ -257,3 +264,19 @@ def test_cancelling_a_held_order_as_any_order_tells_the_merchant_nothing_and_fre
     assert fresh(order).status == "cancelled" and fresh(order).refunded_fen == 990
     assert not MerchantNotice.objects.filter(merchant=shop.fruit).exists()
     assert gb.joins_release_lapsed() == 1 and fresh(deal).joined == 0
+
+
+def test_held_and_refunded_group_buy_orders_never_crowd_the_payables_reconciliation_out(shop: Shop, deal: Deal) -> None:
+    from marketplace.settlement.reconcile import payables_reconcile
+
+    # An ordinary order whose payables are behind (marked paid without its posting, as after a crash)...
+    (ordinary,) = flow.checkout(user=shop.neighbour, unit=shop.neighbour_home, items=[flow.Item(shop.apple.pk, 1)])
+    Order.objects.filter(pk=ordinary.pk).update(status="paid", paid_at=timezone.now())
+    # ...and, newer (the reconciliation reads newest first), a group-buy order refunded when its deal failed.
+    prepaid(shop, shop.home, 990)
+    held = join(shop, deal)
+    gb.deal_settle(deal.pk, now=after(deal))
+    assert fresh(held).status == "cancelled"
+    assert payables_reconcile(limit=1) == 1  # the ordinary one, not the held one
+    assert PayableEntry.objects.filter(order_id=ordinary.pk, kind="sale").exists()
+    assert not PayableEntry.objects.filter(order_id=held.pk).exists()
