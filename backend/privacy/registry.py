@@ -1,0 +1,86 @@
+"""What an app gives the data download and the erasure: a `PrivacyPart` in the app's own `privacy.py`, listed
+in backend/privacy/parts.py. Nothing here imports an app, so an app's privacy module imports only this.
+
+A part names the download sections it fills (each `(user, units) -> JSON-ready value`, `units` the
+resident's current homes), the function that erases its rows (`(subject, log) -> None`, inside the
+erasure's transaction), and `covers`: the models and fields it downloads and erases. The registry test
+(tests/backend/privacy/test_registry.py) fails when a model holding a user, a person or personal fields is
+neither covered by a part nor exempted with a reason in backend/privacy/coverage.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import F, Model, QuerySet, Value
+from django.db.models.functions import Replace
+
+if TYPE_CHECKING:
+    from backend.accounts.models import User
+    from backend.properties.models import Person, Unit
+
+ERASED_NAME = "已注销用户"
+
+Collector = Callable[["User", list["Unit"]], Any]
+
+
+def when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass
+class Subject:
+    """The person being erased, as the erasure found them before anything changed."""
+
+    user: User
+    person: Person | None
+    unit_ids: list[int]  # every home they ever lived in (their occupancies, ended or not)
+    names: set[str]
+    phones: set[str]
+
+
+@dataclass
+class ErasureLog:
+    """What the erasure did (counts by table, no personal data), the files to delete once it commits, and
+    what it could not do, with why (kept in the request's summary)."""
+
+    counts: dict[str, Any] = field(default_factory=dict)
+    files: list[tuple[Any, str]] = field(default_factory=list)  # (storage, name)
+    not_done: dict[str, str] = field(default_factory=dict)
+
+    def count(self, key: str, n: int) -> None:
+        self.counts[key] = self.counts.get(key, 0) + n
+
+    def drop_files(self, rows: Iterable[Model], attr: str) -> int:
+        """Queue every non-empty file of `rows`' field `attr` for deletion after the commit."""
+        n = 0
+        for row in rows:
+            file = getattr(row, attr)
+            if file:
+                self.files.append((file.storage, file.name))
+                n += 1
+        return n
+
+
+Eraser = Callable[[Subject, ErasureLog], None]
+
+
+@dataclass(frozen=True)
+class PrivacyPart:
+    app: str
+    collectors: dict[str, Collector]
+    erase: Eraser | None
+    # model label ("gate.VisitorPass") -> the fields this part downloads and erases or anonymises
+    covers: dict[str, frozenset[str]]
+
+
+def scrub_text(qs: QuerySet[Any], fields: Iterable[str], subject: Subject) -> None:
+    """Replace the person's names and phone numbers inside free text that stays (reasons, descriptions)."""
+    for column in fields:
+        for name in sorted(subject.names, key=len, reverse=True):
+            qs.filter(**{f"{column}__contains": name}).update(
+                **{column: Replace(F(column), Value(name), Value(ERASED_NAME))}
+            )
+        for phone in subject.phones:
+            qs.filter(**{f"{column}__contains": phone}).update(**{column: Replace(F(column), Value(phone), Value(""))})
