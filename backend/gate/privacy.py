@@ -2,9 +2,10 @@
 
 Download: the visitor passes they issued (with the gate entries of each) and the parcels of their current
 homes. Erasure: passes and entries stay (security's log and its counts) with the visitor's name, phone and
-car plate removed; a pass still valid is cancelled, so its QR code no longer opens the gate. Parcels of the
-homes they lived in that they picked up lose the name given and the signature (the file is deleted);
-a parcel still waiting keeps its pickup code (the rest of the household collects it)."""
+car plate removed (from their audit entries too); a pass still valid is cancelled, so its QR code no longer
+opens the gate. Parcels of the homes they lived in that they picked up lose the name given and the
+signature (the file is deleted); a parcel still waiting keeps its pickup code (the rest of the household
+collects it)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from typing import Any
 from django.utils import timezone
 
 from backend.accounts.models import User
-from backend.privacy.registry import ERASED_NAME, ErasureLog, PrivacyPart, Subject, when
+from backend.audit.models import AuditEntry
+from backend.privacy.registry import ERASED_NAME, ErasureLog, PrivacyPart, Subject, scrub_json, when
 from backend.properties.models import Unit
 
 from .models import GateEntry, Parcel, PassStatus, VisitorPass
@@ -60,6 +62,18 @@ def gate_data(user: User, units: list[Unit]) -> dict[str, Any]:
 
 def gate_erase(subject: Subject, log: ErasureLog) -> None:
     passes = VisitorPass.objects.filter(issued_by=subject.user)
+    # Their passes' audit entries hold the visitor and the plate as issued ({"visitor": …, "plate": …}).
+    visitors = Subject(
+        user=subject.user,
+        person=None,
+        unit_ids=[],
+        names={n for n in passes.values_list("visitor_name", flat=True) if n},
+        phones={p for row in passes.values_list("visitor_phone", "plate") for p in row if p},
+    )
+    entries = AuditEntry.objects.filter(
+        object_type=VisitorPass._meta.label_lower, object_id__in=[str(pk) for pk in passes.values_list("pk", flat=True)]
+    )
+    scrub_json(entries, "changes", visitors)
     log.count(
         "gate.visitorpass_cancelled",
         passes.filter(status=PassStatus.ACTIVE).update(status=PassStatus.CANCELLED, cancelled_at=timezone.now()),

@@ -19,8 +19,7 @@ import logging
 
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -41,7 +40,7 @@ from tenants.db import connection
 
 from .models import ErasureRequest
 from .parts import PARTS
-from .registry import ERASED_NAME, ErasureLog, Subject
+from .registry import ERASED_NAME, ErasureLog, Subject, scrub_json, scrub_text
 
 logger = logging.getLogger(__name__)
 
@@ -127,11 +126,11 @@ def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
         BookingSeries.objects.filter(user=user).update(guest_name="", guest_phone="")
         counts["club.enrolment"] = Enrolment.objects.filter(user=user).update(participant="")
         counts["audit.auditentry"] = AuditEntry.objects.filter(user_id=user.pk).update(user_name=ERASED_NAME)
-        # Entries naming the person ("业主1 @ 1201 (owner)"): the name is replaced, the rest of the line stays.
-        for name in names:
-            AuditEntry.objects.filter(object_repr__contains=name).update(
-                object_repr=Replace("object_repr", Value(name), Value(ERASED_NAME))
-            )
+        # Entries naming the person ("业主1 @ 1201 (owner)", a parcel's pickup {"name": …}): the name is replaced,
+        # the rest stays; the same in what others were told ("picked up by …" to the household).
+        scrub_text(AuditEntry.objects.all(), ("object_repr",), subject)
+        scrub_json(AuditEntry.objects.all(), "changes", subject)
+        scrub_text(Notification.objects.exclude(recipient=user), ("title", "body"), subject)
 
         # Deleted.
         log.drop_files(BindingRequest.objects.filter(user=user).exclude(document=""), "document")

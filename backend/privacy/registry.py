@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, Model, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import F, JSONField, Model, QuerySet, TextField, Value
+from django.db.models.functions import Cast, Replace
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
@@ -84,3 +84,14 @@ def scrub_text(qs: QuerySet[Any], fields: Iterable[str], subject: Subject) -> No
             )
         for phone in subject.phones:
             qs.filter(**{f"{column}__contains": phone}).update(**{column: Replace(F(column), Value(phone), Value(""))})
+
+
+def scrub_json(qs: QuerySet[Any], column: str, subject: Subject) -> None:
+    """The same inside a JSON column (an audit entry's changes): replaced in its text, which PostgreSQL writes
+    with the characters as they are. A name with a quote or a backslash is escaped there and stays."""
+    text = Cast(F(column), TextField())
+    for needle, by in [(n, ERASED_NAME) for n in sorted(subject.names, key=len, reverse=True)] + [
+        (p, "") for p in subject.phones
+    ]:
+        matching = qs.annotate(_text=text).filter(_text__contains=needle).values("pk")
+        qs.filter(pk__in=matching).update(**{column: Cast(Replace(text, Value(needle), Value(by)), JSONField())})

@@ -88,3 +88,15 @@ def test_every_part_fills_its_own_sections():
     assert len(keys) == len(set(keys)), "two parts fill one section"
     assert set(keys) <= set(COLLECTORS)
     assert all(part.erase is not None for part in PARTS if part.covers)
+
+
+def test_the_detector_sees_the_kinds_of_personal_data():
+    """So that a change to the rules above cannot quietly make the first test pass on everything."""
+    from backend.gate.models import Parcel, VisitorPass
+    from backend.payments.models import StripeCustomer
+    from backend.properties.models import Occupancy, Person
+
+    assert {"issued_by", "visitor_name", "visitor_phone", "plate"} <= personal_fields(VisitorPass)
+    assert {"collected_name", "signature", "logged_by"} <= personal_fields(Parcel)
+    assert {"user", "phone", "id_number", "birthday"} <= personal_fields(Person)
+    assert "person" in personal_fields(Occupancy) and "user" in personal_fields(StripeCustomer)
