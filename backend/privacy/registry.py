@@ -9,12 +9,13 @@ neither covered by a part nor exempted with a reason in backend/privacy/coverage
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, JSONField, Model, QuerySet, TextField, Value
-from django.db.models.functions import Cast, Replace
+from django.db.models import F, Func, JSONField, Model, QuerySet, TextField, Value
+from django.db.models.functions import Cast
 
 if TYPE_CHECKING:
     from backend.accounts.models import User
@@ -75,23 +76,29 @@ class PrivacyPart:
     covers: dict[str, frozenset[str]]
 
 
+def _needles(subject: Subject) -> list[tuple[str, str]]:
+    """(pattern, replacement) per name (longest first) and phone. A name or number followed by a letter or a
+    digit is someone else's ("业主1" is not "业主12", a phone is not part of a longer number), so it stays."""
+    pairs = [(n, ERASED_NAME) for n in sorted(subject.names, key=len, reverse=True)]
+    pairs += [(p, "") for p in sorted(subject.phones)]
+    return [(re.escape(needle) + "(?![0-9A-Za-z])", by) for needle, by in pairs if needle]
+
+
+def _replaced(expression: Any, pattern: str, by: str) -> Func:
+    return Func(expression, Value(pattern), Value(by), Value("g"), function="regexp_replace")
+
+
 def scrub_text(qs: QuerySet[Any], fields: Iterable[str], subject: Subject) -> None:
     """Replace the person's names and phone numbers inside free text that stays (reasons, descriptions)."""
     for column in fields:
-        for name in sorted(subject.names, key=len, reverse=True):
-            qs.filter(**{f"{column}__contains": name}).update(
-                **{column: Replace(F(column), Value(name), Value(ERASED_NAME))}
-            )
-        for phone in subject.phones:
-            qs.filter(**{f"{column}__contains": phone}).update(**{column: Replace(F(column), Value(phone), Value(""))})
+        for pattern, by in _needles(subject):
+            qs.filter(**{f"{column}__regex": pattern}).update(**{column: _replaced(F(column), pattern, by)})
 
 
 def scrub_json(qs: QuerySet[Any], column: str, subject: Subject) -> None:
     """The same inside a JSON column (an audit entry's changes): replaced in its text, which PostgreSQL writes
     with the characters as they are. A name with a quote or a backslash is escaped there and stays."""
     text = Cast(F(column), TextField())
-    for needle, by in [(n, ERASED_NAME) for n in sorted(subject.names, key=len, reverse=True)] + [
-        (p, "") for p in subject.phones
-    ]:
-        matching = qs.annotate(_text=text).filter(_text__contains=needle).values("pk")
-        qs.filter(pk__in=matching).update(**{column: Cast(Replace(text, Value(needle), Value(by)), JSONField())})
+    for pattern, by in _needles(subject):
+        matching = qs.annotate(_text=text).filter(_text__regex=pattern).values("pk")
+        qs.filter(pk__in=matching).update(**{column: Cast(_replaced(text, pattern, by), JSONField())})

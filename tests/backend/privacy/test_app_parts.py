@@ -23,6 +23,7 @@ from django.core.files.base import ContentFile
 from django.db.models import Sum
 from django.utils import timezone
 
+from backend.audit.models import AuditEntry
 from backend.billing import ledger
 from backend.billing.selectors import ledger_balance
 from backend.desk.models import SurveyQuestion, Ticket, TicketPhoto
@@ -30,6 +31,7 @@ from backend.desk.surveys import rating_record, survey_answer
 from backend.gate import services as gate
 from backend.gate.models import Parcel, VisitorPass
 from backend.gate.signature import signature_from_data_url
+from backend.notifications.models import Notification
 from backend.payments.models import AutopayMandate, StripeCustomer
 from backend.payments.online import stripe_customer_for
 from backend.payments.providers import GatewayRefused, stripe_provider
@@ -246,6 +248,11 @@ def test_erasure_leaves_no_trace_in_any_app_and_every_ledger_balances(
     payables_before = payables_by_merchant()
     scores_before = sorted(Review.objects.values_list("stars", flat=True))
     neighbour_pass = VisitorPass.objects.get(pk=alpha.places["neighbour"]["visitor_pass"])
+    # someone else whose name or number starts with the person's: left alone
+    other = AuditEntry.objects.create(action="test.other", object_repr=f"{lived.person.name}2 @ 1202")
+    told = Notification.objects.create(
+        recipient=alpha.users["neighbour"], kind="test", title=f"{lived.person.phone}8 来电", body=""
+    )
     connection.set_tenant(beta.tenant)
     beta_person = Person.objects.get(pk=beta.places["mine"]["person"])
     beta_application = Application.objects.get(pk=beta.places["mine"]["renovation"])
@@ -290,6 +297,8 @@ def test_erasure_leaves_no_trace_in_any_app_and_every_ledger_balances(
     assert payables_by_merchant() == payables_before
     assert sorted(Review.objects.values_list("stars", flat=True)) == scores_before
     # the neighbour's data is theirs still
+    assert AuditEntry.objects.get(pk=other.pk).object_repr == f"{lived.person.name}2 @ 1202"
+    assert Notification.objects.get(pk=told.pk).title == f"{lived.person.phone}8 来电"
     assert VisitorPass.objects.get(pk=neighbour_pass.pk).visitor_name == "邻居的访客"
     assert Parcel.objects.filter(collected_name="邻居本人").exists()
     # the other company is untouched
