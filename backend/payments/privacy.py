@@ -4,9 +4,10 @@ payments and deposits are backend/privacy/personal_data.py's.
 Download: their Stripe customer (saved cards hang off it), autopay mandates (card brand, last four digits,
 monthly maximum) and online payment attempts.
 Erasure: the Stripe customer is deleted at Stripe (with the cards saved to it) through the company's Stripe
-client, then its row here. When Stripe cannot be asked (not set up, unreachable, refused), the row is kept,
-so the customer can still be found and deleted, and the summary says why. Autopay mandates are switched off
-and lose the card; online payment attempts stay (each succeeded one is a ledger payment) with no secret."""
+client, before the erasure's transaction opens, then its row here, inside it. When Stripe cannot be asked
+(not set up, unreachable, refused), the row is kept, so the customer can still be found and deleted, and
+the summary says why. Autopay mandates are switched off and lose the card; online payment attempts stay
+(each succeeded one is a ledger payment) with no secret."""
 
 from __future__ import annotations
 
@@ -68,17 +69,23 @@ def online_payment_erase(subject: Subject, log: ErasureLog) -> None:
         ),
     )
     log.count("payments.onlinepayment", OnlinePayment.objects.filter(user=user).update(client_secret=""))
-    customer = StripeCustomer.objects.select_for_update().filter(user=user).first()
+    deleted = log.outside.get("stripe_customer_deleted")
+    if deleted:
+        log.count("payments.stripecustomer", StripeCustomer.objects.filter(user=user, customer_id=deleted).delete()[0])
+
+
+def stripe_customer_delete(user: User, log: ErasureLog) -> None:
+    """Before the erasure's transaction (Stripe is never asked with a transaction open or a lock held)."""
+    customer = StripeCustomer.objects.filter(user=user).values_list("customer_id", flat=True).first()
     if customer is None:
         return
     try:
-        stripe_provider().customer_delete(customer.customer_id)
+        stripe_provider().customer_delete(customer)
     except ApplicationError as exc:  # not set up, unreachable, refused: kept, with why
-        logger.warning("erasure: Stripe customer %s not deleted: %s", customer.customer_id, exc.message)
+        logger.warning("erasure: Stripe customer %s not deleted: %s", customer, exc.message)
         log.not_done["stripe_customer"] = f"{exc.code}: {exc.message}"[:300]
         return
-    customer.delete()
-    log.count("payments.stripecustomer", 1)
+    log.outside["stripe_customer_deleted"] = customer
 
 
 PART = PrivacyPart(
@@ -90,4 +97,5 @@ PART = PrivacyPart(
         "payments.AutopayMandate": frozenset({"user", "unit"}),
         "payments.OnlinePayment": frozenset({"user", "unit"}),
     },
+    outside=stripe_customer_delete,
 )

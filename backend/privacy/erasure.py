@@ -8,7 +8,8 @@ Processing, in one transaction:
   API tokens, the cart, waitlist places, binding requests' document files, and the membership;
 - the account itself (public schema) is anonymised too when the person belongs to no other company and works
   for no merchant: e-mail to a placeholder, phone cleared, name 已注销用户, unusable password, inactive.
-Then every app part's eraser (backend/privacy/parts.py: online payment and the Stripe customer, shop
+Calls to other services (deleting the Stripe customer) come first, with no transaction open and no lock
+held. Then every app part's eraser (backend/privacy/parts.py: online payment and the Stripe customer, shop
 after-sale, satisfaction ratings and surveys, the gate, renovation) runs in the same transaction; files
 are deleted from storage once it commits. Everything is audited (counts only, and what could not be done
 with why)."""
@@ -77,6 +78,13 @@ def _session_keys_of(user_id: int) -> list[str]:
 def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
     """Erase the requester's personal data in this company (see the module docstring)."""
     log = ErasureLog()
+    # Calls to other services first, with no transaction open and no lock held (a pending request only).
+    waiting = ErasureRequest.objects.filter(pk=request_id, status=ErasureRequest.Status.PENDING).first()
+    if waiting is not None:
+        account = User.objects.get(pk=waiting.user_id)
+        for part in PARTS:
+            if part.outside is not None:
+                part.outside(account, log)
     with transaction.atomic():
         request = ErasureRequest.objects.select_for_update().filter(pk=request_id).first()
         if request is None:

@@ -49,6 +49,7 @@ class ErasureLog:
     counts: dict[str, Any] = field(default_factory=dict)
     files: list[tuple[Any, str]] = field(default_factory=list)  # (storage, name)
     not_done: dict[str, str] = field(default_factory=dict)
+    outside: dict[str, Any] = field(default_factory=dict)  # what the parts' `outside` steps found, for `erase`
 
     def count(self, key: str, n: int) -> None:
         self.counts[key] = self.counts.get(key, 0) + n
@@ -65,6 +66,7 @@ class ErasureLog:
 
 
 Eraser = Callable[[Subject, ErasureLog], None]
+Outside = Callable[["User", ErasureLog], None]
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,9 @@ class PrivacyPart:
     erase: Eraser | None
     # model label ("gate.VisitorPass") -> the fields this part downloads and erases or anonymises
     covers: dict[str, frozenset[str]]
+    # A call to another service (Stripe), made before the erasure's transaction, so no lock is held while it
+    # waits; it leaves what it did in `log.outside` for `erase`.
+    outside: Outside | None = None
 
 
 def _needles(subject: Subject) -> list[tuple[str, str]]:

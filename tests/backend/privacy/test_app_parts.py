@@ -34,7 +34,7 @@ from backend.gate.signature import signature_from_data_url
 from backend.notifications.models import Notification
 from backend.payments.models import AutopayMandate, StripeCustomer
 from backend.payments.online import stripe_customer_for
-from backend.payments.providers import GatewayRefused, stripe_provider
+from backend.payments.providers import GatewayRefused, StripeProvider, stripe_provider
 from backend.privacy.erasure import ERASED_NAME, erasure_process, erasure_request_create
 from backend.privacy.models import ErasureRequest
 from backend.privacy.personal_data import COLLECTORS
@@ -239,7 +239,8 @@ def test_erasure_leaves_no_trace_in_any_app_and_every_ledger_balances(
     lived: Lived,
     world: dict[str, Company],  # noqa: F811
     db: Any,
-    django_capture_on_commit_callbacks: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     alpha, beta = world["alpha"], world["beta"]
     connection.set_tenant(alpha.tenant)
@@ -268,9 +269,19 @@ def test_erasure_leaves_no_trace_in_any_app_and_every_ledger_balances(
     request = ErasureRequest.objects.get(user=lived.user, status="pending")
     connection.set_schema_to_public()
     admin = signed_in(alpha, alpha.users["admin"])
+    depth, calls = len(connection.atomic_blocks), []
+    real = StripeProvider._call
+
+    def watched(self: StripeProvider, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        calls.append((fn.__name__, len(connection.atomic_blocks)))
+        return real(self, fn, *args, **kwargs)
+
+    monkeypatch.setattr(StripeProvider, "_call", watched)
     with django_capture_on_commit_callbacks(execute=True):
         processed = admin.post(f"/staff/privacy/erasure/{request.pk}/process/", {"confirm": "1"})
     assert processed.status_code == 302
+    monkeypatch.undo()
+    assert calls == [("delete", depth)]  # Stripe asked once, before the erasure's transaction opened
 
     connection.set_tenant(alpha.tenant)
     request.refresh_from_db()
