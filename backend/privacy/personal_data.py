@@ -3,8 +3,8 @@
 One collector per section, each `(user, units) -> JSON-ready value`, listed in COLLECTORS under the key it
 fills: the ones below, then every app part's (backend/privacy/parts.py; a new app adds its `privacy.PART`).
 `units` are the resident's current homes: bills and payments are the home's account, so a home the
-resident has left is no longer theirs to download. Runs in the company's
-schema (the request's); reads only rows that name the user, their person record, or their current homes."""
+resident has left is no longer theirs to download. Runs in the company's schema (the request's); reads
+only rows that name the user, their person record, or their current homes."""
 
 from __future__ import annotations
 

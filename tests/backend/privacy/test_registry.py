@@ -100,3 +100,9 @@ def test_the_detector_sees_the_kinds_of_personal_data():
     assert {"collected_name", "signature", "logged_by"} <= personal_fields(Parcel)
     assert {"user", "phone", "id_number", "birthday"} <= personal_fields(Person)
     assert "person" in personal_fields(Occupancy) and "user" in personal_fields(StripeCustomer)
+
+
+def test_the_api_documents_every_section():
+    from backend.privacy.api import PersonalDataOut
+
+    assert set(PersonalDataOut().fields) == {"company", "generated_at", *COLLECTORS}
