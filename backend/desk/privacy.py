@@ -4,7 +4,8 @@ tickets' and complaints' contacts are in backend/privacy/personal_data.py and er
 Download: the ratings of their repairs and complaints (their own or taken down at the revisit) and their
 survey answers. Erasure: scores stay (the estate's averages and response rates do not move), the words go:
 rating comments and free-text survey answers are cleared; the photos they sent with a repair report are
-deleted, rows and files; their names and phones are taken out of the descriptions and answers that stay."""
+deleted, rows and files; their names and phones are taken out of the descriptions, answers and staff's
+timeline notes that stay."""
 
 from __future__ import annotations
 
@@ -13,10 +14,20 @@ from typing import Any
 from django.db.models import Q
 
 from backend.accounts.models import User
-from backend.privacy.registry import ErasureLog, PrivacyPart, Subject, scrub_text, when
+from backend.privacy.registry import ErasureLog, PrivacyPart, Subject, scrub_json, scrub_text, when
 from backend.properties.models import Unit
 
-from .models import Complaint, PhotoStage, Rating, SurveyAnswer, SurveyResponse, Ticket, TicketPhoto
+from .models import (
+    Complaint,
+    ComplaintEvent,
+    PhotoStage,
+    Rating,
+    SurveyAnswer,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+    TicketPhoto,
+)
 
 
 def _ratings_of(user: User) -> Q:
@@ -66,7 +77,16 @@ def satisfaction_erase(subject: Subject, log: ErasureLog) -> None:
     log.count("desk.ticket_photo_files", log.drop_files(photos, "image"))
     log.count("desk.ticketphoto", photos.delete()[0])
     scrub_text(Ticket.objects.filter(reporter=user), ("description", "location"), subject)
-    scrub_text(Complaint.objects.filter(complainant=user), ("description", "wanted", "location"), subject)
+    scrub_text(
+        Complaint.objects.filter(complainant=user), ("description", "wanted", "location", "answer", "outcome"), subject
+    )
+    # Staff's notes on the timeline ("回访: 已致电 139…"), and what the steps recorded with them.
+    for events in (
+        TicketEvent.objects.filter(ticket__reporter=user),
+        ComplaintEvent.objects.filter(complaint__complainant=user),
+    ):
+        scrub_text(events, ("note",), subject)
+        scrub_json(events, "data", subject)
 
 
 PART = PrivacyPart(
@@ -78,5 +98,7 @@ PART = PrivacyPart(
         "desk.SurveyResponse": frozenset({"user", "unit"}),
         "desk.SurveyAnswer": frozenset({"text"}),
         "desk.TicketPhoto": frozenset({"image"}),
+        "desk.TicketEvent": frozenset({"note"}),
+        "desk.ComplaintEvent": frozenset({"note"}),
     },
 )

@@ -26,7 +26,7 @@ from django.utils import timezone
 from backend.audit.models import AuditEntry
 from backend.billing import ledger
 from backend.billing.selectors import ledger_balance
-from backend.desk.models import SurveyQuestion, Ticket, TicketPhoto
+from backend.desk.models import SurveyQuestion, Ticket, TicketEvent, TicketPhoto
 from backend.desk.surveys import rating_record, survey_answer
 from backend.gate import services as gate
 from backend.gate.models import Parcel, VisitorPass
@@ -173,6 +173,7 @@ def lived(db: Any, world: dict[str, Company], settings: Any, tmp_path: Path, loc
     ticket = Ticket.objects.get(pk=mine["ticket"])
     rating_record(score=5, via="resident", by=user, now=now, comment=f"{person.name}很满意", ticket=ticket)
     _photo(TicketPhoto(ticket=ticket, stage="intake"), "image", tmp_path, files)
+    TicketEvent.objects.create(ticket=ticket, at=now, kind="revisit", by=admin, note=f"已致电{person.phone}")
 
     # Online payment: their Stripe customer (at localstripe) and an autopay mandate.
     lived.stripe_customer = stripe_customer_for(user, stripe_provider())
