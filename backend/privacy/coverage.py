@@ -120,6 +120,9 @@ EXEMPT: dict[str, str] = {
     "marketplace.MerchantAuditEntry.ip": "the merchant's security log (merchant staff)",
     "marketplace.MerchantAuditEntry.user_name": "the merchant's security log (merchant staff)",
     "marketplace.ListingPhoto.image": "a merchant's product photo",
+    # A group-buy place: only the account id, beside the resident's order, which the download and erasure
+    # cover with the shop orders (personal_data.py, erasure.py); an erased account reads 已注销用户.
+    "marketplace_groupbuy.DealJoin.user": "a group-buy place: the account id, beside its order (covered)",
     "marketplace_settlement.PayoutAccount.account_name": "a merchant's bank account for payouts",
     # The company's own and its estates' data.
     "company.CompanySettings.service_phone": "the company's service line",
