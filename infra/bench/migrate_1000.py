@@ -91,10 +91,13 @@ def _complete(template: str, schemas: list[str]) -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            SELECT n.nspname,
-                   (SELECT count(*) FROM pg_class c WHERE c.relnamespace = n.oid),
-                   (SELECT count(*) FROM pg_constraint k WHERE k.connamespace = n.oid)
-            FROM pg_namespace n WHERE n.nspname = %s OR n.nspname = ANY(%s)
+            WITH n AS (SELECT oid, nspname FROM pg_namespace WHERE nspname = %s OR nspname = ANY(%s)),
+                 r AS (SELECT relnamespace AS ns, count(*) AS k FROM pg_class
+                       WHERE relnamespace IN (SELECT oid FROM n) GROUP BY 1),
+                 k AS (SELECT connamespace AS ns, count(*) AS k FROM pg_constraint
+                       WHERE connamespace IN (SELECT oid FROM n) GROUP BY 1)
+            SELECT n.nspname, coalesce(r.k, 0), coalesce(k.k, 0)
+            FROM n LEFT JOIN r ON r.ns = n.oid LEFT JOIN k ON k.ns = n.oid
             """,
             [template, schemas],
         )
