@@ -26,20 +26,28 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _model_tables() -> list[str]:
+    from django.apps import apps
+
+    return sorted({model._meta.db_table for model in apps.get_models(include_auto_created=True)})
+
+
 def public_foreign_keys_in(connection: BaseDatabaseWrapper, schema: str) -> list[tuple[str, str, str]]:
-    """(table, constraint, referenced public table) for every foreign key from `schema` to the public schema."""
+    """(table, constraint, referenced public table) for every foreign key from a model's table in `schema` to the
+    public schema. The tables are looked up by name (pg_class's index): with 1,000 schemas the catalog holds
+    ~750,000 relations and ~585,000 constraints, and a scan of them took 0.3 s a schema."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             SELECT t.relname, c.conname, p.relname
-            FROM pg_constraint c
-            JOIN pg_class t ON t.oid = c.conrelid
-            JOIN pg_namespace n ON n.oid = t.relnamespace
+            FROM pg_class t
+            JOIN pg_constraint c ON c.conrelid = t.oid AND c.contype = 'f'
             JOIN pg_class p ON p.oid = c.confrelid
-            WHERE c.contype = 'f' AND n.nspname = %s AND p.relnamespace = 'public'::regnamespace
+            WHERE t.relnamespace = (SELECT oid FROM pg_namespace WHERE nspname = %s) AND t.relname = ANY(%s)
+              AND p.relnamespace = 'public'::regnamespace
             ORDER BY t.relname, c.conname
             """,
-            [schema],
+            [schema, _model_tables()],
         )
         return [(table, name, target) for table, name, target in cursor.fetchall()]
 
