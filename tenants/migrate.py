@@ -122,8 +122,14 @@ def plan_needs_post_migrate(plan: Iterable[tuple[object, bool]]) -> bool:
 def _enter(schema: str) -> None:
     # As django-tenants does: the schema's own django_migrations must exist before the search path includes
     # public, or the recorder would find the public one.
-    connection.set_schema(schema, include_public=False)
-    MigrationRecorder(connection).ensure_schema()
+    # Looked up by name: the recorder's own check lists every table visible on the search path, which scans the
+    # whole catalog (1.4 s a schema with 1,000 companies, ~750,000 relations).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT to_regclass(%s)", [f"{_quote(schema)}.django_migrations"])
+        present = cursor.fetchone()[0] is not None
+    if not present:
+        connection.set_schema(schema, include_public=False)
+        MigrationRecorder(connection).ensure_schema()
     connection.set_schema(schema)
 
 

@@ -168,7 +168,7 @@ def test_a_database_foreign_key_from_each_schema_makes_one_delete_lock_every_sch
         for schema in schemas:
             cursor.execute(f'CREATE SCHEMA "{schema}"')
             cursor.execute(
-                f'CREATE TABLE "{schema}".note (id int, user_id bigint REFERENCES public.accounts_user (id) '
+                f'CREATE TABLE "{schema}".access_apitoken (id int, user_id bigint REFERENCES public.accounts_user (id) '
                 "DEFERRABLE INITIALLY DEFERRED)"
             )
     user, other = cast(User, UserFactory()), cast(User, UserFactory())
