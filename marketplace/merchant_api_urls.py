@@ -6,6 +6,7 @@ from django.urls import path
 
 from . import api_merchant as account
 from . import api_merchant_catalogue as cat
+from .groupbuy.api import merchant_urlpatterns as deals_urlpatterns
 from .orders.api import merchant_urlpatterns as orders_urlpatterns
 from .settlement.api import merchant_urlpatterns as statements_urlpatterns
 
@@ -45,5 +46,6 @@ urlpatterns = [
     path(f"{P}specials/", cat.SpecialListApi.as_view(), name="api-merchant-specials"),
     path(f"{P}specials/<int:pk>/", cat.SpecialDetailApi.as_view(), name="api-merchant-special"),
     *orders_urlpatterns,
+    *deals_urlpatterns,
     *statements_urlpatterns,
 ]

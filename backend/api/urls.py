@@ -21,6 +21,7 @@ from backend.properties import api as registry
 from backend.renovation.api import urlpatterns as renovation_urlpatterns
 from marketplace.api_shop import urlpatterns as shop_urlpatterns
 from marketplace.company.api import urlpatterns as marketplace_company_urlpatterns
+from marketplace.groupbuy.api import urlpatterns as groupbuy_urlpatterns
 from marketplace.orders.api import urlpatterns as shop_orders_urlpatterns
 from marketplace.settlement.api import urlpatterns as settlement_urlpatterns
 from tenants.api import SignupApi
@@ -89,6 +90,7 @@ tenant_urlpatterns = [
     *marketplace_company_urlpatterns,
     *shop_urlpatterns,
     *shop_orders_urlpatterns,
+    *groupbuy_urlpatterns,
     *settlement_urlpatterns,
     *privacy_urlpatterns,
 ]

@@ -362,6 +362,7 @@ def demo_marketplace_seed(*, password: str, stage: Stage | None = None, today: d
             for name, slug, status, reason in STANDING:
                 if name == plan.name and slug in tenants:
                     _standing_seed(merchant, tenants[slug], estates[slug], plan, status, reason)
+    demo_groupbuy_seed()
     if stage is not None:
         stage.count(made, "merchant")
         stage.count(
@@ -483,3 +484,64 @@ def _standing_seed(
         )
         if status == ApplicationStatus.SUSPENDED:
             vetting.suspend(application=application.pk, by=decider.user if decider else None, reason=reason)
+
+
+# --- group-buy (团购): one live deal ---------------------------------------------------------------------------
+
+
+def demo_groupbuy_seed(*, now: dt.datetime | None = None) -> int:
+    """A live group-buy of 鲜果坊 in 示范物业: its first listing without variants at 80% of its price, for 5 to 30
+    residents, closing in two days at 20:00. Residents whose home has prepaid money enough join (paid at once
+    from it, no payment invented). Idempotent: a company that has a deal already is left as it is. Returns the
+    participants who joined."""
+    from backend.billing.selectors import unit_account
+    from backend.errors import ApplicationError
+    from backend.properties.models import Occupancy
+    from marketplace.groupbuy.models import Deal
+    from marketplace.groupbuy.services import deal_create, deal_join
+
+    now = now or timezone.now()
+    tenant = Tenant.objects.filter(slug="demo").first()
+    merchant = Merchant.objects.filter(name="鲜果坊").first()
+    if tenant is None or merchant is None:
+        return 0
+    listing = (
+        Listing.objects.filter(merchant=merchant, is_active=True, variants__isnull=True, price_fen__gte=500)
+        .order_by("id")
+        .first()
+    )
+    if listing is None:
+        return 0
+    joined = 0
+    with tenant_context(tenant):
+        if Deal.objects.exists():
+            return 0
+        close = timezone.localtime(now + dt.timedelta(days=2)).replace(hour=20, minute=0, second=0, microsecond=0)
+        deal = deal_create(
+            merchant_id=merchant.pk,
+            listing_id=listing.pk,
+            group_price_fen=listing.price_fen * 80 // 100,
+            min_participants=5,
+            max_participants=30,
+            deadline=close,
+            now=now,
+        )
+        homes = (
+            Occupancy.objects.filter(end_date__isnull=True, person__user__isnull=False)
+            .select_related("person__user", "unit__estate")
+            .order_by("id")
+        )
+        seen: set[int] = set()
+        for occupancy in homes[:200]:
+            user = occupancy.person.user
+            if joined >= 3 or user is None or user.pk in seen:
+                continue
+            if unit_account(occupancy.unit_id).prepaid < deal.group_price_fen:
+                continue
+            try:
+                deal_join(deal_id=deal.pk, user=user, unit=occupancy.unit, fulfilment="pickup", now=now)
+            except ApplicationError:  # a home this listing is not offered to: the next one
+                continue
+            seen.add(user.pk)
+            joined += 1
+    return joined

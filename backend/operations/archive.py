@@ -42,6 +42,7 @@ from django_tenants.utils import schema_context
 
 from backend.errors import ApplicationError
 from tenants.models import Domain, Tenant
+from tenants.public_references import public_foreign_keys_drop
 
 log = logging.getLogger(__name__)
 
@@ -407,6 +408,8 @@ def company_restore(path: Path | str, *, slug: str, name: str | None = None) -> 
         if files_dst.exists():
             raise ApplicationError.for_fields({"slug": [f"Files for {new!r} already exist here."]})
         _psql_file(work / "schema.new.sql")
+        # An archive made before company migration 0003 brings foreign keys to public tables: none stays.
+        public_foreign_keys_drop(connection, new)
         try:
             with transaction.atomic():
                 tenant = Tenant(

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tenants.utils import schema_context
@@ -121,17 +121,9 @@ def _only_here_users(tenant: Tenant) -> list[int]:
     return sorted(mine - elsewhere - merchants - staff)
 
 
-def _public_user_references() -> list[tuple[type[models.Model], str]]:
-    from backend.accounts.models import User
-
-    from .archive import public_foreign_keys
-
-    return public_foreign_keys(User)
-
-
 def company_purge(*, tenant: Tenant, now: dt.datetime | None = None) -> Purged:
     """Delete the company now (the grace period is the caller's check: companies_delete_due)."""
-    from backend.accounts.models import User
+    from backend.accounts.deletion import users_delete
     from backend.gateway.models import WebhookEvent
     from marketplace.models import MerchantApplication
     from marketplace.search import hooks as search_hooks
@@ -143,14 +135,14 @@ def company_purge(*, tenant: Tenant, now: dt.datetime | None = None) -> Purged:
     merchants = list(MerchantApplication.objects.filter(tenant=tenant).values_list("merchant_id", flat=True).distinct())
     with transaction.atomic():
         events = WebhookEvent.objects.filter(tenant_schema=schema).delete()[0]
-        # Rows elsewhere in public that name these people (their sign-in tickets, tokens, …) go with them.
-        for model, fk in _public_user_references():
-            model._default_manager.filter(**{f"{fk}__in": users}).delete()
         # The schema first (DROP SCHEMA … CASCADE), then the company's public rows (Django cascades them).
         tenant.delete(force_drop=True)
-        # Raw delete: Django's collector would look for these people's rows in every company's tables from the
-        # public schema; the only company that had any is gone.
-        deleted_users = User.objects.filter(pk__in=users)._raw_delete(connection.alias) if users else 0
+        # Then the people: their rows in other companies (if they once belonged to one) and in public (sign-in
+        # tickets, tokens, …), one schema at a time; a person a protected row elsewhere still names is kept.
+        people = users_delete(user_ids=users, skip_referenced=True)
+        deleted_users = len(people.deleted)
+        if people.kept:
+            log.warning("company %s: %d people kept, still named elsewhere", schema, len(people.kept))
         for merchant_id in merchants:
             search_hooks.merchant_changed(merchant_id)
     files = Path(settings.MEDIA_ROOT) / schema

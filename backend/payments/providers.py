@@ -239,6 +239,14 @@ class StripeProvider:
         )
         return str(seti.id), str(seti.client_secret)
 
+    def customer_delete(self, customer: str) -> None:
+        """Delete a customer at Stripe (its saved cards with it). One Stripe no longer knows is gone already."""
+        try:
+            self._call(self.client.v1.customers.delete, customer)
+        except GatewayRefused as exc:
+            if not exc.missing:
+                raise
+
     def card(self, payment_method: str) -> CardInfo:
         pm = self._call(self.client.v1.payment_methods.retrieve, payment_method).to_dict()
         card = pm.get("card") or {}

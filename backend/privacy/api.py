@@ -32,6 +32,11 @@ class PersonalDataOut(serializers.Serializer):
     complaints = serializers.ListField(child=serializers.DictField())
     notifications = serializers.ListField(child=serializers.DictField())
     consents = serializers.ListField(child=serializers.DictField(), help_text="privacy policy consents")
+    online_payment = serializers.DictField(help_text="Stripe customer, autopay mandates, online payment attempts")
+    shop_aftersale = serializers.DictField(help_text="refund requests, reviews, complaints against merchants")
+    satisfaction = serializers.DictField(help_text="ratings of repairs and complaints, survey answers")
+    gate = serializers.DictField(help_text="visitor passes issued (with their entries), parcels of the current homes")
+    renovation = serializers.ListField(child=serializers.DictField(), help_text="renovation applications")
 
 
 class PersonalDataApi(APIView):

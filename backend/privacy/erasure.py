@@ -8,17 +8,19 @@ Processing, in one transaction:
   API tokens, the cart, waitlist places, binding requests' document files, and the membership;
 - the account itself (public schema) is anonymised too when the person belongs to no other company and works
   for no merchant: e-mail to a placeholder, phone cleared, name 已注销用户, unusable password, inactive.
-Everything is audited (counts only)."""
+Calls to other services (deleting the Stripe customer) come first, with no transaction open and no lock
+held. Then every app part's eraser (backend/privacy/parts.py: online payment and the Stripe customer, shop
+after-sale, satisfaction ratings and surveys, the gate, renovation) runs in the same transaction; files
+are deleted from storage once it commits. Everything is audited (counts only, and what could not be done
+with why)."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.contrib.sessions.models import Session
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,7 +28,7 @@ from backend.access.models import ApiToken
 from backend.accounts.models import Membership, User
 from backend.audit.models import AuditEntry
 from backend.audit.services import audit_record
-from backend.billing.models import Deposit, Payment
+from backend.billing.models import Deposit, DunningContact, Payment
 from backend.club.models import Booking, BookingSeries, Enrolment, WaitlistEntry
 from backend.desk.complaint_models import Complaint
 from backend.desk.models import Ticket
@@ -38,10 +40,12 @@ from marketplace.selectors_merchant import merchant_is_user
 from tenants.db import connection
 
 from .models import ErasureRequest
+from .parts import PARTS
+from .registry import ERASED_NAME, ErasureLog, Subject, scrub_json, scrub_text
 
 logger = logging.getLogger(__name__)
 
-ERASED_NAME = "已注销用户"
+__all__ = ["ERASED_NAME", "erasure_process", "erasure_request_create"]
 
 
 def erased_email(user_id: int) -> str:
@@ -73,7 +77,14 @@ def _session_keys_of(user_id: int) -> list[str]:
 
 def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
     """Erase the requester's personal data in this company (see the module docstring)."""
-    files: list[Any] = []
+    log = ErasureLog()
+    # Calls to other services first, with no transaction open and no lock held (a pending request only).
+    waiting = ErasureRequest.objects.filter(pk=request_id, status=ErasureRequest.Status.PENDING).first()
+    if waiting is not None:
+        account = User.objects.get(pk=waiting.user_id)
+        for part in PARTS:
+            if part.outside is not None:
+                part.outside(account, log)
     with transaction.atomic():
         request = ErasureRequest.objects.select_for_update().filter(pk=request_id).first()
         if request is None:
@@ -88,11 +99,17 @@ def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
             names.add(person.name)
             if person.phone:
                 phones.add(person.phone)
-        counts: dict[str, int] = {}
+        unit_ids = list(person.occupancies.values_list("unit_id", flat=True)) if person is not None else []
+        subject = Subject(user=user, person=person, unit_ids=unit_ids, names=names, phones=phones)
+        counts = log.counts
+
+        # The apps' parts first: they find rows by the names and phones before those are anonymised below.
+        for part in PARTS:
+            if part.erase is not None:
+                part.erase(subject, log)
 
         # Kept for the ledger and the records, anonymised.
         if person is not None:
-            unit_ids = list(person.occupancies.values_list("unit_id", flat=True))
             person.name, person.phone, person.id_number, person.birthday = ERASED_NAME, "", "", None
             person.search_text, person.user = "", None
             person.save()
@@ -101,6 +118,9 @@ def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
                 counts[model._meta.label_lower] = model.objects.filter(
                     unit_id__in=unit_ids, payer_name__in=names
                 ).update(payer_name=ERASED_NAME)
+            counts["billing.dunningcontact"] = DunningContact.objects.filter(
+                unit_id__in=unit_ids, contact_name__in=names
+            ).update(contact_name=ERASED_NAME)
         counts["desk.ticket"] = Ticket.objects.filter(
             Q(reporter=user) | Q(contact_phone__in=phones) if phones else Q(reporter=user)
         ).update(contact_name=ERASED_NAME, contact_phone="")
@@ -114,15 +134,14 @@ def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
         BookingSeries.objects.filter(user=user).update(guest_name="", guest_phone="")
         counts["club.enrolment"] = Enrolment.objects.filter(user=user).update(participant="")
         counts["audit.auditentry"] = AuditEntry.objects.filter(user_id=user.pk).update(user_name=ERASED_NAME)
-        # Entries naming the person ("业主1 @ 1201 (owner)"): the name is replaced, the rest of the line stays.
-        for name in names:
-            AuditEntry.objects.filter(object_repr__contains=name).update(
-                object_repr=Replace("object_repr", Value(name), Value(ERASED_NAME))
-            )
+        # Entries naming the person ("业主1 @ 1201 (owner)", a parcel's pickup {"name": …}): the name is replaced,
+        # the rest stays; the same in what others were told ("picked up by …" to the household).
+        scrub_text(AuditEntry.objects.all(), ("object_repr",), subject)
+        scrub_json(AuditEntry.objects.all(), "changes", subject)
+        scrub_text(Notification.objects.exclude(recipient=user), ("title", "body"), subject)
 
         # Deleted.
-        for binding in BindingRequest.objects.filter(user=user).exclude(document=""):
-            files.append(binding.document.name)
+        log.drop_files(BindingRequest.objects.filter(user=user).exclude(document=""), "document")
         counts["binding_documents"] = BindingRequest.objects.filter(user=user).exclude(document="").update(document="")
         counts["notifications"] = Notification.objects.filter(recipient=user).delete()[0]
         NotificationPreference.objects.filter(user=user).delete()
@@ -149,20 +168,20 @@ def erasure_process(*, request_id: int, by: User) -> ErasureRequest:
         request.reason = ""
         request.processed_at = timezone.now()
         request.processed_by = by
-        request.summary = counts
+        request.summary = {**counts, **({"not_done": log.not_done} if log.not_done else {})}
         request.save()
-        audit_record(action="privacy.erasure_processed", target=request, changes=counts)
+        audit_record(action="privacy.erasure_processed", target=request, changes=request.summary)
 
         def after_commit() -> None:
             from backend.accounts.sessions import SessionStore
 
             for key in session_keys:
                 SessionStore(session_key=key).delete(key)  # the cached copy too
-            for name in files:
+            for storage, name in log.files:
                 try:
-                    BindingRequest._meta.get_field("document").storage.delete(name)  # type: ignore[attr-defined]
+                    storage.delete(name)
                 except OSError:
-                    logger.warning("could not delete an erased binding document %s", name, exc_info=True)
+                    logger.warning("could not delete an erased file %s", name, exc_info=True)
 
         transaction.on_commit(after_commit)
     return request

@@ -1,13 +1,13 @@
 """The data download (个人信息副本, PIPL art. 45): everything this company holds about one resident, as JSON.
 
-One collector per app, each `(user, units) -> JSON-ready value`, listed in COLLECTORS under the key it fills;
-a new module adds its own function here. `units` are the resident's current homes: bills and payments are the
-home's account, so a home the resident has left is no longer theirs to download. Runs in the company's
-schema (the request's); reads only rows that name the user, their person record, or their current homes."""
+One collector per section, each `(user, units) -> JSON-ready value`, listed in COLLECTORS under the key it
+fills: the ones below, then every app part's (backend/privacy/parts.py; a new app adds its `privacy.PART`).
+`units` are the resident's current homes: bills and payments are the home's account, so a home the
+resident has left is no longer theirs to download. Runs in the company's schema (the request's); reads
+only rows that name the user, their person record, or their current homes."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q
@@ -24,11 +24,9 @@ from backend.properties.selectors import resident_units
 from marketplace.orders.models import Order
 from tenants.db import connection
 
-Collector = Callable[[User, list[Unit]], Any]
-
-
-def _when(value: Any) -> str | None:
-    return value.isoformat() if value is not None else None
+from .parts import PARTS
+from .registry import Collector
+from .registry import when as _when
 
 
 def profile_data(user: User, units: list[Unit]) -> dict[str, Any]:
@@ -252,6 +250,8 @@ COLLECTORS: dict[str, Collector] = {
     "notifications": notifications_data,
     "consents": consents_data,
 }
+for _part in PARTS:
+    COLLECTORS.update(_part.collectors)
 
 
 def personal_data_collect(*, user: User) -> dict[str, Any]:

@@ -118,6 +118,8 @@ TENANT_APPS = [
     "marketplace.company",
     "marketplace.orders",
     "marketplace.settlement",
+    # Group-buy (团购) deals and their participants' orders.
+    "marketplace.groupbuy",
 ]
 INSTALLED_APPS = list(SHARED_APPS) + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -380,6 +382,8 @@ SPECTACULAR_SETTINGS = {
         "PayableEntryKindEnum": "marketplace.settlement.models.EntryKind",
         "ShopRefundStatusEnum": "marketplace.orders.aftersale_models.RefundStatus",
         "ShopComplaintStatusEnum": "marketplace.orders.aftersale_models.ComplaintStatus",
+        "GroupbuyDealStateEnum": "marketplace.groupbuy.models.DealState",
+        "GroupbuyJoinStateEnum": "marketplace.groupbuy.models.JoinState",
         "WaitlistStatusEnum": "backend.club.models.WaitlistEntry.Status",
         "SeriesStatusEnum": "backend.club.models.BookingSeries.Status",
         "ClassStatusEnum": "backend.club.models.ClassStatus",

@@ -71,6 +71,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "marketplace.orders.tasks.shop_orders_personal_data_scrub",
         "schedule": crontab(hour=4, minute=10),
     },
+    # Group-buy (团购): deals past their deadline succeed (orders go to the merchant) or fail (refunded in full).
+    "groupbuy-deals-settle": {
+        "task": "marketplace.groupbuy.tasks.groupbuy_deals_settle",
+        "schedule": 60,
+    },
     # Settlement: last month's statements (结算单) at 03:00 local time, daily (issued once per merchant and month);
     # Stripe payouts whose answer never came are sent again (same idempotency key).
     "settlement-statements-build": {

@@ -44,14 +44,16 @@ def _onboard_once(tag: str) -> tuple[float, str]:
 
 
 def _cleanup(slugs: list[str]) -> None:
-    from backend.accounts.models import Membership, User
+    from backend.accounts.deletion import users_delete
+    from backend.accounts.models import Membership
     from tenants.models import Tenant
 
     connection.set_schema_to_public()
+    user_ids: list[int] = []
     for tenant in Tenant.objects.filter(slug__in=slugs):
-        user_ids = list(Membership.objects.filter(tenant=tenant).values_list("user_id", flat=True))
+        user_ids += Membership.objects.filter(tenant=tenant).values_list("user_id", flat=True)
         tenant.delete(force_drop=True)
-        User.objects.filter(pk__in=user_ids).delete()
+    users_delete(user_ids=user_ids)  # one search of the other companies for all of them
 
 
 _results: dict[str, float] = {}

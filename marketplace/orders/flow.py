@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import secrets
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -32,14 +32,14 @@ from backend.properties.models import Person, Unit
 from backend.properties.selectors import resident_units
 from marketplace.company.models import DEFAULT_COMMISSION_BP, CategorySetting
 from marketplace.models import Listing, ListingKind, ListingVariant, ServiceSlot
-from marketplace.notices import notify_merchant
 from marketplace.orders_index.models import MerchantOrder
-from marketplace.settlement.ledger import payables_record_order
 from marketplace.visibility import category_descendants, visible_listings
 from tenants.db import connection
 
 from . import money
 from .cart import MAX_QUANTITY, Item, check_choice
+from .handover import order_held, order_reach_merchant
+from .handover import tell_merchant as _tell_merchant
 from .models import CartItem, Fulfilment, Order, OrderLine, OrderStatus
 
 log = logging.getLogger(__name__)
@@ -132,11 +132,16 @@ def checkout(
     note: str = "",
     items: list[Item] | None = None,
     now: dt.datetime | None = None,
+    unit_prices: Mapping[int, int] | None = None,
+    expires_by: dt.datetime | None = None,
+    on_order: Callable[[Order], object] | None = None,
 ) -> list[Order]:
     """Turn the resident's cart (or `items`) into orders, one per merchant: everything must be visible to the
     home's estate and within each listing's limit per order; stock and slot places are reserved for
-    SHOP_ORDER_PAY_MINUTES; each line is charged on the home's ledger. All or nothing: an item sold out
-    refuses the whole checkout (code "sold_out") and reserves nothing."""
+    SHOP_ORDER_PAY_MINUTES (or until `expires_by`); each line is charged on the home's ledger. All or nothing:
+    an item sold out refuses the whole checkout (code "sold_out") and reserves nothing. A caller selling on its
+    own terms (group-buy) sets `unit_prices` ({listing id: fen}) and `on_order` (called with each new order
+    in the transaction, before it may be marked paid)."""
     now = now or timezone.now()
     if not resident_units(user_id=user.pk).filter(pk=unit.pk).exists():
         raise ApplicationError.for_fields({"unit": [_("Choose one of your homes.")]})
@@ -212,14 +217,14 @@ def checkout(
                 unit_label=label[:120],
                 note=note[:200],
                 total_fen=0,
-                expires_at=now + dt.timedelta(minutes=pay_minutes()),
+                expires_at=min(now + dt.timedelta(minutes=pay_minutes()), expires_by or now + dt.timedelta(days=1)),
             )
             lines = []
             for item in merchant_items:
                 listing = listings[item.listing_id]
                 variant = variants.get(item.variant_id) if item.variant_id else None
                 slot = slots.get(item.slot_id) if item.slot_id else None
-                unit_price = _price(listing, variant, now)
+                unit_price = (unit_prices or {}).get(listing.pk, _price(listing, variant, now))
                 amount = unit_price * item.quantity
                 bp = commission_bp(listing.category.code)
                 lines.append(
@@ -246,6 +251,8 @@ def checkout(
             order.save(update_fields=["total_fen", "commission_fen"])
             paid_lines = [li for li in lines if li.amount_fen > 0]
             money.order_charges_post(order, paid_lines, unit=unit, today=timezone.localdate(now))
+            if on_order is not None:
+                on_order(order)
             audit_record(
                 action="shop.order_checkout",
                 target=order,
@@ -285,17 +292,6 @@ def _index_sync(order: Order) -> None:
     )
 
 
-def _tell_merchant(order: Order, kind: str, title: str) -> None:
-    notify_merchant(
-        merchant_id=order.merchant_id,
-        tenant_id=connection.tenant.pk,
-        kind=kind,
-        title=title,
-        body=f"{order.code} · ¥{order.total_fen / 100:.2f}",
-        data={"order": order.pk, "tenant": connection.tenant.pk, "status": order.status, "code": order.code},
-    )
-
-
 def order_mark_paid(order_id: int, *, now: dt.datetime | None = None) -> int:
     """A pending order whose lines are all paid becomes paid, once (under its row lock; the caller holds the
     unit's ledger lock): it then reaches its merchant (the index row, a notice, a live push). Returns 1 when
@@ -311,22 +307,10 @@ def order_mark_paid(order_id: int, *, now: dt.datetime | None = None) -> int:
     locked.paid_at = now
     locked.payment = money._settling_payment(ids) if ids else None
     locked.save(update_fields=["status", "paid_at", "payment"])
-    payables_record_order(locked, now=now)  # the merchant's sales and the company's commission, same transaction
-    MerchantOrder.objects.get_or_create(
-        tenant_id=connection.tenant.pk,
-        order_id=locked.pk,
-        defaults={
-            "merchant_id": locked.merchant_id,
-            "code": locked.code,
-            "status": locked.status,
-            "total_fen": locked.total_fen,
-            "commission_fen": locked.commission_fen,
-            "paid_at": now,
-        },
-    )
     audit_record(action="shop.order_paid", target=locked, changes={"payment": locked.payment_id})
     _tell_resident(locked, "shop.order_paid", _("Order paid"))
-    _tell_merchant(locked, "shop.order_new", _("New order"))
+    if not order_held(locked.pk):  # a group-buy's order reaches its merchant when its deal succeeds
+        order_reach_merchant(locked, now=now)
     return 1
 
 
@@ -542,7 +526,7 @@ def order_cancel(*, order_id: int, user: User, now: dt.datetime | None = None) -
         )
         audit_record(action="shop.order_cancel", target=locked, changes={"refunded_fen": locked.refunded_fen})
         _tell_resident(locked, "shop.order_cancelled", _("Order cancelled"))
-        if was_paid:
+        if was_paid and not order_held(locked.pk):  # a held order (group-buy) was never the merchant's
             _tell_merchant(locked, "shop.order_updated", _("Order %(code)s cancelled") % {"code": locked.code})
     return locked
 

@@ -16,7 +16,8 @@ Per line, once its order is paid:
 
 The line's commission itself was fixed at checkout (marketplace/orders/flow.py `commission_of`): the category's
 rate in basis points of the company's CategorySetting (or its nearest parent's, else 5%), amount × bp ÷ 10000
-rounded half-up to the fen, once per line. A line of an order never paid posts nothing, refunded or not."""
+rounded half-up to the fen, once per line. A line of an order never paid posts nothing, refunded or not; nor
+does one held back from its merchant (marketplace/orders/holds.py: a group-buy's, until its deal succeeds)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Sum
 from django.utils import timezone
 
+from marketplace.orders.holds import order_held
 from marketplace.orders.models import Order, OrderLine
 
 from .models import SIGN, EntryKind, PayableEntry
@@ -56,7 +58,7 @@ def _posted(line_ids: list[int]) -> dict[tuple[int, str], int]:
 def payables_record_order(order: Order, *, now: dt.datetime | None = None) -> int:
     """Bring the merchant's payables level with the order (inside the caller's transaction, the order's row
     locked by it). Returns how many entries were posted."""
-    if order.paid_at is None:
+    if order.paid_at is None or order_held(order.pk):  # a held order (group-buy) is not the merchant's sale yet
         return 0
     now = now or timezone.now()
     lines = list(OrderLine.objects.filter(order_id=order.pk).order_by("id"))

@@ -8,6 +8,7 @@ from collections import defaultdict
 
 from django.db.models import Q, Sum
 
+from marketplace.orders.holds import orders_held
 from marketplace.orders.models import Order
 
 from .ledger import payables_record_order
@@ -35,8 +36,8 @@ def payables_reconcile(*, limit: int = 500) -> int:
     ):
         if posted_sales[pk] != total or posted_refunds[pk] != refunded:
             behind.append(pk)
-        if len(behind) >= limit:
-            break
+    held = orders_held(behind)  # never the merchant's sale (yet): a group-buy's order until its deal succeeds
+    behind = [pk for pk in behind if pk not in held][:limit]
     done = 0
     for pk in behind:
         with transaction.atomic():

@@ -179,3 +179,25 @@ class SpecialForm(ServiceValidatedForm):
     def __init__(self, *args: Any, listings: list[tuple[int, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["listing_id"].choices = [("", "—"), *[(str(i), t) for i, t in listings]]  # type: ignore[attr-defined]
+
+
+class DealForm(ServiceValidatedForm):
+    """A group-buy (团购) deal: the service (marketplace/groupbuy/services.py) checks the terms."""
+
+    company = forms.TypedChoiceField(label=_("Company"), coerce=int)
+    listing = forms.TypedChoiceField(label=_("Listing"), coerce=int)
+    group_price_fen = YuanField(label=_("Group price (¥)"))
+    min_participants = forms.IntegerField(label=_("Minimum participants"), min_value=1)
+    max_participants = forms.IntegerField(label=_("Maximum participants"), min_value=1)
+    deadline = forms.DateTimeField(
+        label=_("Deadline"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+
+    def __init__(
+        self, *args: Any, companies: list[tuple[int, str]], listings: list[tuple[int, str]], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["company"].choices = [("", "—"), *[(str(i), n) for i, n in companies]]  # type: ignore[attr-defined]
+        self.fields["listing"].choices = [("", "—"), *[(str(i), t) for i, t in listings]]  # type: ignore[attr-defined]

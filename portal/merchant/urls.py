@@ -6,6 +6,7 @@ from . import views_account as account
 from . import views_aftersale as aftersale
 from . import views_auth as auth
 from . import views_catalogue as cat
+from . import views_deals as deals
 from . import views_orders as orders
 from . import views_statements as statements
 
@@ -36,6 +37,7 @@ urlpatterns = [
     path("slots/<int:pk>/", cat.slot_edit, name="slot"),
     path("specials/", cat.specials, name="specials"),
     path("specials/<int:pk>/remove/", cat.special_remove, name="special-remove"),
+    path("deals/", deals.deal_list, name="deals"),
     path("orders/", orders.board, name="orders"),
     path("orders/<int:pk>/", orders.detail, name="order"),
     path("orders/<int:pk>/<str:action>/", orders.act, name="order-act"),

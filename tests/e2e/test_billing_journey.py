@@ -99,17 +99,22 @@ def remove_billing_data(tag: str) -> None:
         time.sleep(0.5)
     offices = ManagementOffice.objects.filter(name__endswith=tag)
     units = Unit.objects.filter(office__in=offices)
-    LedgerEntry.objects.filter(unit__in=units).delete()
-    BillLine.objects.filter(unit__in=units).delete()
+    # The run made ~15,000 rows: deleted in one statement each, not row by row through the ORM's collector
+    # (which took minutes here). Nothing else refers to them in this world (no payments were made).
+    for rows in (
+        LedgerEntry.objects.filter(unit__in=units),
+        BillLine.objects.filter(unit__in=units),
+        FeeAssignment.objects.filter(unit__in=units),
+    ):
+        rows._raw_delete(rows.db)  # type: ignore[attr-defined]
     BillRun.objects.filter(created_by_id__in=user_ids).delete()
-    FeeAssignment.objects.filter(unit__in=units).delete()
     FeeStandard.objects.filter(fee_item__office__in=offices).delete()
     FeeItem.objects.filter(office__in=offices).delete()
     Occupancy.objects.filter(unit__in=units).delete()
     Person.objects.filter(user_id__in=user_ids).delete()
     NotificationPreference.objects.filter(user_id__in=user_ids).delete()
     Notification.objects.filter(recipient_id__in=user_ids).delete()
-    units.delete()
+    units._raw_delete(units.db)  # type: ignore[attr-defined]  # 7,504 of them; a leftover reference would raise
     Building.objects.filter(estate__office__in=offices).delete()
     Estate.objects.filter(office__in=offices).delete()
     offices.delete()

@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
+from backend.accounts.deletion import users_delete
 from backend.accounts.models import Membership, User
 from backend.demo.companies import DEMO_PASSWORD, LVCHENG, DemoLogin, company_seed
 from backend.errors import ApplicationError
@@ -96,7 +97,10 @@ def company(django_db_blocker: Any) -> Any:
                     if leftover.delete_after is None:
                         company_delete_schedule(tenant=leftover, reason="test clean-up", days=0)
                     companies_delete_due()
-            User.objects.filter(email__startswith=f"{tag}-")._raw_delete(connection.alias)
+            users_delete(
+                user_ids=User.objects.filter(email__startswith=f"{tag}-").values_list("pk", flat=True),
+                skip_referenced=True,
+            )
             for stale in Tenant.objects.filter(
                 slug__startswith="arch-", created_at__lt=timezone.now() - dt.timedelta(hours=1)
             ):

@@ -81,3 +81,63 @@ def test_a_failure_names_its_schema_and_the_others_still_migrate(db, new_migrati
     with pytest.raises(CommandError, match=r"schema\(s\): beta: "):
         call_command("migrate_companies", schemas=["beta"], skip_shared=True, verbosity=0)
     assert connection.schema_name == "public"
+
+
+def _content_types_and_permissions(schema: str) -> tuple[int, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT count(*) FROM "{schema}".django_content_type')  # noqa: S608
+        content_types = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM public.auth_permission")
+        return content_types, cursor.fetchone()[0]
+
+
+def test_a_plan_without_model_changes_skips_post_migrate_and_leaves_nothing_for_it_to_add(db, new_migration):
+    from django.db.models.signals import post_migrate
+
+    sent: list[str] = []
+
+    def receiver(sender, **kwargs):  # type: ignore[no-untyped-def]
+        sent.append(sender.label)
+
+    before = _content_types_and_permissions("alpha")
+    post_migrate.connect(receiver, dispatch_uid="test-skip")
+    try:
+        result = companies_migrate(schemas=["alpha"], verbosity=0)
+    finally:
+        post_migrate.disconnect(dispatch_uid="test-skip")
+    assert result.migrated == ["alpha"] and sent == []
+    assert _content_types_and_permissions("alpha") == before
+    # What the skipped signal would have done: nothing. (Run it now, as `migrate` would have.)
+    from django.apps import apps
+    from django.core.management.sql import emit_post_migrate_signal
+
+    from tenants.db import connection as tenant_connection
+
+    tenant_connection.set_schema("alpha")
+    try:
+        emit_post_migrate_signal(0, False, connection.alias, stdout=None, apps=apps, plan=[])
+    finally:
+        tenant_connection.set_schema_to_public()
+    assert _content_types_and_permissions("alpha") == before
+
+
+def test_a_plan_that_adds_renames_or_deletes_a_model_or_its_options_sends_post_migrate():
+    from django.db import migrations, models
+    from django.db.migrations.operations.base import Operation
+
+    from tenants.migrate import plan_needs_post_migrate
+
+    def plan(*ops: Operation) -> list[tuple[object, bool]]:
+        probe = type("Migration", (migrations.Migration,), {"operations": list(ops)})
+        return [(probe("0099_probe", "audit"), False)]
+
+    create = migrations.CreateModel("Probe", [("id", models.AutoField(primary_key=True))])
+    assert plan_needs_post_migrate(plan(create))
+    assert plan_needs_post_migrate(plan(migrations.RenameModel("Probe", "Probe2")))
+    assert plan_needs_post_migrate(plan(migrations.DeleteModel("Probe")))
+    assert plan_needs_post_migrate(plan(migrations.AlterModelOptions("probe", {"permissions": [("x", "x")]})))
+    assert plan_needs_post_migrate(plan(migrations.SeparateDatabaseAndState(state_operations=[create])))
+    assert plan_needs_post_migrate([(plan()[0][0], True)])  # backwards
+    assert not plan_needs_post_migrate(
+        plan(migrations.RunSQL("SELECT 1"), migrations.AddField("auditentry", "probe", models.IntegerField(null=True)))
+    )

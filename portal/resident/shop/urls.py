@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_aftersale, views_orders
+from . import views, views_aftersale, views_deals, views_orders
 
 urlpatterns = [
     path("resident/shop/", views.home, name="resident-shop"),
@@ -29,6 +29,10 @@ urlpatterns = [
         views_aftersale.refund_escalate,
         name="resident-shop-refund-escalate",
     ),
+    path("resident/shop/deals/", views_deals.deals, name="resident-shop-deals"),
+    path("resident/shop/deals/<int:pk>/", views_deals.deal, name="resident-shop-deal"),
+    path("resident/shop/deals/<int:pk>/join/", views_deals.deal_join, name="resident-shop-deal-join"),
+    path("resident/shop/deals/<int:pk>/leave/", views_deals.deal_leave, name="resident-shop-deal-leave"),
     path("resident/shop/complaints/", views_aftersale.complaints_list, name="resident-shop-complaints"),
     path("resident/shop/complaints/new/", views_aftersale.complaint_new, name="resident-shop-complaint-new"),
     path("resident/shop/complaints/<int:pk>/", views_aftersale.complaint, name="resident-shop-complaint"),

@@ -245,6 +245,15 @@ DETAIL: dict[tuple[str, str], Detail] = {
     ("api-shop-order-confirm", "post"): Detail(
         "/api/v1/shop/orders/{id}/confirm/", "shop_order", RESIDENTS_ONLY, "resident", company="resident", body={}
     ),
+    # Group-buy: a deal belongs to the estates that may see its listing (a neighbour sees the same deals);
+    # another company's deal is a 404.
+    ("api-shop-deal", "get"): Detail("/api/v1/shop/deals/{id}/", "shop_deal", RESIDENTS_ONLY, SAME_SHOP, "resident"),
+    ("api-shop-deal-join", "post"): Detail(
+        "/api/v1/shop/deals/{id}/join/", "shop_deal", RESIDENTS_ONLY, SAME_SHOP, "resident", body={"unit": 0}
+    ),
+    ("api-shop-deal-leave", "post"): Detail(
+        "/api/v1/shop/deals/{id}/leave/", "shop_deal", RESIDENTS_ONLY, SAME_SHOP, "resident", body={}
+    ),
     # Shop after-sale: a neighbour's order, refund request or complaint, and another company's, are 404s;
     # the company's staff find escalated refunds and complaints within their scope (the home's office).
     ("api-shop-order-refunds", "get"): Detail(

@@ -299,7 +299,23 @@ def _shop(estate_id: int, number: str) -> dict[str, int]:
     make_application(merchant, connection.tenant, status="approved", estates={estate_id: "小区"}, categories=["fruit"])
     listing = make_listing(merchant, title=f"苹果{number}")
     photo = ListingPhoto.objects.create(listing=listing, image=DOCUMENT)
-    return {"shop_merchant": merchant.pk, "listing": listing.pk, "shop_photo": photo.pk}
+    return {"shop_merchant": merchant.pk, "listing": listing.pk, "shop_photo": photo.pk, **_shop_deal(listing)}
+
+
+def _shop_deal(listing: Any) -> dict[str, int]:
+    """A group-buy deal on the estate's listing."""
+    from marketplace.groupbuy.services import deal_create
+
+    deadline = timezone.now() + dt.timedelta(days=1)
+    deal = deal_create(
+        merchant_id=listing.merchant_id,
+        listing_id=listing.pk,
+        group_price_fen=listing.price_fen - 1,
+        min_participants=1,
+        max_participants=5,
+        deadline=deadline,
+    )
+    return {"shop_deal": deal.pk}
 
 
 def _shop_order(unit: Unit, user: Any, listing_id: int) -> dict[str, int]:

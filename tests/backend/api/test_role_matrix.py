@@ -85,6 +85,7 @@ ENDPOINTS.update(importlib.import_module("tests.backend.renovation.matrix_renova
 ENDPOINTS.update(importlib.import_module("tests.backend.desk.matrix_complaints").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.marketplace.company.matrix_marketplace").ROWS)
 ENDPOINTS.update(importlib.import_module("tests.marketplace.settlement.matrix_settlement").ROWS)
+ENDPOINTS.update(importlib.import_module("tests.marketplace.groupbuy.matrix_groupbuy").ROWS)
 # Allowed callers get past the permission check; some rows then fail on purpose at validation or lookup
 # (ids that do not exist), which still proves the role was let in.
 ALLOWED_STATUSES = {200, 201, 400, 404}

@@ -28,8 +28,9 @@ from tests.conftest import ROOT, free_port, stop_process, subprocess_env, wait_f
 SOCKETS = 12
 
 
-def _established_sockets(pid: int, port: int) -> int:
-    """TCP connections process `pid` holds on local `port` (from /proc: no extra tools)."""
+def _established_sockets(pid: int, port: int, peers: set[int]) -> int:
+    """TCP connections process `pid` holds on local `port` from one of the client ports `peers` (from /proc: no
+    extra tools). Only this test's sockets count: not, say, a port probe still lingering on a busy machine."""
     inodes = set()
     for fd in Path(f"/proc/{pid}/fd").iterdir():
         try:
@@ -43,7 +44,8 @@ def _established_sockets(pid: int, port: int) -> int:
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
             local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if local_port == port and fields[3] == "01" and fields[9] in inodes:  # 01 = ESTABLISHED
+            remote_port = int(fields[2].rsplit(":", 1)[1], 16)
+            if local_port == port and remote_port in peers and fields[3] == "01" and fields[9] in inodes:  # ESTABLISHED
                 count += 1
     return count
 
@@ -122,6 +124,10 @@ def _worker_pids(parent: int) -> list[int]:
     return []
 
 
+def _client_ports(sockets: list[tuple[str, int, Any]]) -> set[int]:
+    return {int(ws.local_address[1]) for _slug, _user, ws in sockets}
+
+
 async def _open(port: int, slug: str, key: str) -> Any:
     import websockets
 
@@ -145,11 +151,11 @@ async def _scenario(port: int, people: list[tuple[str, int, str]], workers: list
     # may still be starting. More tabs of the same alpha people until both hold some (a person's every tab
     # gets their events).
     alpha_people = [p for p in people if p[0] == "alpha"]
-    held = {pid: _established_sockets(pid, port) for pid in workers}
+    held = {pid: _established_sockets(pid, port, _client_ports(sockets)) for pid in workers}
     while not all(held.values()) and len(sockets) < 80:
         slug, user_id, key = alpha_people[len(sockets) % len(alpha_people)]
         sockets.insert(0, (slug, user_id, await _open(port, slug, key)))
-        held = {pid: _established_sockets(pid, port) for pid in workers}
+        held = {pid: _established_sockets(pid, port, _client_ports(sockets)) for pid in workers}
     assert sum(held.values()) == len(sockets), held
     assert all(n > 0 for n in held.values()), f"every worker should hold sockets: {held}"
 

@@ -26,6 +26,7 @@ TENANT_ONLY = {
     "marketplace.company",
     "marketplace.orders",
     "marketplace.settlement",
+    "marketplace.groupbuy",
     "backend.desk",
     "backend.gate",
     "backend.renovation",
