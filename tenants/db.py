@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connection as _connection
 
 connection: Any = cast(Any, _connection)
+
+
+def quote_ident(name: str) -> str:
+    """A schema, table or column name quoted for SQL built from it (PostgreSQL's quote_ident)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def app_labels(app_names: Iterable[str]) -> set[str]:
+    """The labels of the installed apps among `app_names` (dotted names, as in SHARED_APPS / TENANT_APPS)."""
+    from django.apps import apps
+
+    names = set(app_names)
+    return {config.label for config in apps.get_app_configs() if config.name in names}
 
 
 def company_time_zone(tenant: Any = None) -> ZoneInfo:

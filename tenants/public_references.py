@@ -14,16 +14,14 @@ So, in a company schema (never in public), every foreign key to a public table i
 (a post_migrate receiver, tenants/apps.py) and once for schemas made before (company migration 0003). Clones of
 the template copy its tables, so they have none either. The columns, their indexes and the models are unchanged;
 Django's on_delete still runs in Python. The one delete of a referenced public row the platform does, a person's
-account, goes through backend/accounts/deletion.py `users_delete`, which removes or clears the person's rows in
-every company schema first and refuses when a protected row remains."""
+account, goes through backend/accounts/deletion.py `users_delete`, which searches every company schema, one at
+a time, and refuses (or, asked to, keeps) any account a company row still names."""
 
 from __future__ import annotations
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
+from .db import quote_ident
 
 
 def _model_tables() -> list[str]:
@@ -59,5 +57,6 @@ def public_foreign_keys_drop(connection: BaseDatabaseWrapper, schema: str) -> in
     found = public_foreign_keys_in(connection, schema)
     with connection.cursor() as cursor:
         for table, name, _target in found:
-            cursor.execute(f"ALTER TABLE {_quote(schema)}.{_quote(table)} DROP CONSTRAINT {_quote(name)}")
+            where = f"{quote_ident(schema)}.{quote_ident(table)}"
+            cursor.execute(f"ALTER TABLE {where} DROP CONSTRAINT {quote_ident(name)}")
     return len(found)

@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import models, transaction
 
 from backend.errors import ApplicationError
-from tenants.db import connection
+from tenants.db import app_labels, connection, quote_ident
 
 from .models import User
 
@@ -53,14 +53,9 @@ class UsersDeleted:
     kept: dict[int, list[str]] = field(default_factory=dict)  # user id -> schema.table.column naming them
 
 
-def _labels(app_names: Iterable[str]) -> set[str]:
-    names = set(app_names)
-    return {config.label for config in apps.get_app_configs() if config.name in names}
-
-
 def company_user_columns() -> list[tuple[type[models.Model], models.ForeignKey]]:  # type: ignore[type-arg]
     """(model, foreign key to User) for every model of a company schema (auto-created many-to-many included)."""
-    tenant = _labels(settings.TENANT_APPS)
+    tenant = app_labels(settings.TENANT_APPS)
     found = []
     for model in apps.get_models(include_auto_created=True):
         if model._meta.app_label not in tenant or model._meta.proxy:
@@ -76,10 +71,6 @@ def company_schemas() -> list[str]:
     from tenants.migrate import tenant_schemas
 
     return tenant_schemas()
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @contextmanager
@@ -119,8 +110,8 @@ def users_referenced(
             if not present:
                 continue
             sql = " UNION ALL ".join(
-                f"(SELECT %s, {_quote(c)} FROM {_quote(schema)}.{_quote(t)} "  # noqa: S608
-                f"WHERE {_quote(c)} = ANY(%s) GROUP BY 2)"
+                f"(SELECT %s, {quote_ident(c)} FROM {quote_ident(schema)}.{quote_ident(t)} "  # noqa: S608
+                f"WHERE {quote_ident(c)} = ANY(%s) GROUP BY 2)"
                 for t, c in present
             )
             params: list[object] = []

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from backend.errors import ApplicationError
+from tenants.db import app_labels
 from tenants.models import Domain, Tenant
 from tenants.public_references import public_foreign_keys_drop
 
@@ -75,14 +76,9 @@ class Restored:
 # --- what a company holds ----------------------------------------------------------------------------------------
 
 
-def _labels(app_names: list[str]) -> set[str]:
-    names = set(app_names)
-    return {config.label for config in apps.get_app_configs() if config.name in names}
-
-
 def _shared_only_labels() -> set[str]:
     """The apps whose tables live only in the public schema."""
-    return _labels(settings.SHARED_APPS) - _labels(settings.TENANT_APPS)
+    return app_labels(settings.SHARED_APPS) - app_labels(settings.TENANT_APPS)
 
 
 def public_foreign_keys(to: type[models.Model]) -> list[tuple[type[models.Model], str]]:
@@ -105,7 +101,7 @@ def public_models() -> list[tuple[type[models.Model], str]]:
 
 def tenant_file_fields() -> list[tuple[type[models.Model], str]]:
     """(model, column) of every file column in a company's schema."""
-    tenant_labels = _labels(settings.TENANT_APPS)
+    tenant_labels = app_labels(settings.TENANT_APPS)
     return [
         (model, str(f.column))
         for model in apps.get_models()

@@ -1,8 +1,8 @@
 """A paid order reaching its merchant: the payables ledger's sale and commission, the per-merchant index row
 (what the merchant's board and API read), and a live notice. order_mark_paid does it at once; an order another
 module holds back (a group-buy's, until its deal succeeds: marketplace/groupbuy) reaches the merchant when that
-module calls `order_reach_merchant`. Holds are registered here (`on_order_hold`) so orders never import the
-modules that hold them."""
+module calls `order_reach_merchant`. Holds are registered in holds.py (`on_order_hold`), so orders never import
+the modules that hold them."""
 
 from __future__ import annotations
 
