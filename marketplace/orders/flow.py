@@ -186,6 +186,9 @@ def checkout(
     for item in merged:
         by_merchant[listings[item.listing_id].merchant_id].append(item)
     name, phone = contact_of(user, unit)
+    expires_at = now + dt.timedelta(minutes=pay_minutes())
+    if expires_by is not None:  # a group-buy's join: no later than its deadline
+        expires_at = min(expires_at, expires_by)
     label = f"{unit.estate.name} {unit}" if hasattr(unit, "estate") else str(unit)
     variants = {v.pk: v for v in ListingVariant.objects.filter(pk__in=[i.variant_id for i in merged if i.variant_id])}
     slots = {s.pk: s for s in ServiceSlot.objects.filter(pk__in=[i.slot_id for i in merged if i.slot_id])}
@@ -217,7 +220,7 @@ def checkout(
                 unit_label=label[:120],
                 note=note[:200],
                 total_fen=0,
-                expires_at=min(now + dt.timedelta(minutes=pay_minutes()), expires_by or now + dt.timedelta(days=1)),
+                expires_at=expires_at,
             )
             lines = []
             for item in merchant_items:

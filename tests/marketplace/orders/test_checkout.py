@@ -108,6 +108,18 @@ def test_unlimited_stock_is_never_counted(shop: Shop) -> None:
     assert ListingVariant.objects.get(pk=shop.red.pk).stock is None
 
 
+def test_the_payment_window_is_the_setting_and_a_deadline_only_shortens_it(shop: Shop, settings: Any) -> None:
+    settings.SHOP_ORDER_PAY_MINUTES = 2 * 24 * 60  # a company that gives two days to pay
+    now = timezone.now()
+    (order,) = flow.checkout(user=shop.resident, unit=shop.home, items=[Item(shop.apple.pk, 1)], now=now)
+    assert order.expires_at == now + dt.timedelta(days=2)
+    deadline = now + dt.timedelta(hours=3)  # a group-buy's join ends with its deal
+    (order,) = flow.checkout(
+        user=shop.resident, unit=shop.home, items=[Item(shop.apple.pk, 1)], now=now, expires_by=deadline
+    )
+    assert order.expires_at == deadline
+
+
 def test_an_unpaid_order_expires_releases_once_and_owes_nothing(shop: Shop) -> None:
     (order,) = flow.checkout(user=shop.resident, unit=shop.home, items=[Item(shop.apple.pk, 4)])
     assert stock(shop.apple) == 1
