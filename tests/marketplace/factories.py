@@ -101,3 +101,44 @@ def payables_purge(orders: Any) -> None:
         entries = PayableEntry.objects.filter(order_id__in=[order.pk for order in orders])
         StatementLine.objects.filter(entry__in=entries)._raw_delete(connection.alias)  # type: ignore[attr-defined]
         entries._raw_delete(connection.alias)  # type: ignore[attr-defined]
+
+
+def shop_world_purge(*, tenant: Any, office: Any, merchant: Any, users: list[Any], since: Any) -> None:
+    """Remove a committed shop test world of company `tenant`: the orders of `office`'s homes (their payables,
+    lines, refunds and charges), its registry, the notifications and audit entries written since `since`, then,
+    in public, the merchant and the `users` with their memberships. Rows a caller added on top (deals, refund
+    requests, …) are deleted by that caller first."""
+    from django.db import connection
+
+    from backend.accounts.models import Membership, User
+    from backend.audit.models import AuditEntry
+    from backend.billing.models import BillLine, FeeItem, LedgerEntry, Payment
+    from backend.notifications.models import Notification
+    from backend.payments.models import Receipt, Refund
+    from backend.properties.models import Building, Estate, ManagementOffice, Occupancy, Person, Unit
+    from marketplace.orders.models import Order, OrderLine
+
+    connection.set_tenant(tenant)  # type: ignore[attr-defined]
+    orders = list(Order.objects.filter(unit__estate__office=office))
+    payables_purge(orders)
+    OrderLine.objects.filter(order__in=orders).delete()
+    units = Unit.objects.filter(building__estate__office=office)
+    Refund.objects.filter(payment__unit__in=units).delete()
+    Order.objects.filter(pk__in=[order.pk for order in orders]).delete()
+    LedgerEntry.objects.filter(unit__in=units).delete()
+    BillLine.objects.filter(unit__in=units).delete()
+    Receipt.objects.filter(payment__unit__in=units).delete()
+    Payment.objects.filter(unit__in=units).delete()
+    FeeItem.objects.filter(office=office).delete()
+    Occupancy.objects.filter(unit__in=units).delete()
+    Person.objects.filter(user__in=users).delete()
+    units.delete()
+    Building.objects.filter(estate__office=office).delete()
+    Estate.objects.filter(office=office).delete()
+    ManagementOffice.objects.filter(pk=office.pk).delete()
+    Notification.objects.filter(created_at__gte=since).delete()
+    AuditEntry.objects.filter(created_at__gte=since).delete()
+    connection.set_schema_to_public()  # type: ignore[attr-defined]
+    Merchant.objects.filter(pk=merchant.pk).delete()  # its listings, index rows and notices go with it
+    Membership.objects.filter(user__in=users).delete()
+    User.objects.filter(pk__in=[user.pk for user in users]).delete()

@@ -13,21 +13,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from backend.accounts.models import Membership, User
-from backend.audit.models import AuditEntry
-from backend.billing.models import BillLine, FeeItem, LedgerEntry, Payment
-from backend.notifications.models import Notification
-from backend.payments.models import Receipt, Refund
 from backend.properties import services as registry
-from backend.properties.models import Building, Estate, ManagementOffice, Occupancy, Person, Unit
+from backend.properties.models import ManagementOffice, Person, Unit
 from backend.properties.scope import Scope
 from marketplace.groupbuy.models import Deal, DealJoin
 from marketplace.groupbuy.services import deal_create
 from marketplace.models import Listing, Merchant
-from marketplace.orders.models import Order, OrderLine
 from tenants.db import connection
 from tests.factories import MemberFactory
-from tests.marketplace.factories import make_application, make_listing, make_merchant, payables_purge
+from tests.marketplace.factories import make_application, make_listing, make_merchant, shop_world_purge
 
 EVERYTHING = Scope.everything()
 
@@ -85,29 +79,6 @@ def committed_world(homes: int) -> Iterator[World]:
         yield World(tenant, office, merchant, listing, list(zip(users, units, strict=True)))
     finally:
         connection.set_tenant(tenant)
-        orders = list(Order.objects.filter(unit__estate__office=office))
-        deals = Deal.objects.filter(merchant_id=merchant.pk)
-        DealJoin.objects.filter(deal__in=deals).delete()
-        deals.delete()
-        payables_purge(orders)
-        OrderLine.objects.filter(order__in=orders).delete()
-        units_qs = Unit.objects.filter(building__estate__office=office)
-        Refund.objects.filter(payment__unit__in=units_qs).delete()
-        Order.objects.filter(pk__in=[o.pk for o in orders]).delete()
-        LedgerEntry.objects.filter(unit__in=units_qs).delete()
-        BillLine.objects.filter(unit__in=units_qs).delete()
-        Receipt.objects.filter(payment__unit__in=units_qs).delete()
-        Payment.objects.filter(unit__in=units_qs).delete()
-        FeeItem.objects.filter(office=office).delete()
-        Occupancy.objects.filter(unit__in=units_qs).delete()
-        Person.objects.filter(user__in=users).delete()
-        units_qs.delete()
-        Building.objects.filter(estate__office=office).delete()
-        Estate.objects.filter(office=office).delete()
-        ManagementOffice.objects.filter(pk=office.pk).delete()
-        Notification.objects.filter(created_at__gte=since).delete()
-        AuditEntry.objects.filter(created_at__gte=since).delete()
-        connection.set_schema_to_public()
-        Merchant.objects.filter(pk=merchant.pk).delete()  # its listings, index rows and notices go with it
-        Membership.objects.filter(user__in=users).delete()
-        User.objects.filter(pk__in=[u.pk for u in users]).delete()
+        DealJoin.objects.filter(deal__merchant_id=merchant.pk).delete()
+        Deal.objects.filter(merchant_id=merchant.pk).delete()
+        shop_world_purge(tenant=tenant, office=office, merchant=merchant, users=users, since=since)

@@ -11,15 +11,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from backend.accounts.models import Membership, User
-from backend.audit.models import AuditEntry
 from backend.billing import ledger
-from backend.billing.models import BillLine, FeeItem, LedgerEntry, Payment
+from backend.billing.models import LedgerEntry
 from backend.errors import ApplicationError
-from backend.notifications.models import Notification
-from backend.payments.models import Receipt
 from backend.properties import services as registry
-from backend.properties.models import Building, Estate, ManagementOffice, Occupancy, Person, Unit
+from backend.properties.models import Person, Unit
 from backend.properties.scope import Scope
 from marketplace.models import Merchant
 from marketplace.orders import flow, refunds
@@ -28,7 +24,7 @@ from marketplace.orders.models import AftersalePhoto, Order, OrderLine, RefundRe
 from tenants.db import connection
 from tests.backend.club.test_races import run_together
 from tests.factories import MemberFactory
-from tests.marketplace.factories import make_application, make_listing, make_merchant, payables_purge
+from tests.marketplace.factories import make_application, make_listing, make_merchant, shop_world_purge
 
 EVERYTHING = Scope.everything()
 THREADS = 6
@@ -79,30 +75,9 @@ def committed_order() -> Iterator[World]:
         yield World(tenant, user, unit, merchant, Order.objects.get(pk=order.pk), order.lines.get())
     finally:
         connection.set_tenant(tenant)
-        orders = Order.objects.filter(unit__estate__office=office)
-        AftersalePhoto.objects.filter(refund__order__in=orders).delete()
-        RefundRequest.objects.filter(order__in=orders).delete()
-        payables_purge(orders)
-        OrderLine.objects.filter(order__in=orders).delete()
-        orders.delete()
-        units = Unit.objects.filter(building__estate__office=office)
-        LedgerEntry.objects.filter(unit__in=units).delete()
-        BillLine.objects.filter(unit__in=units).delete()
-        Receipt.objects.filter(payment__unit__in=units).delete()
-        Payment.objects.filter(unit__in=units).delete()
-        FeeItem.objects.filter(office=office).delete()
-        Occupancy.objects.filter(unit__in=units).delete()
-        Person.objects.filter(user=user).delete()
-        units.delete()
-        Building.objects.filter(estate__office=office).delete()
-        Estate.objects.filter(office=office).delete()
-        ManagementOffice.objects.filter(pk=office.pk).delete()
-        Notification.objects.filter(created_at__gte=since).delete()
-        AuditEntry.objects.filter(created_at__gte=since).delete()
-        connection.set_schema_to_public()
-        Merchant.objects.filter(pk=merchant.pk).delete()  # its index rows and notices go with it
-        Membership.objects.filter(user=user).delete()
-        User.objects.filter(pk=user.pk).delete()
+        AftersalePhoto.objects.filter(refund__order__unit__estate__office=office).delete()
+        RefundRequest.objects.filter(order__unit__estate__office=office).delete()
+        shop_world_purge(tenant=tenant, office=office, merchant=merchant, users=[user], since=since)
 
 
 def _outcomes(results: list[Any]) -> tuple[list[Any], list[Any]]:
