@@ -30,14 +30,33 @@ every request."""
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
+
+from backend.client_ip import address_parse, trusted_proxies_parse
+from backend.observability import context, metrics
+from backend.response_cache import tracking
+from backend.response_cache.store import ResponseCache
+from backend.response_cache.store import enabled as response_cache_enabled
+
+PROBE = "wuye.response_cache"
+log = logging.getLogger("backend.response_cache")
+
+
+def _from_trusted_proxy(scope: dict[str, Any]) -> bool:
+    from django.conf import settings
+
+    client = scope.get("client") or ("", 0)
+    peer = address_parse(str(client[0]))
+    return peer is not None and any(peer in net for net in trusted_proxies_parse(settings.TRUSTED_PROXIES))
 
 
 def request_threads() -> int:
@@ -72,6 +91,9 @@ class OneHopASGIHandler(ASGIHandler):
         ]
         self._next = 0
         self.own_thread = own_thread_paths()
+        # Whole responses kept per user (backend/response_cache/store.py), served before Django runs.
+        self.response_cache = ResponseCache() if response_cache_enabled() else None
+        self.explain = os.environ.get("RESPONSE_CACHE_EXPLAIN", "") == "1"  # why a response was not kept
 
     def needs_own_thread(self, scope: dict[str, Any]) -> bool:
         return bool(
@@ -81,6 +103,15 @@ class OneHopASGIHandler(ASGIHandler):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        if self.response_cache is not None:
+            probe = self.response_cache.probe(scope)
+            if probe is not None:
+                started = time.perf_counter()
+                hit = await self.response_cache.lookup(probe)
+                if hit is not None:
+                    await self.send_hit(hit, scope, send, started)
+                    return
+                scope = {**scope, PROBE: probe}
         if self.needs_own_thread(scope):
             async with ThreadSensitiveContext():  # a thread of its own, started for this request
                 await self.handle(scope, receive, send)
@@ -91,4 +122,36 @@ class OneHopASGIHandler(ASGIHandler):
             await self.handle(scope, receive, send)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:  # type: ignore[override]
-        return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        probe = getattr(request, "scope", {}).get(PROBE)
+        if probe is None:
+            return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+        return await sync_to_async(self.get_response_kept, thread_sensitive=True)(request, probe)
+
+    def get_response_kept(self, request: HttpRequest, probe: Any) -> HttpResponseBase:
+        """The response, rendered while the tables it reads are noted; kept for the next ask if it may be."""
+        token = tracking.begin()
+        try:
+            response = self.get_response(request)
+        finally:
+            tracker = tracking.end(token)
+        outcome = self.response_cache.keep(probe, request, response, tracker)  # type: ignore[union-attr]
+        metrics.response_cache.labels("stored" if outcome == "stored" else "not kept").inc()
+        if outcome != "stored":
+            log.debug("response cache: %s not kept: %s", request.path, outcome)
+        if self.explain:
+            response["X-Response-Cache"] = outcome
+        return response
+
+    async def send_hit(self, hit: Any, scope: dict[str, Any], send: Any, started: float) -> None:
+        """A kept response, with a request id of its own, counted as Django would count it."""
+        rid = None
+        for name, value in scope.get("headers", ()):
+            if name == b"x-request-id" and _from_trusted_proxy(scope):
+                rid = context.accepted_request_id(value.decode("latin-1"))
+        rid = rid or context.new_request_id()
+        headers = [*hit.headers, (b"X-Request-ID", rid.encode()), (b"X-Response-Cache", b"hit")]
+        await send({"type": "http.response.start", "status": hit.status, "headers": headers})
+        await send({"type": "http.response.body", "body": hit.body})
+        metrics.response_cache.labels("hit").inc()
+        metrics.http_requests.labels(hit.view, "GET", metrics.status_class(hit.status)).inc()
+        metrics.http_latency.labels(hit.view, "GET").observe(time.perf_counter() - started)

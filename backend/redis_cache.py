@@ -11,9 +11,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.functional import cached_property
+
+from backend.response_cache import tracking
 
 _clients: dict[tuple[str, str], Any] = {}
 _lock = threading.Lock()
@@ -39,3 +42,51 @@ class RedisCache(DjangoRedisCache):
     def _cache(self) -> SharedRedisCacheClient:
         me: Any = self
         return SharedRedisCacheClient(me._servers, **me._options)
+
+    # The response cache (backend/response_cache/tracking.py) must know what a request read and wrote here.
+    def get(self, key: Any, default: Any = None, version: int | None = None) -> Any:
+        tracking.cache_read(str(key))
+        return super().get(key, default, version)
+
+    def get_many(self, keys: Any, version: int | None = None) -> Any:
+        for key in keys:
+            tracking.cache_read(str(key))
+        return super().get_many(keys, version)
+
+    def has_key(self, key: Any, version: int | None = None) -> bool:
+        tracking.cache_read(str(key))
+        return bool(super().has_key(key, version))
+
+    def set(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> None:
+        tracking.cache_write(str(key))
+        super().set(key, value, timeout, version)
+
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        tracking.cache_write(str(key))
+        return bool(super().add(key, value, timeout, version))
+
+    def set_many(self, data: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> Any:
+        for key in data:
+            tracking.cache_write(str(key))
+        return super().set_many(data, timeout, version)
+
+    def delete(self, key: Any, version: int | None = None) -> bool:
+        tracking.cache_write(str(key))
+        return bool(super().delete(key, version))
+
+    def delete_many(self, keys: Any, version: int | None = None) -> None:
+        for key in keys:
+            tracking.cache_write(str(key))
+        super().delete_many(keys, version)
+
+    def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
+        tracking.cache_write(str(key))
+        return int(super().incr(key, delta, version))
+
+    def touch(self, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        tracking.cache_write(str(key))
+        return bool(super().touch(key, timeout, version))
+
+    def clear(self) -> None:
+        tracking.cache_write("*")
+        super().clear()

@@ -6,6 +6,8 @@ this process.
     wuye_http_request_duration_seconds{view,method}  histogram: the time from the first middleware to the
                                                      response, by URL name (not path: bounded labels)
     wuye_http_requests_total{view,method,status}     requests by status class (2xx … 5xx)
+    wuye_response_cache_total{result}               GET responses served from the response cache (hit),
+                                                     rendered and kept (stored) or rendered only (not kept)
     wuye_db_pool_connections{state}                  the connection pools of the live workers: size, idle,
                                                      max, waiting (requests waiting for a connection)
     wuye_celery_queue_length{queue}                  messages waiting in each Celery queue (read at scrape)
@@ -39,6 +41,9 @@ http_latency = Histogram(
 )
 http_requests = Counter(
     "wuye_http_requests", "HTTP requests by URL name and status class.", ["view", "method", "status"]
+)
+response_cache = Counter(
+    "wuye_response_cache", "Whole responses served from the response cache (hit), kept or not kept.", ["result"]
 )
 db_pool = Gauge(
     "wuye_db_pool_connections",

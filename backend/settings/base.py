@@ -98,6 +98,8 @@ SHARED_APPS = [
     "backend.demo",
     # No models: company export/restore/deletion, the operator console, support access.
     "backend.operations",
+    # No models: whole responses cached per user and invalidated by the tables they read.
+    "backend.response_cache",
 ]
 TENANT_APPS = [
     "django.contrib.contenttypes",
@@ -443,6 +445,12 @@ CACHES: dict[str, dict[str, Any]] = {
         "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="wuye"),
     }
 }
+# Whole GET responses kept per user in Redis and served before Django runs, invalidated by any committed write
+# to a table they read (backend/response_cache). What no table says (the time of day, the search index) is
+# at most RESPONSE_CACHE_SECONDS old. RESPONSE_CACHE=0 turns the lookup off (the clocks move either way).
+RESPONSE_CACHE = env.bool("RESPONSE_CACHE", default=True)
+RESPONSE_CACHE_SECONDS = env.int("RESPONSE_CACHE_SECONDS", default=30)
+RESPONSE_CACHE_MAX_BYTES = env.int("RESPONSE_CACHE_MAX_BYTES", default=512 * 1024)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=REDIS_URL)
 # The broker's keys (queues, bindings, control channels) and the results carry the key prefix, so the demo,

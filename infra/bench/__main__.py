@@ -21,6 +21,8 @@ BENCHMARKS: dict[str, tuple[str, str]] = {
     "http-p95": ("infra.bench.http", "run_p95"),
     "http-errors": ("infra.bench.http", "run_errors"),
     "http-throughput": ("infra.bench.http", "run_throughput"),
+    "http-throughput-uncached": ("infra.bench.http", "run_throughput_uncached"),
+    "http-throughput-writes": ("infra.bench.http", "run_throughput_writes"),
     "http-1000": ("infra.bench.http", "run_1000"),
     "availability-p95": ("infra.bench.club", "run_availability"),
     # Two lines: the last place, then one home's quota.

@@ -8,12 +8,17 @@ residents and staff do most: the resident's home and bills pages, their unpaid b
 profile over the API, the community shop's home and a search (page and API); the staff dashboard, unit
 list and arrears pages, unit search and the arrears list over the API.
 
-    bench http-single:        one request at a time, the median of each request of the mix
+    bench http-single:        one request at a time, the median of each request of the mix (these three
+                              measure rendering: the response cache is off for them)
     bench http-me-median:     /api/v1/me/ alone (target ≤ 5 ms) beside the bare view
     bench http-pages-median:  the slowest page's median (target ≤ 25 ms)
     bench http-p95:           50 users, each about one request a second for 30 s (target p95 ≤ 50 ms)
     bench http-errors:        errors during http-p95 (target 0)
     bench http-throughput:    50 clients with no pause (target ≥ 0.4 of the bare view's requests/s)
+    bench http-throughput-uncached:  the same with the response cache off (RESPONSE_CACHE=0): every
+                              request rendered
+    bench http-throughput-writes:    the same while 10 notifications a second are committed
+                              (HTTP_WRITES_PER_SECOND), each invalidating what read them
     bench http-1000:          1,000 connections held open 60 s, a request every 10 s each on average
                               (target 0 errors, p95 ≤ 200 ms)
 
@@ -86,12 +91,12 @@ def _identities() -> tuple[str, dict[str, dict[str, str]], str]:
     """(host, login → {"cookie", "token"}, a unit number to search for), seeding the demo company in the
     benchmark database the first time (a few minutes, then reused)."""
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
+    from django.utils.crypto import get_random_string
     from django_tenants.utils import tenant_context
 
     from backend.access.services import api_token_issue
     from backend.accounts.models import User
+    from backend.accounts.sessions import session_open
     from backend.demo.companies import DEMO_PEOPLE, DEMO_SLUG, demo_seed, marketplace_seed
     from backend.properties.models import Unit
     from marketplace.models import Merchant
@@ -111,13 +116,11 @@ def _identities() -> tuple[str, dict[str, dict[str, str]], str]:
     with tenant_context(tenant):
         for who, login in logins.items():
             user = User.objects.get(email=login.email)
-            session = SessionStore()
-            session[SESSION_KEY] = str(user.pk)
-            session[BACKEND_SESSION_KEY] = "backend.accounts.backends.EmailOrPhoneBackend"
-            session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-            session.create()
+            session = session_open(user)
             _token, raw = api_token_issue(user=user, name="http bench")
-            identities[who] = {"cookie": f"sessionid={session.session_key}", "token": raw}
+            # A browser keeps the CSRF cookie the first page set, and sends it back with every later request.
+            cookie = f"sessionid={session.session_key}; csrftoken={get_random_string(32)}"
+            identities[who] = {"cookie": cookie, "token": raw}
         unit = Unit.objects.order_by("pk").values_list("number", flat=True).first() or "1201"
     return f"{tenant.slug}.{settings.PLATFORM_DOMAIN}", identities, unit
 
@@ -132,11 +135,13 @@ def _seeded(tenant: Any) -> bool:
 
 
 @contextlib.contextmanager
-def _server(asgi_app: str) -> Iterator[int]:
-    """infra/web.sh with `asgi_app` on a free port (the platform's settings, DEBUG off)."""
+def _server(asgi_app: str, *, cached: bool = True) -> Iterator[int]:
+    """infra/web.sh with `asgi_app` on a free port (the platform's settings, DEBUG off); `cached` False turns
+    the response cache's lookup off (RESPONSE_CACHE=0): every request rendered."""
     port = _free_port()
     env = dict(
         os.environ,
+        RESPONSE_CACHE="1" if cached else "0",
         PORT=str(port),
         HOST="127.0.0.1",
         ASGI_APP=asgi_app,
@@ -174,6 +179,7 @@ def _server(asgi_app: str) -> Iterator[int]:
 class Tally:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    hits: int = 0  # answered from the response cache (X-Response-Cache: hit)
     samples: dict[str, str] = field(default_factory=dict)
     by_path: dict[str, list[float]] = field(default_factory=dict)
 
@@ -214,6 +220,7 @@ async def _send(session: Any, target: Target, call: Call, tally: Tally) -> None:
         ) as response:
             await response.read()
             ok = response.status == 200
+            tally.hits += response.headers.get("X-Response-Cache") == "hit"
             if not ok and len(tally.samples) < 5:
                 tally.samples[call.path] = f"HTTP {response.status}"
     except Exception as exc:  # noqa: BLE001 - counted as an error; the run goes on
@@ -288,15 +295,16 @@ PLATFORM = "backend.asgi:application"
 BARE = "infra.bench.bare_asgi:application"
 
 
-def _both(measure: Any) -> tuple[Any, Any]:
-    """measure(target) on the platform, then on the bare view (same paths and headers), each on a fresh server."""
+def _both(measure: Any, *, cached: bool = True) -> tuple[Any, Any]:
+    """measure(target) on the platform, then on the bare view (same paths and headers), each on a fresh server;
+    `cached` False: the platform with its response cache off."""
     if "identities" not in _state:
         _state["identities"] = _identities()
     host, identities, unit = _state["identities"]
     calls = _mix(unit)
     results = []
     for app in (PLATFORM, BARE):
-        with _server(app) as port:
+        with _server(app, cached=cached) as port:
             target = Target(port, host, identities, calls)
             asyncio.run(_warm(target))
             results.append(measure(target))
@@ -321,7 +329,8 @@ def _single(target: Target) -> dict[str, float]:
 
 def _single_results() -> tuple[dict[str, float], dict[str, float]]:
     if "single" not in _state:
-        _state["single"] = _both(_single)
+        # The cost of rendering (the per-request targets): the response cache off, or 29 of 30 would be hits.
+        _state["single"] = _both(_single, cached=False)
         ours, bare = _state["single"]
         for path, ms in sorted(ours.items(), key=lambda kv: -kv[1]):
             print(f"  http-single: {ms:6.2f} ms  {path}  (bare {bare.get(path, float('nan')):.2f} ms)", file=sys.stderr)
@@ -367,7 +376,8 @@ def _p95_results() -> tuple[Tally, Tally]:
         ours, bare = _state["p95"]
         print(
             f"  http-p95: {len(ours.latencies)} ok, {ours.errors} errors; p50 {ours.p(50):.1f} ms, "
-            f"p99 {ours.p(99):.1f} ms (bare: p50 {bare.p(50):.1f} ms, {bare.errors} errors)",
+            f"p99 {ours.p(99):.1f} ms, {100 * ours.hits / max(1, len(ours.latencies)):.1f}% from the response cache "
+            f"(bare: p50 {bare.p(50):.1f} ms, {bare.errors} errors)",
             file=sys.stderr,
         )
         if ours.errors:
@@ -386,23 +396,86 @@ def run_errors() -> str:
 
 
 def run_throughput() -> str:
+    return _throughput(cached=True, name="http-throughput")
+
+
+def run_throughput_writes() -> str:
+    """The same load while the company keeps changing: HTTP_WRITES_PER_SECOND (10) notifications committed a
+    second, each invalidating every kept response that read the notifications table (the unread badge of
+    every page, the unread count)."""
+    return _throughput(
+        cached=True, name="http-throughput-writes", writes=float(os.environ.get("HTTP_WRITES_PER_SECOND", "10"))
+    )
+
+
+@contextlib.contextmanager
+def _writer(per_second: float) -> Iterator[list[int]]:
+    """A thread committing one notification (to the demo's fourth person, not one of the mix's logins)
+    every 1/per_second seconds in the demo company; the notifications are removed afterwards."""
+    import threading
+
+    from django.db import connection
+    from django_tenants.utils import tenant_context
+
+    from backend.accounts.models import User
+    from backend.demo.companies import DEMO_PEOPLE, DEMO_SLUG
+    from backend.notifications.models import Notification
+    from tenants.models import Tenant
+
+    tenant = Tenant.objects.get(slug=DEMO_SLUG)
+    user = User.objects.get(email=DEMO_PEOPLE[3].email)
+    stop = threading.Event()
+    made: list[int] = []
+
+    def write() -> None:
+        with tenant_context(tenant):
+            while not stop.wait(1 / per_second):
+                made.append(Notification.objects.create(recipient=user, kind="bench", title="bench").pk)
+            Notification.objects.filter(pk__in=made).delete()
+        connection.close()
+
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    try:
+        yield made
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def run_throughput_uncached() -> str:
+    """The same load with the response cache off: what rendering every request costs."""
+    return _throughput(cached=False, name="http-throughput-uncached")
+
+
+def _throughput(*, cached: bool, name: str, writes: float = 0.0) -> str:
     clients = int(os.environ.get("HTTP_USERS", "50"))
     seconds = float(os.environ.get("HTTP_THROUGHPUT_SECONDS", "15"))
     _raise_fd_limit(clients * 4 + 256)
     tallies: list[Tally] = []
 
+    written: list[int] = []
+
     def measure(target: Target) -> float:
         tally = Tally()
         tallies.append(tally)
+        if writes and len(tallies) == 1:  # the platform's run (the bare view has no database)
+            with _writer(writes) as made:
+                rate = asyncio.run(_flat_out(target, clients, seconds, tally))
+            written.extend(made)
+            return rate
         return asyncio.run(_flat_out(target, clients, seconds, tally))
 
-    ours, bare = _both(measure)
+    ours, bare = _both(measure, cached=cached)
+    if writes:
+        print(f"  {name}: {len(written)} notifications committed during the run", file=sys.stderr)
     print(
-        f"  http-throughput: {tallies[0].errors} errors, p50 {tallies[0].p(50):.1f} ms under saturation "
+        f"  {name}: {tallies[0].errors} errors, p50 {tallies[0].p(50):.1f} ms under saturation, "
+        f"{100 * tallies[0].hits / max(1, len(tallies[0].latencies)):.1f}% from the response cache "
         f"(bare: {tallies[1].errors} errors, p50 {tallies[1].p(50):.1f} ms)",
         file=sys.stderr,
     )
-    return f"bench http-throughput: {ours:.0f} req/s; baseline {bare:.0f} req/s; ratio {ours / bare:.2f}x"
+    return f"bench {name}: {ours:.0f} req/s; baseline {bare:.0f} req/s; ratio {ours / bare:.2f}x"
 
 
 def run_1000() -> str:

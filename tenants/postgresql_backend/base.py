@@ -37,3 +37,28 @@ class DatabaseWrapper(TenantsDatabaseWrapper):
         committed = raw.info.transaction_status == pq.TransactionStatus.IDLE and self.search_path_set_schemas
         setattr(raw, COMMITTED, list(wanted) if committed else None)
         return None
+
+    # --- hooks for the apps (tenants/ imports none): backend/response_cache registers them at start ---
+
+    def connect(self) -> None:
+        super().connect()
+        for wrapper in reversed(STATEMENT_HOOKS):
+            if wrapper not in self.execute_wrappers:
+                self.execute_wrappers.insert(0, wrapper)
+
+    def _commit(self) -> None:
+        super()._commit()
+        for hook in COMMIT_HOOKS:
+            hook(self)
+
+    def _rollback(self) -> None:
+        super()._rollback()
+        for hook in ROLLBACK_HOOKS:
+            hook(self)
+
+
+# Registered by apps at start (AppConfig.ready): a wrapper every statement of every connection goes through
+# (Django's execute_wrapper signature), and calls after each commit and rollback with the DatabaseWrapper.
+STATEMENT_HOOKS: list[Any] = []
+COMMIT_HOOKS: list[Any] = []
+ROLLBACK_HOOKS: list[Any] = []

@@ -44,6 +44,7 @@ SHARED_ONLY = {
     "marketplace.aftersale_index",
     "backend.demo",
     "backend.operations",
+    "backend.response_cache",
 }
 
 

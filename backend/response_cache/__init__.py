@@ -1,0 +1,1 @@
+"""Whole responses cached per user, invalidated by the tables they read (store.py, tracking.py, sql.py)."""
