@@ -84,9 +84,18 @@ def _ignored(sql: str) -> bool:
     return bool(columns) and columns <= ignored
 
 
-@functools.lru_cache(maxsize=16384)
 def classify(sql: str) -> Statement:
-    """What `sql` reads or writes (cached by text: Django's statements repeat with other parameters)."""
+    """What `sql` reads or writes, remembered by text for statements of ordinary size (Django's repeat with
+    other parameters); a long one (a bulk insert's placeholders) is looked at each time, not kept."""
+    return _classify_cached(sql) if len(sql) <= 8192 else _classify(sql)
+
+
+@functools.lru_cache(maxsize=8192)
+def _classify_cached(sql: str) -> Statement:
+    return _classify(sql)
+
+
+def _classify(sql: str) -> Statement:
     tenant_tables, shared_tables = tables()
     names = {(a or b).lower() for a, b in _IDENT.findall(sql)}
     tenant = frozenset(names & tenant_tables)

@@ -5,8 +5,8 @@ beside a bare Django JSON view on the same server stack (infra/bench/bare_asgi.p
 The load is an asyncio client (aiohttp) on loopback. Every virtual user is signed in once: staff and the
 resident have a session cookie (pages) and a bearer token (API), reused for every request. The mix is what
 residents and staff do most: the resident's home and bills pages, their unpaid bills, unread count and
-profile over the API, the community shop's home and a search (page and API); the staff dashboard, unit
-list and arrears pages, unit search and the arrears list over the API.
+profile over the API, the community shop's home, a search (page and API) and its group-buy deals; the
+staff dashboard, unit list and arrears pages, unit search and the arrears list over the API.
 
     bench http-single:        one request at a time, the median of each request of the mix (these three
                               measure rendering: the response cache is off for them)
@@ -68,6 +68,7 @@ def _mix(unit_number: str) -> list[Call]:
         Call("resident", "/resident/shop/", api=False),
         Call("resident", "/resident/shop/search/?q=%E5%AE%B6%E6%94%BF", api=False),  # 家政
         Call("resident", "/api/v1/shop/listings/?q=%E8%8B%B9", api=True),  # 苹
+        Call("resident", "/resident/shop/deals/", api=False),  # 团购: the open deals
         Call("finance", "/staff/", api=False),
         Call("finance", "/api/v1/arrears/", api=True),
         Call("finance", "/staff/billing/arrears/", api=False),
