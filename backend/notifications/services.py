@@ -189,7 +189,8 @@ def notification_mark_read(*, user_id: int, notification_id: int) -> Notificatio
     notification = Notification.objects.filter(pk=notification_id, recipient_id=user_id).first()
     if notification is not None and notification.read_at is None:
         notification.read_at = timezone.now()
-        notification.save(update_fields=["read_at"])
+        # Filtered by the recipient, so the response cache invalidates only this person's pages.
+        Notification.objects.filter(pk=notification.pk, recipient_id=user_id).update(read_at=notification.read_at)
         _announcement_read_from(notification)
     return notification
 

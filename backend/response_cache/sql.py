@@ -50,12 +50,34 @@ _UPDATE = re.compile(r'^\s*UPDATE\s+"?(\w+)"?\s+SET\s+(.*?)\s+WHERE\s', re.IGNOR
 _SET_COLUMN = re.compile(r'"?(\w+)"?\s*=')
 
 
+# Tables whose rows belong to one person, invalidated per person: a read filtered by that column alone
+# depends on "<table>#<value>" (and "<table>#?"), not on the whole table, so one resident's new notification
+# does not re-render every other resident's pages. A write whose rows' values the statement shows (a
+# multi-row INSERT, an UPDATE or DELETE filtered by the column) moves "<table>#<value>" for each; any other
+# write to the table moves "<table>#?", which every narrowed read also depends on. Every write moves the
+# table's own field too, for the reads that could not be narrowed.
+NARROWED: dict[str, str] = {"notifications_notification": "recipient_id"}
+UNKNOWN_ROW = "?"
+
+
+@dataclass(frozen=True)
+class Narrow:
+    """Where the narrowed column's values are in a statement's parameters."""
+
+    table: str
+    kind: str  # "eq": params[index]; "values": params[index::stride]; "unnest": the list params[index]
+    index: int
+    stride: int = 0
+
+
 @dataclass(frozen=True)
 class Statement:
     write: bool
     tenant: frozenset[str]  # tables in the connection's (company) schema
     shared: frozenset[str]  # tables in public
     everything: bool = False  # a write that invalidates all (DDL, or no table of ours named)
+    narrow: tuple[Narrow, ...] = ()  # reads: these tables are left out of `tenant`, depended on per row
+    unnarrowed: frozenset[str] = frozenset()  # writes to a NARROWED table whose rows the text does not show
 
 
 @functools.cache
@@ -101,8 +123,11 @@ def _classify(sql: str) -> Statement:
     tenant = frozenset(names & tenant_tables)
     shared = frozenset(names & shared_tables)
     read = bool(_READ.match(sql)) or (bool(_WITH.match(sql)) and not _DML.search(sql))
+    narrowed = [t for t in tenant if t in NARROWED]
     if read:
-        return Statement(False, tenant, shared)
+        narrow = tuple(n for n in (_filtered_by(sql, t) for t in narrowed) if n is not None)
+        done = {n.table for n in narrow}
+        return Statement(False, frozenset(tenant - done), shared, narrow=narrow)
     if _DDL.match(sql):
         return Statement(True, tenant, shared, everything=True)
     if _ignored(sql):
@@ -113,4 +138,62 @@ def _classify(sql: str) -> Statement:
                 tenant |= {implied}
             else:
                 shared |= {implied}
-    return Statement(True, tenant, shared, everything=not (tenant or shared))
+    narrow = tuple(n for n in (_filtered_by(sql, t) or _inserted(sql, t) for t in narrowed) if n is not None)
+    unknown = frozenset(narrowed) - {n.table for n in narrow}
+    return Statement(True, tenant, shared, everything=not (tenant or shared), narrow=narrow, unnarrowed=unknown)
+
+
+_PLACEHOLDER = re.compile(r"%%|%s")
+_OR = re.compile(r"\bOR\b", re.IGNORECASE)
+
+
+def _placeholders_before(sql: str, position: int) -> int:
+    return sum(1 for m in _PLACEHOLDER.finditer(sql, 0, position) if m.group() == "%s")
+
+
+def _filtered_by(sql: str, table: str) -> Narrow | None:
+    """A statement that names `table` once (FROM, JOIN, UPDATE or DELETE FROM) and keeps only the rows whose
+    narrowed column equals one parameter, with no OR anywhere: that parameter's position."""
+    quoted = re.escape(f'"{table}"')
+    if len(re.findall(rf"\b(?:FROM|JOIN|UPDATE)\s+{quoted}", sql, re.IGNORECASE)) != 1 or _OR.search(sql):
+        return None
+    found = list(re.finditer(rf'{quoted}\."{NARROWED[table]}" = %s', sql))
+    if len(found) != 1:
+        return None
+    return Narrow(table, "eq", _placeholders_before(sql, found[0].start()))
+
+
+def _inserted(sql: str, table: str) -> Narrow | None:
+    """An INSERT INTO `table` (columns) VALUES (...), ... or SELECT * FROM UNNEST(...): where the narrowed
+    column's values are."""
+    head = re.match(rf'^\s*INSERT\s+INTO\s+"{re.escape(table)}"\s*\(([^)]*)\)\s*', sql, re.IGNORECASE)
+    if head is None:
+        return None
+    columns = [c.strip().strip('"') for c in head.group(1).split(",")]
+    if NARROWED[table] not in columns:
+        return None
+    index = columns.index(NARROWED[table])
+    rest = sql[head.end() :]
+    if re.match(r"SELECT\s+\*\s+FROM\s+UNNEST\(", rest, re.IGNORECASE):
+        return Narrow(table, "unnest", index)
+    first = re.match(r"VALUES\s*\(([^()]*)\)", rest, re.IGNORECASE)
+    if first is None or first.group(1).count("%s") != len(columns) or "%%" in rest:
+        return None
+    return Narrow(table, "values", index, stride=len(columns))
+
+
+def rows_of(narrow: Narrow, params: object) -> list[object] | None:
+    """The narrowed column's values in a statement's parameters, or None if they cannot be told."""
+    if not isinstance(params, list | tuple):
+        return None
+    try:
+        if narrow.kind == "eq":
+            return [params[narrow.index]]
+        if narrow.kind == "unnest":
+            values = params[narrow.index]
+            return list(values) if isinstance(values, list | tuple) else None
+        if len(params) % narrow.stride:
+            return None
+        return list(params[narrow.index :: narrow.stride])
+    except IndexError:
+        return None

@@ -24,7 +24,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
-from .sql import EVERYTHING, classify
+from .sql import EVERYTHING, UNKNOWN_ROW, classify, rows_of
 
 log = logging.getLogger(__name__)
 PUBLIC = "public"
@@ -97,13 +97,13 @@ def session_read(raw_key: str, digest: str | None) -> None:
 def execute_wrapper(execute: Callable[..., Any], sql: Any, params: Any, many: bool, context: dict[str, Any]) -> Any:
     result = execute(sql, params, many, context)
     try:
-        note(context["connection"], sql)
+        note(context["connection"], sql, None if many else params)
     except Exception:  # noqa: BLE001 - bookkeeping must never fail a query
         log.warning("response cache: could not account for a statement", exc_info=True)
     return result
 
 
-def note(db: Any, sql: Any) -> None:
+def note(db: Any, sql: Any, params: Any = None) -> None:
     if not isinstance(sql, str):
         as_string = getattr(sql, "as_string", None)
         sql = as_string(db.connection) if as_string is not None else str(sql)
@@ -112,16 +112,30 @@ def note(db: Any, sql: Any) -> None:
     tracker = _current.get()
     if not statement.write:
         if tracker is not None:
-            if statement.tenant:
-                tracker.reads.setdefault(schema, set()).update(statement.tenant)
+            reads = set(statement.tenant)
+            for narrow in statement.narrow:
+                values = rows_of(narrow, params)
+                if values is None:
+                    reads.add(narrow.table)
+                else:
+                    reads.update(f"{narrow.table}#{v}" for v in (*values, UNKNOWN_ROW))
+            if reads:
+                tracker.reads.setdefault(schema, set()).update(reads)
             if statement.shared:
                 tracker.reads.setdefault(PUBLIC, set()).update(statement.shared)
         return
     if tracker is not None:
         tracker.wrote = True
     pending: dict[str, set[str]] = db.__dict__.setdefault(PENDING, {})
-    if statement.tenant:
-        pending.setdefault(schema, set()).update(statement.tenant)
+    written = set(statement.tenant) | {f"{t}#{UNKNOWN_ROW}" for t in statement.unnarrowed}
+    for narrow in statement.narrow:
+        values = rows_of(narrow, params)
+        if values is None:
+            written.add(f"{narrow.table}#{UNKNOWN_ROW}")
+        else:
+            written.update(f"{narrow.table}#{v}" for v in values)
+    if written:
+        pending.setdefault(schema, set()).update(written)
     if statement.shared:
         pending.setdefault(PUBLIC, set()).update(statement.shared)
     if statement.everything:

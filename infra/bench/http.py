@@ -17,8 +17,8 @@ staff dashboard, unit list and arrears pages, unit search and the arrears list o
     bench http-throughput:    50 clients with no pause (target ≥ 0.4 of the bare view's requests/s)
     bench http-throughput-uncached:  the same with the response cache off (RESPONSE_CACHE=0): every
                               request rendered
-    bench http-throughput-writes:    the same while 10 notifications a second are committed
-                              (HTTP_WRITES_PER_SECOND), each invalidating what read them
+    bench http-throughput-writes:    the same while the company changes: 10 writes a second
+                              (HTTP_WRITES_PER_SECOND), notifications and bill lines by turns
     bench http-1000:          1,000 connections held open 60 s, a request every 10 s each on average
                               (target 0 errors, p95 ≤ 200 ms)
 
@@ -401,9 +401,10 @@ def run_throughput() -> str:
 
 
 def run_throughput_writes() -> str:
-    """The same load while the company keeps changing: HTTP_WRITES_PER_SECOND (10) notifications committed a
-    second, each invalidating every kept response that read the notifications table (the unread badge of
-    every page, the unread count)."""
+    """The same load while the company keeps changing: HTTP_WRITES_PER_SECOND (10) committed writes a
+    second, by turns a notification to a random member of the company (the mix's logins included) and a
+    write to a random open bill line (as a payment would: every page that read the bill lines renders
+    again)."""
     return _throughput(
         cached=True, name="http-throughput-writes", writes=float(os.environ.get("HTTP_WRITES_PER_SECOND", "10"))
     )
@@ -411,28 +412,40 @@ def run_throughput_writes() -> str:
 
 @contextlib.contextmanager
 def _writer(per_second: float) -> Iterator[list[int]]:
-    """A thread committing one notification (to the demo's fourth person, not one of the mix's logins)
-    every 1/per_second seconds in the demo company; the notifications are removed afterwards."""
+    """A thread committing one write every 1/per_second seconds in the demo company (see
+    run_throughput_writes); the notifications it made are removed afterwards. Yields the writes made."""
     import threading
 
     from django.db import connection
     from django_tenants.utils import tenant_context
 
-    from backend.accounts.models import User
-    from backend.demo.companies import DEMO_PEOPLE, DEMO_SLUG
+    from backend.accounts.models import Membership
+    from backend.billing.models import BillLine
+    from backend.demo.companies import DEMO_SLUG
     from backend.notifications.models import Notification
     from tenants.models import Tenant
 
     tenant = Tenant.objects.get(slug=DEMO_SLUG)
-    user = User.objects.get(email=DEMO_PEOPLE[3].email)
+    people = list(Membership.objects.filter(tenant=tenant).values_list("user_id", flat=True))
     stop = threading.Event()
     made: list[int] = []
+    rng = random.Random(7)
 
     def write() -> None:
+        notes: list[int] = []
         with tenant_context(tenant):
+            lines = list(BillLine.objects.filter(outstanding__gt=0).values_list("pk", flat=True)[:5000])
             while not stop.wait(1 / per_second):
-                made.append(Notification.objects.create(recipient=user, kind="bench", title="bench").pk)
-            Notification.objects.filter(pk__in=made).delete()
+                if len(made) % 2 == 0:
+                    note = Notification.objects.create(recipient_id=rng.choice(people), kind="bench", title="bench")
+                    notes.append(note.pk)
+                else:
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "UPDATE billing_billline SET outstanding = outstanding WHERE id = %s", [rng.choice(lines)]
+                        )
+                made.append(1)
+            Notification.objects.filter(pk__in=notes).delete()
         connection.close()
 
     thread = threading.Thread(target=write, daemon=True)
@@ -469,7 +482,7 @@ def _throughput(*, cached: bool, name: str, writes: float = 0.0) -> str:
 
     ours, bare = _both(measure, cached=cached)
     if writes:
-        print(f"  {name}: {len(written)} notifications committed during the run", file=sys.stderr)
+        print(f"  {name}: {len(written)} writes committed during the run", file=sys.stderr)
     print(
         f"  {name}: {tallies[0].errors} errors, p50 {tallies[0].p(50):.1f} ms under saturation, "
         f"{100 * tallies[0].hits / max(1, len(tallies[0].latencies)):.1f}% from the response cache "

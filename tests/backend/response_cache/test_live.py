@@ -142,3 +142,29 @@ def test_other_hosts_and_other_credentials_never_get_the_entry(
     assert nobody.status_code in (401, 403) and person["user"].email not in nobody.text
     forged = _get(live_asgi, tenant_a, "/api/v1/me/", Authorization=f"Bearer {person['raw']}x")
     assert forged.status_code == 401
+
+
+def test_someone_elses_notification_keeps_my_unread_count_and_mine_renews_it(
+    live_asgi: str, person: dict[str, Any], tenant_a: Any, django_db_blocker: Any
+) -> None:
+    from backend.notifications.models import Notification
+    from backend.notifications.services import notifications_create
+
+    auth = {"Authorization": f"Bearer {person['raw']}"}
+    path = "/api/v1/notifications/unread-count/"
+    first = _until_hit(live_asgi, tenant_a, path, **auth)
+    assert _cached(first)
+    made: list[int] = []
+    try:
+        with django_db_blocker.unblock(), tenant_context(tenant_a):
+            someone = User.objects.get(email="admin@alpha.test")
+            made += [n.pk for n in notifications_create(user_ids=[someone.pk], kind="test", title="别人的")]
+        kept = _get(live_asgi, tenant_a, path, **auth)
+        assert _cached(kept) and kept.json() == first.json()
+        with django_db_blocker.unblock(), tenant_context(tenant_a):
+            made += [n.pk for n in notifications_create(user_ids=[person["user"].pk], kind="test", title="我的")]
+        renewed = _get(live_asgi, tenant_a, path, **auth)
+        assert not _cached(renewed) and renewed.json() != first.json()
+    finally:
+        with django_db_blocker.unblock(), tenant_context(tenant_a):
+            Notification.objects.filter(pk__in=made).delete()

@@ -79,3 +79,42 @@ def test_every_trigger_that_writes_another_table_is_in_trigger_writes(tenant_a: 
         written = set(re.findall(r"(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+(?:%I\.)?\"?(\w+)", source, re.I))
         written &= tenant | shared
         assert written - {table} <= set(TRIGGER_WRITES.get(table, ())), (table, written)
+
+
+# --- tables narrowed per person (NARROWED: a notification's recipient) --------------------------------------
+
+NOTE = "notifications_notification"
+
+
+def _rows(sql: str, params: list[object]) -> list[set[str]]:
+    from backend.response_cache.sql import rows_of
+
+    return [{f"{n.table}#{v}" for v in (rows_of(n, params) or ["<unknown>"])} for n in classify(sql).narrow]
+
+
+def test_a_read_filtered_by_the_recipient_depends_on_that_persons_rows_not_the_table() -> None:
+    sql = f'SELECT COUNT(*) FROM "{NOTE}" WHERE ("{NOTE}"."read_at" IS NULL AND "{NOTE}"."recipient_id" = %s)'
+    assert NOTE not in classify(sql).tenant
+    assert _rows(sql, [42]) == [{f"{NOTE}#42"}]
+    sql = f'SELECT "{NOTE}"."id" FROM "{NOTE}" WHERE ("{NOTE}"."kind" = %s AND "{NOTE}"."recipient_id" = %s) LIMIT 20'
+    assert _rows(sql, ["bill", 7]) == [{f"{NOTE}#7"}]
+
+
+def test_a_read_that_is_not_only_one_persons_depends_on_the_whole_table() -> None:
+    for sql in (
+        f'SELECT * FROM "{NOTE}" WHERE ("{NOTE}"."recipient_id" = %s OR "{NOTE}"."kind" = %s)',
+        f'SELECT * FROM "{NOTE}" WHERE "{NOTE}"."kind" = %s',
+        f'SELECT * FROM "{NOTE}" WHERE "{NOTE}"."recipient_id" = %s AND id IN (SELECT id FROM "{NOTE}")',
+    ):
+        assert NOTE in classify(sql).tenant and not classify(sql).narrow, sql
+
+
+def test_writes_name_the_rows_persons_when_the_statement_shows_them_and_unknown_otherwise() -> None:
+    values = f'INSERT INTO "{NOTE}" ("recipient_id", "kind", "title") VALUES (%s, %s, %s), (%s, %s, %s) RETURNING "id"'
+    assert _rows(values, [1, "a", "t", 2, "a", "t"]) == [{f"{NOTE}#1", f"{NOTE}#2"}]
+    unnest = f'INSERT INTO "{NOTE}" ("kind", "recipient_id") SELECT * FROM UNNEST((%s)::varchar[], (%s)::bigint[])'
+    assert _rows(unnest, [["a", "b"], [5, 6]]) == [{f"{NOTE}#5", f"{NOTE}#6"}]
+    update = f'UPDATE "{NOTE}" SET "read_at" = %s WHERE ("{NOTE}"."read_at" IS NULL AND "{NOTE}"."recipient_id" = %s)'
+    assert _rows(update, ["now", 9]) == [{f"{NOTE}#9"}]
+    by_id = classify(f'UPDATE "{NOTE}" SET "read_at" = %s WHERE "{NOTE}"."id" = %s')
+    assert by_id.write and NOTE in by_id.tenant and by_id.unnarrowed == {NOTE} and not by_id.narrow

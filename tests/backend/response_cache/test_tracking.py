@@ -72,3 +72,40 @@ def test_a_request_notes_its_reads_its_writes_and_its_use_of_the_cache(alpha: An
         tracker = tracking.end(token)
     assert tracker.wrote
     assert tracking.current() is None
+
+
+def test_one_persons_notifications_invalidate_only_that_persons_reads(alpha: Any) -> None:
+    """Through the real services (Django's own SQL): reading someone's unread count depends on their rows;
+    creating, reading and marking-all-read a notification moves only its recipient's field."""
+    from backend.accounts.models import User
+    from backend.notifications import selectors, services
+    from backend.notifications.models import Notification
+
+    me, other = User.objects.get(email="admin@alpha.test"), User.objects.exclude(email="admin@alpha.test").first()
+    assert other is not None
+    table = "notifications_notification"
+    token = tracking.begin()
+    try:
+        selectors.notification_unread_count(user_id=me.pk)
+    finally:
+        reads = tracking.end(token).reads[alpha.schema_name]
+    assert {f"{table}#{me.pk}", f"{table}#?"} <= reads and table not in reads
+
+    def fields() -> tuple[int, int, int]:
+        return (
+            _clock(alpha.schema_name, f"{table}#{me.pk}"),
+            _clock(alpha.schema_name, f"{table}#{other.pk}"),
+            _clock(alpha.schema_name, f"{table}#?"),
+        )
+
+    made: list[int] = []
+    try:
+        before = fields()
+        made += [n.pk for n in services.notifications_create(user_ids=[other.pk], kind="test", title="t")]
+        services.notification_mark_read(user_id=other.pk, notification_id=made[0])
+        services.notification_mark_all_read(user_id=other.pk)
+        after = fields()
+        assert after[0] == before[0] and after[2] == before[2]  # mine, and "someone's", unmoved
+        assert after[1] > before[1]
+    finally:
+        Notification.objects.filter(pk__in=made).delete()
