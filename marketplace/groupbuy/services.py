@@ -214,7 +214,7 @@ def deal_leave(*, deal_id: int, user: User, now: dt.datetime | None = None) -> D
         if join.state != JoinState.JOINED:
             raise _refused(_("You are not in this group-buy."), "invalid_state")
         if locked.status in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
-            flow._close_with_refund(
+            flow.order_close_with_refund(
                 locked,
                 status=OrderStatus.CANCELLED,
                 reason=_("Left the group-buy %(title)s (%(code)s)") % {"title": deal.title, "code": locked.code},
@@ -320,7 +320,7 @@ def _decide_join(deal_id: int, join_id: int, now: dt.datetime) -> str:
             )
             return join.state
         locked.reject_reason = _("The group-buy did not reach its minimum.")
-        flow._close_with_refund(
+        flow.order_close_with_refund(
             locked,
             status=OrderStatus.CANCELLED,
             reason=_("Group-buy %(title)s failed (%(code)s)") % {"title": deal.title, "code": locked.code},

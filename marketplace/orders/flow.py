@@ -427,7 +427,10 @@ def _refused(locked: Order) -> ApplicationError:
     )
 
 
-def _close_with_refund(locked: Order, *, status: str, reason: str, now: dt.datetime) -> None:
+def order_close_with_refund(locked: Order, *, status: str, reason: str, now: dt.datetime) -> None:
+    """Close an order the caller holds locked (select_for_update) with `status`, put back its stock and
+    slots, and refund what was paid in full (after commit). The rejection, the lapse and a failed group-buy
+    all end this way."""
     locked.status = status
     locked.closed_at = now
     _release(locked)
@@ -494,7 +497,7 @@ def order_reject(
         if locked.status != OrderStatus.PAID:
             raise _refused(locked)
         locked.reject_reason = reason[:300]
-        _close_with_refund(
+        order_close_with_refund(
             locked,
             status=OrderStatus.REJECTED,
             reason=_("Shop order %(code)s rejected: %(why)s") % {"code": locked.code, "why": reason[:200]},
@@ -521,7 +524,7 @@ def order_cancel(*, order_id: int, user: User, now: dt.datetime | None = None) -
         if locked.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.PAID):
             raise _refused(locked)
         was_paid = locked.status == OrderStatus.PAID
-        _close_with_refund(
+        order_close_with_refund(
             locked,
             status=OrderStatus.CANCELLED,
             reason=_("Shop order %(code)s cancelled by the resident") % {"code": locked.code},
