@@ -341,11 +341,13 @@ def _decide_join(deal_id: int, join_id: int, now: dt.datetime) -> str:
         return join.state
 
 
-def deal_settle(deal_id: int, *, now: dt.datetime | None = None) -> str:
+def deal_settle(deal_id: int, *, now: dt.datetime | None = None, lapsed_released: bool = False) -> str:
     """Settle one deal at its deadline (idempotent): decide it once, then carry the outcome to every join not
-    decided yet. Returns the deal's state."""
+    decided yet. Returns the deal's state. `lapsed_released`: the caller has just released every lapsed
+    join (the sweep), so this deal's are not looked for again."""
     now = now or timezone.now()
-    joins_release_lapsed(deal_id=deal_id, now=now)
+    if not lapsed_released:
+        joins_release_lapsed(deal_id=deal_id, now=now)
     with transaction.atomic():
         deal = Deal.objects.select_for_update().get(pk=deal_id)
         if deal.state == DealState.OPEN and (deal.deadline > now or not _decide(deal, now)):
@@ -372,7 +374,7 @@ def deals_settle_due(*, now: dt.datetime | None = None) -> int:
     )
     for pk in sorted(due):
         try:
-            deal_settle(pk, now=now)
+            deal_settle(pk, now=now, lapsed_released=True)
         except Exception:  # noqa: BLE001 - one deal must not stop the others
             log.exception("groupbuy: settling deal %s failed", pk)
     return len(due)
