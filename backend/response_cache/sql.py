@@ -119,7 +119,7 @@ def _classify_cached(sql: str) -> Statement:
 
 def _classify(sql: str) -> Statement:
     tenant_tables, shared_tables = tables()
-    names = {(a or b).lower() for a, b in _IDENT.findall(sql)}
+    names = {(a or b).lower() for a, b in _IDENT.findall(sql.replace("%s", " "))}  # placeholders are no names
     tenant = frozenset(names & tenant_tables)
     shared = frozenset(names & shared_tables)
     read = bool(_READ.match(sql)) or (bool(_WITH.match(sql)) and not _DML.search(sql))
