@@ -9,23 +9,20 @@ from typing import Any
 from django_tenants.utils import schema_context
 from PIL import Image
 
-from backend.demo.companies import DEMO_PASSWORD, LVCHENG, SHIFAN, company_seed, marketplace_seed
+from backend.demo.companies import DEMO_PASSWORD
 from backend.demo.marketplace import MERCHANTS
 from backend.properties.models import Estate
 from marketplace.models import Listing, ListingPhoto, Merchant, MerchantApplication, ServiceSlot, Special
+from tests.backend.demo.conftest import DemoWorld, standing
 
 
-def standing() -> set[tuple[str, str, str]]:
-    return set(MerchantApplication.objects.values_list("merchant__name", "tenant__slug", "status"))
+def test_the_demo_merchants_their_pictures_and_their_standing(demo_world: DemoWorld, db: Any) -> None:
+    # conftest.py seeds 绿城物业 and the marketplace, then 示范物业 and the marketplace again
+    lvcheng = demo_world.lvcheng
+    # when the marketplace was first seeded 示范物业 did not exist yet: only 绿城物业's standing
+    assert demo_world.standing_lvcheng_only == {("鲜果坊", "lvcheng", "approved")}
 
-
-def test_the_demo_merchants_their_pictures_and_their_standing(db: Any) -> None:
-    lvcheng = company_seed(LVCHENG, billing=False)
-    marketplace_seed()  # 示范物业 does not exist yet: only 绿城物业's standing
-    assert standing() == {("鲜果坊", "lvcheng", "approved")}
-
-    shifan = company_seed(SHIFAN, billing=False)
-    marketplace_seed()
+    shifan = demo_world.shifan
     assert Merchant.objects.count() == 8
     assert 190 <= Listing.objects.count() <= 220
     assert standing() == {
@@ -93,6 +90,5 @@ def test_the_demo_merchants_their_pictures_and_their_standing(db: Any) -> None:
     assert search_for_resident(lvcheng, list(lvcheng_estates), text="苹果").total >= 1
     assert search_for_resident(shifan, shifan_ids, text="洗衣").total == 0  # 快洁洗衣 is suspended there
 
-    before = (Merchant.objects.count(), Listing.objects.count(), MerchantApplication.objects.count())
-    marketplace_seed()
-    assert (Merchant.objects.count(), Listing.objects.count(), MerchantApplication.objects.count()) == before
+    # seeding the marketplace again (once, in conftest.py) added nothing
+    assert demo_world.unchanged(Merchant, Listing, MerchantApplication)

@@ -4,40 +4,28 @@ of billing with bank collections; seeding again adds nothing; and the two compan
 
 from __future__ import annotations
 
-import io
 import re
 from typing import Any
 
-from django.core.management import call_command
 from django.test import Client
 from django_tenants.utils import schema_context
 
 from backend.accounts.models import Membership
 from backend.billing.models import BillLine, BillRun, LedgerEntry, Payment
-from backend.demo.companies import DEMO_PASSWORD, LVCHENG, SHIFAN, company_seed
+from backend.demo.companies import DEMO_PASSWORD, LVCHENG
 from backend.payments.models import BankCollection, Receipt
 from backend.properties.models import Estate, Unit
 from marketplace.orders.models import Order
 from marketplace.settlement.models import Statement
 from marketplace.settlement.reconcile import payables_reconcile
 from tenants.models import Tenant
+from tests.backend.demo.conftest import DemoWorld
 
 
-def seed_lvcheng() -> str:
-    err = io.StringIO()
-    call_command("seed_demo", "--company", "lvcheng", stdout=io.StringIO(), stderr=err)
-    return err.getvalue()
-
-
-def counts(schema: str) -> tuple[int, ...]:
-    with schema_context(schema):
-        return tuple(
-            m.objects.count() for m in (Unit, BillRun, BillLine, LedgerEntry, Payment, Receipt, BankCollection)
-        )
-
-
-def test_seed_demo_makes_lvcheng_with_its_logins_and_billing_and_again_adds_nothing(db: None) -> None:
-    report = seed_lvcheng()
+def test_seed_demo_makes_lvcheng_with_its_logins_and_billing_and_again_adds_nothing(
+    demo_world: DemoWorld, db: None
+) -> None:
+    report = demo_world.lvcheng_report  # `seed_demo --company lvcheng`, the first thing conftest.py does
     stages = [line for line in report.splitlines() if line.startswith("demo: 绿城物业")]
     # one line per stage (the gate's parcels and visitors, the shop's orders among them), each with what it made
     # and how long it took
@@ -57,16 +45,15 @@ def test_seed_demo_makes_lvcheng_with_its_logins_and_billing_and_again_adds_noth
         # the shop's three months (鲜果坊 serves 绿城 too), its payables ledger level with its orders
         assert Order.objects.filter(status="reviewed").exists() and Statement.objects.filter(status="paid").exists()
         assert payables_reconcile() == 0
-    before = counts(tenant.schema_name)
-    again = seed_lvcheng()
-    assert counts(tenant.schema_name) == before
-    assert "already seeded" in again
+    # `seed_demo --company lvcheng` again (in conftest.py)
+    models = (Unit, BillRun, BillLine, LedgerEntry, Payment, Receipt, BankCollection)
+    assert demo_world.unchanged(*models, schema=tenant.schema_name)
+    assert "already seeded" in demo_world.lvcheng_report_again
 
 
-def test_a_lvcheng_login_sees_none_of_shifans_units(db: None) -> None:
-    seed_lvcheng()
-    shifan = company_seed(SHIFAN, billing=False)
-    lvcheng = Tenant.objects.get(slug="lvcheng")
+def test_a_lvcheng_login_sees_none_of_shifans_units(demo_world: DemoWorld, db: None) -> None:
+    # `seed_demo --company lvcheng`, then company_seed(SHIFAN, billing=False), in conftest.py
+    shifan, lvcheng = demo_world.shifan, demo_world.lvcheng
     with schema_context(shifan.schema_name):
         shifan_ids = set(Unit.objects.values_list("pk", flat=True))
         shifan_labels = set(Unit.objects.values_list("label", flat=True)[:50])

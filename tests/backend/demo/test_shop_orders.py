@@ -15,20 +15,20 @@ from django.utils import timezone
 from django_tenants.utils import schema_context
 
 from backend.billing.selectors import payments_with_credit
-from backend.demo.companies import SHIFAN, company_seed, marketplace_seed
-from backend.demo.progress import Progress
 from marketplace.models import Listing, Merchant
 from marketplace.orders.models import Complaint, Order, OrderLine, RefundRequest, Review
 from marketplace.orders_index.models import MerchantOrder
 from marketplace.settlement.ledger import merchant_totals
 from marketplace.settlement.models import EntryKind, PayableEntry, Statement
 from marketplace.settlement.reconcile import payables_reconcile
+from tests.backend.demo.conftest import DemoWorld
 
 
-def test_the_demo_shop_has_three_months_of_orders_reviews_a_complaint_and_statements(db: Any) -> None:
-    tenant = company_seed(SHIFAN, billing=False)
-    lines: list[str] = []
-    marketplace_seed(progress=Progress(lines.append))
+def test_the_demo_shop_has_three_months_of_orders_reviews_a_complaint_and_statements(
+    demo_world: DemoWorld, db: Any
+) -> None:
+    tenant = demo_world.shifan  # company_seed(SHIFAN, billing=False) and marketplace_seed(), in conftest.py
+    lines = demo_world.shifan_lines
     assert any(line.startswith("demo: 示范物业 shop orders — ") for line in lines), lines
     now = timezone.now()
     with schema_context(tenant.schema_name):
@@ -74,9 +74,6 @@ def test_the_demo_shop_has_three_months_of_orders_reviews_a_complaint_and_statem
         # the merchants' boards list the paid orders
         indexed = MerchantOrder.objects.filter(tenant=tenant, order_id__in=paid_orders.values("pk"))
         assert indexed.count() == paid_orders.count()
-        before = Order.objects.count()
     assert Listing.objects.filter(rating_count__gt=0).exists()
     assert Merchant.objects.filter(rating__isnull=False).exists()
-    marketplace_seed()  # again: nothing more
-    with schema_context(tenant.schema_name):
-        assert Order.objects.count() == before
+    assert demo_world.unchanged(Order, schema=tenant.schema_name)  # seeded again (in conftest.py): nothing more

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils import timezone
 from django_tenants.utils import schema_context
 
-from backend.demo.companies import SHIFAN, company_seed, marketplace_seed
-from backend.demo.marketplace import demo_groupbuy_seed
 from marketplace.groupbuy.models import Deal
 from marketplace.models import Listing
+from tests.backend.demo.conftest import DemoWorld
 
 
-def test_the_demo_has_one_live_group_buy(db: Any) -> None:
-    shifan = company_seed(SHIFAN, billing=False)
-    marketplace_seed()
-    assert demo_groupbuy_seed() == 0  # once
+def test_the_demo_has_one_live_group_buy(demo_world: DemoWorld, db: None) -> None:
+    shifan = demo_world.shifan  # company_seed(SHIFAN, billing=False) and marketplace_seed(), in conftest.py
+    assert demo_world.groupbuy_joined_again == 0  # demo_groupbuy_seed() a second time: once
+    assert demo_world.unchanged(Deal, schema=shifan.schema_name)
     with schema_context(shifan.schema_name):
         (deal,) = Deal.objects.all()
         assert deal.state == "open" and deal.deadline > timezone.now()
