@@ -346,8 +346,22 @@ def _on_payment(payment: Any) -> None:
 
 
 def _on_payments(payments: Sequence[Any]) -> None:
-    for unit_id in sorted({int(p.unit_id) for p in payments}):
-        _mark_paid_safely(unit_id)
+    units = sorted({int(p.unit_id) for p in payments})
+    try:
+        # One query for an import's homes, nearly all of them without a class to pay: only those with one
+        # are looked at one by one.
+        with transaction.atomic():
+            waiting = set(
+                Enrolment.objects.filter(
+                    unit_id__in=units, status=EnrolmentStatus.ENROLLED, paid_at__isnull=True, charge__isnull=False
+                ).values_list("unit_id", flat=True)
+            )
+    except Exception:  # never refuse or break a payment over a class: then every home, each on its own
+        log.exception("looking for enrolments to mark paid failed")
+        waiting = set(units)
+    for unit_id in units:
+        if unit_id in waiting:
+            _mark_paid_safely(unit_id)
 
 
 hooks.on_payment_recorded(_on_payment)

@@ -188,6 +188,26 @@ def test_enrol_posts_one_charge_and_a_payment_marks_it_paid(world: Club):
     assert Notification.objects.filter(recipient=world.resident, kind="club.class_enrolled").exists()
 
 
+def test_payments_recorded_together_mark_paid_the_enrolments_they_settle(world: Club):
+    """An import's payments (ledger_bulk.py) mark the enrolments they leave paid, among homes without one."""
+    from django.utils import timezone
+
+    from backend.billing.ledger_bulk import PaymentIn, payments_record_bulk
+
+    yoga = make_class(world)
+    enrolment = enrol(world, yoga)
+    when = timezone.now()
+    payments_record_bulk(
+        payments=[
+            PaymentIn(unit_id=unit.pk, amount=amount, method="cash", channel="counter", received_at=when)
+            for unit, amount in ((world.units[1], 5000), (world.home, enrolment.price_fen), (world.units[2], 100))
+        ],
+        recorded_by=None,
+    )
+    enrolment.refresh_from_db()
+    assert enrolment.paid_at is not None and owed(enrolment.charge) == 0  # type: ignore[arg-type]
+
+
 def test_a_payment_never_fails_because_of_the_listener(world: Club, monkeypatch: Any):
     yoga = make_class(world)
     enrolment = enrol(world, yoga)
