@@ -4,11 +4,13 @@ exported with pg_dump, restored as a new company with identical row counts and b
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import io
 import tarfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +68,9 @@ def _leftovers(tenant_pk: int, schema: str) -> list[str]:
     return found
 
 
-@pytest.fixture
-def company(django_db_blocker: Any) -> Any:
-    """绿城物业 under a new subdomain, committed; whatever the test leaves is deleted afterwards."""
+@contextlib.contextmanager
+def committed_company(django_db_blocker: Any) -> Iterator[tuple[Any, Any, list[str]]]:
+    """绿城物业 under a new subdomain, committed; whatever the tests leave is deleted afterwards."""
     tag = uuid.uuid4().hex[:6]
     people = tuple(
         DemoLogin(p.role, p.name, f"{tag}-{p.email}", f"139{uuid.uuid4().int % 10**8:08d}") for p in LVCHENG.people
@@ -108,10 +110,24 @@ def company(django_db_blocker: Any) -> Any:
                 companies_delete_due()
 
 
+@pytest.fixture(scope="module")
+def kept_company(django_db_setup: None, django_db_blocker: Any) -> Iterator[tuple[Any, Any, list[str]]]:
+    """One company for the tests that export it and leave it as it was (the first checks it is untouched)."""
+    with committed_company(django_db_blocker) as made:
+        yield made
+
+
+@pytest.fixture
+def company(django_db_blocker: Any) -> Iterator[tuple[Any, Any, list[str]]]:
+    """A company of its own, for a test that changes it (deletes it)."""
+    with committed_company(django_db_blocker) as made:
+        yield made
+
+
 def test_export_then_restore_gives_the_same_company_with_identical_rows_and_balances(
-    company: Any, tmp_path: Path, django_db_blocker: Any
+    kept_company: Any, tmp_path: Path, django_db_blocker: Any
 ) -> None:
-    tenant, spec, made = company
+    tenant, spec, made = kept_company
     with django_db_blocker.unblock():
         before_tables = schema_tables(tenant.schema_name)
         before_balances = ledger_balances(tenant.schema_name)
@@ -147,9 +163,9 @@ def test_export_then_restore_gives_the_same_company_with_identical_rows_and_bala
 
 
 def test_a_restore_onto_a_taken_subdomain_or_from_a_bad_archive_leaves_nothing(
-    company: Any, tmp_path: Path, django_db_blocker: Any
+    kept_company: Any, tmp_path: Path, django_db_blocker: Any
 ) -> None:
-    tenant, _spec, _made = company
+    tenant, _spec, _made = kept_company
     with django_db_blocker.unblock():
         archived = company_export(tenant, tmp_path / "a.tar.gz")
         with pytest.raises(ApplicationError) as taken:
