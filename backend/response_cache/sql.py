@@ -139,7 +139,8 @@ def _classify(sql: str) -> Statement:
             else:
                 shared |= {implied}
     narrow = tuple(n for n in (_filtered_by(sql, t) or _inserted(sql, t) for t in narrowed) if n is not None)
-    unknown = frozenset(narrowed) - {n.table for n in narrow}
+    # A narrowed table written by a trigger, or by a statement that does not show its rows: every row's.
+    unknown = frozenset(t for t in tenant if t in NARROWED) - {n.table for n in narrow}
     return Statement(True, tenant, shared, everything=not (tenant or shared), narrow=narrow, unnarrowed=unknown)
 
 

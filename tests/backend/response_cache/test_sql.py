@@ -118,3 +118,15 @@ def test_writes_name_the_rows_persons_when_the_statement_shows_them_and_unknown_
     assert _rows(update, ["now", 9]) == [{f"{NOTE}#9"}]
     by_id = classify(f'UPDATE "{NOTE}" SET "read_at" = %s WHERE "{NOTE}"."id" = %s')
     assert by_id.write and NOTE in by_id.tenant and by_id.unnarrowed == {NOTE} and not by_id.narrow
+
+
+def test_a_narrowed_table_written_by_a_trigger_is_written_for_every_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    from backend.response_cache import sql
+
+    monkeypatch.setitem(sql.NARROWED, "billing_billline", "unit_id")
+    sql._classify_cached.cache_clear()
+    try:
+        st = classify('INSERT INTO "billing_ledgerentry" ("unit_id", "amount") VALUES (%s, %s)')
+        assert "billing_billline" in st.tenant and "billing_billline" in st.unnarrowed
+    finally:
+        sql._classify_cached.cache_clear()
