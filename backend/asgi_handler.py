@@ -41,7 +41,7 @@ from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
-from backend.client_ip import address_parse, trusted_proxies_parse
+from backend.client_ip import peer_is_trusted_proxy
 from backend.observability import context, metrics
 from backend.response_cache import tracking
 from backend.response_cache.store import ResponseCache
@@ -49,14 +49,6 @@ from backend.response_cache.store import enabled as response_cache_enabled
 
 PROBE = "wuye.response_cache"
 log = logging.getLogger("backend.response_cache")
-
-
-def _from_trusted_proxy(scope: dict[str, Any]) -> bool:
-    from django.conf import settings
-
-    client = scope.get("client") or ("", 0)
-    peer = address_parse(str(client[0]))
-    return peer is not None and any(peer in net for net in trusted_proxies_parse(settings.TRUSTED_PROXIES))
 
 
 def request_threads() -> int:
@@ -144,11 +136,9 @@ class OneHopASGIHandler(ASGIHandler):
 
     async def send_hit(self, hit: Any, scope: dict[str, Any], send: Any, started: float) -> None:
         """A kept response, with a request id of its own, counted as Django would count it."""
-        rid = None
-        for name, value in scope.get("headers", ()):
-            if name == b"x-request-id" and _from_trusted_proxy(scope):
-                rid = context.accepted_request_id(value.decode("latin-1"))
-        rid = rid or context.new_request_id()
+        sent = next((v.decode("latin-1") for n, v in scope.get("headers", ()) if n == b"x-request-id"), None)
+        peer = str((scope.get("client") or ("",))[0])
+        rid = context.request_id_choose(sent, from_trusted_proxy=sent is not None and peer_is_trusted_proxy(peer))
         headers = [*hit.headers, (b"X-Request-ID", rid.encode()), (b"X-Response-Cache", b"hit")]
         await send({"type": "http.response.start", "status": hit.status, "headers": headers})
         await send({"type": "http.response.body", "body": hit.body})

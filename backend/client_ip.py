@@ -48,6 +48,12 @@ def address_parse(value: str) -> Address | None:
     return address
 
 
+def peer_is_trusted_proxy(peer: str) -> bool:
+    """Whether the connection's peer address is one of our proxies (TRUSTED_PROXIES)."""
+    address = address_parse(peer)
+    return address is not None and any(address in net for net in trusted_proxies_parse(settings.TRUSTED_PROXIES))
+
+
 def client_ip(meta: Mapping[str, Any]) -> str | None:
     """The client's address for a request's META (None when the server gave no usable peer address)."""
     peer = address_parse(str(meta.get("REMOTE_ADDR") or ""))

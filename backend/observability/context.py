@@ -25,6 +25,11 @@ def accepted_request_id(value: str | None) -> str | None:
     return value if value and _ACCEPTED.match(value) else None
 
 
+def request_id_choose(sent: str | None, *, from_trusted_proxy: bool) -> str:
+    """The request's id: the one our proxy sent (nginx: $request_id) when it looks like one, else a new one."""
+    return (accepted_request_id(sent) if from_trusted_proxy else None) or new_request_id()
+
+
 def user_of(request: Any) -> str:
     """The signed-in user's id, if the request has already worked it out (never a query from a log call)."""
     if request is None:

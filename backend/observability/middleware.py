@@ -17,7 +17,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.utils.crypto import constant_time_compare
 
-from backend.client_ip import address_parse, trusted_proxies_parse
+from backend.client_ip import address_parse, peer_is_trusted_proxy
 
 from . import context, metrics
 
@@ -25,8 +25,16 @@ REQUEST_ID_HEADER = "X-Request-ID"
 
 
 def _from_trusted_proxy(request: HttpRequest) -> bool:
-    peer = address_parse(str(request.META.get("REMOTE_ADDR") or ""))
-    return peer is not None and any(peer in net for net in trusted_proxies_parse(settings.TRUSTED_PROXIES))
+    return peer_is_trusted_proxy(str(request.META.get("REMOTE_ADDR") or ""))
+
+
+def view_label(request: HttpRequest) -> str:
+    """The metrics' label for a request: its URL name (bounded), not its path."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return str(match.view_name or match.route)
+    # answered before URL resolution (/healthz by the tenant middleware), or no URL matched
+    return "healthz" if request.path == "/healthz" else "<unmatched>"
 
 
 class ObservabilityMiddleware:
@@ -43,10 +51,8 @@ class ObservabilityMiddleware:
             return self.metrics(request)
         started = time.perf_counter()
         # The proxy's id when the peer is a trusted proxy that sent one (nginx: $request_id), else ours.
-        rid = None
-        if "HTTP_X_REQUEST_ID" in request.META and _from_trusted_proxy(request):
-            rid = context.accepted_request_id(request.META["HTTP_X_REQUEST_ID"])
-        rid = rid or context.new_request_id()
+        sent = request.META.get("HTTP_X_REQUEST_ID")
+        rid = context.request_id_choose(sent, from_trusted_proxy=sent is not None and _from_trusted_proxy(request))
         request.request_id = rid  # type: ignore[attr-defined]
         rid_token = context.request_id.set(rid)
         req_token = context.current_request.set(request)
@@ -56,11 +62,7 @@ class ObservabilityMiddleware:
             context.request_id.reset(rid_token)
             context.current_request.reset(req_token)
         response[REQUEST_ID_HEADER] = rid
-        match = getattr(request, "resolver_match", None)
-        if match is not None:
-            view = match.view_name or match.route
-        else:  # answered before URL resolution (/healthz by the tenant middleware), or no URL matched
-            view = "healthz" if request.path == "/healthz" else "<unmatched>"
+        view = view_label(request)
         metrics.http_latency.labels(view, request.method).observe(time.perf_counter() - started)
         metrics.http_requests.labels(view, request.method, metrics.status_class(response.status_code)).inc()
         metrics.db_pool_observe()

@@ -60,6 +60,11 @@ NARROWED: dict[str, str] = {"notifications_notification": "recipient_id"}
 UNKNOWN_ROW = "?"
 
 
+def row_field(table: str, value: object) -> str:
+    """The clock field of a narrowed table's rows with this value (UNKNOWN_ROW: rows no statement showed)."""
+    return f"{table}#{value}"
+
+
 @dataclass(frozen=True)
 class Narrow:
     """Where the narrowed column's values are in a statement's parameters."""

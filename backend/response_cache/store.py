@@ -38,8 +38,9 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
-from . import tracking
-from .tracking import PUBLIC, Tracker, clock_key
+from backend.observability.middleware import view_label
+
+from .tracking import PUBLIC, Tracker, clock_key, key_prefix
 
 log = logging.getLogger(__name__)
 
@@ -108,10 +109,6 @@ def ttl() -> int:
     return int(getattr(settings, "RESPONSE_CACHE_SECONDS", 30))
 
 
-def prefix() -> str:
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:rc:"
-
-
 class ResponseCache:
     def __init__(self) -> None:
         self.hosts: dict[str, str] = {}  # host → schema, learnt from rendered responses
@@ -145,7 +142,7 @@ class ResponseCache:
             parts.append(name + b"=" + b"\x1f".join(wanted[name]))
         host = b"".join(wanted.get(b"host", [b""])).split(b":")[0].decode("latin-1").lower()
         digest = hashlib.sha1(b"\x1e".join(parts), usedforsecurity=False).hexdigest()
-        return Probe(key=prefix() + "e:" + digest, host=host, schema=self.hosts.get(host))
+        return Probe(key=key_prefix() + "e:" + digest, host=host, schema=self.hosts.get(host))
 
     async def lookup(self, probe: Probe) -> Hit | None:
         schema_hash = clock_key(probe.schema or PUBLIC)
@@ -193,8 +190,7 @@ class ResponseCache:
             seconds = min(seconds, int((expires - timezone.now()).total_seconds()))
         if seconds <= 0:
             return "expires"
-        match = getattr(request, "resolver_match", None)
-        view = (match.view_name or match.route) if match is not None else "<unmatched>"
+        view = view_label(request)
         headers = [
             (name.encode("ascii"), value.encode("latin1"))
             for name, value in response.items()
@@ -245,4 +241,4 @@ class ResponseCache:
         return ""
 
 
-__all__ = ["Hit", "Probe", "ResponseCache", "enabled", "tracking"]
+__all__ = ["Hit", "Probe", "ResponseCache", "enabled"]

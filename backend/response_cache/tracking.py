@@ -24,7 +24,7 @@ from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import Any
 
-from .sql import EVERYTHING, UNKNOWN_ROW, classify, rows_of
+from .sql import EVERYTHING, UNKNOWN_ROW, classify, row_field, rows_of
 
 log = logging.getLogger(__name__)
 PUBLIC = "public"
@@ -118,7 +118,7 @@ def note(db: Any, sql: Any, params: Any = None) -> None:
                 if values is None:
                     reads.add(narrow.table)
                 else:
-                    reads.update(f"{narrow.table}#{v}" for v in (*values, UNKNOWN_ROW))
+                    reads.update(row_field(narrow.table, v) for v in (*values, UNKNOWN_ROW))
             if reads:
                 tracker.reads.setdefault(schema, set()).update(reads)
             if statement.shared:
@@ -127,13 +127,13 @@ def note(db: Any, sql: Any, params: Any = None) -> None:
     if tracker is not None:
         tracker.wrote = True
     pending: dict[str, set[str]] = db.__dict__.setdefault(PENDING, {})
-    written = set(statement.tenant) | {f"{t}#{UNKNOWN_ROW}" for t in statement.unnarrowed}
+    written = set(statement.tenant) | {row_field(t, UNKNOWN_ROW) for t in statement.unnarrowed}
     for narrow in statement.narrow:
         values = rows_of(narrow, params)
         if values is None:
-            written.add(f"{narrow.table}#{UNKNOWN_ROW}")
+            written.add(row_field(narrow.table, UNKNOWN_ROW))
         else:
-            written.update(f"{narrow.table}#{v}" for v in values)
+            written.update(row_field(narrow.table, v) for v in values)
     if written:
         pending.setdefault(schema, set()).update(written)
     if statement.shared:
@@ -166,10 +166,16 @@ return c
 _script: list[Any] = []
 
 
-def clock_key(schema: str) -> str:
+def key_prefix() -> str:
+    """Where the response cache's Redis keys live: `<prefix>:rc:<schema>` (clocks), `<prefix>:rc:e:…`
+    (entries; a schema name has no colon)."""
     from django.conf import settings
 
-    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:rc:{schema}"
+    return f"{settings.CACHES['default'].get('KEY_PREFIX', '')}:rc:"
+
+
+def clock_key(schema: str) -> str:
+    return key_prefix() + schema
 
 
 def bump(written: dict[str, set[str]]) -> None:

@@ -168,3 +168,13 @@ def test_someone_elses_notification_keeps_my_unread_count_and_mine_renews_it(
     finally:
         with django_db_blocker.unblock(), tenant_context(tenant_a):
             Notification.objects.filter(pk__in=made).delete()
+
+
+def test_a_hit_has_a_request_id_of_its_own_and_ignores_one_sent_by_an_untrusted_peer(
+    live_asgi: str, person: dict[str, Any], tenant_a: Any
+) -> None:
+    auth, first = _me_until_hit(live_asgi, tenant_a, person)
+    second = _get(live_asgi, tenant_a, "/api/v1/me/", **auth, **{"X-Request-ID": "forged-by-the-client"})
+    assert _cached(second)
+    assert second.headers["X-Request-ID"] not in ("forged-by-the-client", first.headers["X-Request-ID"])
+    assert len(second.headers["X-Request-ID"]) == 32
