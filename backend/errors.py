@@ -22,6 +22,11 @@ class ApplicationError(Exception):
         self.fields = fields or {}
         self.status = status
 
+    @property
+    def text(self) -> str:
+        """The error in one line, for a page's message: every field's messages, or the message if none."""
+        return " ".join(m for ms in self.fields.values() for m in ms) or self.message
+
     @classmethod
     def for_fields(cls, fields: dict[str, list[str]], message: str = "") -> ApplicationError:
         return cls(message or _("Please correct the marked fields."), code="validation_error", fields=fields)

@@ -52,6 +52,5 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase:
         )
         messages.success(request, _("Order updated."))
     except ApplicationError as exc:
-        detail_messages = [m for msgs in exc.fields.values() for m in msgs]
-        messages.error(request, " ".join(detail_messages) if detail_messages else exc.message)
+        messages.error(request, exc.text)
     return redirect("merchant:order", pk=pk)

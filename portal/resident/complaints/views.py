@@ -33,10 +33,6 @@ TEMPLATES = "portal/resident/complaints"
 STARS = [("", "—"), *[(str(n), "★" * n) for n in range(5, 0, -1)]]
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 class ComplaintForm(forms.Form):
     unit = forms.TypedChoiceField(label=gettext_lazy("Which home"), coerce=int)
     cause = forms.ChoiceField(label=gettext_lazy("About"), choices=Cause.choices)
@@ -144,7 +140,7 @@ def complaint_step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise Http404
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.text)
     else:
         messages.success(request, _("Thank you."))
     return redirect("portal:resident-complaint", pk=found.pk)

@@ -170,7 +170,7 @@ def repair_confirm(request: CompanyRequest, pk: int) -> HttpResponse:
                 comment=form.cleaned_data["comment"],
             )
         except ApplicationError as error:
-            messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+            messages.error(request, error.text)
         else:
             messages.success(request, _("Thank you."))
     else:

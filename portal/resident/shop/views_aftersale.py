@@ -97,10 +97,6 @@ def _mine(request: CompanyRequest, pk: int) -> Order:
     return order
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 def refund_lines(order: Order) -> list[tuple[int, str]]:
     from portal.templatetags.portal_extras import yuan
 
@@ -164,7 +160,7 @@ def refund_withdraw(request: CompanyRequest, pk: int) -> HttpResponseBase:
         refunds.refund_withdraw(request_id=req.pk, user=request.user)
         messages.success(request, _("Refund request withdrawn."))
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.text)
     return redirect("portal:resident-shop-order", pk=req.order_id)
 
 
@@ -180,7 +176,7 @@ def refund_escalate(request: CompanyRequest, pk: int) -> HttpResponseBase:
         refunds.refund_escalate(request_id=req.pk, user=request.user, note=form.cleaned_data["note"])
         messages.success(request, _("Sent to the property company: its decision is final."))
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.text)
     return redirect("portal:resident-shop-order", pk=req.order_id)
 
 

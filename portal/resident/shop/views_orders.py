@@ -36,8 +36,7 @@ def _int(value: str | None) -> int | None:
 
 
 def _refusal(request: CompanyRequest, exc: ApplicationError) -> None:
-    detail = [m for msgs in exc.fields.values() for m in msgs]
-    messages.error(request, " ".join(detail) if detail else exc.message)
+    messages.error(request, exc.text)
 
 
 @require_POST

@@ -99,7 +99,7 @@ def reports_export(request: CompanyRequest) -> HttpResponse:
     try:
         query = reports.parse_query(request.GET)
     except ApplicationError as error:
-        messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+        messages.error(request, error.text)
         return redirect("portal:billing-reports")
     scope = scope_of(request)
     if reports.query_filter_names(scope=scope, query=query) is None:

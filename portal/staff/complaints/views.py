@@ -48,10 +48,6 @@ TEMPLATES = "portal/staff/complaints"
 SHOWN = 100
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 def _today() -> dt.date:
     return timezone.now().astimezone(company_time_zone()).date()
 
@@ -222,7 +218,7 @@ def complaint_step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise Http404
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.text)
     else:
         messages.success(request, _("Done."))
     return redirect("portal:staff-complaint", pk=complaint.pk)

@@ -58,10 +58,6 @@ TABS = ("mine", "team", "pool", "revisits")
 DISPATCHABLE = (Status.NEW, Status.ASSIGNED)
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 def _engineers(scope: Scope | None = None) -> list[tuple[User, int]]:
     """The company's engineers with their open load, lightest first; with a dispatcher's `scope`, only those
     who work there (all offices, or one of the scope's offices or estates)."""
@@ -310,7 +306,7 @@ def ticket_step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
         else:
             raise Http404
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.text)
     else:
         messages.success(request, _("Done."))
     if step == "grab":

@@ -147,6 +147,6 @@ def demand_letter(request: CompanyRequest, pk: int) -> HttpResponse:
     try:
         data, _contact = demand_letter_issue(unit=unit, by=request.user, deadline=deadline)
     except ApplicationError as error:
-        messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+        messages.error(request, error.text)
         return redirect("portal:billing-dunning-unit", pk=unit.pk)
     return letter_response(data, unit, download=False)

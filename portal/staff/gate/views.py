@@ -256,7 +256,7 @@ def parcel_return(request: CompanyRequest, pk: int) -> HttpResponse:
     try:
         services.parcel_return(parcel=parcel, by=request.user, reason=request.POST.get("reason") or "")
     except ApplicationError as error:
-        messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+        messages.error(request, error.text)
     else:
         messages.success(request, _("Marked as returned to the carrier."))
     return redirect("portal:staff-gate-parcels")

@@ -31,10 +31,6 @@ TEMPLATES = "portal/staff/marketplace"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 def _statement_or_404(pk: int) -> Statement:
     statement = selectors.statement_get(pk)
     if statement is None:
@@ -87,7 +83,7 @@ def statement_detail(request: CompanyRequest, pk: int) -> HttpResponseBase:
                 )
                 messages.success(request, _("Payout recorded."))
         except ApplicationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error.text)
         return redirect("portal:staff-marketplace-statement", pk=statement.pk)
     return render(
         request,
@@ -207,7 +203,7 @@ def marketplace_reports_export(request: CompanyRequest) -> HttpResponseBase:
     try:
         report, group, params = _report(request.GET)
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.text)
         return redirect("portal:staff-marketplace-reports")
     data = reports.report_xlsx(report, _group_labels()[group])
     return _download(data, XLSX, f"marketplace-{group}-{params['start']}-{params['end']}.xlsx")

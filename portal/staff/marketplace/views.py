@@ -42,10 +42,6 @@ def _application_or_404(pk: int) -> MerchantApplication:
     return application
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 @permission_required(perms.MARKETPLACE_MANAGE)
 def applications(request: CompanyRequest) -> HttpResponse:
     """The queue: this company's applications, pending first by default."""
@@ -175,7 +171,7 @@ def merchants(request: CompanyRequest) -> HttpResponse:
                 vetting.resume(application=application, by=request.user, reason=request.POST.get("reason", ""))
                 messages.success(request, _("Resumed. Its listings are back."))
         except ApplicationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error.text)
         except ValueError:
             raise Http404 from None
         return redirect("portal:staff-marketplace-merchants")
@@ -211,7 +207,7 @@ def categories(request: CompanyRequest) -> HttpResponse:
             try:
                 bp = moderation.percent_to_bp(raw)
             except ApplicationError as error:
-                errors[code] = _error_text(error)
+                errors[code] = error.text
                 continue
             if enabled != row.enabled or bp != row.commission_bp:
                 try:
@@ -220,7 +216,7 @@ def categories(request: CompanyRequest) -> HttpResponse:
                     )
                     changed += 1
                 except ApplicationError as error:
-                    errors[code] = _error_text(error)
+                    errors[code] = error.text
         if not errors:
             messages.success(request, _("Categories saved (%(n)d changed).") % {"n": changed})
             return redirect("portal:staff-marketplace-categories")
@@ -260,7 +256,7 @@ def listings(request: CompanyRequest) -> HttpResponse:
                 moderation.listing_unhide(hide=hide, by=request.user, reason=request.POST.get("reason", ""))
                 messages.success(request, _("Shown again."))
         except ApplicationError as error:
-            messages.error(request, _error_text(error))
+            messages.error(request, error.text)
         except ValueError:
             raise Http404 from None
         return redirect(f"{request.path}?{request.GET.urlencode()}" if request.GET else request.path)

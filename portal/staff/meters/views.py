@@ -44,10 +44,6 @@ from portal.staff.meters.forms import (
 from tenants.http import CompanyRequest
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 def _int(value: Any) -> int | None:
     try:
         return int(value)
@@ -219,7 +215,7 @@ def meter_detail(request: CompanyRequest, pk: int) -> HttpResponse:
             if action in ("edit", "reading"):
                 _put_errors(form, error)
             else:
-                messages.error(request, _error_text(error))
+                messages.error(request, error.text)
                 return redirect("portal:billing-meter", pk=meter.pk)
             status = 400
         else:
@@ -369,7 +365,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
             try:
                 _review(request, scope, action)
             except ApplicationError as error:
-                messages.error(request, _error_text(error))
+                messages.error(request, error.text)
             return redirect(here)
         if action != "grid" or period is None:
             raise Http404
@@ -405,7 +401,7 @@ def readings(request: CompanyRequest) -> HttpResponse:
                         )
                     )
                 except ApplicationError as error:
-                    errors[row.meter.pk] = _error_text(error)
+                    errors[row.meter.pk] = error.text
         if saved:
             _reading_message(request, saved)
         if not errors and status == 200:

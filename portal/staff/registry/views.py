@@ -169,7 +169,7 @@ def unit_list(request: CompanyRequest) -> HttpResponse:
                     area=bulk.cleaned_data["area"] or None,
                 )
             except ApplicationError as error:
-                messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+                messages.error(request, error.text)
             else:
                 messages.success(request, _("%(n)s units updated.") % {"n": n})
         return redirect(f"{reverse('portal:units')}?{request.GET.urlencode()}")
@@ -342,7 +342,7 @@ def bindings(request: CompanyRequest) -> HttpResponse:
                 )
                 messages.success(request, _("Rejected. The resident has been told why."))
         except ApplicationError as error:
-            messages.error(request, " ".join(m for ms in error.fields.values() for m in ms) or error.message)
+            messages.error(request, error.text)
         return redirect("portal:bindings")
     status_filter = request.GET.get("status", BindingRequest.Status.PENDING)
     qs = selectors.binding_request_list(scope=scope, status=status_filter)

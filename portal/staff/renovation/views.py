@@ -153,10 +153,6 @@ def _context(request: CompanyRequest, found: Application, **extra: Any) -> dict[
     }
 
 
-def _error_text(error: ApplicationError) -> str:
-    return " ".join(m for ms in error.fields.values() for m in ms) or error.message
-
-
 @permission_required(perms.RENOVATION_QUEUE)
 @require_POST
 def step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
@@ -216,7 +212,7 @@ def step(request: CompanyRequest, pk: int, step: str) -> HttpResponse:
             )
             messages.success(request, _("Deposit settled."))
     except ApplicationError as error:
-        messages.error(request, _error_text(error))
+        messages.error(request, error.text)
     return redirect("portal:staff-renovation", pk=found.pk)
 
 
